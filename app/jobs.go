@@ -1,0 +1,17 @@
+package app
+
+import (
+	"github.com/bsm/redislock"
+
+	"cadrebot/scheduler"
+)
+
+type jobCounter struct{ a *App }
+
+func (c jobCounter) Inc(job, result string) { c.a.Metrics.JobRuns.WithLabelValues(job, result).Inc() }
+
+// buildScheduler lists every timed job with its schedule.
+func (a *App) buildScheduler() *scheduler.Scheduler {
+	var jobs []scheduler.Job
+	return scheduler.New(a.Clock, a.DB, redislock.New(a.DB.Client()), a.Cfg.Location, a.Log, jobCounter{a}, jobs...)
+}

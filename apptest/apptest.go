@@ -1,0 +1,334 @@
+// Package apptest starts the whole cadrebot service for end-to-end tests:
+// real config loading, real Redis (isolated by a key prefix that is deleted
+// afterwards), the real go-telegram/bot client talking to the fake Bot API
+// in telegramtest through TELEGRAM_API_URL, and a fake clock for the
+// scheduler.
+package apptest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+	"github.com/redis/go-redis/v9"
+
+	"cadrebot/app"
+	"cadrebot/clock"
+	"cadrebot/config"
+	"cadrebot/store"
+	"cadrebot/telegramtest"
+)
+
+// Token is the bot token tests use; tests assert it never reaches a log.
+const Token = "123456:TEST-token-never-logged"
+
+// Monday0800 is the default fake time: Monday 30 Nov 2026, 08:00 in
+// Asia/Shanghai, a workday.
+var Monday0800 = time.Date(2026, 11, 30, 8, 0, 0, 0, Shanghai)
+
+// Shanghai is the default zone.
+var Shanghai, _ = time.LoadLocation("Asia/Shanghai")
+
+// Env is one running service and its fakes.
+type Env struct {
+	T      testing.TB
+	TG     *telegramtest.Server
+	Clock  *clock.Fake
+	App    *app.App
+	DB     *store.DB
+	Redis  redis.UniversalClient
+	Prefix string
+	Cfg    *config.Config
+	Log    *LogBuffer
+
+	env    map[string]string
+	opts   app.Options
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// Option adjusts the environment before the service starts.
+type Option func(*Env)
+
+// WithYAML sets the deployment config file.
+func WithYAML(yaml string) Option {
+	return func(e *Env) {
+		p := filepath.Join(e.T.TempDir(), "cadrebot.yaml")
+		if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+			e.T.Fatal(err)
+		}
+		e.env["CADREBOT_CONFIG"] = p
+	}
+}
+
+// WithEnv sets environment variables.
+func WithEnv(kv ...string) Option {
+	return func(e *Env) {
+		for i := 0; i+1 < len(kv); i += 2 {
+			e.env[kv[i]] = kv[i+1]
+		}
+	}
+}
+
+// WithTime starts the fake clock at t.
+func WithTime(t time.Time) Option { return func(e *Env) { e.Clock = clock.NewFake(t) } }
+
+// WithServer uses an existing fake Bot API (two replicas sharing one).
+func WithServer(s *telegramtest.Server) Option { return func(e *Env) { e.TG = s } }
+
+// WithPrefix shares a key prefix with another Env (replicas, restarts).
+func WithPrefix(p string) Option { return func(e *Env) { e.Prefix = p } }
+
+// WithoutScheduler leaves the scheduler off.
+func WithoutScheduler() Option { return func(e *Env) { e.opts.NoScheduler = true } }
+
+// DefaultYAML is a small deployment: a parking category routed to the
+// traffic bureau, whose parent is the county office.
+const DefaultYAML = `
+timezone: Asia/Shanghai
+language: zh
+admins: [9001]
+digest_chat_id: -1009
+categories:
+  - {id: parking, name: "停车与交通", department: traffic, sla: 72h}
+  - {id: sanitation, name: "环境卫生", department: environment}
+departments:
+  - {id: traffic, name: "交通运输局", chat_id: -1002, parent: county}
+  - {id: environment, name: "生态环境分局", chat_id: -1004, parent: county}
+  - {id: county, name: "县驻村办", chat_id: -1003}
+`
+
+// Start runs the service and stops it at the end of the test.
+func Start(t testing.TB, opts ...Option) *Env {
+	t.Helper()
+	e := &Env{T: t, env: map[string]string{}}
+	e.Log = &LogBuffer{}
+	for _, o := range opts {
+		o(e)
+	}
+	if e.Clock == nil {
+		e.Clock = clock.NewFake(Monday0800)
+	}
+	if _, ok := e.env["CADREBOT_CONFIG"]; !ok {
+		WithYAML(DefaultYAML)(e)
+	}
+	if e.TG == nil {
+		e.TG = telegramtest.New(telegramtest.WithClock(e.Clock.Now)).Start()
+		t.Cleanup(e.TG.Close)
+	}
+	if e.Prefix == "" {
+		e.Prefix = NewPrefix(t)
+	}
+	redisURL := os.Getenv("REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://127.0.0.1:6379/0"
+	}
+	base := map[string]string{
+		"TELEGRAM_BOT_TOKEN":  Token,
+		"TELEGRAM_API_URL":    e.TG.URL,
+		"REDIS_URL":           redisURL,
+		"CADREBOT_KEY_PREFIX": e.Prefix,
+		"CADREBOT_HTTP_ADDR":  "127.0.0.1:0",
+	}
+	for k, v := range base {
+		if _, ok := e.env[k]; !ok {
+			e.env[k] = v
+		}
+	}
+	cfg, err := config.Load(func(k string) string { return e.env[k] })
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	e.Cfg = cfg
+	if e.Redis == nil {
+		e.Redis = NewRedis(t)
+	}
+	e.opts.Clock = e.Clock
+	e.opts.Redis = e.Redis
+	e.opts.Logger = slog.New(slog.NewTextHandler(e.Log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.start()
+	t.Cleanup(e.Stop)
+	t.Cleanup(func() {
+		if strings.Contains(e.Log.String(), Token) {
+			t.Errorf("the bot token appeared in the log")
+		}
+	})
+	return e
+}
+
+func (e *Env) start() {
+	e.T.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, e.Cfg, e.opts)
+	if err != nil {
+		cancel()
+		e.T.Fatalf("app.New: %v", err)
+	}
+	e.App, e.DB, e.cancel, e.done = a, a.DB, cancel, make(chan error, 1)
+	go func() { e.done <- a.Run(ctx) }()
+	select {
+	case <-a.Ready():
+	case err := <-e.done:
+		e.T.Fatalf("app stopped before it was ready: %v", err)
+	case <-time.After(30 * time.Second):
+		e.T.Fatal("app not ready after 30s")
+	}
+}
+
+// Stop shuts the service down gracefully (idempotent).
+func (e *Env) Stop() {
+	if e.cancel == nil {
+		return
+	}
+	e.cancel()
+	select {
+	case err := <-e.done:
+		if err != nil {
+			e.T.Errorf("app.Run: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		e.T.Error("app did not stop within 30s")
+	}
+	e.cancel = nil
+}
+
+// Restart stops the service and starts a new one on the same Redis
+// prefix and fake Bot API, as after a deploy or a crash.
+func (e *Env) Restart() {
+	e.T.Helper()
+	e.Stop()
+	e.Redis = NewRedis(e.T)
+	e.opts.Redis = e.Redis
+	e.start()
+}
+
+// NewRedis connects to REDIS_URL; the client closes with the test (the
+// app closes its own on shutdown, so tests get a separate one).
+func NewRedis(t testing.TB) redis.UniversalClient {
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/0"
+	}
+	rdb, err := store.Dial(store.Options{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("redis at %s: %v (run the tests with `make test`, which starts one)", url, err)
+	}
+	return rdb
+}
+
+// NewPrefix returns a fresh key prefix and deletes its keys after the test.
+func NewPrefix(t testing.TB) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	p := "cadrebot-test:" + hex.EncodeToString(b) + ":"
+	t.Cleanup(func() { DeletePrefix(t, p) })
+	return p
+}
+
+// DeletePrefix deletes every key under p.
+func DeletePrefix(t testing.TB, p string) {
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/0"
+	}
+	rdb, err := store.Dial(store.Options{URL: url})
+	if err != nil {
+		return
+	}
+	defer rdb.Close()
+	ctx := context.Background()
+	it := rdb.Scan(ctx, 0, p+"*", 1000).Iterator()
+	var keys []string
+	for it.Next(ctx) {
+		keys = append(keys, it.Val())
+		if len(keys) == 500 {
+			rdb.Del(ctx, keys...)
+			keys = keys[:0]
+		}
+	}
+	if len(keys) > 0 {
+		rdb.Del(ctx, keys...)
+	}
+}
+
+// Users of the tests: cadres, a handler, a deployment admin.
+var (
+	Wang    = models.User{ID: 1001, FirstName: "王芳", LanguageCode: "zh"}
+	Li      = models.User{ID: 1002, FirstName: "李强", LanguageCode: "zh"}
+	Zhang   = models.User{ID: 1003, FirstName: "张伟", LanguageCode: "zh"}
+	Emma    = models.User{ID: 1004, FirstName: "Emma", LanguageCode: "en"}
+	Handler = models.User{ID: 2001, FirstName: "赵队长", LanguageCode: "zh"}
+	Admin   = models.User{ID: 9001, FirstName: "县驻村办管理员", LanguageCode: "zh"}
+)
+
+// Wait polls cond until it holds or the deadline passes.
+func (e *Env) Wait(what string, cond func() bool) {
+	e.T.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.T.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// WaitSent waits until the bot has a message in chat containing substr
+// and returns it.
+func (e *Env) WaitSent(chat int64, substr string) *models.Message {
+	e.T.Helper()
+	var got *models.Message
+	e.Wait(fmt.Sprintf("a bot message in %d containing %q", chat, substr), func() bool {
+		for _, m := range e.TG.Sent(chat) {
+			if strings.Contains(m.Text, substr) || strings.Contains(m.Caption, substr) {
+				got = m
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
+// Drain waits until the fake API has no unconfirmed updates and every
+// update was handled, so a test can assert that something did NOT happen.
+func (e *Env) Drain() {
+	e.T.Helper()
+	// The poller confirms a batch (asks for the next offset) only after
+	// every update in it was handled, so nothing pending means done.
+	e.Wait("the bot to confirm every update", func() bool { return e.TG.Pending() == 0 })
+}
+
+// Admin makes user an administrator of chat in the fake API.
+func (e *Env) MakeAdmin(chat int64, u models.User) { e.TG.SetMember(chat, u.ID, "administrator") }
+
+// LogBuffer collects log output for assertions.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String returns everything logged so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}

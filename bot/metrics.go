@@ -1,0 +1,63 @@
+// Package bot is cadrebot's Telegram adapter: the go-telegram/bot client,
+// update intake (long polling with a Redis offset, or a webhook), the
+// per-chat ordered dispatcher, the router and the one sender.
+package bot
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics are cadrebot's Prometheus series. Each instance has its own
+// registry, so tests can run several bots in one process.
+type Metrics struct {
+	Registry       *prometheus.Registry
+	Updates        *prometheus.CounterVec   // type, command
+	Duplicates     prometheus.Counter       // updates delivered twice
+	HandlerErrors  *prometheus.CounterVec   // kind: user, internal, unavailable
+	HandlerLatency *prometheus.HistogramVec // type
+	Panics         prometheus.Counter
+	APICalls       *prometheus.CounterVec // method, result
+	RedisErrors    prometheus.Counter
+	FloodDropped   prometheus.Counter
+	JobRuns        *prometheus.CounterVec // job, result
+	OutboxDepth    prometheus.Gauge
+	OutboxAge      prometheus.Gauge
+	SendFailures   *prometheus.CounterVec // reason: forbidden, bad_request, exhausted
+}
+
+// NewMetrics registers every series on a fresh registry.
+func NewMetrics() *Metrics {
+	r := prometheus.NewRegistry()
+	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := &Metrics{
+		Registry: r,
+		Updates: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cadrebot_updates_total",
+			Help: "Updates received, by type and command."}, []string{"type", "command"}),
+		Duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadrebot_updates_duplicate_total",
+			Help: "Updates skipped because their ID was already processed."}),
+		HandlerErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cadrebot_handler_errors_total",
+			Help: "Handler errors by kind (user, internal, unavailable)."}, []string{"kind"}),
+		HandlerLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "cadrebot_handler_seconds",
+			Help: "Time to handle one update, by type.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}, []string{"type"}),
+		Panics: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadrebot_handler_panics_total",
+			Help: "Handler panics recovered."}),
+		APICalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cadrebot_telegram_calls_total",
+			Help: "Bot API calls by method and result."}, []string{"method", "result"}),
+		RedisErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadrebot_redis_errors_total",
+			Help: "Redis round trips that failed for connection reasons."}),
+		FloodDropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadrebot_flood_dropped_total",
+			Help: "Commands dropped by per-user flood control."}),
+		JobRuns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cadrebot_job_runs_total",
+			Help: "Scheduled job firings by job and result (ran, skipped, locked, failed)."}, []string{"job", "result"}),
+		OutboxDepth: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cadrebot_outbox_depth",
+			Help: "Messages waiting in the outbox."}),
+		OutboxAge: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cadrebot_outbox_oldest_seconds",
+			Help: "Age of the oldest message waiting in the outbox."}),
+		SendFailures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cadrebot_send_failures_total",
+			Help: "Messages that could not be delivered, by reason."}, []string{"reason"}),
+	}
+	r.MustRegister(m.Updates, m.Duplicates, m.HandlerErrors, m.HandlerLatency, m.Panics, m.APICalls,
+		m.RedisErrors, m.FloodDropped, m.JobRuns, m.OutboxDepth, m.OutboxAge, m.SendFailures)
+	return m
+}

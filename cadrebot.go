@@ -1,0 +1,85 @@
+// Package cadrebot holds the domain types and rules of cadrebot, the
+// assistant of village-resident instructor (驻村指导员) groups: groups and
+// their rosters, check-ins, leave and problem reports. It imports only the
+// standard library; Redis, Telegram and cron live in their own packages.
+package cadrebot
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Error is a failure the user caused or can fix. MsgID names the catalog
+// message they see; Args fill it. Anything that is not an *Error becomes
+// "internal error" for the user and is logged once.
+type Error struct {
+	MsgID string
+	Args  map[string]any
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("user error %s %v", e.MsgID, e.Args) }
+
+// Errorf builds a user-facing error. args are key/value pairs.
+func Errorf(msgID string, kv ...any) *Error {
+	e := &Error{MsgID: msgID}
+	if len(kv) > 0 {
+		e.Args = make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			e.Args[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+	}
+	return e
+}
+
+// ErrNotFound is returned by the store for a missing record.
+var ErrNotFound = errors.New("not found")
+
+// ErrUnavailable wraps failures of the backing store, so the user is told
+// to try again later rather than that something is wrong with their input.
+var ErrUnavailable = errors.New("storage temporarily unavailable")
+
+// Group is a Telegram group chat the bot works in: a village group, a
+// department group, or both.
+type Group struct {
+	ChatID   int64
+	Title    string
+	Village  string
+	Town     string
+	Lang     string // "" means the deployment language
+	TZ       string // "" means the deployment time zone
+	Approved bool
+	Dept     string // department bound with /bind
+	Created  time.Time
+	// Village position for off-site check-ins; RadiusM 0 means unset.
+	Lat, Lon, RadiusM float64
+	// Mentions off sends reminder lists to admins privately instead of
+	// @-mentioning members in the group.
+	MentionsOff bool
+	Schedules   map[string]string // per-group cron overrides by job name
+}
+
+// IsVillage reports whether /setup named a village for the group.
+func (g *Group) IsVillage() bool { return g != nil && g.Village != "" }
+
+// Location returns the group's time zone, or def.
+func (g *Group) Location(def *time.Location) *time.Location {
+	if g == nil || g.TZ == "" {
+		return def
+	}
+	if loc, err := time.LoadLocation(g.TZ); err == nil {
+		return loc
+	}
+	return def
+}
+
+// Member is a cadre on a group's roster.
+type Member struct {
+	UserID   int64
+	Name     string
+	Username string
+	Index    int // stable bit index in the group's check-in bitmaps
+}
+
+// Mention returns a tg://user link label for HTML; the caller escapes Name.
+func (m Member) Mention() string { return fmt.Sprintf("tg://user?id=%d", m.UserID) }

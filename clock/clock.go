@@ -1,0 +1,101 @@
+// Package clock lets the scheduler run on real time in production and on
+// a fake clock that tests (and the playground's "fast forward") advance.
+package clock
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// Clock tells the time and waits.
+type Clock interface {
+	Now() time.Time
+	// After delivers once the clock reaches now+d.
+	After(d time.Duration) <-chan time.Time
+}
+
+// Real is the wall clock.
+type Real struct{}
+
+// Now returns time.Now().
+func (Real) Now() time.Time { return time.Now() }
+
+// After is time.After.
+func (Real) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Fake is a clock that moves only when told to.
+type Fake struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []waiter
+	moved   chan struct{}
+}
+
+type waiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+// NewFake starts a fake clock at t.
+func NewFake(t time.Time) *Fake { return &Fake{now: t, moved: make(chan struct{})} }
+
+// Now returns the fake time.
+func (f *Fake) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+// After delivers when Advance or Set passes now+d.
+func (f *Fake) After(d time.Duration) <-chan time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	at := f.now.Add(d)
+	if d <= 0 {
+		ch <- f.now
+		return ch
+	}
+	f.waiters = append(f.waiters, waiter{at: at, ch: ch})
+	return ch
+}
+
+// Advance moves the clock forward by d.
+func (f *Fake) Advance(d time.Duration) { f.Set(f.Now().Add(d)) }
+
+// Set moves the clock to t (never backwards) and wakes due waiters in
+// time order.
+func (f *Fake) Set(t time.Time) {
+	f.mu.Lock()
+	if t.Before(f.now) {
+		f.mu.Unlock()
+		return
+	}
+	f.now = t
+	sort.Slice(f.waiters, func(i, j int) bool { return f.waiters[i].at.Before(f.waiters[j].at) })
+	keep := f.waiters[:0]
+	var due []waiter
+	for _, w := range f.waiters {
+		if !w.at.After(t) {
+			due = append(due, w)
+		} else {
+			keep = append(keep, w)
+		}
+	}
+	f.waiters = keep
+	close(f.moved)
+	f.moved = make(chan struct{})
+	f.mu.Unlock()
+	for _, w := range due {
+		w.ch <- t
+	}
+}
+
+// Waiters reports how many After calls are pending, so a test can wait
+// until the scheduler is parked before advancing.
+func (f *Fake) Waiters() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.waiters)
+}

@@ -1,0 +1,144 @@
+// Package config loads cadrebot's configuration from the environment and an
+// optional YAML file, and validates it before anything starts.
+//
+// The environment names are a contract with outside tools (compose files,
+// Helm charts, the playground), so they never change.
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole configuration of one cadrebot deployment.
+type Config struct {
+	Env  Env
+	File File
+
+	// Location is File.Timezone (or CADREBOT_TZ) resolved at load time.
+	Location *time.Location
+}
+
+// Env holds the settings that come only from environment variables.
+type Env struct {
+	Token         string   `env:"TELEGRAM_BOT_TOKEN"`
+	APIURL        string   `env:"TELEGRAM_API_URL" envDefault:"https://api.telegram.org"`
+	RedisURL      string   `env:"REDIS_URL" envDefault:"redis://127.0.0.1:6379/0"`
+	SentinelAddrs []string `env:"REDIS_SENTINEL_ADDRS" envSeparator:","`
+	MasterName    string   `env:"REDIS_MASTER_NAME"`
+	ClusterAddrs  []string `env:"REDIS_CLUSTER_ADDRS" envSeparator:","`
+	KeyPrefix     string   `env:"CADREBOT_KEY_PREFIX" envDefault:"cadrebot:"`
+	ConfigPath    string   `env:"CADREBOT_CONFIG"`
+	HTTPAddr      string   `env:"CADREBOT_HTTP_ADDR" envDefault:":8080"`
+	WebhookURL    string   `env:"CADREBOT_WEBHOOK_URL"`
+	WebhookSecret string   `env:"CADREBOT_WEBHOOK_SECRET"`
+	TZ            string   `env:"CADREBOT_TZ"`   // overrides File.Timezone when set
+	Lang          string   `env:"CADREBOT_LANG"` // overrides File.Language when set
+	LogFormat     string   `env:"CADREBOT_LOG_FORMAT" envDefault:"text"`
+	LogLevel      string   `env:"CADREBOT_LOG_LEVEL" envDefault:"info"`
+	// RedisSet reports whether REDIS_URL was given explicitly; the
+	// playground embeds a store only when it was not.
+	RedisSet bool `env:"-"`
+}
+
+// File is the YAML file named by CADREBOT_CONFIG. Zero values are replaced
+// by the defaults in Defaults before validation.
+type File struct {
+	Timezone      string       `yaml:"timezone"`
+	Language      string       `yaml:"language"`
+	Admins        []int64      `yaml:"admins"`
+	DigestChatID  int64        `yaml:"digest_chat_id"`
+	Approval      bool         `yaml:"approval"`
+	ApprovedChats []int64      `yaml:"approved_chats"`
+	Schedules     Schedules    `yaml:"schedules"`
+	Categories    []Category   `yaml:"categories"`
+	Departments   []Department `yaml:"departments"`
+	// TriageDepartment, when set, receives every new report first; a
+	// handler there picks the category, which routes it onwards.
+	TriageDepartment string    `yaml:"triage_department"`
+	Villages         []Village `yaml:"villages"`
+	Calendar         Calendar  `yaml:"calendar"`
+	Checkin          Checkin   `yaml:"checkin"`
+	Problems         Problems  `yaml:"problems"`
+	Flood            Flood     `yaml:"flood"`
+	Limits           Limits    `yaml:"limits"`
+}
+
+// Schedules are robfig/cron/v3 specs (5 fields or descriptors such as
+// "@every 5s"), evaluated in each group's own time zone.
+type Schedules struct {
+	CheckinReminder      string `yaml:"checkin_reminder"`       // default "0 10 * * 1-5"
+	CheckinFinalReminder string `yaml:"checkin_final_reminder"` // optional
+	WeeklyDigest         string `yaml:"weekly_digest"`          // default "0 9 * * 1"
+	OverdueSweep         string `yaml:"overdue_sweep"`          // default "@every 1h"
+	ResolvedSweep        string `yaml:"resolved_sweep"`         // default "@every 1h": "is this fixed?" and auto-close
+	OutboxReclaim        string `yaml:"outbox_reclaim"`         // default "@every 30s"
+}
+
+// Category is a kind of problem and the department that owns it.
+type Category struct {
+	ID         string   `yaml:"id"`
+	Name       string   `yaml:"name"`
+	NameEn     string   `yaml:"name_en"`
+	Department string   `yaml:"department"`
+	SLA        Duration `yaml:"sla"` // default Problems.DefaultSLA
+}
+
+// Department is a Telegram group that fixes problems of some categories.
+type Department struct {
+	ID     string `yaml:"id"`
+	Name   string `yaml:"name"`
+	NameEn string `yaml:"name_en"`
+	ChatID int64  `yaml:"chat_id"` // may be 0 and bound later with /bind
+	Parent string `yaml:"parent"`  // escalation target
+}
+
+// Village pre-configures a village group; /setup and /setvillage can do the
+// same at run time.
+type Village struct {
+	ChatID   int64   `yaml:"chat_id"`
+	Name     string  `yaml:"name"`
+	Town     string  `yaml:"town"`
+	Lat      float64 `yaml:"lat"`
+	Lon      float64 `yaml:"lon"`
+	RadiusM  float64 `yaml:"radius_m"`
+	Timezone string  `yaml:"timezone"`
+}
+
+// Calendar overrides the statutory workday calendar for this deployment.
+type Calendar struct {
+	Weekdays []int    `yaml:"weekdays"` // 0=Sunday .. 6=Saturday; default 1-5
+	Workdays []string `yaml:"workdays"` // YYYY-MM-DD forced working days
+	Holidays []string `yaml:"holidays"` // YYYY-MM-DD forced days off
+}
+
+// Checkin tunes daily check-ins and reminders.
+type Checkin struct {
+	MaxRemindersPerDay int      `yaml:"max_reminders_per_day"` // default 2
+	OutingMonthlyCap   int      `yaml:"outing_monthly_cap"`    // 外出 days per month, default 4
+	BoardInterval      Duration `yaml:"board_interval"`        // default 5s
+	Milestones         []int    `yaml:"milestones"`            // default [5, 10, 20, 50, 100]
+}
+
+// Problems tunes problem reports.
+type Problems struct {
+	DefaultSLA       Duration `yaml:"default_sla"`        // default 7d
+	ReopenDays       int      `yaml:"reopen_days"`        // default 7
+	DialogTTL        Duration `yaml:"dialog_ttl"`         // default 30m
+	DuplicateRadiusM float64  `yaml:"duplicate_radius_m"` // default 500
+	MaxPhotos        int      `yaml:"max_photos"`         // default 5
+}
+
+// Flood is the per-user command flood control.
+type Flood struct {
+	Commands int      `yaml:"commands"` // default 20
+	Window   Duration `yaml:"window"`   // default 30s
+}
+
+// Limits are Telegram's sending limits; raise Global with paid broadcast.
+type Limits struct {
+	GlobalPerSecond  float64  `yaml:"global_per_second"`  // default 30
+	GroupPerMinute   float64  `yaml:"group_per_minute"`   // default 20
+	PrivatePerSecond float64  `yaml:"private_per_second"` // default 1
+	HandlerWorkers   int      `yaml:"handler_workers"`    // default 64
+	ShutdownTimeout  Duration `yaml:"shutdown_timeout"`   // default 10s
+}

@@ -1,0 +1,203 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"cadrebot"
+	"cadrebot/i18n"
+	"cadrebot/store"
+)
+
+// GroupStore is what group setup needs from the store.
+type GroupStore interface {
+	UpdateGroup(ctx context.Context, chat int64, p store.GroupPatch) error
+	BindDepartment(ctx context.Context, dept string, chat int64) error
+	AddMember(ctx context.Context, chat int64, m cadrebot.Member) (int, error)
+	RemoveMember(ctx context.Context, chat, user int64) (bool, error)
+	Roster(ctx context.Context, chat int64) ([]cadrebot.Member, error)
+}
+
+// Department is a department known to the deployment config.
+type Department struct{ ID, Name string }
+
+// Setup handles /setup VILLAGE [TOWN], for group admins: it names the
+// village the group serves.
+func Setup(st GroupStore, auth Auth, out Sender, texts Texts) Func {
+	return func(ctx context.Context, u *Update) error {
+		if err := requireGroup(u); err != nil {
+			return err
+		}
+		if err := requireGroupAdmin(ctx, auth, u); err != nil {
+			return err
+		}
+		f := strings.Fields(u.Args)
+		if len(f) == 0 || len(f) > 2 || len([]rune(u.Args)) > 64 {
+			return cadrebot.Errorf("setup_usage")
+		}
+		village, town := f[0], ""
+		if len(f) == 2 {
+			town = f[1]
+		}
+		if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{Village: &village, Town: &town}); err != nil {
+			return err
+		}
+		return Reply(ctx, out, u, texts.T(u.Lang, "setup_done", i18n.Args{"Village": village, "Town": town}))
+	}
+}
+
+// Bind handles /bind DEPT, for deployment admins: it makes this chat the
+// department's group, overriding chat_id from config.
+func Bind(st GroupStore, auth Auth, out Sender, texts Texts, depts []Department) Func {
+	ids := make([]string, 0, len(depts))
+	for _, d := range depts {
+		ids = append(ids, d.ID)
+	}
+	sort.Strings(ids)
+	list := strings.Join(ids, ", ")
+	return func(ctx context.Context, u *Update) error {
+		if err := requireGroup(u); err != nil {
+			return err
+		}
+		if !auth.IsDeploymentAdmin(u.From.ID) {
+			return cadrebot.Errorf("err_deploy_admin_only")
+		}
+		id := strings.TrimSpace(u.Args)
+		if id == "" {
+			return cadrebot.Errorf("bind_usage", "Depts", list)
+		}
+		for _, d := range depts {
+			if d.ID == id {
+				if err := st.BindDepartment(ctx, d.ID, u.ChatID); err != nil {
+					return err
+				}
+				return Reply(ctx, out, u, texts.T(u.Lang, "bind_done", i18n.Args{"Name": d.Name, "Dept": d.ID}))
+			}
+		}
+		return cadrebot.Errorf("bind_unknown", "Dept", id, "Depts", list)
+	}
+}
+
+// Join handles /join: the sender goes on the group's roster of cadres.
+func Join(st GroupStore, out Sender, texts Texts) Func {
+	return func(ctx context.Context, u *Update) error {
+		if err := requireGroup(u); err != nil {
+			return err
+		}
+		roster, err := st.Roster(ctx, u.ChatID)
+		if err != nil {
+			return err
+		}
+		name := DisplayName(u.From)
+		for _, m := range roster {
+			if m.UserID == u.From.ID {
+				return Reply(ctx, out, u, texts.T(u.Lang, "join_again", i18n.Args{"Name": name}))
+			}
+		}
+		if _, err := st.AddMember(ctx, u.ChatID, cadrebot.Member{UserID: u.From.ID, Name: name, Username: u.From.Username}); err != nil {
+			return err
+		}
+		return Reply(ctx, out, u, texts.T(u.Lang, "join_done", i18n.Args{"Name": name, "Count": len(roster) + 1}))
+	}
+}
+
+// Roster handles /roster: the group's cadres in joining order.
+func Roster(st GroupStore, out Sender, texts Texts) Func {
+	return func(ctx context.Context, u *Update) error {
+		if err := requireGroup(u); err != nil {
+			return err
+		}
+		roster, err := st.Roster(ctx, u.ChatID)
+		if err != nil {
+			return err
+		}
+		if len(roster) == 0 {
+			return Reply(ctx, out, u, texts.T(u.Lang, "roster_empty"))
+		}
+		var b strings.Builder
+		b.WriteString(texts.T(u.Lang, "roster_title", i18n.Args{"Count": len(roster)}))
+		for i, m := range roster {
+			b.WriteString("\n")
+			b.WriteString(itoa(i+1) + ". " + i18n.Escape(m.Name))
+		}
+		return Reply(ctx, out, u, b.String())
+	}
+}
+
+// Members keeps the roster in step with Telegram: people added to the
+// group join it, people who leave are taken off. When the bot itself is
+// added it introduces itself.
+func Members(st GroupStore, out Sender, texts Texts, botID int64, approval bool) Func {
+	return func(ctx context.Context, u *Update) error {
+		m := u.Msg
+		var names []string
+		for _, usr := range m.NewChatMembers {
+			if usr.ID == botID {
+				text := texts.T(u.Lang, "welcome")
+				if approval && (u.Group == nil || !u.Group.Approved) {
+					text += "\n" + texts.T(u.Lang, "welcome_needs_approval")
+				}
+				if _, err := out.Send(ctx, sendText(u.ChatID, text)); err != nil {
+					return err
+				}
+				continue
+			}
+			if usr.IsBot {
+				continue
+			}
+			if _, err := st.AddMember(ctx, u.ChatID, cadrebot.Member{UserID: usr.ID, Name: DisplayName(usr), Username: usr.Username}); err != nil {
+				return err
+			}
+			names = append(names, DisplayName(usr))
+		}
+		if l := m.LeftChatMember; l != nil && !l.IsBot {
+			if _, err := st.RemoveMember(ctx, u.ChatID, l.ID); err != nil {
+				return err
+			}
+		}
+		if len(names) > 0 && u.Group.IsVillage() {
+			_, err := out.Send(ctx, sendText(u.ChatID, texts.T(u.Lang, "members_welcome", i18n.Args{"Names": strings.Join(names, "、")})))
+			return err
+		}
+		return nil
+	}
+}
+
+// Approve handles /approve, for deployment admins, when config requires
+// approval of new groups.
+func Approve(st GroupStore, auth Auth, out Sender, texts Texts) Func {
+	return func(ctx context.Context, u *Update) error {
+		if err := requireGroup(u); err != nil {
+			return err
+		}
+		if !auth.IsDeploymentAdmin(u.From.ID) {
+			return cadrebot.Errorf("err_deploy_admin_only")
+		}
+		yes := true
+		if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{Approved: &yes}); err != nil {
+			return err
+		}
+		return Reply(ctx, out, u, texts.T(u.Lang, "approve_done"))
+	}
+}
+
+// Lang handles /lang zh|en, for group admins.
+func Lang(st GroupStore, auth Auth, out Sender, texts Texts) Func {
+	return func(ctx context.Context, u *Update) error {
+		if err := requireGroup(u); err != nil {
+			return err
+		}
+		if err := requireGroupAdmin(ctx, auth, u); err != nil {
+			return err
+		}
+		lang := strings.ToLower(strings.TrimSpace(u.Args))
+		if !i18n.Supported(lang) {
+			return cadrebot.Errorf("lang_usage")
+		}
+		if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{Lang: &lang}); err != nil {
+			return err
+		}
+		return Reply(ctx, out, u, texts.T(lang, "lang_done"))
+	}
+}

@@ -1,0 +1,133 @@
+// Package handlers holds one file per feature of cadrebot. Each handler is a
+// maker function whose dependencies show in its signature; it returns its
+// error, and one adapter in bot/ turns errors into localized answers.
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"cadrebot"
+	"cadrebot/i18n"
+	"cadrebot/send"
+)
+
+// Update is one incoming Telegram update, digested for handlers.
+type Update struct {
+	ID       int64
+	Raw      *models.Update
+	Msg      *models.Message       // nil for callback queries
+	Callback *models.CallbackQuery // nil for messages
+	ChatID   int64
+	ChatType string // "private", "group", "supergroup"
+	From     models.User
+	// Command is the lower-case command without "/" and "@bot"; Args is
+	// the rest of the text, trimmed.
+	Command string
+	Args    string
+	Group   *cadrebot.Group // the group, for group chats
+	Lang    string          // the language to answer in
+	Now     time.Time
+	Loc     *time.Location // the chat's time zone
+	// Answered is set once the callback query has been answered, so the
+	// router does not answer it a second time.
+	Answered bool
+}
+
+// IsGroup reports whether the update comes from a group chat.
+func (u *Update) IsGroup() bool { return u.ChatType == "group" || u.ChatType == "supergroup" }
+
+// IsPrivate reports whether the update comes from a private chat.
+func (u *Update) IsPrivate() bool { return u.ChatType == "private" }
+
+// MessageID is the id of the message the update carries, or of the
+// message whose button was pressed.
+func (u *Update) MessageID() int {
+	if u.Msg != nil {
+		return u.Msg.ID
+	}
+	if u.Callback != nil && u.Callback.Message.Message != nil {
+		return u.Callback.Message.Message.ID
+	}
+	return 0
+}
+
+// Func handles an update.
+type Func func(ctx context.Context, u *Update) error
+
+// Sender is the one way out to Telegram. Implemented by bot.Sender.
+type Sender interface {
+	// Send delivers now and returns the id of the (last) message sent.
+	Send(ctx context.Context, m send.Message) (int, error)
+	// Enqueue hands a message that is not a direct reply to the durable
+	// outbox; it is sent later, at most once per Key.
+	Enqueue(ctx context.Context, m send.Message) error
+	Edit(ctx context.Context, chat int64, msgID int, text string, kb [][]send.Button) error
+	React(ctx context.Context, chat int64, msgID int, emoji string) error
+	Answer(ctx context.Context, callbackID, text string, alert bool) error
+}
+
+// Texts renders catalog messages (i18n.Catalog).
+type Texts interface {
+	T(lang, id string, args ...i18n.Args) string
+}
+
+// Auth answers who a user is in a chat. Implementations cache briefly.
+type Auth interface {
+	IsGroupAdmin(ctx context.Context, chat, user int64) (bool, error)
+	IsChatMember(ctx context.Context, chat, user int64) (bool, error)
+	IsDeploymentAdmin(user int64) bool
+}
+
+// Reply answers the update in its chat, as a reply to its message.
+func Reply(ctx context.Context, out Sender, u *Update, text string, kb ...[]send.Button) error {
+	_, err := out.Send(ctx, send.Message{ChatID: u.ChatID, Text: text, ReplyTo: u.MessageID(), Buttons: kb})
+	return err
+}
+
+// AnswerCallback answers the pressed button (a toast, or an alert).
+func AnswerCallback(ctx context.Context, out Sender, u *Update, text string, alert bool) error {
+	if u.Callback == nil || u.Answered {
+		return nil
+	}
+	u.Answered = true
+	return out.Answer(ctx, u.Callback.ID, text, alert)
+}
+
+// requireGroupAdmin returns a user error unless the sender administers the
+// chat or the deployment.
+func requireGroupAdmin(ctx context.Context, auth Auth, u *Update) error {
+	if auth.IsDeploymentAdmin(u.From.ID) {
+		return nil
+	}
+	ok, err := auth.IsGroupAdmin(ctx, u.ChatID, u.From.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return cadrebot.Errorf("err_admin_only")
+	}
+	return nil
+}
+
+// requireGroup returns a user error outside group chats.
+func requireGroup(u *Update) error {
+	if !u.IsGroup() {
+		return cadrebot.Errorf("err_group_only")
+	}
+	return nil
+}
+
+// DisplayName is how the bot names a user in lists.
+func DisplayName(usr models.User) string {
+	n := usr.FirstName
+	if usr.LastName != "" {
+		n += " " + usr.LastName
+	}
+	if n == "" {
+		n = usr.Username
+	}
+	return n
+}

@@ -1,0 +1,186 @@
+// Package store owns every Redis key cadrebot writes. Key names are built
+// in keys.go, Lua scripts sit next to the code that runs them, and redis.Nil
+// becomes cadrebot.ErrNotFound here and nowhere else.
+package store
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"cadrebot"
+)
+
+// SchemaVersion is the layout of the keys below. Bump it with a migration.
+const SchemaVersion = "1"
+
+// DB is cadrebot's Redis store.
+type DB struct {
+	rdb    redis.UniversalClient
+	prefix string
+	stats  *Stats
+
+	migrateHooks []MigrateHook
+}
+
+// Options selects one of the three Redis deployments.
+type Options struct {
+	URL           string   // redis:// or rediss://, with user and password
+	SentinelAddrs []string // Sentinel: addresses and master name
+	MasterName    string
+	ClusterAddrs  []string // Cluster: seed addresses
+}
+
+// Dial builds the client for a single node, Sentinel or Cluster. Username,
+// password and TLS in URL apply to Sentinel and Cluster too.
+func Dial(o Options) (redis.UniversalClient, error) {
+	uo := &redis.UniversalOptions{}
+	if o.URL != "" {
+		ro, err := redis.ParseURL(o.URL)
+		if err != nil {
+			return nil, fmt.Errorf("parse REDIS_URL: %w", err)
+		}
+		uo.Addrs = []string{ro.Addr}
+		uo.Username, uo.Password, uo.DB, uo.TLSConfig = ro.Username, ro.Password, ro.DB, ro.TLSConfig
+	}
+	switch {
+	case len(o.ClusterAddrs) > 0:
+		uo.Addrs = o.ClusterAddrs
+		uo.DB = 0
+		uo.IsClusterMode = true
+	case len(o.SentinelAddrs) > 0:
+		uo.Addrs = o.SentinelAddrs
+		uo.MasterName = o.MasterName
+	}
+	if uo.TLSConfig != nil && uo.TLSConfig.MinVersion == 0 {
+		uo.TLSConfig.MinVersion = tls.VersionTLS12
+	}
+	// Fail fast so a Redis outage turns into a "temporarily unavailable"
+	// answer within a second or two instead of a hanging handler.
+	uo.DialTimeout = 2 * time.Second
+	uo.ReadTimeout = 2 * time.Second
+	uo.WriteTimeout = 2 * time.Second
+	uo.PoolSize = 64
+	uo.MinIdleConns = 4
+	return redis.NewUniversalClient(uo), nil
+}
+
+// New wraps a client. Every key starts with prefix.
+func New(rdb redis.UniversalClient, prefix string) *DB {
+	db := &DB{rdb: rdb, prefix: prefix, stats: &Stats{}}
+	rdb.AddHook(db.stats)
+	return db
+}
+
+// Client exposes the raw client to packages that need a library on top of
+// it (the lock library); they must still build keys with Key.
+func (db *DB) Client() redis.UniversalClient { return db.rdb }
+
+// Prefix is the key prefix.
+func (db *DB) Prefix() string { return db.prefix }
+
+// Stats counts commands and round trips, for metrics and benchmarks.
+func (db *DB) Stats() *Stats { return db.stats }
+
+// Ping reports whether Redis answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.rdb.Ping(ctx).Err(); err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// Close closes the client.
+func (db *DB) Close() error { return db.rdb.Close() }
+
+// EnsureSchema writes the schema version key, or checks it when present.
+func (db *DB) EnsureSchema(ctx context.Context) error {
+	ok, err := db.rdb.SetNX(ctx, db.keySchema(), SchemaVersion, 0).Result()
+	if err != nil {
+		return wrap(err)
+	}
+	if ok {
+		return nil
+	}
+	v, err := db.rdb.Get(ctx, db.keySchema()).Result()
+	if err != nil {
+		return wrap(err)
+	}
+	if v != SchemaVersion {
+		return fmt.Errorf("redis schema version %q, this build expects %q", v, SchemaVersion)
+	}
+	return nil
+}
+
+// wrap maps redis.Nil to ErrNotFound and connection failures to
+// ErrUnavailable, keeping the cause for the log.
+func wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, redis.Nil) {
+		return cadrebot.ErrNotFound
+	}
+	if isConnErr(err) {
+		return fmt.Errorf("%w: %w", cadrebot.ErrUnavailable, err)
+	}
+	return err
+}
+
+func isConnErr(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, redis.ErrClosed) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "connection refused") || strings.Contains(s, "LOADING") ||
+		strings.Contains(s, "i/o timeout") || strings.Contains(s, "EOF") || strings.Contains(s, "CLUSTERDOWN") ||
+		strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe") || strings.Contains(s, "pool timeout")
+}
+
+// Stats is a go-redis hook counting commands, round trips and errors.
+type Stats struct {
+	Commands   atomic.Int64
+	RoundTrips atomic.Int64
+	Errors     atomic.Int64
+	// OnError, when set, is called for each failed round trip (metrics).
+	OnError func()
+}
+
+func (s *Stats) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (s *Stats) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		s.Commands.Add(1)
+		s.RoundTrips.Add(1)
+		err := next(ctx, cmd)
+		s.fail(err)
+		return err
+	}
+}
+
+func (s *Stats) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		s.Commands.Add(int64(len(cmds)))
+		s.RoundTrips.Add(1)
+		err := next(ctx, cmds)
+		s.fail(err)
+		return err
+	}
+}
+
+func (s *Stats) fail(err error) {
+	if err != nil && !errors.Is(err, redis.Nil) && isConnErr(err) {
+		s.Errors.Add(1)
+		if s.OnError != nil {
+			s.OnError()
+		}
+	}
+}

@@ -1,0 +1,431 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"cadrebot"
+)
+
+// Group meta fields. Schedules are stored as "sched:<job>".
+const (
+	fTitle    = "title"
+	fVillage  = "village"
+	fTown     = "town"
+	fLang     = "lang"
+	fTZ       = "tz"
+	fApproved = "approved"
+	fDept     = "dept"
+	fCreated  = "created"
+	fLat      = "lat"
+	fLon      = "lon"
+	fRadius   = "radius"
+	fMentions = "mentions_off"
+	fSched    = "sched:"
+)
+
+// Group loads a group, or ErrNotFound when the bot has never seen it.
+func (db *DB) Group(ctx context.Context, chat int64) (*cadrebot.Group, error) {
+	m, err := db.rdb.HGetAll(ctx, db.keyGroup(chat)).Result()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if len(m) == 0 {
+		return nil, cadrebot.ErrNotFound
+	}
+	return decodeGroup(chat, m), nil
+}
+
+func decodeGroup(chat int64, m map[string]string) *cadrebot.Group {
+	g := &cadrebot.Group{ChatID: chat, Title: m[fTitle], Village: m[fVillage], Town: m[fTown], Lang: m[fLang],
+		TZ: m[fTZ], Approved: m[fApproved] == "1", Dept: m[fDept], MentionsOff: m[fMentions] == "1"}
+	if n, err := strconv.ParseInt(m[fCreated], 10, 64); err == nil {
+		g.Created = time.Unix(n, 0)
+	}
+	g.Lat, _ = strconv.ParseFloat(m[fLat], 64)
+	g.Lon, _ = strconv.ParseFloat(m[fLon], 64)
+	g.RadiusM, _ = strconv.ParseFloat(m[fRadius], 64)
+	for k, v := range m {
+		if len(k) > len(fSched) && k[:len(fSched)] == fSched {
+			if g.Schedules == nil {
+				g.Schedules = map[string]string{}
+			}
+			g.Schedules[k[len(fSched):]] = v
+		}
+	}
+	return g
+}
+
+// Seen records first contact with a chat and returns the group. It is one
+// round trip; the dispatcher pipelines it with the update's dedupe key.
+func (db *DB) touchGroup(p redis.Pipeliner, ctx context.Context, chat int64, title string, now time.Time) *redis.MapStringStringCmd {
+	p.HSetNX(ctx, db.keyGroup(chat), fCreated, itoa(now.Unix()))
+	if title != "" {
+		p.HSet(ctx, db.keyGroup(chat), fTitle, title)
+	}
+	p.SAdd(ctx, db.keyGroups(), itoa(chat))
+	return p.HGetAll(ctx, db.keyGroup(chat))
+}
+
+// GroupPatch changes some fields of a group; nil fields stay.
+type GroupPatch struct {
+	Village, Town, Lang, TZ, Dept *string
+	Approved, MentionsOff         *bool
+	Lat, Lon, RadiusM             *float64
+	Schedule                      map[string]string // job -> spec; "" deletes the override
+}
+
+// UpdateGroup applies a patch in one transaction.
+func (db *DB) UpdateGroup(ctx context.Context, chat int64, p GroupPatch) error {
+	k := db.keyGroup(chat)
+	set := map[string]any{}
+	str := func(f string, v *string) {
+		if v != nil {
+			set[f] = *v
+		}
+	}
+	str(fVillage, p.Village)
+	str(fTown, p.Town)
+	str(fLang, p.Lang)
+	str(fTZ, p.TZ)
+	str(fDept, p.Dept)
+	b := func(f string, v *bool) {
+		if v != nil {
+			set[f] = map[bool]string{true: "1", false: "0"}[*v]
+		}
+	}
+	b(fApproved, p.Approved)
+	b(fMentions, p.MentionsOff)
+	fl := func(f string, v *float64) {
+		if v != nil {
+			set[f] = strconv.FormatFloat(*v, 'f', -1, 64)
+		}
+	}
+	fl(fLat, p.Lat)
+	fl(fLon, p.Lon)
+	fl(fRadius, p.RadiusM)
+	var del []string
+	for job, spec := range p.Schedule {
+		if spec == "" {
+			del = append(del, fSched+job)
+		} else {
+			set[fSched+job] = spec
+		}
+	}
+	_, err := db.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		if len(set) > 0 {
+			tx.HSet(ctx, k, set)
+		}
+		if len(del) > 0 {
+			tx.HDel(ctx, k, del...)
+		}
+		tx.SAdd(ctx, db.keyGroups(), itoa(chat))
+		return nil
+	})
+	return wrap(err)
+}
+
+// GroupIDs lists every registered group.
+func (db *DB) GroupIDs(ctx context.Context) ([]int64, error) {
+	ss, err := db.rdb.SMembers(ctx, db.keyGroups()).Result()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]int64, 0, len(ss))
+	for _, s := range ss {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			out = append(out, n)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
+
+// Groups loads many groups in one pipelined round trip. Unknown chats are
+// left out.
+func (db *DB) Groups(ctx context.Context, chats []int64) ([]*cadrebot.Group, error) {
+	cmds := make([]*redis.MapStringStringCmd, len(chats))
+	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, c := range chats {
+			cmds[i] = p.HGetAll(ctx, db.keyGroup(c))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]*cadrebot.Group, 0, len(chats))
+	for i, c := range cmds {
+		if m := c.Val(); len(m) > 0 {
+			out = append(out, decodeGroup(chats[i], m))
+		}
+	}
+	return out, nil
+}
+
+type memberJSON struct {
+	Name     string `json:"n"`
+	Username string `json:"u,omitempty"`
+	Index    int    `json:"i"`
+}
+
+// addMemberScript gives a user a stable index in the group (kept if they
+// leave and come back, so old check-in bits stay theirs) and puts them on
+// the roster.
+// KEYS[1] index hash, KEYS[2] members hash. ARGV[1] user id, ARGV[2] name,
+// ARGV[3] username. Returns the index.
+var addMemberScript = redis.NewScript(`
+local idx = redis.call('HGET', KEYS[1], ARGV[1])
+if not idx then
+  idx = redis.call('HINCRBY', KEYS[1], '_seq', 1) - 1
+  redis.call('HSET', KEYS[1], ARGV[1], idx)
+end
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({n=ARGV[2], u=ARGV[3], i=tonumber(idx)}))
+return tonumber(idx)
+`)
+
+// AddMember puts a user on the group's roster and returns their index.
+func (db *DB) AddMember(ctx context.Context, chat int64, m cadrebot.Member) (int, error) {
+	n, err := addMemberScript.Run(ctx, db.rdb, []string{db.keyIndex(chat), db.keyMembers(chat)},
+		m.UserID, m.Name, m.Username).Int()
+	if err != nil {
+		return 0, wrap(err)
+	}
+	return n, nil
+}
+
+// RemoveMember takes a user off the roster; their index is kept.
+func (db *DB) RemoveMember(ctx context.Context, chat, user int64) (bool, error) {
+	n, err := db.rdb.HDel(ctx, db.keyMembers(chat), itoa(user)).Result()
+	return n > 0, wrap(err)
+}
+
+// Roster lists the group's members ordered by index.
+func (db *DB) Roster(ctx context.Context, chat int64) ([]cadrebot.Member, error) {
+	m, err := db.rdb.HGetAll(ctx, db.keyMembers(chat)).Result()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return decodeRoster(m), nil
+}
+
+func decodeRoster(m map[string]string) []cadrebot.Member {
+	out := make([]cadrebot.Member, 0, len(m))
+	for k, v := range m {
+		id, err := strconv.ParseInt(k, 10, 64)
+		if err != nil {
+			continue
+		}
+		var mj memberJSON
+		if json.Unmarshal([]byte(v), &mj) != nil {
+			continue
+		}
+		out = append(out, cadrebot.Member{UserID: id, Name: mj.Name, Username: mj.Username, Index: mj.Index})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Index < out[j].Index })
+	return out
+}
+
+// Rosters loads many rosters in one pipelined round trip.
+func (db *DB) Rosters(ctx context.Context, chats []int64) (map[int64][]cadrebot.Member, error) {
+	cmds := make([]*redis.MapStringStringCmd, len(chats))
+	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, c := range chats {
+			cmds[i] = p.HGetAll(ctx, db.keyMembers(c))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make(map[int64][]cadrebot.Member, len(chats))
+	for i, c := range cmds {
+		out[chats[i]] = decodeRoster(c.Val())
+	}
+	return out, nil
+}
+
+// MemberGroups lists the groups whose roster has the user. It scans the
+// registry, so it serves rare private-chat commands only.
+func (db *DB) MemberGroups(ctx context.Context, user int64) ([]int64, error) {
+	ids, err := db.GroupIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cmds := make([]*redis.BoolCmd, len(ids))
+	_, err = db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, c := range ids {
+			cmds[i] = p.HExists(ctx, db.keyMembers(c), itoa(user))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	var out []int64
+	for i, c := range cmds {
+		if c.Val() {
+			out = append(out, ids[i])
+		}
+	}
+	return out, nil
+}
+
+// BindDepartment makes chat the chat of department dept, replacing any
+// earlier binding of that department.
+func (db *DB) BindDepartment(ctx context.Context, dept string, chat int64) error {
+	_, err := db.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.HSet(ctx, db.keyDeptChats(), dept, itoa(chat))
+		tx.HSet(ctx, db.keyGroup(chat), fDept, dept)
+		tx.SAdd(ctx, db.keyGroups(), itoa(chat))
+		return nil
+	})
+	return wrap(err)
+}
+
+// DepartmentChats returns the /bind overrides: department id -> chat.
+func (db *DB) DepartmentChats(ctx context.Context) (map[string]int64, error) {
+	m, err := db.rdb.HGetAll(ctx, db.keyDeptChats()).Result()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make(map[string]int64, len(m))
+	for k, v := range m {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			out[k] = n
+		}
+	}
+	return out, nil
+}
+
+// Moved returns the chat a migrated group moved to, or 0.
+func (db *DB) Moved(ctx context.Context, chat int64) (int64, error) {
+	n, err := db.rdb.Get(ctx, db.keyMoved(chat)).Int64()
+	if err != nil {
+		if err == redis.Nil {
+			return 0, nil
+		}
+		return 0, wrap(err)
+	}
+	return n, nil
+}
+
+// MigrateGroup moves every key of a group to its new supergroup ID. Keys
+// of the two chats live in different hash slots, so each key is copied
+// with DUMP/RESTORE rather than RENAME; the copy is idempotent, so a crash
+// half-way is repaired by running it again. Hooks let features fix
+// references held elsewhere (problems, department bindings).
+func (db *DB) MigrateGroup(ctx context.Context, from, to int64) error {
+	keys, err := db.groupKeys(ctx, from)
+	if err != nil {
+		return err
+	}
+	oldTag, newTag := gtag(from), gtag(to)
+	for _, k := range keys {
+		dump, err := db.rdb.Dump(ctx, k).Result()
+		if err == redis.Nil {
+			continue
+		}
+		if err != nil {
+			return wrap(err)
+		}
+		ttl, err := db.rdb.PTTL(ctx, k).Result()
+		if err != nil {
+			return wrap(err)
+		}
+		if ttl < 0 {
+			ttl = 0
+		}
+		nk := db.prefix + newTag + k[len(db.prefix)+len(oldTag):]
+		if err := db.rdb.RestoreReplace(ctx, nk, ttl, dump).Err(); err != nil {
+			return wrap(fmt.Errorf("restore %s: %w", nk, err))
+		}
+	}
+	dept, _ := db.rdb.HGet(ctx, db.keyGroup(to), fDept).Result()
+	_, err = db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, db.keyMoved(from), itoa(to), 0)
+		p.SAdd(ctx, db.keyGroups(), itoa(to))
+		p.SRem(ctx, db.keyGroups(), itoa(from))
+		if dept != "" {
+			p.HSet(ctx, db.keyDeptChats(), dept, itoa(to))
+		}
+		return nil
+	})
+	if err != nil {
+		return wrap(err)
+	}
+	for _, h := range db.migrateHooks {
+		if err := h(ctx, from, to); err != nil {
+			return err
+		}
+	}
+	if len(keys) > 0 {
+		if err := db.rdb.Del(ctx, keys...).Err(); err != nil {
+			return wrap(err)
+		}
+	}
+	return nil
+}
+
+// groupKeys finds the keys of a group. On Cluster all of them sit in one
+// slot, so scanning each master finds them wherever they live.
+func (db *DB) groupKeys(ctx context.Context, chat int64) ([]string, error) {
+	pattern := db.keyGroupAll(chat)
+	// SCAN treats [ ] and * specially; the tag contains neither but the
+	// prefix might.
+	var out []string
+	scan := func(ctx context.Context, c *redis.Client) error {
+		it := c.Scan(ctx, 0, escapeGlob(db.prefix)+pattern[len(db.prefix):], 1000).Iterator()
+		for it.Next(ctx) {
+			out = append(out, it.Val())
+		}
+		return it.Err()
+	}
+	var err error
+	switch c := db.rdb.(type) {
+	case *redis.ClusterClient:
+		var mu = make(chan struct{}, 1)
+		err = c.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error {
+			mu <- struct{}{}
+			defer func() { <-mu }()
+			return scan(ctx, n)
+		})
+	case *redis.Client:
+		err = scan(ctx, c)
+	default:
+		it := db.rdb.Scan(ctx, 0, escapeGlob(db.prefix)+pattern[len(db.prefix):], 1000).Iterator()
+		for it.Next(ctx) {
+			out = append(out, it.Val())
+		}
+		err = it.Err()
+	}
+	if err != nil {
+		return nil, wrap(err)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func escapeGlob(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', ']', '\\':
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
+
+// MigrateHook fixes references to a group held outside its own keys.
+type MigrateHook func(ctx context.Context, from, to int64) error
+
+// OnMigrate registers a hook run by MigrateGroup after the keys are copied.
+func (db *DB) OnMigrate(h MigrateHook) { db.migrateHooks = append(db.migrateHooks, h) }
