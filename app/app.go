@@ -32,8 +32,8 @@ import (
 
 // Options are the parts tests and the playground swap in.
 type Options struct {
-	Clock  clock.Clock   // nil means the wall clock
-	Logger *slog.Logger  // nil discards
+	Clock  clock.Clock           // nil means the wall clock
+	Logger *slog.Logger          // nil discards
 	Redis  redis.UniversalClient // nil dials from the config
 	// NoScheduler leaves the scheduler off (replica tests turn it on
 	// selectively).

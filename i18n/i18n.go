@@ -17,8 +17,8 @@ import (
 	"strings"
 	"sync"
 
-	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/goccy/go-yaml"
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 )
 
