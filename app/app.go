@@ -52,6 +52,7 @@ type App struct {
 	Texts     *i18n.Catalog
 	Calendar  *calendar.Calendar
 	Scheduler *scheduler.Scheduler
+	Courier   *bot.Courier // sends the durable outbox
 	Clock     clock.Clock
 	Me        models.User
 	Log       *slog.Logger
@@ -117,6 +118,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	a.Sender = bot.NewSender(a.TG, bot.Limits{GlobalPerSecond: cfg.File.Limits.GlobalPerSecond,
 		GroupPerMinute: cfg.File.Limits.GroupPerMinute, PrivatePerSecond: cfg.File.Limits.PrivatePerSecond}, a.Log, a.Metrics)
 	a.Auth = bot.NewAuth(a.Sender, cfg.File.Admins)
+	a.buildOutbox(rdb)
 	return a, nil
 }
 
@@ -215,6 +217,7 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}()
 
+	a.runOutbox(ctx, work, &wg)
 	if !a.opts.NoScheduler {
 		a.Scheduler = a.buildScheduler()
 		wg.Add(1)

@@ -43,7 +43,7 @@ type Sender struct {
 	outbox        Outbox
 }
 
-// Outbox accepts durable sends; see Outbox in outbox.go.
+// Outbox accepts durable sends; Courier in outbox.go implements it.
 type Outbox interface {
 	Add(ctx context.Context, m send.Message) error
 }
@@ -132,7 +132,7 @@ func (s *Sender) call(ctx context.Context, method string, fn func() error) error
 			if d <= 0 {
 				d = time.Second
 			}
-			if waited+d > s.MaxRetryAfter {
+			if waited+d > s.MaxRetryAfter || !retryWaitAllowed(ctx) {
 				return &RetryAfterError{After: d, Err: err}
 			}
 			waited += d

@@ -52,3 +52,9 @@ func (db *DB) KeyLock(name string) string { return db.keyLock(name) }
 // --- digests and exports (issue 5) ---
 
 // --- outbox and delivery (issue 6) ---
+
+// keyOutbox is the outbox stream; keySent marks a message key as sent. They
+// share the tag {outbox} so one transaction can mark and ack (see outbox.go).
+func (db *DB) keyOutbox() string         { return db.k("{outbox}") }
+func (db *DB) keySent(key string) string { return db.k("{outbox}:sent:", key) }
+func (db *DB) keyUndeliverable() string  { return db.k("undeliverable") }
