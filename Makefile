@@ -6,9 +6,12 @@ TESTFLAGS ?= -race -count=1 -timeout 30m
 
 .PHONY: test test-short vet bench build run fault
 
+# scripts/redis-cluster.sh runs the suite with a throwaway 3-master Redis
+# Cluster in REDIS_CLUSTER_ADDRS, for the tests that need one (TestCluster*),
+# and stops it afterwards.
 test: vet
 	./scripts/ensure-redis.sh
-	$(GO) test $(TESTFLAGS) $(PKGS)
+	./scripts/redis-cluster.sh run $(GO) test $(TESTFLAGS) $(PKGS)
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt needed"; exit 1; }
