@@ -22,7 +22,7 @@ func (a *App) buildOutbox(rdb redis.UniversalClient) {
 	if sched, err := config.ParseSchedule(cfg.Schedules.OutboxReclaim); err == nil {
 		oc.NextReclaim = func(now time.Time) time.Time { return sched.Next(now) }
 	}
-	a.Courier = bot.NewCourier(a.DB, a.Sender, redislock.New(rdb), a.Clock, a.Log, a.Metrics, oc)
+	a.Courier = bot.NewCourier(a.DB, a.Sender, redislock.New(rdb), a.Log, a.Metrics, oc)
 	a.Sender.SetOutbox(a.Courier)
 }
 

@@ -98,9 +98,12 @@ func (c *OutboxConfig) defaults() {
 // limits, not the process, bound the throughput. A replica that dies leaves
 // its entries pending, and the next lease holder claims them (XAUTOCLAIM).
 type Courier struct {
-	db       OutboxStore
-	out      *Sender
-	locks    *redislock.Client
+	db    OutboxStore
+	out   *Sender
+	locks *redislock.Client
+	// clk times retries. It is the wall clock, like Telegram's retry_after
+	// and the fake Bot API's rate windows; the app's (possibly fake) clock
+	// drives schedules, not delivery.
 	clk      clock.Clock
 	log      *slog.Logger
 	metrics  *Metrics
@@ -116,10 +119,10 @@ type Courier struct {
 
 // NewCourier builds the outbox; Run starts sending. When db is also a
 // Flagger it records undeliverable messages by default.
-func NewCourier(db OutboxStore, out *Sender, locks *redislock.Client, clk clock.Clock, log *slog.Logger, m *Metrics, cfg OutboxConfig) *Courier {
+func NewCourier(db OutboxStore, out *Sender, locks *redislock.Client, log *slog.Logger, m *Metrics, cfg OutboxConfig) *Courier {
 	cfg.defaults()
 	host, _ := os.Hostname()
-	o := &Courier{db: db, out: out, locks: locks, clk: clk, log: log, metrics: m, cfg: cfg, flags: map[string]Flagger{},
+	o := &Courier{db: db, out: out, locks: locks, clk: clock.Real{}, log: log, metrics: m, cfg: cfg, flags: map[string]Flagger{},
 		consumer: fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))}
 	if f, ok := db.(Flagger); ok {
 		o.flag = f

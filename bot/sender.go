@@ -65,7 +65,7 @@ func NewSender(tg *tgbot.Bot, limits Limits, log *slog.Logger, m *Metrics) *Send
 		limits.PrivatePerSecond = 1
 	}
 	return &Sender{tg: tg, log: log, metrics: m, limits: limits,
-		global:        rate.NewLimiter(rate.Limit(limits.GlobalPerSecond), int(limits.GlobalPerSecond)),
+		global:        newGlobalLimiter(limits.GlobalPerSecond),
 		chats:         map[int64]*chatLimiter{},
 		MaxRetryAfter: 2 * time.Minute}
 }
@@ -78,13 +78,10 @@ func (s *Sender) chatLimit(chat int64) *rate.Limiter {
 	defer s.mu.Unlock()
 	c, ok := s.chats[chat]
 	if !ok {
-		var l *rate.Limiter
+		// Sized to stay under Telegram's sliding windows: see limits.go.
+		l := newGroupLimiter(s.limits.GroupPerMinute)
 		if chat > 0 {
-			l = rate.NewLimiter(rate.Limit(s.limits.PrivatePerSecond), 1)
-		} else {
-			// A small burst lets a reply and a card go out together; the
-			// long-run rate stays at the per-minute limit.
-			l = rate.NewLimiter(rate.Limit(s.limits.GroupPerMinute/60), 3)
+			l = newPrivateLimiter(s.limits.PrivatePerSecond)
 		}
 		c = &chatLimiter{l: l}
 		s.chats[chat] = c
