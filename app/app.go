@@ -201,13 +201,7 @@ func (a *App) Run(ctx context.Context) error {
 			a.Log.Warn("deleteWebhook", "err", redact(err.Error(), cfg.Env.Token))
 		}
 		poller := bot.NewPoller(cfg.Env.APIURL, cfg.Env.Token, a.httpc, a.DB, a.dispatch, a.Log)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := poller.Run(ctx, work); err != nil {
-				a.Log.Error("poller stopped", "err", err)
-			}
-		}()
+		a.runPoller(ctx, work, &wg, poller)
 		a.Log.Info("long polling")
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

@@ -82,6 +82,10 @@ func WithEnv(kv ...string) Option {
 // WithTime starts the fake clock at t.
 func WithTime(t time.Time) Option { return func(e *Env) { e.Clock = clock.NewFake(t) } }
 
+// WithClock shares a fake clock with another Env (replicas whose
+// schedulers must see the same time).
+func WithClock(c *clock.Fake) Option { return func(e *Env) { e.Clock = c } }
+
 // WithServer uses an existing fake Bot API (two replicas sharing one).
 func WithServer(s *telegramtest.Server) Option { return func(e *Env) { e.TG = s } }
 

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/bsm/redislock"
@@ -98,9 +97,8 @@ func (c *OutboxConfig) defaults() {
 // limits, not the process, bound the throughput. A replica that dies leaves
 // its entries pending, and the next lease holder claims them (XAUTOCLAIM).
 type Courier struct {
-	db    OutboxStore
-	out   *Sender
-	locks *redislock.Client
+	db  OutboxStore
+	out *Sender
 	// clk times retries. It is the wall clock, like Telegram's retry_after
 	// and the fake Bot API's rate windows; the app's (possibly fake) clock
 	// drives schedules, not delivery.
@@ -110,11 +108,11 @@ type Courier struct {
 	cfg      OutboxConfig
 	consumer string
 
+	lease *Lease
+
 	flagMu sync.RWMutex
 	flag   Flagger
 	flags  map[string]Flagger
-
-	leaseUntil atomic.Int64 // unix nanos; sends stop past it
 }
 
 // NewCourier builds the outbox; Run starts sending. When db is also a
@@ -122,11 +120,13 @@ type Courier struct {
 func NewCourier(db OutboxStore, out *Sender, locks *redislock.Client, log *slog.Logger, m *Metrics, cfg OutboxConfig) *Courier {
 	cfg.defaults()
 	host, _ := os.Hostname()
-	o := &Courier{db: db, out: out, locks: locks, clk: clock.Real{}, log: log, metrics: m, cfg: cfg, flags: map[string]Flagger{},
+	o := &Courier{db: db, out: out, clk: clock.Real{}, log: log, metrics: m, cfg: cfg, flags: map[string]Flagger{},
 		consumer: fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))}
 	if f, ok := db.(Flagger); ok {
 		o.flag = f
 	}
+	o.lease = NewLease(locks, db.KeyLock("outbox"), cfg.Lease, log)
+	o.lease.OnChange = func(held bool) { m.OutboxLeader.Set(map[bool]float64{true: 1}[held]) }
 	return o
 }
 
@@ -155,56 +155,34 @@ func (o *Courier) Run(ctx, work context.Context) error {
 		o.statsLoop(ctx)
 	}()
 	defer wg.Wait()
-	key := o.db.KeyLock("outbox")
-	for ctx.Err() == nil {
-		lock, err := o.locks.Obtain(ctx, key, o.cfg.Lease, nil)
-		switch {
-		case err == nil:
-			o.lead(ctx, work, lock)
-			continue
-		case errors.Is(err, redislock.ErrNotObtained), ctx.Err() != nil:
-		default:
-			o.log.Warn("outbox: obtain sender lease", "err", err)
-		}
-		sleep(ctx, o.cfg.Lease/3)
-	}
+	o.lease.Run(ctx, func(lctx context.Context) { o.lead(lctx, work) })
 	return nil
 }
 
-// lead sends while the lease holds.
-func (o *Courier) lead(ctx, work context.Context, lock *redislock.Lock) {
-	o.metrics.OutboxLeader.Set(1)
-	defer o.metrics.OutboxLeader.Set(0)
+// lead sends while the lease holds. ctx ends at shutdown or when the lease
+// is lost; only in the second case are sends in flight cut short.
+func (o *Courier) lead(ctx, work context.Context) {
 	o.log.Info("outbox: this replica is the sender", "consumer", o.consumer)
-	lctx, lose := context.WithCancel(ctx)
 	sctx, stopSends := context.WithCancel(work)
 	defer stopSends()
-	o.leaseUntil.Store(time.Now().Add(o.cfg.Lease * 2 / 3).UnixNano())
-	keeper := make(chan struct{})
 	go func() {
-		defer close(keeper)
-		o.keepLease(lctx, lock, func() { lose(); stopSends() })
-	}()
-	defer func() {
-		lose()
-		<-keeper
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-		defer cancel()
-		if err := lock.Release(rctx); err != nil && !errors.Is(err, redislock.ErrLockNotHeld) {
-			o.log.Warn("outbox: release sender lease", "err", err)
+		<-ctx.Done()
+		if !o.lease.Held() {
+			stopSends()
 		}
 	}()
-
 	q := newFairQueue(o.clk, o.out.chatLimit)
-	if err := o.db.OutboxInit(lctx); err != nil {
+	if err := o.db.OutboxInit(ctx); err != nil {
 		o.log.Error("outbox: create consumer group", "err", err)
+		sleep(ctx, time.Second)
 		return
 	}
 	// Whatever a previous sender left pending is ours now. Its lease has
 	// expired or been released, so it no longer sends.
-	claimed, err := o.db.OutboxClaim(lctx, o.consumer, 0)
+	claimed, err := o.db.OutboxClaim(ctx, o.consumer, 0)
 	if err != nil {
 		o.log.Error("outbox: claim pending entries", "err", err)
+		sleep(ctx, time.Second)
 		return
 	}
 	if n := q.push(claimed); n > 0 {
@@ -220,36 +198,10 @@ func (o *Courier) lead(ctx, work context.Context, lock *redislock.Lock) {
 			}
 		}()
 	}
-	o.read(lctx, q)
+	o.read(ctx, q)
 	q.close()
 	wg.Wait()
 }
-
-// keepLease refreshes the lease; when a refresh fails the sender stops at
-// once, well before the lease can expire and another replica take over.
-func (o *Courier) keepLease(ctx context.Context, lock *redislock.Lock, lost func()) {
-	t := time.NewTicker(o.cfg.Lease / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		start := time.Now()
-		if err := lock.Refresh(ctx, o.cfg.Lease, nil); err != nil {
-			if ctx.Err() == nil {
-				o.log.Warn("outbox: lost the sender lease", "err", err)
-			}
-			o.leaseUntil.Store(0)
-			lost()
-			return
-		}
-		o.leaseUntil.Store(start.Add(o.cfg.Lease * 2 / 3).UnixNano())
-	}
-}
-
-func (o *Courier) leaseHeld() bool { return time.Now().UnixNano() < o.leaseUntil.Load() }
 
 // read feeds the queue until ctx ends, and periodically reclaims entries
 // left pending by other consumers.
@@ -345,7 +297,7 @@ func (o *Courier) handle(ctx context.Context, q *fairQueue, it *outItem) {
 	}
 	parts := Parts(it.Msg)
 	for it.parts < len(parts) {
-		if !o.leaseHeld() {
+		if !o.lease.Held() {
 			q.release(it)
 			return
 		}

@@ -34,3 +34,28 @@ func (a *App) runOutbox(ctx, work context.Context, wg *sync.WaitGroup) {
 		_ = a.Courier.Run(ctx, work)
 	}()
 }
+
+// runPoller long-polls while this replica holds the poller lease: Telegram
+// answers a second concurrent getUpdates with 409 Conflict, so several
+// polling replicas take turns, one active and the others on standby. The
+// offset lives in Redis, so a successor resumes where the last one stopped.
+func (a *App) runPoller(ctx, work context.Context, wg *sync.WaitGroup, p *bot.Poller) {
+	lease := bot.NewLease(redislock.New(a.DB.Client()), a.DB.KeyLock("poller"), a.Cfg.File.Limits.LeaderLease.Duration, a.Log)
+	lease.OnChange = func(held bool) {
+		if held {
+			a.Log.Info("this replica is the poller")
+			a.Metrics.PollerLeader.Set(1)
+		} else {
+			a.Metrics.PollerLeader.Set(0)
+		}
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		lease.Run(ctx, func(lctx context.Context) {
+			if err := p.Run(lctx, work); err != nil {
+				a.Log.Error("poller stopped", "err", err)
+			}
+		})
+	}()
+}
