@@ -4,14 +4,22 @@ GO ?= go
 PKGS ?= ./...
 TESTFLAGS ?= -race -count=1 -timeout 30m
 
-.PHONY: test test-short vet bench build run fault
+.PHONY: test test-passes test-short vet bench build run fault
 
-# scripts/redis-cluster.sh runs the suite with a throwaway 3-master Redis
-# Cluster in REDIS_CLUSTER_ADDRS, for the tests that need one (TestCluster*),
-# and stops it afterwards.
+# CLUSTER_PKGS run a second time against a throwaway 3-master Redis
+# Cluster (scripts/redis-cluster.sh starts it, sets REDIS_CLUSTER_ADDRS and
+# stops it afterwards), which proves every multi-key operation of the
+# end-to-end flows on Cluster. The first pass uses the cluster too, for the
+# store's TestCluster.
+CLUSTER_PKGS ?= ./app/ ./scheduler/
+
 test: vet
 	./scripts/ensure-redis.sh
-	./scripts/redis-cluster.sh run $(GO) test $(TESTFLAGS) $(PKGS)
+	./scripts/redis-cluster.sh run $(MAKE) --no-print-directory test-passes
+
+test-passes:
+	$(GO) test $(TESTFLAGS) $(PKGS)
+	CADREBOT_TEST_REDIS=cluster $(GO) test $(TESTFLAGS) $(CLUSTER_PKGS)
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt needed"; exit 1; }
