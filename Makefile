@@ -34,3 +34,9 @@ run:
 bench:
 	./scripts/ensure-redis.sh
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# The fault-injection tests alone (make test runs them too): Redis restarted
+# under load, the bot killed -9 mid fan-out, 429/500 storms.
+fault:
+	./scripts/ensure-redis.sh
+	$(GO) test $(TESTFLAGS) -v ./fault/

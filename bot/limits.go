@@ -1,6 +1,11 @@
 package bot
 
-import "golang.org/x/time/rate"
+import (
+	"context"
+	"time"
+
+	"golang.org/x/time/rate"
+)
 
 // Telegram counts messages in sliding windows: at most ~30 in any second
 // overall, 20 in any minute per group, about 1 a second per private chat.
@@ -35,4 +40,22 @@ func newGroupLimiter(perMinute float64) *rate.Limiter {
 // newPrivateLimiter is a private chat's bucket.
 func newPrivateLimiter(perSecond float64) *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(perSecond*0.9), 1)
+}
+
+// untilToken waits until l has a token, without taking it.
+func untilToken(ctx context.Context, l *rate.Limiter) error {
+	for {
+		tok := l.TokensAt(time.Now())
+		if tok >= 1 || l.Limit() == rate.Inf {
+			return nil
+		}
+		d := time.Duration((1 - tok) / float64(l.Limit()) * float64(time.Second))
+		t := time.NewTimer(d + time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }

@@ -102,15 +102,26 @@ func (s *Sender) gcLocked() {
 	}
 }
 
-// wait blocks until chat may receive another message.
+// wait blocks until chat may receive another message. Both buckets give
+// up their token at the same moment, just before the send: Telegram counts
+// messages when they arrive, so a chat token taken while still queueing
+// for the global one would let two sends land closer than the bucket
+// allows (limits.go).
 func (s *Sender) wait(ctx context.Context, chat int64) error {
-	if err := s.chatLimit(chat).Wait(ctx); err != nil {
-		return fmt.Errorf("rate limit wait: %w", err)
+	cl := s.chatLimit(chat)
+	for {
+		if err := untilToken(ctx, cl); err != nil {
+			return fmt.Errorf("rate limit wait: %w", err)
+		}
+		if err := s.global.Wait(ctx); err != nil {
+			return fmt.Errorf("rate limit wait: %w", err)
+		}
+		if cl.Allow() {
+			return nil
+		}
+		// Another send to this chat took the token meanwhile; the global
+		// token is spent, which only slows us down.
 	}
-	if err := s.global.Wait(ctx); err != nil {
-		return fmt.Errorf("rate limit wait: %w", err)
-	}
-	return nil
 }
 
 // call runs one API call with Telegram's 429 rule: wait exactly

@@ -232,6 +232,16 @@ func (db *DB) OutboxStats(ctx context.Context) (depth int64, oldest time.Time, e
 	return n.Val(), oldest, nil
 }
 
+// OutboxPending counts entries handed to a consumer and not yet acked:
+// messages being sent, or left behind by a sender that died.
+func (db *DB) OutboxPending(ctx context.Context) (int64, error) {
+	p, err := db.rdb.XPending(ctx, db.keyOutbox(), OutboxGroup).Result()
+	if err != nil {
+		return 0, wrap(err)
+	}
+	return p.Count, nil
+}
+
 // OutboxPrune deletes consumers other than keep that hold no pending
 // entries and were idle longer than idle: every restart leaves one behind.
 // A consumer with pending entries is never deleted, because deleting it
