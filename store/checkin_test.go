@@ -94,7 +94,7 @@ var (
 )
 
 func write(chat int64, m cadrebot.Member, at time.Time, note string) CheckinWrite {
-	return CheckinWrite{Chat: chat, Member: m, Day: calendar.DateOf(at.In(shanghai)), At: at, Note: note,
+	return CheckinWrite{Chat: chat, Member: m, Day: calendar.DateOf(at.In(shanghai)), Minute: cadrebot.MinuteOf(at.In(shanghai)), Note: note,
 		DetailTTL: 400 * 24 * time.Hour, BoardInterval: 5 * time.Second}
 }
 
@@ -114,8 +114,8 @@ func TestCheckinOneRoundTrip(t *testing.T) {
 	if got := rts.n.Load() - rt; got != 1 {
 		t.Errorf("round trips per check-in = %d, want 1", got)
 	}
-	if res.Index != 0 || res.Again || res.BoardExists || !res.BoardDue {
-		t.Errorf("first check-in = %+v, want index 0, new, no board, board due", res)
+	if res.Index != 0 || res.Again || !res.BoardCreate || !res.BoardDue {
+		t.Errorf("first check-in = %+v, want index 0, new, creating the board, board due", res)
 	}
 	if n, _ := attendance.Streak(testCal, res.Row(), calendar.DateOf(at.In(shanghai))); n != 1 {
 		t.Errorf("streak = %d, want 1", n)
@@ -126,8 +126,8 @@ func TestCheckinOneRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Again || res.BoardDue {
-		t.Errorf("second check-in = %+v, want again and debounced", res)
+	if !res.Again || res.BoardDue || res.BoardCreate {
+		t.Errorf("second check-in = %+v, want again, debounced, board already claimed", res)
 	}
 	res, err = db.Checkin(ctx, write(chat, li, at.Add(time.Minute), ""))
 	if err != nil {
@@ -142,8 +142,8 @@ func TestCheckinOneRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[int64]cadrebot.Checkin{
-		wang.UserID: {UserID: wang.UserID, At: time.Unix(at.Unix(), 0), Note: "走访"},
-		li.UserID:   {UserID: li.UserID, At: time.Unix(at.Add(time.Minute).Unix(), 0)},
+		wang.UserID: {UserID: wang.UserID, Minute: 8*60 + 31, Note: "走访"},
+		li.UserID:   {UserID: li.UserID, Minute: 8*60 + 32},
 	}
 	if diff := cmp.Diff(want, day.Details); diff != "" {
 		t.Errorf("Details (-want +got):\n%s", diff)
@@ -346,7 +346,14 @@ func TestBoardClaim(t *testing.T) {
 	if ok, _ := db.ClaimBoard(ctx, -600, day); ok {
 		t.Error("second claim succeeded")
 	}
-	d, _ := db.CheckinDay(ctx, -600, day)
+	// The check-in script sees the claim too.
+	if res, err := db.Checkin(ctx, write(-600, wang, day.Time(shanghai).Add(9*time.Hour), "")); err != nil || res.BoardCreate {
+		t.Errorf("check-in after the claim = %+v, %v; want no creation", res, err)
+	}
+	d, _ := db.BoardDay(ctx, -600, day)
+	if n, _ := db.rdb.Exists(ctx, db.keyBoardDebounce(-600)).Result(); n != 0 {
+		t.Error("BoardDay left the debounce in place")
+	}
 	if !d.BoardPending || d.Board != 0 {
 		t.Errorf("pending board = %+v", d)
 	}
@@ -356,5 +363,55 @@ func TestBoardClaim(t *testing.T) {
 	d, _ = db.CheckinDay(ctx, -600, day)
 	if d.BoardPending || d.Board != 77 {
 		t.Errorf("board = %d pending %v, want 77", d.Board, d.BoardPending)
+	}
+}
+
+func TestCheckinStoresOnlyWhatIsThere(t *testing.T) {
+	db := newTestDB(t)
+	ctx := context.Background()
+	const chat = -700
+	at := time.Date(2026, 11, 30, 9, 5, 0, 0, shanghai)
+	day := calendar.DateOf(at)
+	for i := range 20 {
+		if _, err := db.AddMember(ctx, chat, cadrebot.Member{UserID: int64(2000 + i), Name: "干部"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Checkin(ctx, write(chat, cadrebot.Member{UserID: 2000}, at, "")); err != nil {
+		t.Fatal(err)
+	}
+	// No note, no location: nothing in the day's notes.
+	if n, _ := db.rdb.Exists(ctx, db.keyCheckinNotes(chat, day)).Result(); n != 0 {
+		t.Error("a check-in without a note or location wrote a note")
+	}
+	// The year's flags are written at their full size at once: 20 rows.
+	if n, _ := db.rdb.StrLen(ctx, db.keyCheckins(chat, 2026)).Result(); n != 20*attendance.RowBytes {
+		t.Errorf("flags are %d bytes, want %d", n, 20*attendance.RowBytes)
+	}
+	if n, _ := db.rdb.StrLen(ctx, db.keyCheckinTimes(chat, day)).Result(); n != 40 {
+		t.Errorf("times are %d bytes, want 40", n)
+	}
+	if ttl, _ := db.rdb.TTL(ctx, db.keyCheckinTimes(chat, day)).Result(); ttl < 399*24*time.Hour {
+		t.Errorf("times expire in %s, want the detail TTL", ttl)
+	}
+	// A member who joins later gets a row: the bitmap grows to fit.
+	if _, err := db.Checkin(ctx, write(chat, cadrebot.Member{UserID: 3000, Name: "新人"}, at.Add(time.Minute), "")); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.CheckinDay(ctx, chat, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := d.Details[3000]; c.Minute != 9*60+6 || c.Clock() != "09:06" {
+		t.Errorf("late member's check-in = %+v", c)
+	}
+	if c := d.Details[2000]; c.Minute != 9*60+5 || c.Note != "" || c.Where != nil {
+		t.Errorf("first check-in = %+v", c)
+	}
+	if len(d.Details) != 2 {
+		t.Errorf("details of %d members, want the 2 who checked in", len(d.Details))
+	}
+	if n, _ := db.rdb.StrLen(ctx, db.keyCheckins(chat, 2026)).Result(); n != 21*attendance.RowBytes {
+		t.Errorf("flags are %d bytes after a 21st member, want %d", n, 21*attendance.RowBytes)
 	}
 }

@@ -57,8 +57,11 @@ func (db *DB) keyCheckins(chat int64, year int) string {
 func (db *DB) keyOffsite(chat int64, year int) string {
 	return db.k(gtag(chat), ":off:", strconv.Itoa(year))
 }
-func (db *DB) keyCheckinDetail(chat int64, day calendar.Date) string {
+func (db *DB) keyCheckinNotes(chat int64, day calendar.Date) string {
 	return db.k(gtag(chat), ":cin:", strconv.Itoa(day.Compact()))
+}
+func (db *DB) keyCheckinTimes(chat int64, day calendar.Date) string {
+	return db.k(gtag(chat), ":cit:", strconv.Itoa(day.Compact()))
 }
 func (db *DB) keyLeave(chat int64) string { return db.k(gtag(chat), ":leave") }
 func (db *DB) keyBoard(chat int64, day calendar.Date) string {
