@@ -301,7 +301,7 @@ func (db *DB) BoardDay(ctx context.Context, chat int64, day calendar.Date) (*Day
 func (db *DB) checkinDay(ctx context.Context, chat int64, day calendar.Date, release bool) (*Day, error) {
 	y := day.Year
 	var (
-		meta, members, leave, notes   *redis.MapStringStringCmd
+		meta, members, leave, notes  *redis.MapStringStringCmd
 		bits, prevBits, off, prevOff *redis.StringCmd
 		times, board                 *redis.StringCmd
 	)
