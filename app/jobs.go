@@ -13,5 +13,6 @@ func (c jobCounter) Inc(job, result string) { c.a.Metrics.JobRuns.WithLabelValue
 // buildScheduler lists every timed job with its schedule.
 func (a *App) buildScheduler() *scheduler.Scheduler {
 	var jobs []scheduler.Job
+	jobs = append(jobs, a.checkinJobs()...)
 	return scheduler.New(a.Clock, a.DB, redislock.New(a.DB.Client()), a.Cfg.Location, a.Log, jobCounter{a}, jobs...)
 }
