@@ -147,7 +147,9 @@ func TestOutboxHonoursRetryAfter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e.WaitSent(slow.ID, "消息1")
+	// Calls are recorded once answered, a moment after Sent shows them.
+	e.Wait("three calls to the limited chat", func() bool { return len(sendCalls(e, slow.ID)) >= 3 })
+	waitOutboxEmpty(e, e.DB)
 	calls := sendCalls(e, slow.ID)
 	if len(calls) != 3 || calls[0].Status != 429 {
 		t.Fatalf("calls to the limited chat: %d, first status %d; want 429 then two sends", len(calls), calls[0].Status)

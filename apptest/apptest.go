@@ -355,6 +355,11 @@ func (e *Env) Drain() {
 	// The poller confirms a batch (asks for the next offset) only after
 	// every update in it was handled, so nothing pending means done.
 	e.Wait("the bot to confirm every update", func() bool { return e.TG.Pending() == 0 })
+	// Messages the handlers and jobs queued go out asynchronously.
+	e.Wait("the outbox to empty", func() bool {
+		n, _, err := e.DB.OutboxStats(context.Background())
+		return err == nil && n == 0
+	})
 }
 
 // Admin makes user an administrator of chat in the fake API.

@@ -136,6 +136,38 @@ func (o *Courier) Add(ctx context.Context, m send.Message) error {
 	return err
 }
 
+// keyedSender is implemented by an outbox that can also make direct sends
+// idempotent (Courier).
+type keyedSender interface {
+	SendKeyed(ctx context.Context, m send.Message) (int, error)
+}
+
+// SendKeyed sends m now, at most once per m.Key, and returns Telegram's
+// answer to the caller: Sender.Send uses it for keyed messages. A job that
+// must react to a refusal (a reminder DM falling back to a group mention)
+// sends this way; if the process dies, the scheduler runs the unfinished
+// firing again and the key skips what already went out. It returns 0 when
+// every part had been sent before.
+func (o *Courier) SendKeyed(ctx context.Context, m send.Message) (int, error) {
+	done, err := o.db.OutboxProgress(ctx, m.Key)
+	if err != nil {
+		return 0, err
+	}
+	parts := Parts(m)
+	last := 0
+	for i := done; i < len(parts); i++ {
+		id, err := o.out.Send(ctx, parts[i]) // parts carry no key
+		if err != nil {
+			return last, err
+		}
+		last = id
+		if err := o.db.OutboxMarkPart(ctx, m.Key, i+1); err != nil {
+			o.log.Warn("outbox: record keyed send", "key", m.Key, "err", err)
+		}
+	}
+	return last, nil
+}
+
 // FlagRefs makes f hear about undeliverable messages whose Ref starts with
 // prefix, in addition to the default flagger.
 func (o *Courier) FlagRefs(prefix string, f Flagger) {

@@ -213,6 +213,9 @@ var noPreview = &models.LinkPreviewOptions{IsDisabled: tgbot.True()}
 // Send delivers m now: long texts are split into several messages and
 // the keyboard goes on the last one. It returns the last message's id.
 func (s *Sender) Send(ctx context.Context, m send.Message) (int, error) {
+	if k, ok := s.outbox.(keyedSender); ok && m.Key != "" {
+		return k.SendKeyed(ctx, m)
+	}
 	if m.Photo != nil || m.Document != nil {
 		return s.sendFile(ctx, m)
 	}
