@@ -229,6 +229,42 @@ func TestPollingReplicasTakeTurns(t *testing.T) {
 	}
 }
 
+// TestReplicasSendOneReminder: two replicas with the same schedules, one
+// clock; the 10:00 check-in reminder reaches each group once.
+func TestReplicasSendOneReminder(t *testing.T) {
+	rs, _ := startReplicas(t, 2)
+	e := rs[0]
+	var chats []models.Chat
+	for i := 0; i < 5; i++ {
+		g := e.TG.Group(int64(-100710-i), fmt.Sprintf("村%d工作群", i))
+		chats = append(chats, g)
+		e.TG.SendText(g, apptest.Admin, fmt.Sprintf("/setup 村%d", i))
+		e.TG.SendText(g, apptest.Wang, "/join")
+		e.TG.SendText(g, apptest.Li, "/join")
+	}
+	e.Drain()
+	// Both schedulers park on the shared clock, then 10:00 comes.
+	e.Wait("both schedulers to wait on the clock", func() bool { return e.Clock.Waiters() >= 2 })
+	e.Clock.Set(time.Date(2026, 11, 30, 10, 0, 30, 0, apptest.Shanghai))
+	ran := func() (n float64) {
+		for _, r := range rs {
+			n += testutil.ToFloat64(r.App.Metrics.JobRuns.WithLabelValues("checkin_reminder", "ran"))
+		}
+		return n
+	}
+	e.Wait("the reminder firing", func() bool { return ran() >= 1 })
+	e.Wait("both schedulers to wait on the clock", func() bool { return e.Clock.Waiters() >= 2 })
+	e.Drain()
+	if n := ran(); n != 1 {
+		t.Errorf("checkin_reminder ran %v times across the replicas, want 1", n)
+	}
+	for _, g := range chats {
+		if n := countSent(e, g.ID, "⏰"); n != 1 {
+			t.Errorf("group %d got %d reminders, want 1", g.ID, n)
+		}
+	}
+}
+
 // TestReplicaSchedulersRunEachFiringOnce runs two schedulers' loops (as
 // two replicas would) on one Redis and one fake clock through several
 // firings of a global and a per-group job.
