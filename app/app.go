@@ -119,6 +119,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		GroupPerMinute: cfg.File.Limits.GroupPerMinute, PrivatePerSecond: cfg.File.Limits.PrivatePerSecond}, a.Log, a.Metrics)
 	a.Auth = bot.NewAuth(a.Sender, cfg.File.Admins)
 	a.buildOutbox(rdb)
+	a.registerStoreMetrics()
 	return a, nil
 }
 

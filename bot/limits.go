@@ -12,13 +12,13 @@ import (
 // A token bucket admits its burst plus rate × window in any window, so the
 // buckets below are sized to keep burst + rate × window under each limit,
 // with a little room for network jitter between our clock and Telegram's.
-// A fan-out then runs at ~94% of the global limit with no 429 at all.
+// A fan-out then runs at ~92% of the global limit with no 429 at all.
 
 // newGlobalLimiter is the bucket for all sends of the process.
 func newGlobalLimiter(perSecond float64) *rate.Limiter {
 	r := perSecond * 0.9
 	if perSecond >= 2 {
-		r = (perSecond - 1) * 0.97
+		r = (perSecond - 1) * 0.95
 	}
 	return rate.NewLimiter(rate.Limit(r), 1)
 }
