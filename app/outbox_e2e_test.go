@@ -117,6 +117,12 @@ func TestOutboxPendingAcrossRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Wait("a failed attempt", func() bool { return len(sendCalls(e, g.ID)) > 0 })
+	if err := e.App.Courier.RefreshStats(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if d, age := testutil.ToFloat64(e.App.Metrics.OutboxDepth), testutil.ToFloat64(e.App.Metrics.OutboxAge); d != 1 || age <= 0 || age > 60 {
+		t.Errorf("outbox gauges: depth %v, oldest %vs; want 1 and a few seconds", d, age)
+	}
 	e.Stop()
 	db := sideDB(t, e)
 	if n, _, err := db.OutboxStats(context.Background()); err != nil || n != 1 {

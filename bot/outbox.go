@@ -295,19 +295,30 @@ func (o *Courier) reclaim(ctx context.Context, q *fairQueue) {
 
 func (o *Courier) statsLoop(ctx context.Context) {
 	for {
-		depth, oldest, err := o.db.OutboxStats(ctx)
-		if err == nil {
-			o.metrics.OutboxDepth.Set(float64(depth))
-			age := 0.0
-			if !oldest.IsZero() {
-				age = max(time.Since(oldest).Seconds(), 0)
-			}
-			o.metrics.OutboxAge.Set(age)
+		if err := o.RefreshStats(ctx); err != nil && ctx.Err() == nil {
+			o.log.Debug("outbox: stats", "err", err)
 		}
 		if !sleep(ctx, o.cfg.StatsEvery) {
 			return
 		}
 	}
+}
+
+// RefreshStats sets the outbox depth and oldest-entry age gauges. Every
+// replica refreshes them every few seconds, so whichever is scraped tells
+// the truth about the shared outbox.
+func (o *Courier) RefreshStats(ctx context.Context) error {
+	depth, oldest, err := o.db.OutboxStats(ctx)
+	if err != nil {
+		return err
+	}
+	o.metrics.OutboxDepth.Set(float64(depth))
+	age := 0.0
+	if !oldest.IsZero() {
+		age = max(time.Since(oldest).Seconds(), 0)
+	}
+	o.metrics.OutboxAge.Set(age)
+	return nil
 }
 
 // handle sends one entry, part by part, and settles it.

@@ -39,4 +39,5 @@ bot_pid=$!
 status=0
 wait "$load_pid" || status=$?
 [ "$status" -ne 0 ] && tail -20 "$dir/bot.log" >&2
+[ -n "${BOT_LOG:-}" ] && cp "$dir/bot.log" "$BOT_LOG"
 exit "$status"
