@@ -224,6 +224,13 @@ func (e *Env) Restart() {
 }
 
 func (e *Env) newRedis() redis.UniversalClient {
+	if addrs := e.env["REDIS_SENTINEL_ADDRS"]; addrs != "" { // a test's own Sentinel
+		rdb, err := store.Dial(store.Options{SentinelAddrs: strings.Split(addrs, ","), MasterName: e.env["REDIS_MASTER_NAME"]})
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		return rdb
+	}
 	if u := e.env["REDIS_URL"]; u != "" && u != defaultURL() { // a test's own Redis
 		rdb, err := store.Dial(store.Options{URL: u})
 		if err != nil {
