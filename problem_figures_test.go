@@ -40,11 +40,11 @@ func TestComputeFigures(t *testing.T) {
 		return p
 	}
 	ps := []Problem{
-		mk(StatusClosed, 0, 72*h, 10*h),    // on time, 10h
-		mk(StatusResolved, 0, 72*h, 100*h), // late, 100h
-		mk(StatusClosed, 0, 72*h, 20*h),    // on time, 20h
-		mk(StatusAccepted, 0, 72*h, 0),     // overdue at now
-		mk(StatusNew, 90*h, 162*h, 0),      // not yet due
+		mk(StatusClosed, 0, 72*h, 10*h),                          // on time, 10h
+		mk(StatusResolved, 0, 72*h, 100*h),                       // late, 100h
+		mk(StatusClosed, 0, 72*h, 20*h),                          // on time, 20h
+		mk(StatusAccepted, 0, 72*h, 0),                           // overdue at now
+		mk(StatusNew, 90*h, 162*h, 0),                            // not yet due
 		{Status: StatusClosed, Created: t0, Due: t0.Add(72 * h)}, // withdrawn
 	}
 	now := t0.Add(120 * h)

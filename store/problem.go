@@ -117,12 +117,12 @@ func (w *write) hset(f, v string) { w.ops = append(w.ops, "h", f, v) }
 func (w *write) zadd(k string, score int64, m string) {
 	w.ops = append(w.ops, "z", w.key(k), score, m)
 }
-func (w *write) zrem(k, m string)       { w.ops = append(w.ops, "r", w.key(k), m) }
-func (w *write) sadd(k, m string)       { w.ops = append(w.ops, "s", w.key(k), m) }
-func (w *write) srem(k, m string)       { w.ops = append(w.ops, "x", w.key(k), m) }
-func (w *write) hsetOn(k, f, v string)  { w.ops = append(w.ops, "H", w.key(k), f, v) }
-func (w *write) hdelOn(k, f string)     { w.ops = append(w.ops, "D", w.key(k), f) }
-func (w *write) member() string         { return itoa(w.id) }
+func (w *write) zrem(k, m string)      { w.ops = append(w.ops, "r", w.key(k), m) }
+func (w *write) sadd(k, m string)      { w.ops = append(w.ops, "s", w.key(k), m) }
+func (w *write) srem(k, m string)      { w.ops = append(w.ops, "x", w.key(k), m) }
+func (w *write) hsetOn(k, f, v string) { w.ops = append(w.ops, "H", w.key(k), f, v) }
+func (w *write) hdelOn(k, f string)    { w.ops = append(w.ops, "D", w.key(k), f) }
+func (w *write) member() string        { return itoa(w.id) }
 func (w *write) history(e *cadrebot.Entry) string {
 	if e == nil {
 		return ""
