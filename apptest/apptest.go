@@ -105,6 +105,9 @@ departments:
   - {id: traffic, name: "交通运输局", chat_id: -1002, parent: county}
   - {id: environment, name: "生态环境分局", chat_id: -1004, parent: county}
   - {id: county, name: "县驻村办", chat_id: -1003}
+# Telegram's per-group limit (20/min) would make every test wait; the
+# limiter itself is tested on its own.
+limits: {global_per_second: 100000, group_per_minute: 1000000, private_per_second: 100000}
 `
 
 // Start runs the service and stops it at the end of the test.
@@ -150,11 +153,16 @@ func Start(t testing.TB, opts ...Option) *Env {
 	}
 	e.Cfg = cfg
 	if e.Redis == nil {
-		e.Redis = NewRedis(t)
+		e.Redis = e.newRedis()
 	}
 	e.opts.Clock = e.Clock
 	e.opts.Redis = e.Redis
 	e.opts.Logger = slog.New(slog.NewTextHandler(e.Log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("service log:\n%s", tail(e.Log.String(), 8000))
+		}
+	})
 	e.start()
 	t.Cleanup(e.Stop)
 	t.Cleanup(func() {
@@ -180,7 +188,7 @@ func (e *Env) start() {
 	case err := <-e.done:
 		e.T.Fatalf("app stopped before it was ready: %v", err)
 	case <-time.After(30 * time.Second):
-		e.T.Fatal("app not ready after 30s")
+		e.T.Fatalf("app not ready after 30s:\n%s", tail(e.Log.String(), 4000))
 	}
 }
 
@@ -206,9 +214,20 @@ func (e *Env) Stop() {
 func (e *Env) Restart() {
 	e.T.Helper()
 	e.Stop()
-	e.Redis = NewRedis(e.T)
+	e.Redis = e.newRedis()
 	e.opts.Redis = e.Redis
 	e.start()
+}
+
+func (e *Env) newRedis() redis.UniversalClient {
+	if u := e.env["REDIS_URL"]; u != "" && u != os.Getenv("REDIS_URL") {
+		rdb, err := store.Dial(store.Options{URL: u})
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		return rdb
+	}
+	return NewRedis(e.T)
 }
 
 // NewRedis connects to REDIS_URL; the client closes with the test (the
@@ -292,7 +311,9 @@ func (e *Env) WaitSent(chat int64, substr string) *models.Message {
 	var got *models.Message
 	e.Wait(fmt.Sprintf("a bot message in %d containing %q", chat, substr), func() bool {
 		for _, m := range e.TG.Sent(chat) {
-			if strings.Contains(m.Text, substr) || strings.Contains(m.Caption, substr) {
+			if strings.Contains(m.Text, substr) || strings.Contains(m.Caption, substr) ||
+				strings.Contains(telegramtest.HTML(m.Text, m.Entities), substr) ||
+				strings.Contains(telegramtest.HTML(m.Caption, m.CaptionEntities), substr) {
 				got = m
 				return true
 			}
@@ -313,6 +334,13 @@ func (e *Env) Drain() {
 
 // Admin makes user an administrator of chat in the fake API.
 func (e *Env) MakeAdmin(chat int64, u models.User) { e.TG.SetMember(chat, u.ID, "administrator") }
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
 
 // LogBuffer collects log output for assertions.
 type LogBuffer struct {
