@@ -161,7 +161,17 @@ func (p *prEnv) report(chat models.Chat, from models.User, text, category string
 // card is the latest card of problem n in a department chat.
 func (p *prEnv) card(chat int64, n int64) *models.Message {
 	p.t.Helper()
-	return p.last(chat, fmt.Sprintf("#%d ", n))
+	head := fmt.Sprintf("#%d ", n)
+	var got *models.Message
+	p.Wait(fmt.Sprintf("a card of #%d in %d", n, chat), func() bool {
+		for _, m := range p.TG.Sent(chat) {
+			if m.Photo == nil && strings.Contains(m.Text, head) && strings.Contains(m.Text, "🏘") {
+				got = m
+			}
+		}
+		return got != nil
+	})
+	return got
 }
 
 // problem loads a problem straight from the store.
