@@ -172,7 +172,9 @@ func TestProblemResolvedSweep(t *testing.T) {
 	// reopens, and the bureau and the county office hear it.
 	p.press(p.v1, apptest.Zhang, q2, "👎 没有解决")
 	p.last(prVillage, "#2 已重新打开")
-	p.Wait("cards again", func() bool { return p.count(prTraffic, "#2 停车与交通") == 2 && p.count(prCounty, "#2 停车与交通") == 1 })
+	p.Wait("cards again", func() bool {
+		return p.count(prTraffic, "#2 停车与交通") == 2 && p.count(prCounty, "#2 停车与交通") == 1
+	})
 
 	// #1 gets no answer: closed automatically 7 days after the question.
 	p.advance(7 * 24 * time.Hour)
