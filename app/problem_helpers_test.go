@@ -160,7 +160,9 @@ func (p *prEnv) report(chat models.Chat, from models.User, text, category string
 	done := p.fresh(chat.ID, prompt)
 	if strings.Contains(done.Text, "登记前请看一下") {
 		// Open problems of the category exist; file it anyway.
-		p.press(chat, from, done, "不是同一件，新登记")
+		if cb := p.press(chat, from, done, "不是同一件，新登记"); cb.ShowAlert {
+			p.t.Fatalf("filing despite duplicates refused: %q", cb.Text)
+		}
 		done = p.fresh(chat.ID, prompt)
 	}
 	var n int64

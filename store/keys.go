@@ -61,6 +61,7 @@ func (db *DB) keyPrSeq() string                { return db.k(prTag, ":seq") }
 func (db *DB) keyProblem(id int64) string      { return db.k(prTag, ":", itoa(id)) }
 func (db *DB) keyPrHistory(id int64) string    { return db.k(prTag, ":", itoa(id), ":h") }
 func (db *DB) keyPrAll() string                { return db.k(prTag, ":all") }
+func (db *DB) keyPrCreated() string            { return db.k(prTag, ":cr") }
 func (db *DB) keyPrOpen() string               { return db.k(prTag, ":open") }
 func (db *DB) keyPrDept(dept string) string    { return db.k(prTag, ":d:", dept) }
 func (db *DB) keyPrDeptAll(dept string) string { return db.k(prTag, ":da:", dept) }
