@@ -180,3 +180,30 @@ func TestProblemQueries(t *testing.T) {
 	p.TG.SendText(p.v2, apptest.Li, "/problem 2")
 	p.last(prVillage2, "#2 不属于这个群")
 }
+
+// A village group that becomes a supergroup keeps its problems: lists and
+// notifications follow it to the new chat id.
+func TestProblemFollowsMigration(t *testing.T) {
+	p := startProblems(t)
+	old := p.TG.BasicGroup(-4101, "上坞村")
+	p.MakeAdmin(old.ID, apptest.Li)
+	p.TG.SendText(old, apptest.Li, "/setup 上坞")
+	p.last(old.ID, "上坞")
+	_, n := p.report(old, apptest.Wang, "村口桥面裂缝", "停车与交通")
+
+	super := p.TG.Migrate(old, -1004101)
+	p.Drain()
+	if got := p.problem(n).VillageChat; got != super.ID {
+		t.Fatalf("problem's village chat %d, want %d", got, super.ID)
+	}
+	p.TG.SendText(p.traffic, apptest.Handler, "/accept 1")
+	p.last(super.ID, "#1 已由 交通运输局 受理")
+	p.TG.SendText(super, apptest.Wang, "/problems")
+	if l := p.last(super.ID, "未办结问题"); !strings.Contains(l.Text, "#1") {
+		t.Errorf("list in the supergroup:\n%s", l.Text)
+	}
+	// The reporter's own rights moved too: village admin of the new chat.
+	p.MakeAdmin(super.ID, apptest.Li)
+	p.TG.SendText(super, apptest.Li, "/close 1")
+	p.last(super.ID, "#1 关闭成功")
+}
