@@ -153,7 +153,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 	}
 	e.Cfg = cfg
 	if e.Redis == nil {
-		e.Redis = NewRedis(t)
+		e.Redis = e.newRedis()
 	}
 	e.opts.Clock = e.Clock
 	e.opts.Redis = e.Redis
@@ -214,9 +214,20 @@ func (e *Env) Stop() {
 func (e *Env) Restart() {
 	e.T.Helper()
 	e.Stop()
-	e.Redis = NewRedis(e.T)
+	e.Redis = e.newRedis()
 	e.opts.Redis = e.Redis
 	e.start()
+}
+
+func (e *Env) newRedis() redis.UniversalClient {
+	if u := e.env["REDIS_URL"]; u != "" && u != os.Getenv("REDIS_URL") {
+		rdb, err := store.Dial(store.Options{URL: u})
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		return rdb
+	}
+	return NewRedis(e.T)
 }
 
 // NewRedis connects to REDIS_URL; the client closes with the test (the

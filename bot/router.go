@@ -80,7 +80,7 @@ func (r *Router) Handle(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
 		r.metrics.Updates.WithLabelValues(kind, "").Inc()
 		return
 	}
-	r.metrics.Updates.WithLabelValues(kind, u.Command).Inc()
+	r.metrics.Updates.WithLabelValues(kind, r.commandLabel(u.Command)).Inc()
 
 	in, err := r.db.Admit(ctx, upd.ID, u.ChatID, u.IsGroup(), chatTitle(upd), u.Now)
 	if err != nil {
@@ -109,6 +109,15 @@ func (r *Router) Handle(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
 			r.log.Warn("answer callback", "err", err)
 		}
 	}
+}
+
+// commandLabel keeps the metric's label set bounded: users can type any
+// "/word", so only known commands get their own series.
+func (r *Router) commandLabel(cmd string) string {
+	if cmd == "" || r.routes.Commands[cmd] != nil {
+		return cmd
+	}
+	return "unknown"
 }
 
 // digest extracts what handlers need, or reports that the update is to be

@@ -29,7 +29,6 @@ type Fake struct {
 	mu      sync.Mutex
 	now     time.Time
 	waiters []waiter
-	moved   chan struct{}
 }
 
 type waiter struct {
@@ -38,7 +37,7 @@ type waiter struct {
 }
 
 // NewFake starts a fake clock at t.
-func NewFake(t time.Time) *Fake { return &Fake{now: t, moved: make(chan struct{})} }
+func NewFake(t time.Time) *Fake { return &Fake{now: t} }
 
 // Now returns the fake time.
 func (f *Fake) Now() time.Time {
@@ -84,8 +83,6 @@ func (f *Fake) Set(t time.Time) {
 		}
 	}
 	f.waiters = keep
-	close(f.moved)
-	f.moved = make(chan struct{})
 	f.mu.Unlock()
 	for _, w := range due {
 		w.ch <- t

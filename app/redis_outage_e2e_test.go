@@ -1,0 +1,41 @@
+package app_test
+
+import (
+	"net/http"
+	"testing"
+
+	"cadrebot/apptest"
+)
+
+func TestRedisOutageIsSurvived(t *testing.T) {
+	rs := apptest.StartRedisServer(t)
+	e := apptest.Start(t, apptest.WithEnv("REDIS_URL", rs.URL()))
+	g := e.TG.Group(-100501, "g")
+	e.TG.SendText(g, apptest.Wang, "/join")
+	e.WaitSent(g.ID, "王芳 已加入名单")
+
+	rs.Kill()
+	e.TG.SendText(g, apptest.Li, "/join")
+	e.WaitSent(g.ID, "服务暂时不可用")
+	resp, err := http.Get("http://" + e.App.Addr() + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with Redis down = %d, want 503", resp.StatusCode)
+	}
+
+	rs.Start()
+	// The same process recovers by itself: no restart.
+	e.TG.SendText(g, apptest.Zhang, "/join")
+	e.WaitSent(g.ID, "张伟 已加入名单")
+	resp, err = http.Get("http://" + e.App.Addr() + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/readyz after Redis returned = %d, want 200", resp.StatusCode)
+	}
+}
