@@ -14,8 +14,9 @@ func (a *App) buildRoutes() bot.Routes {
 	for _, d := range cfg.File.Departments {
 		depts = append(depts, handlers.Department{ID: d.ID, Name: d.Name})
 	}
-	menu := []string{"help", "setup", "join", "roster", "lang", "bind", "approve"}
-	menu = append(menu, "report", "problems", "problem", "accept", "resolve", "reject", "reopen", "close", "assign", "cancel")
+	menu := []string{"help", "checkin", "today", "leave", "report", "problems", "problem", "accept", "resolve",
+		"reject", "reopen", "close", "assign", "cancel", "setup", "join", "roster", "schedule", "setvillage",
+		"remindme", "lang", "bind", "approve"}
 	r := bot.Routes{
 		Commands:  map[string]handlers.Func{},
 		Menu:      menu,
@@ -32,6 +33,21 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["approve"] = handlers.Approve(db, auth, out, texts)
 	r.Commands["lang"] = handlers.Lang(db, auth, out, texts)
 	r.Members = handlers.Members(db, out, texts, a.Me.ID, cfg.File.Approval)
+
+	// Check-ins, leave and reminders (docs/checkins.md).
+	ck := cfg.File.Checkin
+	board := handlers.NewBoard(db, out, texts, a.Calendar, a.Clock, a.Log, ck.BoardInterval.Duration)
+	checkins := handlers.NewCheckins(db, out, texts, a.Calendar, board, handlers.CheckinConfig{Milestones: ck.Milestones,
+		DetailTTL: ck.DetailTTL.Duration, BoardInterval: ck.BoardInterval.Duration, Location: cfg.Location})
+	r.Commands["checkin"] = checkins.Command
+	r.Text = append(r.Text, checkins.Text)
+	r.Location = checkins.Location
+	r.Commands["today"] = handlers.Today(db, out, texts, a.Calendar)
+	r.Commands["leave"] = handlers.Leave(db, auth, out, texts, a.Calendar, handlers.LeaveConfig{
+		OutingMonthlyCap: ck.OutingMonthlyCap, MaxBackDays: 31, Location: cfg.Location})
+	r.Commands["schedule"] = handlers.Schedule(db, auth, out, texts, a.checkinScheduleJobs())
+	r.Commands["setvillage"] = handlers.SetVillage(db, auth, out, texts)
+	r.Commands["remindme"] = handlers.RemindMe(db, out, texts, a.Me.Username)
 
 	// Problem reports (issue 4).
 	pr := a.problems()

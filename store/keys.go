@@ -1,6 +1,10 @@
 package store
 
-import "strconv"
+import (
+	"strconv"
+
+	"cadrebot/calendar"
+)
 
 // Every key cadrebot writes is built here. Keys of one group share the hash
 // tag {g<chat>} so that multi-key scripts and transactions work on Redis
@@ -46,6 +50,27 @@ func (db *DB) keyGroupAll(chat int64) string { return db.k(gtag(chat), ":*") }
 func (db *DB) KeyLock(name string) string { return db.keyLock(name) }
 
 // --- check-ins, leave and reminders (issue 3) ---
+
+func (db *DB) keyCheckins(chat int64, year int) string {
+	return db.k(gtag(chat), ":ci:", strconv.Itoa(year))
+}
+func (db *DB) keyOffsite(chat int64, year int) string {
+	return db.k(gtag(chat), ":off:", strconv.Itoa(year))
+}
+func (db *DB) keyCheckinNotes(chat int64, day calendar.Date) string {
+	return db.k(gtag(chat), ":cin:", strconv.Itoa(day.Compact()))
+}
+func (db *DB) keyCheckinTimes(chat int64, day calendar.Date) string {
+	return db.k(gtag(chat), ":cit:", strconv.Itoa(day.Compact()))
+}
+func (db *DB) keyLeave(chat int64) string { return db.k(gtag(chat), ":leave") }
+func (db *DB) keyBoard(chat int64, day calendar.Date) string {
+	return db.k(gtag(chat), ":board:", strconv.Itoa(day.Compact()))
+}
+func (db *DB) keyBoardDebounce(chat int64) string { return db.k(gtag(chat), ":boardd") }
+func (db *DB) keyReminded(chat int64, day calendar.Date) string {
+	return db.k(gtag(chat), ":rem:", strconv.Itoa(day.Compact()))
+}
 
 // --- problems (issue 4) ---
 //
