@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -238,5 +239,69 @@ func TestFilesServedForDownload(t *testing.T) {
 	}
 	if code, _ := get(t, p.URL+"/file/nope"); code != http.StatusNotFound {
 		t.Errorf("unknown file = %d, want 404", code)
+	}
+}
+
+func transcriptText(p *playground.Playground, chat int64) string {
+	var b strings.Builder
+	for _, e := range p.TG.Transcript(chat) {
+		m := e.Message
+		b.WriteString(m.Text + m.Caption + "\n")
+	}
+	return b.String()
+}
+
+// The history is made by acting as users, so its traces are what users
+// saw: the bot's answers in the chats.
+func TestSeededHistory(t *testing.T) {
+	p := startDemo(t)
+	village := transcriptText(p, playground.Xiejiawu.ID)
+	for _, want := range []string{"/setup 谢家坞村 平水镇", "本群服务 谢家坞村", "欢迎 李强"} {
+		if !strings.Contains(village, want) {
+			t.Errorf("谢家坞村 transcript lacks %q:\n%s", want, village)
+		}
+	}
+	if got := transcriptText(p, playground.Dongshan.ID); !strings.Contains(got, "本群服务 东山村") {
+		t.Errorf("东山村 transcript:\n%s", got)
+	}
+	// The history ends before the demo's today, which starts at 08:50 on
+	// the Wednesday of demoToday's week.
+	now := p.Clock.Now().In(apptest.Shanghai)
+	if now.Format("2006-01-02") != "2026-12-02" || now.Hour() != 8 || now.Minute() < 50 {
+		t.Errorf("demo clock = %v, want 2026-12-02 08:50 and a little", now)
+	}
+	first := p.TG.Transcript(playground.Xiejiawu.ID)[0].Message
+	if d := time.Unix(int64(first.Date), 0).In(apptest.Shanghai); d.Format("2006-01-02") != "2026-11-25" {
+		t.Errorf("history starts %v, want 2026-11-25", d)
+	}
+}
+
+// With REDIS_URL the playground uses that Redis under a fresh prefix of
+// its own, so a real deployment's keys on the same server are untouched.
+func TestExternalRedis(t *testing.T) {
+	redisURL := os.Getenv("REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://127.0.0.1:6379/0"
+	}
+	base := apptest.NewPrefix(t) // deleted with everything under it
+	p := startDemo(t, func(o *playground.Options) {
+		o.NoHistory = true
+		o.Env.RedisURL, o.Env.RedisSet, o.Env.KeyPrefix = redisURL, true, base
+	})
+	if !strings.HasPrefix(p.Prefix, base+"playground:") {
+		t.Fatalf("prefix = %q, want under %q", p.Prefix, base+"playground:")
+	}
+	ch := events(t, p)
+	next(t, ch, "the first resync", func(ev map[string]any) bool { return ev["kind"] == "resync" })
+	post(t, p, "/act/send", url.Values{"user": {"wang"}, "chat": {jsonNum(playground.Xiejiawu.ID)}, "text": {"/help"}})
+	next(t, ch, "the bot's reply", func(ev map[string]any) bool {
+		h, _ := ev["html"].(string)
+		return strings.Contains(h, `class="msg bot`)
+	})
+	rdb := apptest.NewRedis(t)
+	defer rdb.Close()
+	keys, err := rdb.Keys(context.Background(), p.Prefix+"*").Result()
+	if err != nil || len(keys) == 0 {
+		t.Errorf("no keys under %s in the external Redis (err %v)", p.Prefix, err)
 	}
 }
