@@ -77,9 +77,6 @@ func (s *seeder) history(d []calendar.Date) {
 	for _, who := range []Person{Wang, Li, Zhang} {
 		s.say(private(who), who, "/start")
 	}
-	if s.has(featCheckin) {
-		s.say(private(Li), Li, "/remindme")
-	}
 
 	s.at(d[0], "08:41")
 	s.checkin(Xiejiawu, Wang, "/checkin 走访低保户，了解冬季取暖情况")
@@ -127,9 +124,11 @@ func (s *seeder) history(d []calendar.Date) {
 	}
 	s.at(d[3], "09:40")
 	s.lifecycle(Traffic, Zhao, 2, "/accept %d")
+	s.at(d[3], "11:15")
+	s.lifecycle(Xiejiawu, Wang, 0, "/close %d") // the reporter confirms the fix
 	s.at(d[3], "17:10")
 	if s.has(featCheckin) {
-		s.say(chat(Xiejiawu), Li, "/leave tomorrow 请假")
+		s.say(chat(Xiejiawu), Li, "/leave "+d[4].String()+" 请假")
 	}
 
 	s.at(d[4], "08:45")
@@ -197,8 +196,8 @@ func (s *seeder) report(v ChatInfo, who Person, text, category string, photo []b
 	s.rep.problems = append(s.rep.problems, n)
 }
 
-// lifecycle runs a handler's command on the i-th seeded report, if it was
-// filed.
+// lifecycle runs a command on the i-th seeded report in a chat, if the
+// report was filed.
 func (s *seeder) lifecycle(dept ChatInfo, who Person, i int, format string) {
 	if i >= len(s.rep.problems) || s.rep.problems[i] == 0 {
 		return
