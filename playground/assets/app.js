@@ -205,9 +205,10 @@
   // resync, so nothing missed while offline stays missing.
   const es = new EventSource("/events");
   es.onmessage = (ev) => handle(JSON.parse(ev.data));
-  es.onopen = () => body.classList.remove("offline");
-  es.onerror = () => body.classList.add("offline");
+  const live = $("#live");
+  es.onopen = () => { body.classList.remove("offline"); live.classList.add("on"); live.title = "实时连接正常"; };
+  es.onerror = () => { body.classList.add("offline"); live.classList.remove("on"); live.title = "连接中断，正在重连…"; };
 
-  $$(".msgs").forEach(decorate);
   applyUser();
+  $$(".msgs").forEach((box) => { decorate(box); box.scrollTop = box.scrollHeight; });
 })();
