@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -178,7 +179,14 @@ func (s *seeder) report(v ChatInfo, who Person, text, category string, photo []b
 			m = s.tg.SendText(c, who.User, "/report "+text)
 		}
 	})
-	if b, ok := s.button(v.ID, m.ID, category); ok {
+	// The buttons carry the category's name in the bot's language.
+	labels := []string{category}
+	for _, c := range s.p.Cfg.File.Categories {
+		if c.Name == category && c.NameEn != "" {
+			labels = append(labels, c.NameEn)
+		}
+	}
+	if b, ok := s.button(v.ID, m.ID, labels...); ok {
 		s.do(func() { s.tg.Press(c, who.User, b.msg, b.data) })
 	}
 	n := 0
@@ -210,11 +218,11 @@ type buttonRef struct {
 	data string
 }
 
-// button finds a callback button whose label contains label on a bot
-// message after msgID.
-func (s *seeder) button(chatID int64, after int, label string) (buttonRef, bool) {
+// button finds a callback button whose label contains one of labels on a
+// bot message after msgID.
+func (s *seeder) button(chatID int64, after int, labels ...string) (buttonRef, bool) {
 	var found buttonRef
-	ok := s.wait("a "+label+" button", func() bool {
+	ok := s.wait("a "+strings.Join(labels, "/")+" button", func() bool {
 		for _, e := range s.tg.Transcript(chatID) {
 			m := e.Message
 			if !e.FromBot || m.ID <= after || m.ReplyMarkup == nil {
@@ -222,7 +230,7 @@ func (s *seeder) button(chatID int64, after int, label string) (buttonRef, bool)
 			}
 			for _, row := range m.ReplyMarkup.InlineKeyboard {
 				for _, b := range row {
-					if strings.Contains(b.Text, label) && b.CallbackData != "" {
+					if b.CallbackData != "" && slices.ContainsFunc(labels, func(l string) bool { return strings.Contains(b.Text, l) }) {
 						found = buttonRef{msg: m.ID, data: b.CallbackData}
 						return true
 					}

@@ -26,7 +26,11 @@
   const myID = () => picker.selectedOptions[0].dataset.id;
   function applyUser() {
     localStorage.setItem("cadrebot.user", me());
-    $$("#col-private .pane").forEach((p) => p.classList.toggle("active", p.dataset.owner === me()));
+    $$("#col-private .pane").forEach((p) => {
+      p.classList.toggle("active", p.dataset.owner === me());
+      const box = $(".msgs", p);
+      if (p.dataset.owner === me()) box.scrollTop = box.scrollHeight;
+    });
     $("#private-title").textContent = picker.selectedOptions[0].textContent.split(" — ")[0] + " 与 cadrebot 的私聊";
     $$(".msg").forEach(markMine);
   }
