@@ -93,7 +93,7 @@ func Start(ctx context.Context, opts Options) (_ *Playground, err error) {
 
 	ln, err := net.Listen("tcp", opts.Env.HTTPAddr)
 	if err != nil {
-		return nil, fmt.Errorf("playground: listen %s: %w", opts.Env.HTTPAddr, err)
+		return nil, fmt.Errorf("playground: %w (set CADREBOT_HTTP_ADDR to another address, such as 127.0.0.1:8081)", err)
 	}
 	p.URL = "http://" + loopback(ln.Addr())
 	p.APIURL = p.URL + "/telegram"
