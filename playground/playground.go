@@ -137,7 +137,9 @@ func Start(ctx context.Context, opts Options) (_ *Playground, err error) {
 	p.Clock = NewClock(first, p.Cfg.Location, p.mr)
 	go p.Clock.run(ctx, opts.Tick)
 
-	p.TG = telegramtest.New(telegramtest.WithClock(p.Clock.Now))
+	// A playground may run for days: keep the last few thousand API calls
+	// and messages per chat, not everything.
+	p.TG = telegramtest.New(telegramtest.WithClock(p.Clock.Now), telegramtest.WithRecordLimit(2000))
 	register(p.TG)
 
 	// The page and the fake Bot API share one listener, so the app's
