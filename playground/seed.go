@@ -192,7 +192,9 @@ func (s *seeder) report(v ChatInfo, who Person, text, category string, photo []b
 	n := 0
 	s.wait("the number of the report in "+v.Short, func() bool {
 		for _, e := range s.tg.Transcript(v.ID) {
-			if e.FromBot && e.Message.ID > m.ID {
+			// The answer replies to the report; a reminder or a sweep
+			// posting at the same time does not.
+			if r := e.Message.ReplyToMessage; e.FromBot && r != nil && r.ID == m.ID {
 				if k := problemNumber(e.Message.Text + e.Message.Caption); k > 0 {
 					n = k
 					return true
