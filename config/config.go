@@ -66,7 +66,7 @@ type File struct {
 // Schedules are robfig/cron/v3 specs (5 fields or descriptors such as
 // "@every 5s"), evaluated in each group's own time zone.
 type Schedules struct {
-	CheckinReminder      string `yaml:"checkin_reminder"`       // default "0 10 * * 1-5"
+	CheckinReminder      string `yaml:"checkin_reminder"`       // default "0 10 * * *"; the job skips non-workdays
 	CheckinFinalReminder string `yaml:"checkin_final_reminder"` // optional
 	WeeklyDigest         string `yaml:"weekly_digest"`          // default "0 9 * * 1"
 	OverdueSweep         string `yaml:"overdue_sweep"`          // default "@every 1h"
@@ -117,6 +117,9 @@ type Checkin struct {
 	OutingMonthlyCap   int      `yaml:"outing_monthly_cap"`    // 外出 days per month, default 4
 	BoardInterval      Duration `yaml:"board_interval"`        // default 5s
 	Milestones         []int    `yaml:"milestones"`            // default [5, 10, 20, 50, 100]
+	// DetailTTL is how long a day's check-in times, notes and locations
+	// are kept; the flags themselves (bits) are kept for good.
+	DetailTTL Duration `yaml:"detail_ttl"` // default 400d
 }
 
 // Problems tunes problem reports.
