@@ -335,3 +335,44 @@ func hasCommand(p *playground.Playground, cmd string) bool {
 	}
 	return false
 }
+
+// waitFor polls cond until it holds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Moving the clock from the page runs what became due through the real
+// scheduler: the 10:00 reminder names who has not checked in, and the
+// overdue report escalates to the county office.
+func TestClockJumpFiresJobs(t *testing.T) {
+	p := startDemo(t)
+	if !hasCommand(p, "checkin") {
+		t.Skip("check-ins (issue 3) not merged yet: the bot has no /checkin")
+	}
+	village := playground.Xiejiawu.ID
+	before := len(p.TG.Transcript(village))
+	if r := post(t, p, "/act/clock", url.Values{"to": {"tomorrow10"}}); r.StatusCode != http.StatusNoContent {
+		t.Fatalf("clock: %d", r.StatusCode)
+	}
+	waitFor(t, "the 10:00 reminder naming 王芳 and 李强", func() bool {
+		for _, e := range p.TG.Transcript(village)[before:] {
+			if e.FromBot && strings.Contains(e.Message.Text, "王芳") && strings.Contains(e.Message.Text, "李强") {
+				return true
+			}
+		}
+		return false
+	})
+	if !hasCommand(p, "report") {
+		return
+	}
+	waitFor(t, "#2 escalated to 县驻村办", func() bool {
+		return strings.Contains(transcriptText(p, playground.County.ID), "#2")
+	})
+}

@@ -273,7 +273,7 @@ func (s *seeder) has(feature string) bool { return s.menu[feature] }
 func (s *seeder) at(day calendar.Date, hhmm string) {
 	h, _ := strconv.Atoi(hhmm[:2])
 	m, _ := strconv.Atoi(hhmm[3:])
-	s.p.Clock.Set(day.Time(s.loc).Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute))
+	s.p.Jump(s.ctx, day.Time(s.loc).Add(time.Duration(h)*time.Hour+time.Duration(m)*time.Minute))
 }
 
 func (s *seeder) say(c models.Chat, who Person, text string) {
