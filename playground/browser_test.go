@@ -231,6 +231,9 @@ func TestBrowserDemo(t *testing.T) {
 			`(() => { const ms = [...document.querySelectorAll("#msgs%d .msg")];
 			  const i = ms.findIndex(m => m.textContent.includes("巡查工业园区停车情况"));
 			  return i >= 0 && (ms[i].querySelector(".react") || ms.slice(i+1).some(m => m.classList.contains("bot"))) })()`, village))
+		// The private chat: reminders by DM instead of a mention.
+		b.send(playground.Wang.User.ID, "/remindme")
+		b.wait("/remindme answered privately", "!!"+botMsgJS(playground.Wang.User.ID, "私信"))
 		b.shot("02-checkin")
 	})
 
