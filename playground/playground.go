@@ -218,8 +218,12 @@ func (p *Playground) Close() {
 		p.TG.Close() // ends the page's event streams
 	}
 	if p.srv != nil {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = p.srv.Shutdown(sctx)
+		// The bot has stopped: whatever is still in flight (a page
+		// request, a late call of a stopped goroutine) gets a second.
+		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		if p.srv.Shutdown(sctx) != nil {
+			_ = p.srv.Close()
+		}
 		cancel()
 	}
 	if p.mr != nil {

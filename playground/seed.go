@@ -102,9 +102,8 @@ func (s *seeder) history(d []calendar.Date) {
 	s.at(d[2], "08:40")
 	s.checkin(Xiejiawu, Wang, "/checkin")
 	s.checkin(Dongshan, Zhang, "/checkin 入户走访")
-	s.at(d[2], "10:00")
 	if s.has(featCheckin) {
-		s.expect(Xiejiawu, "the 10:00 reminder")
+		s.atExpect(d[2], "10:00", Xiejiawu, "the 10:00 reminder")
 	}
 	s.at(d[2], "10:20")
 	s.checkin(Xiejiawu, Li, "打卡 上午在镇里开会")
@@ -119,9 +118,8 @@ func (s *seeder) history(d []calendar.Date) {
 	s.checkin(Xiejiawu, Wang, "/checkin 准备村集体经济项目材料")
 	s.checkin(Xiejiawu, Li, "/checkin")
 	s.checkin(Dongshan, Zhang, "/checkin")
-	s.at(d[3], "09:00")
 	if s.has(featStats) && d[3].Weekday() == time.Monday {
-		s.expect(Xiejiawu, "the weekly digest")
+		s.atExpect(d[3], "09:00", Xiejiawu, "the weekly digest")
 	}
 	s.at(d[3], "09:40")
 	s.lifecycle(Traffic, Zhao, 2, "/accept %d")
@@ -254,13 +252,16 @@ func problemNumber(text string) int {
 	return 0
 }
 
-// expect waits for the scheduler to post something in v, such as a
-// reminder that the clock just made due.
-func (s *seeder) expect(v ChatInfo, what string) {
+// atExpect moves the clock like at and waits for the scheduler to post
+// something in v, such as the reminder the move made due. The jump runs
+// due jobs itself, but one the scheduler's loop took first may still be
+// sending.
+func (s *seeder) atExpect(day calendar.Date, hhmm string, v ChatInfo, what string) {
 	last := 0
 	if t := s.tg.Transcript(v.ID); len(t) > 0 {
 		last = t[len(t)-1].Message.ID
 	}
+	s.at(day, hhmm)
 	s.wait(what+" in "+v.Short, func() bool {
 		t := s.tg.Transcript(v.ID)
 		return len(t) > 0 && t[len(t)-1].FromBot && t[len(t)-1].Message.ID > last
