@@ -18,7 +18,9 @@ func TestNoTokenStartsPlayground(t *testing.T) {
 	var stdout, stderr apptest.LogBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"cadrebot"}, func(k string) string { return env[k] }, &stdout, &stderr) }()
+	go func() {
+		done <- run(ctx, []string{"cadrebot"}, func(k string) string { return env[k] }, &stdout, &stderr)
+	}()
 
 	open := regexp.MustCompile(`Open\s+(http://127\.0\.0\.1:\d+)`)
 	var url string
