@@ -27,36 +27,31 @@ func BenchmarkReports(b *testing.B) {
 	e.Drain()
 	st := e.DB.Stats()
 	cmd0, rt0 := st.Commands.Load(), st.RoundTrips.Load()
-	cards0 := len(e.TG.Sent(-1002))
+	sent0 := e.TG.Stats().Calls["sendMessage"]
 	b.ResetTimer()
 	users := make([]models.User, b.N)
 	for i := range villages {
 		users[i] = models.User{ID: int64(8000000 + i), FirstName: "cadre"}
 		e.TG.SendText(villages[i], users[i], "/report 工业园区旁没有划定停车位，车辆进出有安全隐患")
 	}
+	// Waiting counts API calls, which is cheap, rather than scanning the
+	// chats, which would compete with the bot for the CPU.
+	sends := func() int { return e.TG.Stats().Calls["sendMessage"] }
+	e.Wait("every category prompt", func() bool { return sends()-sent0 >= b.N })
 	prompts := make([]int, b.N)
-	e.Wait("every category prompt", func() bool {
-		for i, v := range villages {
-			if prompts[i] != 0 {
-				continue
-			}
-			for _, m := range e.TG.Sent(v.ID) {
-				if m.ReplyMarkup != nil && len(m.ReplyMarkup.InlineKeyboard) > 0 {
-					prompts[i] = m.ID
-				}
-			}
-			if prompts[i] == 0 {
-				return false
+	for i, v := range villages {
+		for _, m := range e.TG.Sent(v.ID) {
+			if m.ReplyMarkup != nil && len(m.ReplyMarkup.InlineKeyboard) > 0 {
+				prompts[i] = m.ID
 			}
 		}
-		return true
-	})
+	}
 	for i, v := range villages {
 		if _, err := e.TG.PressButton(v, users[i], prompts[i], "停车与交通"); err != nil {
 			b.Fatal(err)
 		}
 	}
-	e.Wait("every card", func() bool { return len(e.TG.Sent(-1002))-cards0 >= b.N })
+	e.Wait("every card", func() bool { return sends()-sent0 >= 2*b.N })
 	e.Drain()
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
