@@ -172,7 +172,7 @@ func BenchmarkStoreCheckin(b *testing.B) {
 		ctx := context.Background()
 		for pb.Next() {
 			i := n.Add(1)
-			w := write(-int64(i%2000)-1, cadrebot.Member{UserID: 700000 + i%40000, Name: "干部"}, at.AddDate(0, 0, int(i/40000)), "在村委会")
+			w := ciWrite(-int64(i%2000)-1, cadrebot.Member{UserID: 700000 + i%40000, Name: "干部"}, at.AddDate(0, 0, int(i/40000)), "在村委会")
 			if _, err := db.Checkin(ctx, w); err != nil {
 				b.Error(err)
 				return

@@ -52,7 +52,7 @@ func newTestDB(t testing.TB) *DB {
 // trip; steady state is what the tests measure.
 func warm(t testing.TB, db *DB) {
 	t.Helper()
-	if _, err := db.Checkin(context.Background(), write(-1, wang, time.Unix(0, 0), "")); err != nil {
+	if _, err := db.Checkin(context.Background(), ciWrite(-1, wang, time.Unix(0, 0), "")); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -93,7 +93,7 @@ var (
 	shanghai, _ = time.LoadLocation("Asia/Shanghai")
 )
 
-func write(chat int64, m cadrebot.Member, at time.Time, note string) CheckinWrite {
+func ciWrite(chat int64, m cadrebot.Member, at time.Time, note string) CheckinWrite {
 	return CheckinWrite{Chat: chat, Member: m, Day: calendar.DateOf(at.In(shanghai)), Minute: cadrebot.MinuteOf(at.In(shanghai)), Note: note,
 		DetailTTL: 400 * 24 * time.Hour, BoardInterval: 5 * time.Second}
 }
@@ -107,7 +107,7 @@ func TestCheckinOneRoundTrip(t *testing.T) {
 	rts := countRoundTrips(db)
 
 	rt := rts.n.Load()
-	res, err := db.Checkin(ctx, write(chat, wang, at, "在村委会 <b>&amp;"))
+	res, err := db.Checkin(ctx, ciWrite(chat, wang, at, "在村委会 <b>&amp;"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,14 +122,14 @@ func TestCheckinOneRoundTrip(t *testing.T) {
 	}
 
 	// The same day again: the note changes, the time and the count do not.
-	res, err = db.Checkin(ctx, write(chat, wang, at.Add(time.Hour), "走访"))
+	res, err = db.Checkin(ctx, ciWrite(chat, wang, at.Add(time.Hour), "走访"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.Again || res.BoardDue || res.BoardCreate {
 		t.Errorf("second check-in = %+v, want again, debounced, board already claimed", res)
 	}
-	res, err = db.Checkin(ctx, write(chat, li, at.Add(time.Minute), ""))
+	res, err = db.Checkin(ctx, ciWrite(chat, li, at.Add(time.Minute), ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestCheckinNoteIntact(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 30, 8, 0, 0, 0, shanghai)
 	note := `<b>&amp; *bold* _x_ [link](http://a/b) "q" \ / 中文`
-	if _, err := db.Checkin(ctx, write(-1, wang, at, note)); err != nil {
+	if _, err := db.Checkin(ctx, ciWrite(-1, wang, at, note)); err != nil {
 		t.Fatal(err)
 	}
 	day, err := db.CheckinDay(ctx, -1, calendar.DateOf(at.In(shanghai)))
@@ -181,10 +181,10 @@ func TestCheckinDayBoundaryAndYears(t *testing.T) {
 	const chat = -200
 	late := time.Date(2025, 12, 31, 23, 59, 0, 0, shanghai)
 	early := time.Date(2026, 1, 1, 0, 1, 0, 0, shanghai)
-	if _, err := db.Checkin(ctx, write(chat, wang, late, "")); err != nil {
+	if _, err := db.Checkin(ctx, ciWrite(chat, wang, late, "")); err != nil {
 		t.Fatal(err)
 	}
-	res, err := db.Checkin(ctx, write(chat, wang, early, ""))
+	res, err := db.Checkin(ctx, ciWrite(chat, wang, early, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,12 +210,12 @@ func TestCheckinOffSite(t *testing.T) {
 	ctx := context.Background()
 	const chat = -300
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, shanghai)
-	w := write(chat, wang, at, "")
+	w := ciWrite(chat, wang, at, "")
 	w.Where, w.OffSite = &cadrebot.Point{Lat: 30.5, Lon: 120.5}, true
 	if _, err := db.Checkin(ctx, w); err != nil {
 		t.Fatal(err)
 	}
-	w2 := write(chat, li, at, "")
+	w2 := ciWrite(chat, li, at, "")
 	w2.Where = &cadrebot.Point{Lat: 30.2741, Lon: 120.1551}
 	if _, err := db.Checkin(ctx, w2); err != nil {
 		t.Fatal(err)
@@ -235,7 +235,7 @@ func TestCheckinOffSite(t *testing.T) {
 		t.Error("off-site bits wrong")
 	}
 	// A group with no off-site check-in has no off-site key.
-	w3 := write(-301, li, at, "")
+	w3 := ciWrite(-301, li, at, "")
 	w3.Where = &cadrebot.Point{Lat: 1, Lon: 1}
 	if _, err := db.Checkin(ctx, w3); err != nil {
 		t.Fatal(err)
@@ -254,7 +254,7 @@ func TestCheckinPeriodsBatches(t *testing.T) {
 		chats[i] = int64(-10000 - i)
 	}
 	for _, c := range chats[:3] {
-		if _, err := db.Checkin(ctx, write(c, wang, at, "")); err != nil {
+		if _, err := db.Checkin(ctx, ciWrite(c, wang, at, "")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -347,7 +347,7 @@ func TestBoardClaim(t *testing.T) {
 		t.Error("second claim succeeded")
 	}
 	// The check-in script sees the claim too.
-	if res, err := db.Checkin(ctx, write(-600, wang, day.Time(shanghai).Add(9*time.Hour), "")); err != nil || res.BoardCreate {
+	if res, err := db.Checkin(ctx, ciWrite(-600, wang, day.Time(shanghai).Add(9*time.Hour), "")); err != nil || res.BoardCreate {
 		t.Errorf("check-in after the claim = %+v, %v; want no creation", res, err)
 	}
 	d, _ := db.BoardDay(ctx, -600, day)
@@ -377,7 +377,7 @@ func TestCheckinStoresOnlyWhatIsThere(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.Checkin(ctx, write(chat, cadrebot.Member{UserID: 2000}, at, "")); err != nil {
+	if _, err := db.Checkin(ctx, ciWrite(chat, cadrebot.Member{UserID: 2000}, at, "")); err != nil {
 		t.Fatal(err)
 	}
 	// No note, no location: nothing in the day's notes.
@@ -395,7 +395,7 @@ func TestCheckinStoresOnlyWhatIsThere(t *testing.T) {
 		t.Errorf("times expire in %s, want the detail TTL", ttl)
 	}
 	// A member who joins later gets a row: the bitmap grows to fit.
-	if _, err := db.Checkin(ctx, write(chat, cadrebot.Member{UserID: 3000, Name: "新人"}, at.Add(time.Minute), "")); err != nil {
+	if _, err := db.Checkin(ctx, ciWrite(chat, cadrebot.Member{UserID: 3000, Name: "新人"}, at.Add(time.Minute), "")); err != nil {
 		t.Fatal(err)
 	}
 	d, err := db.CheckinDay(ctx, chat, day)
