@@ -124,7 +124,7 @@ func TestParts(t *testing.T) {
 	}{
 		{"short", send.Message{ChatID: 1, Text: "hi", Buttons: kb, ReplyTo: 5}, 1},
 		{"long", send.Message{ChatID: 1, Text: long, Buttons: kb, ReplyTo: 5}, 2},
-		{"photo, short caption", send.Message{ChatID: 1, Text: "cap", Photo: &send.File{FileID: "f"}, Buttons: kb}, 1},
+		{"photo, short caption", send.Message{ChatID: 1, Text: "cap", Photo: &send.File{FileID: "f"}, Buttons: kb, Key: "k", Ref: "problem:1"}, 1},
 		{"photo, long caption", send.Message{ChatID: 1, Text: long, Photo: &send.File{FileID: "f"}, Buttons: kb}, 2}, // 1024-char caption, then the rest as text
 	}
 	for _, tt := range tests {
@@ -136,6 +136,9 @@ func TestParts(t *testing.T) {
 			for i, p := range ps {
 				if n := len(send.Split(p.Text, send.MaxText)); n != 1 {
 					t.Errorf("part %d would be split again into %d", i, n)
+				}
+				if p.Key != "" || p.Ref != "" {
+					t.Errorf("part %d carries key %q, ref %q; Send would recurse into SendKeyed", i, p.Key, p.Ref)
 				}
 				if p.ChatID != tt.m.ChatID {
 					t.Errorf("part %d chat = %d", i, p.ChatID)

@@ -463,11 +463,13 @@ func (o *Courier) undeliverable(ctx context.Context, it *outItem, reason string,
 
 // Parts splits m into the messages Sender.Send would send for it, each of
 // which is one API call, so the outbox can record progress part by part.
+// Parts carry no Key: a keyed message would route Send back to SendKeyed.
 func Parts(m send.Message) []send.Message {
 	if m.Photo != nil || m.Document != nil {
 		caps := send.Split(m.Text, send.MaxCaption)
 		first := m
 		first.Text = caps[0]
+		first.Key, first.Ref = "", "" // parts are sent as they are (see SendKeyed)
 		out := []send.Message{first}
 		if len(caps) > 1 {
 			for _, t := range send.Split(strings.Join(caps[1:], "\n"), send.MaxText) {
