@@ -117,6 +117,9 @@ type Checkin struct {
 	OutingMonthlyCap   int      `yaml:"outing_monthly_cap"`    // 外出 days per month, default 4
 	BoardInterval      Duration `yaml:"board_interval"`        // default 5s
 	Milestones         []int    `yaml:"milestones"`            // default [5, 10, 20, 50, 100]
+	// DetailTTL is how long a day's check-in times, notes and locations
+	// are kept; the flags themselves (bits) are kept for good.
+	DetailTTL Duration `yaml:"detail_ttl"` // default 400d
 }
 
 // Problems tunes problem reports.

@@ -67,6 +67,7 @@ func Defaults() File {
 			OutingMonthlyCap:   4,
 			BoardInterval:      Duration{5 * time.Second},
 			Milestones:         []int{5, 10, 20, 50, 100},
+			DetailTTL:          Duration{400 * 24 * time.Hour},
 		},
 		Problems: Problems{
 			DefaultSLA:       Duration{7 * 24 * time.Hour},
@@ -212,6 +213,7 @@ func (f *File) applyDefaults() {
 	orZero(&ck.MaxRemindersPerDay, d.Checkin.MaxRemindersPerDay)
 	orZero(&ck.OutingMonthlyCap, d.Checkin.OutingMonthlyCap)
 	orZero(&ck.BoardInterval, d.Checkin.BoardInterval)
+	orZero(&ck.DetailTTL, d.Checkin.DetailTTL)
 	if len(ck.Milestones) == 0 {
 		ck.Milestones = d.Checkin.Milestones
 	}

@@ -394,6 +394,7 @@ func (f *File) validateTuning() error {
 		v     Duration
 	}{
 		{"checkin.board_interval", f.Checkin.BoardInterval},
+		{"checkin.detail_ttl", f.Checkin.DetailTTL},
 		{"problems.default_sla", f.Problems.DefaultSLA},
 		{"problems.dialog_ttl", f.Problems.DialogTTL},
 		{"flood.window", f.Flood.Window},

@@ -1,6 +1,10 @@
 package store
 
-import "strconv"
+import (
+	"strconv"
+
+	"cadrebot/calendar"
+)
 
 // Every key cadrebot writes is built here. Keys of one group share the hash
 // tag {g<chat>} so that multi-key scripts and transactions work on Redis
@@ -47,7 +51,54 @@ func (db *DB) KeyLock(name string) string { return db.keyLock(name) }
 
 // --- check-ins, leave and reminders (issue 3) ---
 
+func (db *DB) keyCheckins(chat int64, year int) string {
+	return db.k(gtag(chat), ":ci:", strconv.Itoa(year))
+}
+func (db *DB) keyOffsite(chat int64, year int) string {
+	return db.k(gtag(chat), ":off:", strconv.Itoa(year))
+}
+func (db *DB) keyCheckinDetail(chat int64, day calendar.Date) string {
+	return db.k(gtag(chat), ":cin:", strconv.Itoa(day.Compact()))
+}
+func (db *DB) keyLeave(chat int64) string { return db.k(gtag(chat), ":leave") }
+func (db *DB) keyBoard(chat int64, day calendar.Date) string {
+	return db.k(gtag(chat), ":board:", strconv.Itoa(day.Compact()))
+}
+func (db *DB) keyBoardDebounce(chat int64) string { return db.k(gtag(chat), ":boardd") }
+func (db *DB) keyReminded(chat int64, day calendar.Date) string {
+	return db.k(gtag(chat), ":rem:", strconv.Itoa(day.Compact()))
+}
+
 // --- problems (issue 4) ---
+//
+// Every problem key carries the tag {pr}: a transition rewrites the
+// problem, its history and the indexes of its village, department and
+// reporter in one script, which Cluster allows only within one slot.
+// Forms (the /report dialog and pending card actions) belong to a group
+// and carry its tag instead, so they move with it when it migrates.
+
+const prTag = "{pr}"
+
+func (db *DB) keyPrSeq() string                { return db.k(prTag, ":seq") }
+func (db *DB) keyProblem(id int64) string      { return db.k(prTag, ":", itoa(id)) }
+func (db *DB) keyPrHistory(id int64) string    { return db.k(prTag, ":", itoa(id), ":h") }
+func (db *DB) keyPrAll() string                { return db.k(prTag, ":all") }
+func (db *DB) keyPrOpen() string               { return db.k(prTag, ":open") }
+func (db *DB) keyPrDept(dept string) string    { return db.k(prTag, ":d:", dept) }
+func (db *DB) keyPrVillage(chat int64) string  { return db.k(prTag, ":v:", itoa(chat)) }
+func (db *DB) keyPrVillageOpen(c int64) string { return db.k(prTag, ":vo:", itoa(c)) }
+func (db *DB) keyPrUser(user int64) string     { return db.k(prTag, ":u:", itoa(user)) }
+func (db *DB) keyPrDue() string                { return db.k(prTag, ":due") }
+func (db *DB) keyPrResolved() string           { return db.k(prTag, ":resolved") }
+func (db *DB) keyPrNoCard() string             { return db.k(prTag, ":nocard") }
+func (db *DB) keyPrFlagged() string            { return db.k(prTag, ":flagged") }
+func (db *DB) keyPrCardMsgs() string           { return db.k(prTag, ":cards") }
+func (db *DB) keyPrAlbum(chat int64, group string) string {
+	return db.k(prTag, ":album:", itoa(chat), ":", group)
+}
+func (db *DB) keyForm(chat int64, kind string, user int64) string {
+	return db.k(gtag(chat), ":", kind, ":", itoa(user))
+}
 
 // --- digests and exports (issue 5) ---
 

@@ -1,0 +1,354 @@
+package cadrebot
+
+import (
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxReportText is the longest problem description, in characters: one
+// Telegram message. Longer text could not be shown back in one message.
+const MaxReportText = 4096
+
+// MaxAddress bounds a typed address; it is a line on a card, not a story.
+const MaxAddress = 200
+
+// Status is where a problem is in its lifecycle.
+type Status string
+
+// The statuses. New, accepted and reopened items sit in a department's
+// queue; a returned item waits for its reporter; resolved waits for the
+// reporter's confirmation; closed is final.
+const (
+	StatusNew      Status = "new"
+	StatusAccepted Status = "accepted"
+	StatusReturned Status = "returned"
+	StatusResolved Status = "resolved"
+	StatusReopened Status = "reopened"
+	StatusClosed   Status = "closed"
+)
+
+// Open reports whether the problem still needs work from anyone.
+func (s Status) Open() bool { return s != StatusResolved && s != StatusClosed }
+
+// Held reports whether the problem sits in a department's queue, where
+// its deadline runs.
+func (s Status) Held() bool { return s == StatusNew || s == StatusAccepted || s == StatusReopened }
+
+// Done reports whether the problem counts as resolved (办结) for figures.
+func (s Status) Done() bool { return s == StatusResolved || s == StatusClosed }
+
+// Action is something that happens to a problem; each is one history entry.
+type Action string
+
+// The actions. The first group changes the status; the second only adds
+// to the history.
+const (
+	ActCreate     Action = "create"
+	ActAccept     Action = "accept"
+	ActResolve    Action = "resolve"
+	ActReturn     Action = "return"
+	ActReassign   Action = "reassign"
+	ActCategorize Action = "categorize"
+	ActResubmit   Action = "resubmit"
+	ActReopen     Action = "reopen"
+	ActClose      Action = "close"
+
+	ActMeToo         Action = "metoo"
+	ActRemind        Action = "remind"
+	ActEscalate      Action = "escalate"
+	ActAsk           Action = "ask"
+	ActUndeliverable Action = "undeliverable"
+	ActDelivered     Action = "delivered"
+)
+
+// Roles is the set of capacities in which someone acts on a problem.
+type Roles uint8
+
+// The roles. A user can hold several at once.
+const (
+	// RoleHandler: a member of the chat of the department holding it.
+	RoleHandler Roles = 1 << iota
+	// RoleVillageAdmin: an admin of the reporting village's group.
+	RoleVillageAdmin
+	// RoleReporter: the person who reported it.
+	RoleReporter
+	// RoleDeployAdmin: listed in config admins; may do everything.
+	RoleDeployAdmin
+	// RoleSystem: the bot's own sweeps (auto-close).
+	RoleSystem
+)
+
+// Has reports whether any of want is in r.
+func (r Roles) Has(want Roles) bool { return r&want != 0 }
+
+// MayAct lists the roles that can ever perform a, so a caller asks
+// Telegram only about the memberships that matter. Transition decides the
+// exact case (a reporter reopens only within the window, for example).
+func MayAct(a Action) Roles {
+	switch a {
+	case ActAccept, ActResolve, ActReturn, ActReassign, ActCategorize:
+		return RoleHandler | RoleDeployAdmin
+	case ActResubmit:
+		return RoleReporter | RoleVillageAdmin | RoleDeployAdmin
+	case ActReopen:
+		return RoleReporter | RoleVillageAdmin | RoleDeployAdmin
+	case ActClose:
+		return RoleReporter | RoleVillageAdmin | RoleDeployAdmin | RoleSystem
+	}
+	return RoleDeployAdmin
+}
+
+// Problem is one report and everything that happened to it since.
+type Problem struct {
+	ID      int64
+	Status  Status
+	Version int64 // bumped by every status change; buttons carry it
+
+	VillageChat  int64
+	Village      string
+	Reporter     int64
+	ReporterName string
+	ReportMsgID  int // the message notifications reply to
+
+	Category string
+	Dept     string
+	Text     string
+	Photos   []string // Telegram file_ids
+	HasLoc   bool
+	Lat, Lon float64
+	Address  string
+
+	Created    time.Time
+	Due        time.Time
+	SLA        time.Duration // the category's SLA when it was routed
+	ResolvedAt time.Time     // the latest resolution
+	ClosedAt   time.Time
+	AskedAt    time.Time // "is this fixed?" was asked
+
+	Note    string // the latest resolution note
+	Reason  string // the latest return reason
+	Handler string // who accepted or resolved it last
+
+	MeToo         int
+	Undeliverable bool
+	Stage         int              // escalation stages reached since Due
+	Cards         map[int64]int    // department chat -> card message id
+	CardDepts     map[int64]string // department chat -> department, for cards
+}
+
+// Entry is one line of a problem's append-only history.
+type Entry struct {
+	At     time.Time `json:"at"`
+	By     int64     `json:"by,omitempty"`
+	Name   string    `json:"name,omitempty"`
+	Action Action    `json:"act"`
+	From   Status    `json:"from,omitempty"`
+	To     Status    `json:"to,omitempty"`
+	Note   string    `json:"note,omitempty"`
+	Dept   string    `json:"dept,omitempty"`
+}
+
+// Change asks Transition for one action.
+type Change struct {
+	Action Action
+	Roles  Roles
+	By     int64
+	Name   string
+	Note   string // resolution note, return reason, reopen reason
+	// Dept is the target of a reassignment or categorization.
+	Dept string
+	// Category is the new category (categorize, resubmit).
+	Category string
+	// SLA starts a new deadline (reassign, categorize, reopen, resubmit).
+	SLA time.Duration
+	// ReopenWindow is how long after resolution the reporter may reopen
+	// on their own (problems.reopen_days).
+	ReopenWindow time.Duration
+	// Edit carries the reporter's corrections on resubmit; nil keeps all.
+	Edit *Edit
+}
+
+// Edit is what a reporter may change before resubmitting.
+type Edit struct {
+	Text     string
+	Photos   []string
+	HasLoc   bool
+	Lat, Lon float64
+	Address  string
+}
+
+// Transition applies c to p and returns the new problem and its history
+// entry. It is pure: the store makes it atomic and the handlers decide who
+// holds which roles. A user error (*Error) explains every refusal.
+func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
+	e := Entry{At: now, By: c.By, Name: c.Name, Action: c.Action, From: p.Status, Note: c.Note}
+	from := p.Status
+	if !c.Roles.Has(MayAct(c.Action)) {
+		return p, e, forbidden(p, c.Action)
+	}
+	note := strings.TrimSpace(c.Note)
+	switch c.Action {
+	case ActAccept:
+		if from != StatusNew && from != StatusReopened {
+			return p, e, wrongStatus(p, c.Action)
+		}
+		p.Status, p.Handler = StatusAccepted, c.Name
+	case ActResolve:
+		if !from.Held() {
+			return p, e, wrongStatus(p, c.Action)
+		}
+		if note == "" {
+			return p, e, Errorf("pr_err_note_required", "N", p.ID)
+		}
+		p.Status, p.Note, p.ResolvedAt, p.Handler = StatusResolved, note, now, c.Name
+		p.AskedAt = time.Time{}
+	case ActReturn:
+		if from != StatusNew && from != StatusAccepted && from != StatusReopened {
+			return p, e, wrongStatus(p, c.Action)
+		}
+		if note == "" {
+			return p, e, Errorf("pr_err_reason_required", "N", p.ID)
+		}
+		p.Status, p.Reason = StatusReturned, note
+	case ActReassign, ActCategorize:
+		if !from.Held() {
+			return p, e, wrongStatus(p, c.Action)
+		}
+		if c.Dept == "" {
+			return p, e, Errorf("pr_err_dept_required", "N", p.ID)
+		}
+		if c.Action == ActReassign && c.Dept == p.Dept {
+			return p, e, Errorf("pr_err_same_dept", "N", p.ID)
+		}
+		if c.Category != "" {
+			p.Category = c.Category
+		}
+		e.Dept = c.Dept
+		p.Dept, p.Status = c.Dept, StatusNew
+		p.restartClock(now, c.SLA)
+	case ActResubmit:
+		if from != StatusReturned {
+			return p, e, wrongStatus(p, c.Action)
+		}
+		if c.Edit != nil {
+			if err := ValidateText(c.Edit.Text); err != nil {
+				return p, e, err
+			}
+			p.Text, p.Photos, p.HasLoc, p.Lat, p.Lon, p.Address = c.Edit.Text, c.Edit.Photos, c.Edit.HasLoc, c.Edit.Lat, c.Edit.Lon, c.Edit.Address
+		}
+		if c.Category != "" {
+			p.Category = c.Category
+		}
+		if c.Dept != "" {
+			p.Dept = c.Dept
+		}
+		e.Dept = p.Dept
+		p.Status, p.Reason = StatusNew, ""
+		p.restartClock(now, c.SLA)
+	case ActReopen:
+		switch {
+		case from == StatusResolved:
+			// The reporter may reopen within the window, or later while
+			// the "is this fixed?" question is still open.
+			admin := c.Roles.Has(RoleVillageAdmin | RoleDeployAdmin)
+			inWindow := !now.After(p.ResolvedAt.Add(c.ReopenWindow))
+			if !admin && p.AskedAt.IsZero() && !inWindow {
+				return p, e, Errorf("pr_err_reopen_window", "N", p.ID)
+			}
+		case from == StatusClosed:
+			if !c.Roles.Has(RoleVillageAdmin | RoleDeployAdmin) {
+				return p, e, Errorf("pr_err_reopen_closed", "N", p.ID)
+			}
+		default:
+			return p, e, wrongStatus(p, c.Action)
+		}
+		e.Dept = p.Dept
+		p.Status, p.ClosedAt, p.AskedAt = StatusReopened, time.Time{}, time.Time{}
+		p.restartClock(now, c.SLA)
+	case ActClose:
+		admin := c.Roles.Has(RoleVillageAdmin | RoleDeployAdmin)
+		switch {
+		case from == StatusClosed:
+			return p, e, wrongStatus(p, c.Action)
+		case from == StatusResolved:
+			// The reporter confirms the fix; admins and the sweep close.
+		case admin:
+			// A village admin withdraws a report filed by mistake.
+		case from == StatusReturned && c.Roles.Has(RoleReporter):
+			// The reporter withdraws instead of resubmitting.
+		default:
+			// A reporter confirms only a resolution, and the sweep
+			// closes resolved items only.
+			return p, e, wrongStatus(p, c.Action)
+		}
+		p.Status, p.ClosedAt = StatusClosed, now
+	default:
+		return p, e, Errorf("pr_err_unknown_action")
+	}
+	p.Version++
+	e.To = p.Status
+	return p, e, nil
+}
+
+// restartClock gives a (re)routed problem a fresh deadline and clears the
+// escalation stage, so reminders and escalations start over.
+func (p *Problem) restartClock(now time.Time, sla time.Duration) {
+	if sla > 0 {
+		p.SLA = sla
+	}
+	p.Due, p.Stage = now.Add(p.SLA), 0
+}
+
+func forbidden(p Problem, a Action) error {
+	return Errorf("pr_err_forbidden", "N", p.ID, "Action", string(a))
+}
+
+func wrongStatus(p Problem, a Action) error {
+	return Errorf("pr_err_status", "N", p.ID, "Status", string(p.Status), "Action", string(a))
+}
+
+// ValidateText checks a problem description.
+func ValidateText(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Errorf("pr_err_empty")
+	}
+	if n := utf8.RuneCountInString(s); n > MaxReportText {
+		return Errorf("pr_err_too_long", "Len", n, "Max", MaxReportText)
+	}
+	return nil
+}
+
+// StageAt is how far past its deadline a held problem is at now: -1 when
+// it is not overdue (or not held), 0 once Due has passed, and k after k
+// further SLA periods. Stage k ≥ 1 escalates k levels up the parents.
+func (p *Problem) StageAt(now time.Time) int {
+	if !p.Status.Held() || p.Due.IsZero() || now.Before(p.Due) {
+		return -1
+	}
+	if p.SLA <= 0 {
+		return 0
+	}
+	return int(now.Sub(p.Due) / p.SLA)
+}
+
+// Overdue reports whether a held problem is past its deadline.
+func (p *Problem) Overdue(now time.Time) bool { return p.StageAt(now) >= 0 }
+
+// Near reports whether q is within radius metres of p, when both have a
+// location.
+func (p *Problem) Near(lat, lon, radius float64) bool {
+	return p.HasLoc && Distance(p.Lat, p.Lon, lat, lon) <= radius
+}
+
+// Distance is the great-circle distance in metres (haversine); plenty
+// accurate at village scale.
+func Distance(lat1, lon1, lat2, lon2 float64) float64 {
+	const r = 6371000.0
+	rad := math.Pi / 180
+	dlat, dlon := (lat2-lat1)*rad, (lon2-lon1)*rad
+	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
+	return 2 * r * math.Asin(math.Min(1, math.Sqrt(a)))
+}

@@ -1,0 +1,356 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"cadrebot"
+	"cadrebot/attendance"
+	"cadrebot/calendar"
+)
+
+// Check-in storage (docs/checkins.md has the reasoning, docs/redis.md the
+// keys):
+//
+//   - flags: one bitmap per group per year, ci:<YYYY>, laid out as the
+//     attendance package says (a 46-byte row per roster index). A whole
+//     year of a 20-member group is 920 bytes.
+//   - off-site marks: the same layout in off:<YYYY>, created only by the
+//     first off-site check-in of the group's year.
+//   - detail: a hash per group per day, cin:<YYYYMMDD>, user -> compact
+//     JSON {t, n, la, lo, off}, expiring DetailTTL after the day's last
+//     check-in. Only /today, the board and exports read it.
+
+// checkinScript records a check-in in one round trip: it gives the user a
+// roster index (adding them to the roster: whoever checks in in a village
+// group is a cadre who should), sets the day's bit, merges the day's
+// detail, and returns what the caller needs to compute the streak and to
+// refresh the board, so nothing else touches Redis on the hot path.
+//
+// KEYS[1] index hash, KEYS[2] members hash, KEYS[3] flags of the year,
+// KEYS[4] flags of the year before, KEYS[5] detail hash of the day,
+// KEYS[6] off-site flags of the year, KEYS[7] leave hash, KEYS[8] board
+// message of the day, KEYS[9] board debounce.
+// ARGV[1] user id, ARGV[2] name, ARGV[3] username, ARGV[4] day of year
+// (0-based), ARGV[5] unix time, ARGV[6] note ("" keeps the earlier one),
+// ARGV[7] "1" when a location comes with it, ARGV[8] lat, ARGV[9] lon,
+// ARGV[10] "1" when off-site, ARGV[11] detail TTL in seconds, ARGV[12]
+// board debounce in ms, ARGV[13] row bytes, ARGV[14] row bits.
+// Returns {index, previous bit, member's row this year, row the year
+// before, leave JSON or nil, board message id or nil, 1 if this call
+// claimed the board debounce}.
+var checkinScript = redis.NewScript(`
+local user = ARGV[1]
+local idx = redis.call('HGET', KEYS[1], user)
+if idx then
+  idx = tonumber(idx)
+else
+  idx = redis.call('HINCRBY', KEYS[1], '_seq', 1) - 1
+  redis.call('HSET', KEYS[1], user, idx)
+end
+if redis.call('HEXISTS', KEYS[2], user) == 0 then
+  redis.call('HSET', KEYS[2], user, cjson.encode({n=ARGV[2], u=ARGV[3], i=idx}))
+end
+local bit = idx * tonumber(ARGV[14]) + tonumber(ARGV[4])
+local prev = redis.call('SETBIT', KEYS[3], bit, 1)
+local cur = redis.call('HGET', KEYS[5], user)
+local d
+if cur then d = cjson.decode(cur) else d = {t = tonumber(ARGV[5])} end
+if ARGV[6] ~= '' then d.n = ARGV[6] end
+if ARGV[7] == '1' then
+  d.la = tonumber(ARGV[8])
+  d.lo = tonumber(ARGV[9])
+  if ARGV[10] == '1' then d.off = 1 else d.off = nil end
+  if ARGV[10] == '1' or redis.call('EXISTS', KEYS[6]) == 1 then
+    redis.call('SETBIT', KEYS[6], bit, tonumber(ARGV[10]))
+  end
+end
+redis.call('HSET', KEYS[5], user, cjson.encode(d))
+redis.call('EXPIRE', KEYS[5], ARGV[11])
+local rb = tonumber(ARGV[13])
+local a = redis.call('GETRANGE', KEYS[3], idx * rb, idx * rb + rb - 1)
+local b = redis.call('GETRANGE', KEYS[4], idx * rb, idx * rb + rb - 1)
+local due = redis.call('SET', KEYS[9], '1', 'NX', 'PX', ARGV[12])
+return {idx, prev, a, b, redis.call('HGET', KEYS[7], user), redis.call('GET', KEYS[8]), due and 1 or 0}
+`)
+
+// CheckinWrite is one check-in to record.
+type CheckinWrite struct {
+	Chat    int64
+	Member  cadrebot.Member // UserID, Name, Username; the index is the store's business
+	Day     calendar.Date   // in the group's time zone
+	At      time.Time
+	Note    string          // "" keeps the day's earlier note
+	Where   *cadrebot.Point // nil without a location
+	OffSite bool
+	// DetailTTL is how long the day's detail lives after this write;
+	// BoardInterval is the board debounce.
+	DetailTTL     time.Duration
+	BoardInterval time.Duration
+}
+
+// CheckinResult is what the check-in script reports.
+type CheckinResult struct {
+	Index int
+	Again bool // the member had already checked in that day
+	// Row has the member's flags of Day's year and the year before (as
+	// index 0) and their leave, for the streak.
+	Row attendance.Row
+	// BoardExists is false when the day has no board message yet, not
+	// even one being created.
+	BoardExists bool
+	// BoardDue is true when this check-in claimed the board debounce and
+	// so must schedule a refresh of the board.
+	BoardDue bool
+}
+
+// Checkin records a check-in: one EVALSHA, one round trip.
+func (db *DB) Checkin(ctx context.Context, w CheckinWrite) (CheckinResult, error) {
+	var res CheckinResult
+	if w.DetailTTL < time.Second || w.BoardInterval < time.Millisecond {
+		return res, fmt.Errorf("checkin: detail TTL %s and board interval %s must be positive", w.DetailTTL, w.BoardInterval)
+	}
+	y := w.Day.Year
+	keys := []string{db.keyIndex(w.Chat), db.keyMembers(w.Chat), db.keyCheckins(w.Chat, y), db.keyCheckins(w.Chat, y-1),
+		db.keyCheckinDetail(w.Chat, w.Day), db.keyOffsite(w.Chat, y), db.keyLeave(w.Chat), db.keyBoard(w.Chat, w.Day),
+		db.keyBoardDebounce(w.Chat)}
+	hasLoc, lat, lon, off := "0", "", "", "0"
+	if w.Where != nil {
+		hasLoc = "1"
+		lat = strconv.FormatFloat(w.Where.Lat, 'f', 6, 64)
+		lon = strconv.FormatFloat(w.Where.Lon, 'f', 6, 64)
+		if w.OffSite {
+			off = "1"
+		}
+	}
+	v, err := checkinScript.Run(ctx, db.rdb, keys,
+		w.Member.UserID, w.Member.Name, w.Member.Username, attendance.DayOfYear(w.Day), w.At.Unix(), w.Note,
+		hasLoc, lat, lon, off, int64(w.DetailTTL/time.Second), w.BoardInterval.Milliseconds(),
+		attendance.RowBytes, attendance.RowBits).Slice()
+	if err != nil {
+		return res, wrap(err)
+	}
+	if len(v) != 7 {
+		return res, fmt.Errorf("checkin script: %d values, want 7", len(v))
+	}
+	idx, _ := v[0].(int64)
+	prev, _ := v[1].(int64)
+	cur, _ := v[2].(string)
+	last, _ := v[3].(string)
+	leaves, err := decodeLeaves(v[4])
+	if err != nil {
+		return res, fmt.Errorf("checkin: leave of %d in %d: %w", w.Member.UserID, w.Chat, err)
+	}
+	_, board := v[5].(string)
+	due, _ := v[6].(int64)
+	res = CheckinResult{Index: int(idx), Again: prev == 1, BoardExists: board, BoardDue: due == 1,
+		Row: attendance.NewRow(map[int][]byte{y: []byte(cur), y - 1: []byte(last)}, nil, 0, leaves)}
+	return res, nil
+}
+
+// CheckinRows reads one member's rows of the given years, for streaks
+// longer than the rows the check-in returned; one pipelined round trip.
+func (db *DB) CheckinRows(ctx context.Context, chat int64, index int, years []int) (map[int][]byte, error) {
+	cmds := make([]*redis.StringCmd, len(years))
+	start := int64(index) * attendance.RowBytes
+	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, y := range years {
+			cmds[i] = p.GetRange(ctx, db.keyCheckins(chat, y), start, start+attendance.RowBytes-1)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make(map[int][]byte, len(years))
+	for i, y := range years {
+		out[y] = []byte(cmds[i].Val())
+	}
+	return out, nil
+}
+
+// CheckinYears reads whole year bitmaps of a group (for the board's
+// long streaks); one pipelined round trip.
+func (db *DB) CheckinYears(ctx context.Context, chat int64, years []int) (map[int][]byte, error) {
+	cmds := make([]*redis.StringCmd, len(years))
+	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, y := range years {
+			cmds[i] = p.Get(ctx, db.keyCheckins(chat, y))
+		}
+		return nil
+	})
+	if err != nil && err != redis.Nil {
+		return nil, wrap(err)
+	}
+	out := make(map[int][]byte, len(years))
+	for i, y := range years {
+		out[y] = []byte(cmds[i].Val())
+	}
+	return out, nil
+}
+
+type detailJSON struct {
+	T   int64    `json:"t"`
+	N   string   `json:"n,omitempty"`
+	La  *float64 `json:"la,omitempty"`
+	Lo  *float64 `json:"lo,omitempty"`
+	Off int      `json:"off,omitempty"`
+}
+
+func decodeDetail(user int64, s string) (cadrebot.Checkin, error) {
+	var dj detailJSON
+	if err := json.Unmarshal([]byte(s), &dj); err != nil {
+		return cadrebot.Checkin{}, err
+	}
+	c := cadrebot.Checkin{UserID: user, At: time.Unix(dj.T, 0), Note: dj.N, OffSite: dj.Off == 1}
+	if dj.La != nil && dj.Lo != nil {
+		c.Where = &cadrebot.Point{Lat: *dj.La, Lon: *dj.Lo}
+	}
+	return c, nil
+}
+
+func decodeLeaves(v any) (attendance.Leaves, error) {
+	s, ok := v.(string)
+	if !ok || s == "" {
+		return nil, nil
+	}
+	var ls attendance.Leaves
+	if err := json.Unmarshal([]byte(s), &ls); err != nil {
+		return nil, err
+	}
+	return ls, nil
+}
+
+func decodeLeaveHash(m map[string]string) map[int64]attendance.Leaves {
+	out := make(map[int64]attendance.Leaves, len(m))
+	for k, v := range m {
+		id, err := strconv.ParseInt(k, 10, 64)
+		if err != nil {
+			continue
+		}
+		// A field that does not decode is skipped rather than failing
+		// every rate of the group; UpdateLeave rewrites it whole.
+		if ls, err := decodeLeaves(v); err == nil && len(ls) > 0 {
+			out[id] = ls
+		}
+	}
+	return out
+}
+
+// Day is one group's check-in day: what /today, the board and the
+// reminders read, in one pipelined round trip.
+type Day struct {
+	Group *cadrebot.Group // nil when the bot does not know the chat
+	Date  calendar.Date
+	// Period covers the year before Date and Date's year through Date, so
+	// streaks can be computed; narrow From for rates.
+	Period  *attendance.Period
+	Details map[int64]cadrebot.Checkin
+	// Board is the day's board message; BoardPending means another
+	// process is creating it.
+	Board        int
+	BoardPending bool
+}
+
+// CheckinDay loads a group's day.
+func (db *DB) CheckinDay(ctx context.Context, chat int64, day calendar.Date) (*Day, error) {
+	y := day.Year
+	var (
+		meta, members, leave, detail *redis.MapStringStringCmd
+		bits, prevBits, off, prevOff *redis.StringCmd
+		board                        *redis.StringCmd
+	)
+	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		meta = p.HGetAll(ctx, db.keyGroup(chat))
+		members = p.HGetAll(ctx, db.keyMembers(chat))
+		bits = p.Get(ctx, db.keyCheckins(chat, y))
+		prevBits = p.Get(ctx, db.keyCheckins(chat, y-1))
+		off = p.Get(ctx, db.keyOffsite(chat, y))
+		prevOff = p.Get(ctx, db.keyOffsite(chat, y-1))
+		leave = p.HGetAll(ctx, db.keyLeave(chat))
+		detail = p.HGetAll(ctx, db.keyCheckinDetail(chat, day))
+		board = p.Get(ctx, db.keyBoard(chat, day))
+		return nil
+	})
+	if err != nil && err != redis.Nil {
+		return nil, wrap(err)
+	}
+	d := &Day{Date: day, Details: make(map[int64]cadrebot.Checkin, len(detail.Val()))}
+	if m := meta.Val(); len(m) > 0 {
+		d.Group = decodeGroup(chat, m)
+	}
+	d.Period = &attendance.Period{Chat: chat, From: calendar.Date{Year: y - 1, Month: 1, Day: 1}, To: day,
+		Roster: decodeRoster(members.Val()),
+		Bits:   map[int][]byte{y: []byte(bits.Val()), y - 1: []byte(prevBits.Val())},
+		Off:    map[int][]byte{y: []byte(off.Val()), y - 1: []byte(prevOff.Val())},
+		Leaves: decodeLeaveHash(leave.Val())}
+	for k, v := range detail.Val() {
+		id, err := strconv.ParseInt(k, 10, 64)
+		if err != nil {
+			continue
+		}
+		if c, err := decodeDetail(id, v); err == nil {
+			d.Details[id] = c
+		}
+	}
+	switch s := board.Val(); s {
+	case "":
+	case boardPending:
+		d.BoardPending = true
+	default:
+		d.Board, _ = strconv.Atoi(s)
+	}
+	return d, nil
+}
+
+// periodBatch is how many groups one pipeline carries when loading
+// periods: large enough that 2,000 groups take 8 round trips, small
+// enough that one reply stays a few MB.
+const periodBatch = 250
+
+// CheckinPeriods loads [from, to] of many groups for attendance.Rates:
+// rosters, the year bitmaps the range touches, off-site marks and leave.
+// It takes ceil(len(chats)/250) pipelined round trips whatever the length
+// of the range. Every chat gets a Period; an unknown one has no roster.
+func (db *DB) CheckinPeriods(ctx context.Context, chats []int64, from, to calendar.Date) (map[int64]*attendance.Period, error) {
+	out := make(map[int64]*attendance.Period, len(chats))
+	type cmds struct {
+		members, leave *redis.MapStringStringCmd
+		bits, off      map[int]*redis.StringCmd
+	}
+	for start := 0; start < len(chats); start += periodBatch {
+		batch := chats[start:min(start+periodBatch, len(chats))]
+		cs := make([]cmds, len(batch))
+		_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, c := range batch {
+				cs[i] = cmds{members: p.HGetAll(ctx, db.keyMembers(c)), leave: p.HGetAll(ctx, db.keyLeave(c)),
+					bits: map[int]*redis.StringCmd{}, off: map[int]*redis.StringCmd{}}
+				for y := from.Year; y <= to.Year; y++ {
+					cs[i].bits[y] = p.Get(ctx, db.keyCheckins(c, y))
+					cs[i].off[y] = p.Get(ctx, db.keyOffsite(c, y))
+				}
+			}
+			return nil
+		})
+		if err != nil && err != redis.Nil {
+			return nil, wrap(err)
+		}
+		for i, c := range batch {
+			p := &attendance.Period{Chat: c, From: from, To: to, Roster: decodeRoster(cs[i].members.Val()),
+				Bits: map[int][]byte{}, Off: map[int][]byte{}, Leaves: decodeLeaveHash(cs[i].leave.Val())}
+			for y, cmd := range cs[i].bits {
+				p.Bits[y] = []byte(cmd.Val())
+			}
+			for y, cmd := range cs[i].off {
+				p.Off[y] = []byte(cmd.Val())
+			}
+			out[c] = p
+		}
+	}
+	return out, nil
+}

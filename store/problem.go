@@ -1,0 +1,432 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"cadrebot"
+)
+
+// ErrConflict means the problem changed since it was read: the caller
+// reloads it and decides again (a double tap lands here).
+var ErrConflict = errors.New("problem changed concurrently")
+
+// Problem hash fields. Cards are "card:<chat>" = "<msg id>:<dept>";
+// sweep markers are "m:<name>".
+const (
+	pfStatus   = "st"
+	pfVersion  = "v"
+	pfToken    = "vt"
+	pfVChat    = "vc"
+	pfVillage  = "vn"
+	pfReporter = "ru"
+	pfRepName  = "rn"
+	pfRepMsg   = "rm"
+	pfCategory = "cat"
+	pfDept     = "dept"
+	pfText     = "txt"
+	pfPhotos   = "ph"
+	pfLoc      = "loc"
+	pfAddress  = "addr"
+	pfCreated  = "cr"
+	pfDue      = "due"
+	pfSLA      = "sla"
+	pfResolved = "ra"
+	pfClosed   = "ca"
+	pfAsked    = "ask"
+	pfNote     = "note"
+	pfReason   = "rsn"
+	pfHandler  = "hdl"
+	pfMeToo    = "mt"
+	pfUndeliv  = "und"
+	pfStage    = "stg"
+	pfCard     = "card:"
+	pfMark     = "m:"
+)
+
+// applyScript writes a problem, its history and its indexes at once, if
+// the problem is still at the version the caller read.
+// KEYS[1] problem hash, KEYS[2] history list, KEYS[3..] other keys the ops
+// name by index.
+// ARGV[1] expected version: "" any, "-" the problem must not exist yet,
+// else the value of field v.
+// ARGV[2] write token, or "": when field vt already holds it, this very
+// write was applied before (go-redis retried after a lost reply) and is
+// reported as applied instead of as a conflict.
+// ARGV[3] history entry (JSON) to append, or "".
+// ARGV[4..] ops: h f v (HSET on the problem), z k score m (ZADD), r k m
+// (ZREM), s k m (SADD), x k m (SREM), H k f v (HSET), D k f (HDEL).
+// Returns 1 applied, 2 applied earlier, 0 version mismatch.
+var applyScript = redis.NewScript(`
+if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'vt') == ARGV[2] then return 2 end
+if ARGV[1] == '-' then
+  if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+elseif ARGV[1] ~= '' then
+  if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+end
+if ARGV[3] ~= '' then redis.call('RPUSH', KEYS[2], ARGV[3]) end
+local i = 4
+while i <= #ARGV do
+  local op = ARGV[i]
+  if op == 'h' then redis.call('HSET', KEYS[1], ARGV[i+1], ARGV[i+2]); i = i + 3
+  elseif op == 'z' then redis.call('ZADD', KEYS[tonumber(ARGV[i+1])], ARGV[i+2], ARGV[i+3]); i = i + 4
+  elseif op == 'r' then redis.call('ZREM', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
+  elseif op == 's' then redis.call('SADD', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
+  elseif op == 'x' then redis.call('SREM', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
+  elseif op == 'H' then redis.call('HSET', KEYS[tonumber(ARGV[i+1])], ARGV[i+2], ARGV[i+3]); i = i + 4
+  elseif op == 'D' then redis.call('HDEL', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
+  else return redis.error_reply('applyScript: bad op ' .. tostring(op)) end
+end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'vt', ARGV[2]) end
+return 1
+`)
+
+// write collects the ops of one applyScript call.
+type write struct {
+	db   *DB
+	id   int64
+	keys []string
+	at   map[string]int
+	ops  []any
+}
+
+func (db *DB) newWrite(id int64) *write {
+	w := &write{db: db, id: id, keys: []string{db.keyProblem(id), db.keyPrHistory(id)}, at: map[string]int{}}
+	return w
+}
+
+func (w *write) key(k string) int {
+	if i, ok := w.at[k]; ok {
+		return i
+	}
+	w.keys = append(w.keys, k)
+	w.at[k] = len(w.keys) // Lua indexes from 1
+	return len(w.keys)
+}
+
+func (w *write) hset(f, v string) { w.ops = append(w.ops, "h", f, v) }
+func (w *write) zadd(k string, score int64, m string) {
+	w.ops = append(w.ops, "z", w.key(k), score, m)
+}
+func (w *write) zrem(k, m string)      { w.ops = append(w.ops, "r", w.key(k), m) }
+func (w *write) sadd(k, m string)      { w.ops = append(w.ops, "s", w.key(k), m) }
+func (w *write) srem(k, m string)      { w.ops = append(w.ops, "x", w.key(k), m) }
+func (w *write) hsetOn(k, f, v string) { w.ops = append(w.ops, "H", w.key(k), f, v) }
+func (w *write) hdelOn(k, f string)    { w.ops = append(w.ops, "D", w.key(k), f) }
+func (w *write) member() string        { return itoa(w.id) }
+func (w *write) history(e *cadrebot.Entry) string {
+	if e == nil {
+		return ""
+	}
+	b, _ := json.Marshal(e)
+	return string(b)
+}
+
+// run executes the write; expected is as ARGV[1] of applyScript.
+func (w *write) run(ctx context.Context, expected string, e *cadrebot.Entry) (int, error) {
+	args := make([]any, 0, 3+len(w.ops))
+	args = append(args, expected, newToken(), w.history(e))
+	args = append(args, w.ops...)
+	n, err := applyScript.Run(ctx, w.db.rdb, w.keys, args...).Int()
+	if err != nil {
+		return 0, wrap(err)
+	}
+	return n, nil
+}
+
+func newToken() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func unix(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return itoa(t.Unix())
+}
+
+func parseUnix(s string) time.Time {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(n, 0)
+}
+
+// fields are the problem's own fields; cards and markers are written
+// separately, so a transition never drops them.
+func fields(p *cadrebot.Problem) [][2]string {
+	ph := ""
+	if len(p.Photos) > 0 {
+		ph = strings.Join(p.Photos, "\n") // file_ids never contain a newline
+	}
+	loc := ""
+	if p.HasLoc {
+		loc = strconv.FormatFloat(p.Lat, 'f', -1, 64) + "," + strconv.FormatFloat(p.Lon, 'f', -1, 64)
+	}
+	und := ""
+	if p.Undeliverable {
+		und = "1"
+	}
+	return [][2]string{
+		{pfStatus, string(p.Status)}, {pfVersion, itoa(p.Version)},
+		{pfVChat, itoa(p.VillageChat)}, {pfVillage, p.Village},
+		{pfReporter, itoa(p.Reporter)}, {pfRepName, p.ReporterName}, {pfRepMsg, strconv.Itoa(p.ReportMsgID)},
+		{pfCategory, p.Category}, {pfDept, p.Dept}, {pfText, p.Text}, {pfPhotos, ph}, {pfLoc, loc}, {pfAddress, p.Address},
+		{pfCreated, unix(p.Created)}, {pfDue, unix(p.Due)}, {pfSLA, itoa(int64(p.SLA / time.Second))},
+		{pfResolved, unix(p.ResolvedAt)}, {pfClosed, unix(p.ClosedAt)}, {pfAsked, unix(p.AskedAt)},
+		{pfNote, p.Note}, {pfReason, p.Reason}, {pfHandler, p.Handler},
+		{pfMeToo, strconv.Itoa(p.MeToo)}, {pfUndeliv, und}, {pfStage, strconv.Itoa(p.Stage)},
+	}
+}
+
+func decodeProblem(id int64, m map[string]string) cadrebot.Problem {
+	p := cadrebot.Problem{ID: id, Status: cadrebot.Status(m[pfStatus]), Village: m[pfVillage], ReporterName: m[pfRepName],
+		Category: m[pfCategory], Dept: m[pfDept], Text: m[pfText], Address: m[pfAddress],
+		Note: m[pfNote], Reason: m[pfReason], Handler: m[pfHandler], Undeliverable: m[pfUndeliv] == "1"}
+	p.Version, _ = strconv.ParseInt(m[pfVersion], 10, 64)
+	p.VillageChat, _ = strconv.ParseInt(m[pfVChat], 10, 64)
+	p.Reporter, _ = strconv.ParseInt(m[pfReporter], 10, 64)
+	p.ReportMsgID, _ = strconv.Atoi(m[pfRepMsg])
+	if s := m[pfPhotos]; s != "" {
+		p.Photos = strings.Split(s, "\n")
+	}
+	if lat, lon, ok := strings.Cut(m[pfLoc], ","); ok {
+		p.Lat, _ = strconv.ParseFloat(lat, 64)
+		p.Lon, _ = strconv.ParseFloat(lon, 64)
+		p.HasLoc = true
+	}
+	p.Created, p.Due = parseUnix(m[pfCreated]), parseUnix(m[pfDue])
+	p.ResolvedAt, p.ClosedAt, p.AskedAt = parseUnix(m[pfResolved]), parseUnix(m[pfClosed]), parseUnix(m[pfAsked])
+	sla, _ := strconv.ParseInt(m[pfSLA], 10, 64)
+	p.SLA = time.Duration(sla) * time.Second
+	p.MeToo, _ = strconv.Atoi(m[pfMeToo])
+	p.Stage, _ = strconv.Atoi(m[pfStage])
+	for k, v := range m {
+		chat, ok := strings.CutPrefix(k, pfCard)
+		if !ok {
+			continue
+		}
+		c, err := strconv.ParseInt(chat, 10, 64)
+		msg, dept, _ := strings.Cut(v, ":")
+		n, err2 := strconv.Atoi(msg)
+		if err != nil || err2 != nil {
+			continue
+		}
+		if p.Cards == nil {
+			p.Cards, p.CardDepts = map[int64]int{}, map[int64]string{}
+		}
+		p.Cards[c], p.CardDepts[c] = n, dept
+	}
+	return p
+}
+
+// index is one sorted-set membership a problem has in a given state.
+type index struct {
+	key   string
+	score int64
+}
+
+// indexes lists the sorted sets p belongs to: everything by report time,
+// the open ones, a department's queue, the deadline and resolution
+// queues the sweeps read.
+func (db *DB) indexes(p *cadrebot.Problem) []index {
+	cr := p.Created.Unix()
+	ix := []index{
+		{db.keyPrAll(), cr}, {db.keyPrVillage(p.VillageChat), cr}, {db.keyPrUser(p.Reporter), cr},
+	}
+	if p.Status.Open() {
+		ix = append(ix, index{db.keyPrOpen(), cr}, index{db.keyPrVillageOpen(p.VillageChat), cr})
+	}
+	if p.Status.Held() {
+		ix = append(ix, index{db.keyPrDept(p.Dept), cr}, index{db.keyPrDue(), p.Due.Unix()})
+	}
+	if p.Status == cadrebot.StatusResolved {
+		ix = append(ix, index{db.keyPrResolved(), p.ResolvedAt.Unix()})
+	}
+	return ix
+}
+
+// put adds the writes that move p from old's indexes to its own.
+func (w *write) put(old, p *cadrebot.Problem) {
+	for _, f := range fields(p) {
+		w.hset(f[0], f[1])
+	}
+	now := w.db.indexes(p)
+	keep := make(map[string]bool, len(now))
+	for _, ix := range now {
+		keep[ix.key] = true
+		w.zadd(ix.key, ix.score, w.member())
+	}
+	if old != nil {
+		for _, ix := range w.db.indexes(old) {
+			if !keep[ix.key] {
+				w.zrem(ix.key, w.member())
+			}
+		}
+	}
+	if p.Undeliverable {
+		w.sadd(w.db.keyPrFlagged(), w.member())
+	} else {
+		w.srem(w.db.keyPrFlagged(), w.member())
+	}
+}
+
+// CreateProblem numbers p, stores it with its first history entry and
+// indexes it, and returns its number. Numbers come from INCR: if go-redis
+// retries an INCR whose reply was lost, a number is skipped, never
+// reused, so #N stays unique but may have gaps.
+func (db *DB) CreateProblem(ctx context.Context, p *cadrebot.Problem, e cadrebot.Entry) (int64, error) {
+	id, err := db.rdb.Incr(ctx, db.keyPrSeq()).Result()
+	if err != nil {
+		return 0, wrap(err)
+	}
+	p.ID = id
+	w := db.newWrite(id)
+	w.put(nil, p)
+	n, err := w.run(ctx, "-", &e)
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		// A number INCR just handed out is taken only if the counter was
+		// reset under live data: refuse rather than overwrite.
+		return 0, fmt.Errorf("problem number %d already taken: %s was reset", id, db.keyPrSeq())
+	}
+	return id, nil
+}
+
+// Problem loads one problem, or cadrebot.ErrNotFound.
+func (db *DB) Problem(ctx context.Context, id int64) (cadrebot.Problem, error) {
+	m, err := db.rdb.HGetAll(ctx, db.keyProblem(id)).Result()
+	if err != nil {
+		return cadrebot.Problem{}, wrap(err)
+	}
+	if len(m) == 0 {
+		return cadrebot.Problem{}, cadrebot.ErrNotFound
+	}
+	return decodeProblem(id, m), nil
+}
+
+// Problems loads many problems in one pipelined round trip, in the order
+// of ids; unknown numbers are left out.
+func (db *DB) Problems(ctx context.Context, ids []int64) ([]cadrebot.Problem, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGetAll(ctx, db.keyProblem(id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]cadrebot.Problem, 0, len(ids))
+	for i, c := range cmds {
+		if m := c.Val(); len(m) > 0 {
+			out = append(out, decodeProblem(ids[i], m))
+		}
+	}
+	return out, nil
+}
+
+// ApplyProblem stores the result of cadrebot.Transition: p as it now is
+// and its history entry, if the stored problem is still at old.Version.
+// Otherwise it returns ErrConflict and writes nothing.
+func (db *DB) ApplyProblem(ctx context.Context, old, p cadrebot.Problem, e cadrebot.Entry) error {
+	w := db.newWrite(p.ID)
+	w.put(&old, &p)
+	if (e.Action == cadrebot.ActAccept || e.Action == cadrebot.ActResolve) && e.By != 0 {
+		// A handler's "mine" list is what they took on.
+		w.zadd(db.keyPrUser(e.By), p.Created.Unix(), w.member())
+	}
+	n, err := w.run(ctx, itoa(old.Version), &e)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrConflict
+	}
+	return nil
+}
+
+// note appends a history entry that changes no status and sets a few
+// fields with it, whatever the version.
+func (db *DB) note(ctx context.Context, id int64, e cadrebot.Entry, set ...string) error {
+	w := db.newWrite(id)
+	for i := 0; i+1 < len(set); i += 2 {
+		w.hset(set[i], set[i+1])
+	}
+	_, err := w.run(ctx, "", &e)
+	return err
+}
+
+// SetProblemStage records that a problem escalated to stage.
+func (db *DB) SetProblemStage(ctx context.Context, id int64, stage int, e cadrebot.Entry) error {
+	return db.note(ctx, id, e, pfStage, strconv.Itoa(stage))
+}
+
+// SetProblemAsked records that the reporter was asked "is this fixed?".
+func (db *DB) SetProblemAsked(ctx context.Context, id int64, at time.Time, e cadrebot.Entry) error {
+	return db.note(ctx, id, e, pfAsked, unix(at))
+}
+
+// AddProblemHistory appends an entry that changes nothing else.
+func (db *DB) AddProblemHistory(ctx context.Context, id int64, e cadrebot.Entry) error {
+	return db.note(ctx, id, e)
+}
+
+// AddMeToo records that user has the same problem, with their note.
+func (db *DB) AddMeToo(ctx context.Context, id int64, e cadrebot.Entry) (cadrebot.Problem, error) {
+	p, err := db.Problem(ctx, id)
+	if err != nil {
+		return p, err
+	}
+	w := db.newWrite(id)
+	w.hset(pfMeToo, strconv.Itoa(p.MeToo+1))
+	if e.By != 0 {
+		w.zadd(db.keyPrUser(e.By), p.Created.Unix(), w.member())
+	}
+	// Checked against the version, so a concurrent transition (say, the
+	// item was just resolved) is noticed by the caller.
+	n, err := w.run(ctx, itoa(p.Version), &e)
+	if err != nil {
+		return p, err
+	}
+	if n == 0 {
+		return p, ErrConflict
+	}
+	p.MeToo++
+	return p, nil
+}
+
+// History returns a problem's history, oldest first.
+func (db *DB) History(ctx context.Context, id int64) ([]cadrebot.Entry, error) {
+	ss, err := db.rdb.LRange(ctx, db.keyPrHistory(id), 0, -1).Result()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]cadrebot.Entry, 0, len(ss))
+	for _, s := range ss {
+		var e cadrebot.Entry
+		if err := json.Unmarshal([]byte(s), &e); err != nil {
+			return nil, fmt.Errorf("problem %d history: %w", id, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

@@ -1,0 +1,275 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"cadrebot"
+)
+
+// ProblemList names one of the problem indexes, newest first.
+type ProblemList struct{ key func(db *DB) string }
+
+// ListAll is every problem of the deployment.
+var ListAll = ProblemList{func(db *DB) string { return db.keyPrAll() }}
+
+// ListOpen is every problem not resolved or closed.
+var ListOpen = ProblemList{func(db *DB) string { return db.keyPrOpen() }}
+
+// ListDept is a department's queue: new, accepted and reopened items.
+func ListDept(dept string) ProblemList {
+	return ProblemList{func(db *DB) string { return db.keyPrDept(dept) }}
+}
+
+// ListVillage is a village group's problems; open keeps the unfinished.
+func ListVillage(chat int64, open bool) ProblemList {
+	if open {
+		return ProblemList{func(db *DB) string { return db.keyPrVillageOpen(chat) }}
+	}
+	return ProblemList{func(db *DB) string { return db.keyPrVillage(chat) }}
+}
+
+// ListUser is what a user reported, joined with "me too", or took on.
+func ListUser(user int64) ProblemList {
+	return ProblemList{func(db *DB) string { return db.keyPrUser(user) }}
+}
+
+// ProblemPage returns ids of a list, newest first, from offset (limit <=
+// 0 means all), and the list's length, in one round trip.
+func (db *DB) ProblemPage(ctx context.Context, l ProblemList, offset, limit int) ([]int64, int, error) {
+	k := l.key(db)
+	stop := int64(-1)
+	if limit > 0 {
+		stop = int64(offset + limit - 1)
+	}
+	var rng *redis.StringSliceCmd
+	var n *redis.IntCmd
+	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		n = p.ZCard(ctx, k)
+		rng = p.ZRevRange(ctx, k, int64(offset), stop)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, wrap(err)
+	}
+	return parseIDs(rng.Val()), int(n.Val()), nil
+}
+
+func parseIDs(ss []string) []int64 {
+	out := make([]int64, 0, len(ss))
+	for _, s := range ss {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (db *DB) byScore(ctx context.Context, key string, min, max string) ([]int64, error) {
+	ss, err := db.rdb.ZRangeByScore(ctx, key, &redis.ZRangeBy{Min: min, Max: max}).Result()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return parseIDs(ss), nil
+}
+
+// DueBy lists held problems whose deadline is at or before t: the
+// overdue sweep's candidates.
+func (db *DB) DueBy(ctx context.Context, t time.Time) ([]int64, error) {
+	return db.byScore(ctx, db.keyPrDue(), "-inf", itoa(t.Unix()))
+}
+
+// ResolvedBy lists problems resolved at or before t and not closed yet.
+func (db *DB) ResolvedBy(ctx context.Context, t time.Time) ([]int64, error) {
+	return db.byScore(ctx, db.keyPrResolved(), "-inf", itoa(t.Unix()))
+}
+
+// ProblemsCreated loads the problems reported in [from, to), in two round
+// trips: what a digest computes its figures on.
+func (db *DB) ProblemsCreated(ctx context.Context, from, to time.Time) ([]cadrebot.Problem, error) {
+	ids, err := db.byScore(ctx, db.keyPrAll(), itoa(from.Unix()), "("+itoa(to.Unix()))
+	if err != nil {
+		return nil, err
+	}
+	return db.Problems(ctx, ids)
+}
+
+// MarkProblem sets marker name on a problem once: it reports whether this
+// call set it. The sweeps use it so that each reminder, escalation and
+// question happens once per problem and stage, across restarts and
+// replicas. value is kept for the record (the time it was set).
+func (db *DB) MarkProblem(ctx context.Context, id int64, name, value string) (bool, error) {
+	ok, err := db.rdb.HSetNX(ctx, db.keyProblem(id), pfMark+name, value).Result()
+	return ok, wrap(err)
+}
+
+// ProblemMark returns a marker's value, "" when unset.
+func (db *DB) ProblemMark(ctx context.Context, id int64, name string) (string, error) {
+	v, err := db.rdb.HGet(ctx, db.keyProblem(id), pfMark+name).Result()
+	if err == redis.Nil {
+		return "", nil
+	}
+	return v, wrap(err)
+}
+
+// SetCard records the card of a problem posted in a department chat, so
+// it can be edited in place and a press on it traced back to its problem.
+// It clears the undeliverable flag: the department can see it now.
+func (db *DB) SetCard(ctx context.Context, id, chat int64, msgID int, dept string) error {
+	w := db.newWrite(id)
+	w.hset(pfCard+itoa(chat), strconv.Itoa(msgID)+":"+dept)
+	w.hsetOn(db.keyPrCardMsgs(), itoa(chat)+":"+strconv.Itoa(msgID), w.member())
+	_, err := w.run(ctx, "", nil)
+	return err
+}
+
+// CardProblem returns the problem whose card is message msgID in chat,
+// or 0.
+func (db *DB) CardProblem(ctx context.Context, chat int64, msgID int) (int64, error) {
+	s, err := db.rdb.HGet(ctx, db.keyPrCardMsgs(), itoa(chat)+":"+strconv.Itoa(msgID)).Result()
+	if err == redis.Nil {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, wrap(err)
+	}
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n, nil
+}
+
+// SetUndeliverable flags a problem whose card could not reach its
+// department (the bot was removed from the chat) and queues a retry at
+// retry. The flag shows in /problems for admins until a card gets through.
+func (db *DB) SetUndeliverable(ctx context.Context, id int64, retry time.Time, e *cadrebot.Entry) error {
+	w := db.newWrite(id)
+	w.hset(pfUndeliv, "1")
+	w.sadd(db.keyPrFlagged(), w.member())
+	w.zadd(db.keyPrNoCard(), retry.Unix(), w.member())
+	_, err := w.run(ctx, "", e)
+	return err
+}
+
+// ClearUndeliverable drops the flag and the retry once a card got through.
+func (db *DB) ClearUndeliverable(ctx context.Context, id int64, e *cadrebot.Entry) error {
+	w := db.newWrite(id)
+	w.hset(pfUndeliv, "")
+	w.srem(db.keyPrFlagged(), w.member())
+	w.zrem(db.keyPrNoCard(), w.member())
+	_, err := w.run(ctx, "", e)
+	return err
+}
+
+// CardRetries lists problems whose card delivery is due for a retry.
+func (db *DB) CardRetries(ctx context.Context, now time.Time) ([]int64, error) {
+	return db.byScore(ctx, db.keyPrNoCard(), "-inf", itoa(now.Unix()))
+}
+
+// Flagged lists the problems flagged undeliverable.
+func (db *DB) Flagged(ctx context.Context) ([]int64, error) {
+	ss, err := db.rdb.SMembers(ctx, db.keyPrFlagged()).Result()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return parseIDs(ss), nil
+}
+
+// addPhotoScript appends a file_id to a problem's photos, up to a limit.
+// KEYS[1] problem hash. ARGV[1] file_id, ARGV[2] limit.
+// Returns the photo count after, or -1 when full, -2 when the problem is
+// gone.
+var addPhotoScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
+local cur = redis.call('HGET', KEYS[1], 'ph') or ''
+local n = 0
+if cur ~= '' then
+  for _ in string.gmatch(cur, '[^\n]+') do n = n + 1 end
+end
+if n >= tonumber(ARGV[2]) then return -1 end
+if cur == '' then cur = ARGV[1] else cur = cur .. '\n' .. ARGV[1] end
+redis.call('HSET', KEYS[1], 'ph', cur)
+return n + 1
+`)
+
+// AddProblemPhoto appends a photo (the rest of an album whose first
+// photo's caption reported the problem). It reports false when the
+// problem already has max photos.
+func (db *DB) AddProblemPhoto(ctx context.Context, id int64, fileID string, max int) (bool, error) {
+	n, err := addPhotoScript.Run(ctx, db.rdb, []string{db.keyProblem(id)}, fileID, max).Int()
+	if err != nil {
+		return false, wrap(err)
+	}
+	if n == -2 {
+		return false, cadrebot.ErrNotFound
+	}
+	return n > 0, nil
+}
+
+// AlbumTTL is how long later photos of an album are attached to the
+// problem its first photo reported; Telegram delivers an album at once.
+const AlbumTTL = 10 * time.Minute
+
+// SetAlbum remembers that media group group in chat reported problem id.
+func (db *DB) SetAlbum(ctx context.Context, chat int64, group string, id int64) error {
+	return wrap(db.rdb.Set(ctx, db.keyPrAlbum(chat, group), itoa(id), AlbumTTL).Err())
+}
+
+// Album returns the problem a media group reported, or 0.
+func (db *DB) Album(ctx context.Context, chat int64, group string) (int64, error) {
+	n, err := db.rdb.Get(ctx, db.keyPrAlbum(chat, group)).Int64()
+	if err == redis.Nil {
+		return 0, nil
+	}
+	return n, wrap(err)
+}
+
+// MigrateProblems follows a village group that became a supergroup: its
+// problems, indexes and cards point to the new chat id. It is a MigrateHook
+// and, like MigrateGroup, safe to run twice.
+func (db *DB) MigrateProblems(ctx context.Context, from, to int64) error {
+	ids, _, err := db.ProblemPage(ctx, ListVillage(from, false), 0, 0)
+	if err != nil {
+		return err
+	}
+	ps, err := db.Problems(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range ps {
+		old := ps[i]
+		p := old
+		p.VillageChat = to
+		w := db.newWrite(p.ID)
+		w.put(&old, &p)
+		if _, err := w.run(ctx, "", nil); err != nil {
+			return err
+		}
+	}
+	// A department chat that migrated: its open cards move with it.
+	open, _, err := db.ProblemPage(ctx, ListOpen, 0, 0)
+	if err != nil {
+		return err
+	}
+	ops, err := db.Problems(ctx, open)
+	if err != nil {
+		return err
+	}
+	for _, p := range ops {
+		msg, ok := p.Cards[from]
+		if !ok {
+			continue
+		}
+		w := db.newWrite(p.ID)
+		w.hset(pfCard+itoa(to), strconv.Itoa(msg)+":"+p.CardDepts[from])
+		w.hsetOn(db.keyPrCardMsgs(), itoa(to)+":"+strconv.Itoa(msg), w.member())
+		if _, err := w.run(ctx, "", nil); err != nil {
+			return err
+		}
+		if err := wrap(db.rdb.HDel(ctx, db.keyProblem(p.ID), pfCard+itoa(from)).Err()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
