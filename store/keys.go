@@ -85,10 +85,12 @@ func (db *DB) keyPrHistory(id int64) string    { return db.k(prTag, ":", itoa(id
 func (db *DB) keyPrAll() string                { return db.k(prTag, ":all") }
 func (db *DB) keyPrOpen() string               { return db.k(prTag, ":open") }
 func (db *DB) keyPrDept(dept string) string    { return db.k(prTag, ":d:", dept) }
+func (db *DB) keyPrDeptAll(dept string) string { return db.k(prTag, ":da:", dept) }
 func (db *DB) keyPrVillage(chat int64) string  { return db.k(prTag, ":v:", itoa(chat)) }
 func (db *DB) keyPrVillageOpen(c int64) string { return db.k(prTag, ":vo:", itoa(c)) }
 func (db *DB) keyPrUser(user int64) string     { return db.k(prTag, ":u:", itoa(user)) }
 func (db *DB) keyPrDue() string                { return db.k(prTag, ":due") }
+func (db *DB) keyPrGeo() string                { return db.k(prTag, ":geo") }
 func (db *DB) keyPrResolved() string           { return db.k(prTag, ":resolved") }
 func (db *DB) keyPrNoCard() string             { return db.k(prTag, ":nocard") }
 func (db *DB) keyPrFlagged() string            { return db.k(prTag, ":flagged") }

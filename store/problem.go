@@ -64,7 +64,8 @@ const (
 // reported as applied instead of as a conflict.
 // ARGV[3] history entry (JSON) to append, or "".
 // ARGV[4..] ops: h f v (HSET on the problem), z k score m (ZADD), r k m
-// (ZREM), s k m (SADD), x k m (SREM), H k f v (HSET), D k f (HDEL).
+// (ZREM), s k m (SADD), x k m (SREM), H k f v (HSET), D k f (HDEL),
+// g k lon lat m (GEOADD).
 // Returns 1 applied, 2 applied earlier, 0 version mismatch.
 var applyScript = redis.NewScript(`
 if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'vt') == ARGV[2] then return 2 end
@@ -83,6 +84,7 @@ while i <= #ARGV do
   elseif op == 's' then redis.call('SADD', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
   elseif op == 'x' then redis.call('SREM', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
   elseif op == 'H' then redis.call('HSET', KEYS[tonumber(ARGV[i+1])], ARGV[i+2], ARGV[i+3]); i = i + 4
+  elseif op == 'g' then redis.call('GEOADD', KEYS[tonumber(ARGV[i+1])], ARGV[i+2], ARGV[i+3], ARGV[i+4]); i = i + 5
   elseif op == 'D' then redis.call('HDEL', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
   else return redis.error_reply('applyScript: bad op ' .. tostring(op)) end
 end
@@ -116,6 +118,9 @@ func (w *write) key(k string) int {
 func (w *write) hset(f, v string) { w.ops = append(w.ops, "h", f, v) }
 func (w *write) zadd(k string, score int64, m string) {
 	w.ops = append(w.ops, "z", w.key(k), score, m)
+}
+func (w *write) geoadd(k string, lon, lat float64, m string) {
+	w.ops = append(w.ops, "g", w.key(k), lon, lat, m)
 }
 func (w *write) zrem(k, m string)      { w.ops = append(w.ops, "r", w.key(k), m) }
 func (w *write) sadd(k, m string)      { w.ops = append(w.ops, "s", w.key(k), m) }
@@ -245,6 +250,7 @@ func (db *DB) indexes(p *cadrebot.Problem) []index {
 	cr := p.Created.Unix()
 	ix := []index{
 		{db.keyPrAll(), cr}, {db.keyPrVillage(p.VillageChat), cr}, {db.keyPrUser(p.Reporter), cr},
+		{db.keyPrDeptAll(p.Dept), cr},
 	}
 	if p.Status.Open() {
 		ix = append(ix, index{db.keyPrOpen(), cr}, index{db.keyPrVillageOpen(p.VillageChat), cr})
@@ -275,6 +281,13 @@ func (w *write) put(old, p *cadrebot.Problem) {
 				w.zrem(ix.key, w.member())
 			}
 		}
+	}
+	// Open problems with a location are found by distance for the
+	// duplicate hint; the geo set is a sorted set, so ZREM takes them out.
+	if p.Status.Open() && p.HasLoc {
+		w.geoadd(w.db.keyPrGeo(), p.Lon, p.Lat, w.member())
+	} else {
+		w.zrem(w.db.keyPrGeo(), w.member())
 	}
 	if p.Undeliverable {
 		w.sadd(w.db.keyPrFlagged(), w.member())

@@ -24,6 +24,12 @@ func ListDept(dept string) ProblemList {
 	return ProblemList{func(db *DB) string { return db.keyPrDept(dept) }}
 }
 
+// ListDeptAll is every problem a department holds or held last, in any
+// status.
+func ListDeptAll(dept string) ProblemList {
+	return ProblemList{func(db *DB) string { return db.keyPrDeptAll(dept) }}
+}
+
 // ListVillage is a village group's problems; open keeps the unfinished.
 func ListVillage(chat int64, open bool) ProblemList {
 	if open {
@@ -85,6 +91,17 @@ func (db *DB) DueBy(ctx context.Context, t time.Time) ([]int64, error) {
 // ResolvedBy lists problems resolved at or before t and not closed yet.
 func (db *DB) ResolvedBy(ctx context.Context, t time.Time) ([]int64, error) {
 	return db.byScore(ctx, db.keyPrResolved(), "-inf", itoa(t.Unix()))
+}
+
+// Nearby lists open problems reported within radius metres of a point,
+// nearest first, at most limit.
+func (db *DB) Nearby(ctx context.Context, lat, lon, radius float64, limit int) ([]int64, error) {
+	ss, err := db.rdb.GeoSearch(ctx, db.keyPrGeo(), &redis.GeoSearchQuery{Longitude: lon, Latitude: lat,
+		Radius: radius, RadiusUnit: "m", Sort: "ASC", Count: limit}).Result()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return parseIDs(ss), nil
 }
 
 // ProblemsCreated loads the problems reported in [from, to), in two round

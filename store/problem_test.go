@@ -84,6 +84,13 @@ func TestProblemRoundTrip(t *testing.T) {
 	if _, err := db.Problem(ctx, 99); !errors.Is(err, cadrebot.ErrNotFound) {
 		t.Errorf("Problem(99) error %v, want ErrNotFound", err)
 	}
+	far := sample()
+	far.Lat = 30.3 // ~2.9 km north
+	far = create(t, db, far)
+	near, err := db.Nearby(ctx, 30.2745, 120.1551, 500, 10)
+	if err != nil || len(near) != 2 || near[0] != p.ID && near[0] != q.ID {
+		t.Errorf("Nearby 500 m = %v, %v; want #1 and #2 but not #%d", near, err, far.ID)
+	}
 	many, err := db.Problems(ctx, []int64{q.ID, 99, p.ID})
 	if err != nil || len(many) != 2 || many[0].ID != q.ID || many[1].ID != p.ID {
 		t.Errorf("Problems = %v, %v; want #2, #1", many, err)

@@ -1,0 +1,170 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"cadrebot"
+	"cadrebot/i18n"
+	"cadrebot/send"
+)
+
+// cardTextMax keeps a card, text included, within one message, so it can
+// be edited in place; the full text is one /problem N away.
+const cardTextMax = 3000
+
+var statusIcon = map[cadrebot.Status]string{
+	cadrebot.StatusNew: "🆕", cadrebot.StatusAccepted: "🔧", cadrebot.StatusReturned: "↩️",
+	cadrebot.StatusResolved: "✅", cadrebot.StatusReopened: "🔁", cadrebot.StatusClosed: "🔒",
+}
+
+func (h *Problems) fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(h.Loc).Format("2006-01-02 15:04")
+}
+
+// cardText renders a problem for a department chat (and /problem N).
+// Every user field is escaped; the text is quoted so it stands apart.
+func (h *Problems) cardText(lang string, p *cadrebot.Problem, full bool, now time.Time) string {
+	T := func(id string, a ...i18n.Args) string { return h.Texts.T(lang, id, a...) }
+	var b strings.Builder
+	b.WriteString(T("pr_card_head", i18n.Args{"Icon": statusIcon[p.Status], "N": p.ID, "Cat": h.catName(lang, p.Category),
+		"Status": i18n.HTML(T("pr_status_" + string(p.Status)))}))
+	line := func(id string, a i18n.Args) {
+		b.WriteString("\n")
+		b.WriteString(T(id, a))
+	}
+	line("pr_card_village", i18n.Args{"Village": p.Village})
+	line("pr_card_reporter", i18n.Args{"Name": p.ReporterName, "At": h.fmtTime(p.Created)})
+	line("pr_card_dept", i18n.Args{"Dept": h.deptName(lang, p.Dept)})
+	if p.Status.Held() {
+		id := "pr_card_due"
+		if p.Overdue(now) {
+			id = "pr_card_overdue"
+		}
+		line(id, i18n.Args{"Due": h.fmtTime(p.Due)})
+	}
+	if p.HasLoc || p.Address != "" {
+		loc := ""
+		if p.HasLoc {
+			// Amap understands plain coordinates and opens in the apps
+			// cadres have; the link text shows the numbers anyway.
+			url := fmt.Sprintf("https://uri.amap.com/marker?position=%.6f,%.6f", p.Lon, p.Lat)
+			loc = fmt.Sprintf(`<a href="%s">%.5f, %.5f</a>`, url, p.Lat, p.Lon)
+		}
+		line("pr_card_location", i18n.Args{"Loc": i18n.HTML(loc), "Address": p.Address})
+	}
+	if n := len(p.Photos); n > 0 {
+		line("pr_card_photos", i18n.Args{"Count": n})
+	}
+	if p.MeToo > 0 {
+		line("pr_card_metoo", i18n.Args{"Count": p.MeToo})
+	}
+	if p.Stage > 0 {
+		if anc := h.Cfg.Ancestors(p.Dept); len(anc) > 0 {
+			line("pr_card_escalated", i18n.Args{"Dept": h.deptName(lang, anc[min(p.Stage, len(anc))-1])})
+		}
+	}
+	if p.Undeliverable {
+		line("pr_card_undeliverable", nil)
+	}
+	text := p.Text
+	if !full && utf8.RuneCountInString(text) > cardTextMax {
+		text = string([]rune(text)[:cardTextMax])
+		b.WriteString("\n<blockquote>" + i18n.Escape(text) + "…</blockquote>")
+		line("pr_card_more", i18n.Args{"N": p.ID})
+	} else {
+		b.WriteString("\n<blockquote>" + i18n.Escape(text) + "</blockquote>")
+	}
+	switch {
+	case p.Status == cadrebot.StatusResolved || (p.Status == cadrebot.StatusClosed && p.Note != ""):
+		line("pr_card_note", i18n.Args{"Note": p.Note, "Name": p.Handler})
+	case p.Status == cadrebot.StatusReturned:
+		line("pr_card_reason", i18n.Args{"Note": p.Reason})
+	}
+	return b.String()
+}
+
+// postCard sends p's card to dept's chat and records it. A chat that
+// cannot be reached (no chat bound, the bot removed: 403) leaves the
+// problem stored and flagged undeliverable; the overdue sweep retries.
+// The card goes out with Send, not Enqueue, because editing it in place
+// later needs its message id.
+func (h *Problems) postCard(ctx context.Context, p *cadrebot.Problem, dept string, now time.Time) bool {
+	chat, err := h.deptChat(ctx, dept)
+	if err == nil && chat == 0 {
+		err = fmt.Errorf("department %q has no chat: set chat_id or /bind one", dept)
+	}
+	var msgID int
+	if err == nil {
+		lang := h.chatLang(ctx, chat)
+		msgID, err = h.Out.Send(ctx, send.Message{ChatID: chat, Text: h.cardText(lang, p, false, now),
+			Buttons: h.cardButtons(lang, p, dept), Ref: ref(p.ID)})
+	}
+	if err != nil {
+		permanent := h.Permanent != nil && h.Permanent(err)
+		h.log().Error("problem card not delivered", "problem", p.ID, "dept", dept, "chat", chat, "permanent", permanent, "err", err)
+		e := cadrebot.Entry{At: now, Action: cadrebot.ActUndeliverable, Dept: dept}
+		if p.Undeliverable {
+			e = cadrebot.Entry{} // already recorded once; keep the history readable
+		}
+		var ep *cadrebot.Entry
+		if e.Action != "" {
+			ep = &e
+		}
+		if ferr := h.Store.SetUndeliverable(ctx, p.ID, now.Add(h.cardRetry()), ep); ferr != nil {
+			h.log().Error("flag undeliverable problem", "problem", p.ID, "err", ferr)
+		}
+		p.Undeliverable = true
+		return false
+	}
+	if err := h.Store.SetCard(ctx, p.ID, chat, msgID, dept); err != nil {
+		h.log().Error("record problem card", "problem", p.ID, "err", err)
+	}
+	if p.Cards == nil {
+		p.Cards, p.CardDepts = map[int64]int{}, map[int64]string{}
+	}
+	p.Cards[chat], p.CardDepts[chat] = msgID, dept
+	if p.Undeliverable && dept == p.Dept {
+		p.Undeliverable = false
+		if err := h.Store.ClearUndeliverable(ctx, p.ID, &cadrebot.Entry{At: now, Action: cadrebot.ActDelivered, Dept: dept}); err != nil {
+			h.log().Error("clear undeliverable flag", "problem", p.ID, "err", err)
+		}
+	}
+	for i, f := range p.Photos {
+		m := send.Message{ChatID: chat, Photo: &send.File{FileID: f}, ReplyTo: msgID, Silent: true,
+			Text: fmt.Sprintf("#%d 📷 %d/%d", p.ID, i+1, len(p.Photos)),
+			Key:  "pr:" + strconv.FormatInt(p.ID, 10) + ":ph:" + strconv.Itoa(msgID) + ":" + strconv.Itoa(i), Ref: ref(p.ID)}
+		if err := h.Out.Enqueue(ctx, m); err != nil {
+			h.log().Warn("problem photo not sent", "problem", p.ID, "err", err)
+		}
+	}
+	return true
+}
+
+func (h *Problems) cardRetry() time.Duration {
+	if h.CardRetry > 0 {
+		return h.CardRetry
+	}
+	return time.Hour
+}
+
+// refreshCards edits every card of p to show it as it is now.
+func (h *Problems) refreshCards(ctx context.Context, p *cadrebot.Problem, now time.Time) {
+	for chat, msg := range p.Cards {
+		h.editCard(ctx, p, chat, msg, p.CardDepts[chat], now)
+	}
+}
+
+func (h *Problems) editCard(ctx context.Context, p *cadrebot.Problem, chat int64, msg int, dept string, now time.Time) {
+	lang := h.chatLang(ctx, chat)
+	if err := h.Out.Edit(ctx, chat, msg, h.cardText(lang, p, false, now), h.cardButtons(lang, p, dept)); err != nil {
+		h.log().Warn("problem card not edited", "problem", p.ID, "chat", chat, "err", err)
+	}
+}

@@ -1,0 +1,370 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"cadrebot"
+	"cadrebot/i18n"
+	"cadrebot/send"
+	"cadrebot/store"
+)
+
+// Lifecycle commands mirror the card buttons, for handlers who prefer
+// typing and for acting from another chat:
+//
+//	/accept N   /resolve N NOTE   /reject N REASON   /reopen N [REASON]
+//	/close N    /assign N DEPT    /category N CAT (triage)
+
+// Accept handles /accept N.
+func (h *Problems) Accept() Func {
+	return h.command("pr_usage_accept", func(u *Update, rest string) (cadrebot.Change, error) {
+		return cadrebot.Change{Action: cadrebot.ActAccept}, nil
+	})
+}
+
+// Resolve handles /resolve N NOTE; the note is required.
+func (h *Problems) Resolve() Func {
+	return h.command("pr_usage_resolve", func(u *Update, rest string) (cadrebot.Change, error) {
+		return cadrebot.Change{Action: cadrebot.ActResolve, Note: rest}, nil
+	})
+}
+
+// Reject handles /reject N REASON: the problem goes back to the reporter.
+func (h *Problems) Reject() Func {
+	return h.command("pr_usage_reject", func(u *Update, rest string) (cadrebot.Change, error) {
+		return cadrebot.Change{Action: cadrebot.ActReturn, Note: rest}, nil
+	})
+}
+
+// Reopen handles /reopen N [REASON].
+func (h *Problems) Reopen() Func {
+	return h.command("pr_usage_reopen", func(u *Update, rest string) (cadrebot.Change, error) {
+		return cadrebot.Change{Action: cadrebot.ActReopen, Note: rest}, nil
+	})
+}
+
+// Close handles /close N, for the reporter (after a resolution) and
+// village admins.
+func (h *Problems) Close() Func {
+	return h.command("pr_usage_close", func(u *Update, rest string) (cadrebot.Change, error) {
+		return cadrebot.Change{Action: cadrebot.ActClose, Note: rest}, nil
+	})
+}
+
+// Assign handles /assign N DEPT.
+func (h *Problems) Assign() Func {
+	return h.command("pr_usage_assign", func(u *Update, rest string) (cadrebot.Change, error) {
+		id := strings.TrimSpace(rest)
+		if id == "" {
+			return cadrebot.Change{}, cadrebot.Errorf("pr_usage_assign", "Depts", h.deptList())
+		}
+		if _, ok := h.Cfg.Department(id); !ok {
+			return cadrebot.Change{}, cadrebot.Errorf("pr_err_unknown_dept", "Dept", id, "Depts", h.deptList())
+		}
+		return h.reassign(id), nil
+	})
+}
+
+// Categorize handles /category N CAT: a triage handler sets the category,
+// which routes the problem to its department.
+func (h *Problems) Categorize() Func {
+	return h.command("pr_usage_category", func(u *Update, rest string) (cadrebot.Change, error) {
+		id := strings.TrimSpace(rest)
+		c, ok := h.category(id)
+		if !ok {
+			if id == "" {
+				return cadrebot.Change{}, cadrebot.Errorf("pr_usage_category", "Cats", h.catList())
+			}
+			return cadrebot.Change{}, cadrebot.Errorf("pr_err_unknown_category", "Cat", id, "Cats", h.catList())
+		}
+		return cadrebot.Change{Action: cadrebot.ActCategorize, Category: c.ID, Dept: c.Department, SLA: c.SLA.Duration}, nil
+	})
+}
+
+// reassign hands a problem to dept with a fresh deadline of its category.
+func (h *Problems) reassign(dept string) cadrebot.Change {
+	return cadrebot.Change{Action: cadrebot.ActReassign, Dept: dept}
+}
+
+// command parses "N [rest]" and runs the change that build makes of it.
+func (h *Problems) command(usage string, build func(u *Update, rest string) (cadrebot.Change, error)) Func {
+	return func(ctx context.Context, u *Update) error {
+		num, rest, _ := strings.Cut(strings.TrimSpace(u.Args), " ")
+		if num == "" {
+			return cadrebot.Errorf(usage, "Depts", h.deptList(), "Cats", h.catList())
+		}
+		id, ok := parseID(num)
+		if !ok {
+			return cadrebot.Errorf("pr_err_not_number", "Arg", num)
+		}
+		c, err := build(u, strings.TrimSpace(rest))
+		if err != nil {
+			return err
+		}
+		if err := h.withSLA(ctx, id, &c); err != nil {
+			return err
+		}
+		p, err := h.act(ctx, id, u.From.ID, DisplayName(u.From), c, -1, u.Now)
+		if err != nil {
+			return h.localize(err, u.Lang)
+		}
+		return Reply(ctx, h.Out, u, h.doneText(u.Lang, &p, c.Action))
+	}
+}
+
+// withSLA fills the deadline a reassignment starts: the SLA of the
+// problem's category (reassigning keeps the category).
+func (h *Problems) withSLA(ctx context.Context, id int64, c *cadrebot.Change) error {
+	if c.Action != cadrebot.ActReassign {
+		return nil
+	}
+	p, err := h.Store.Problem(ctx, id)
+	if errors.Is(err, cadrebot.ErrNotFound) {
+		return cadrebot.Errorf("pr_err_unknown", "N", id)
+	}
+	if err != nil {
+		return err
+	}
+	if cat, ok := h.category(p.Category); ok {
+		c.SLA = cat.SLA.Duration
+	}
+	return nil
+}
+
+// doneText confirms an action to whoever did it.
+func (h *Problems) doneText(lang string, p *cadrebot.Problem, a cadrebot.Action) string {
+	return h.Texts.T(lang, "pr_done", i18n.Args{"N": p.ID, "Action": i18n.HTML(h.Texts.T(lang, "pr_act_"+string(a))),
+		"Status": i18n.HTML(h.Texts.T(lang, "pr_status_"+string(p.Status))), "Dept": h.deptName(lang, p.Dept)})
+}
+
+// statusLine says where a problem stands, for messages whose buttons
+// went out of date.
+func (h *Problems) statusLine(lang string, p *cadrebot.Problem) string {
+	return h.Texts.T(lang, "pr_status_line", i18n.Args{"N": p.ID,
+		"Status": i18n.HTML(h.Texts.T(lang, "pr_status_"+string(p.Status))), "Dept": h.deptName(lang, p.Dept)})
+}
+
+// CardButton handles "p:" buttons: the actions on department cards and
+// the reporter's answers in the village group. Data can be forged, so
+// every press is checked again: the pressed card must be the problem's,
+// the version must be the one drawn, and the presser must hold a role.
+func (h *Problems) CardButton() Func {
+	return func(ctx context.Context, u *Update) error {
+		act, id, ver, arg, ok := parseCB(u.Callback.Data)
+		if !ok {
+			return cadrebot.Errorf("err_stale_button")
+		}
+		onCard := act == "acc" || act == "res" || act == "ret" || act == "asg" || act == "to" || act == "cat" || act == "back"
+		if onCard {
+			real, err := h.Store.CardProblem(ctx, u.ChatID, u.MessageID())
+			if err != nil {
+				return err
+			}
+			if real != id {
+				// Tampered data, or a button on a message that is no card.
+				h.refreshPressed(ctx, u, real)
+				return AnswerCallback(ctx, h.Out, u, stripHTML(h.Texts.T(u.Lang, "pr_err_forged")), true)
+			}
+		}
+		p, err := h.Store.Problem(ctx, id)
+		if errors.Is(err, cadrebot.ErrNotFound) {
+			return AnswerCallback(ctx, h.Out, u, stripHTML(h.Texts.T(u.Lang, "pr_err_unknown", i18n.Args{"N": id})), true)
+		}
+		if err != nil {
+			return err
+		}
+		if !onCard && p.VillageChat != u.ChatID {
+			return AnswerCallback(ctx, h.Out, u, stripHTML(h.Texts.T(u.Lang, "pr_err_forged")), true)
+		}
+		if p.Version != ver {
+			return h.stale(ctx, u, &p, onCard)
+		}
+		switch act {
+		case "back":
+			h.refreshPressed(ctx, u, p.ID)
+			return nil
+		case "res", "ret":
+			return h.askNote(ctx, u, &p, act)
+		case "asg":
+			return h.askDept(ctx, u, &p)
+		case "rsb":
+			return h.startResubmit(ctx, u, &p)
+		}
+		c, err := h.buttonChange(act, arg, &p)
+		if err != nil {
+			return err
+		}
+		next, err := h.act(ctx, id, u.From.ID, DisplayName(u.From), c, ver, u.Now)
+		if errors.Is(err, errStale) {
+			return h.stale(ctx, u, &next, onCard)
+		}
+		if err != nil {
+			return h.localize(err, u.Lang)
+		}
+		if !onCard {
+			// The question is answered: its buttons go.
+			if err := h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.doneText(u.Lang, &next, c.Action), nil); err != nil {
+				h.log().Warn("edit answered question", "err", err)
+			}
+		}
+		return AnswerCallback(ctx, h.Out, u, stripHTML(h.doneText(u.Lang, &next, c.Action)), false)
+	}
+}
+
+func (h *Problems) buttonChange(act, arg string, p *cadrebot.Problem) (cadrebot.Change, error) {
+	switch act {
+	case "acc":
+		return cadrebot.Change{Action: cadrebot.ActAccept}, nil
+	case "to":
+		if _, ok := h.Cfg.Department(arg); !ok {
+			return cadrebot.Change{}, cadrebot.Errorf("pr_err_unknown_dept", "Dept", arg, "Depts", h.deptList())
+		}
+		c := h.reassign(arg)
+		if cat, ok := h.category(p.Category); ok {
+			c.SLA = cat.SLA.Duration
+		}
+		return c, nil
+	case "cat":
+		cat, ok := h.category(arg)
+		if !ok {
+			return cadrebot.Change{}, cadrebot.Errorf("pr_err_unknown_category", "Cat", arg, "Cats", h.catList())
+		}
+		return cadrebot.Change{Action: cadrebot.ActCategorize, Category: cat.ID, Dept: cat.Department, SLA: cat.SLA.Duration}, nil
+	case "ok", "wd":
+		return cadrebot.Change{Action: cadrebot.ActClose}, nil
+	case "no":
+		return cadrebot.Change{Action: cadrebot.ActReopen, Note: "not fixed"}, nil
+	}
+	return cadrebot.Change{}, cadrebot.Errorf("err_stale_button")
+}
+
+// stale answers a press on an out-of-date message and brings the message
+// up to date.
+func (h *Problems) stale(ctx context.Context, u *Update, p *cadrebot.Problem, onCard bool) error {
+	if onCard {
+		h.refreshPressed(ctx, u, p.ID)
+	} else if err := h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.statusLine(u.Lang, p), nil); err != nil {
+		h.log().Warn("edit stale question", "err", err)
+	}
+	return AnswerCallback(ctx, h.Out, u, stripHTML(h.Texts.T(u.Lang, "pr_err_stale", i18n.Args{"N": p.ID})), true)
+}
+
+// refreshPressed redraws the pressed card as the problem it belongs to
+// is now; a message that is no card loses its buttons.
+func (h *Problems) refreshPressed(ctx context.Context, u *Update, id int64) {
+	if id == 0 {
+		if err := h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.Texts.T(u.Lang, "err_stale_button"), nil); err != nil {
+			h.log().Warn("disable forged buttons", "err", err)
+		}
+		return
+	}
+	p, err := h.Store.Problem(ctx, id)
+	if err != nil {
+		h.log().Warn("refresh card", "problem", id, "err", err)
+		return
+	}
+	dept := p.CardDepts[u.ChatID]
+	h.editCard(ctx, &p, u.ChatID, u.MessageID(), dept, u.Now)
+}
+
+// askNote checks that the presser may resolve or return, then asks for
+// the note; their next message in this chat is it (see actionNote).
+func (h *Problems) askNote(ctx context.Context, u *Update, p *cadrebot.Problem, act string) error {
+	a := map[string]cadrebot.Action{"res": cadrebot.ActResolve, "ret": cadrebot.ActReturn}[act]
+	if err := h.mayAct(ctx, p, u.From.ID, a); err != nil {
+		return h.localize(err, u.Lang)
+	}
+	f := &actionForm{ID: p.ID, Ver: p.Version, Act: act}
+	if err := h.saveForm(ctx, u.ChatID, u.From.ID, store.FormAction, f, u.Now); err != nil {
+		return err
+	}
+	id := map[string]string{"res": "pr_ask_note", "ret": "pr_ask_reason"}[act]
+	_, err := h.Out.Send(ctx, send.Message{ChatID: u.ChatID, ReplyTo: u.MessageID(),
+		Text: h.Texts.T(u.Lang, id, i18n.Args{"N": p.ID, "Name": DisplayName(u.From)})})
+	if err != nil {
+		return err
+	}
+	return AnswerCallback(ctx, h.Out, u, "", false)
+}
+
+// mayAct refuses early, before asking for a note or a department, anyone
+// the transition would refuse anyway.
+func (h *Problems) mayAct(ctx context.Context, p *cadrebot.Problem, user int64, a cadrebot.Action) error {
+	roles, err := h.roles(ctx, p, user, a)
+	if err != nil {
+		return err
+	}
+	if !roles.Has(cadrebot.MayAct(a)) {
+		return cadrebot.Errorf("pr_err_forbidden", "N", p.ID, "Action", string(a))
+	}
+	return nil
+}
+
+// actionNote takes a handler's note for a pending Resolve or Return.
+func (h *Problems) actionNote(ctx context.Context, u *Update) (bool, error) {
+	var f actionForm
+	st, err := h.loadForm(ctx, u.ChatID, u.From.ID, store.FormAction, &f, u.Now)
+	if err != nil || st == formNone {
+		return false, err
+	}
+	if st == formExpired {
+		// Too late to be the note; let the message be what it is.
+		return false, h.dropForm(ctx, u.ChatID, u.From.ID, store.FormAction)
+	}
+	note := strings.TrimSpace(u.Msg.Text)
+	if note == "" {
+		note = strings.TrimSpace(u.Msg.Caption)
+	}
+	if note == "" {
+		return true, Reply(ctx, h.Out, u, h.Texts.T(u.Lang, map[string]string{"res": "pr_ask_note", "ret": "pr_ask_reason"}[f.Act],
+			i18n.Args{"N": f.ID, "Name": DisplayName(u.From)}))
+	}
+	if err := h.dropForm(ctx, u.ChatID, u.From.ID, store.FormAction); err != nil {
+		return true, err
+	}
+	a := map[string]cadrebot.Action{"res": cadrebot.ActResolve, "ret": cadrebot.ActReturn}[f.Act]
+	p, err := h.act(ctx, f.ID, u.From.ID, DisplayName(u.From), cadrebot.Change{Action: a, Note: note}, f.Ver, u.Now)
+	if errors.Is(err, errStale) {
+		return true, cadrebot.Errorf("pr_err_stale", "N", f.ID)
+	}
+	if err != nil {
+		return true, h.localize(err, u.Lang)
+	}
+	return true, Reply(ctx, h.Out, u, h.doneText(u.Lang, &p, a))
+}
+
+// askDept offers the departments to reassign to.
+func (h *Problems) askDept(ctx context.Context, u *Update, p *cadrebot.Problem) error {
+	if err := h.mayAct(ctx, p, u.From.ID, cadrebot.ActReassign); err != nil {
+		return h.localize(err, u.Lang)
+	}
+	var rows [][]send.Button
+	for _, d := range h.Cfg.Departments {
+		if d.ID == p.Dept {
+			continue
+		}
+		rows = append(rows, []send.Button{{Text: h.deptName(u.Lang, d.ID), Data: cbData("to", p.ID, p.Version, d.ID)}})
+	}
+	return h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.cardText(u.Lang, p, false, u.Now)+"\n\n"+
+		h.Texts.T(u.Lang, "pr_ask_dept", i18n.Args{"N": p.ID}), append(rows, []send.Button{{
+		Text: h.Texts.T(u.Lang, "pr_btn_back"), Data: cbData("back", p.ID, p.Version)}}))
+}
+
+// startResubmit opens the report dialog on a returned problem, filled in,
+// at the summary, so the reporter corrects what the department asked.
+func (h *Problems) startResubmit(ctx context.Context, u *Update, p *cadrebot.Problem) error {
+	if err := h.mayAct(ctx, p, u.From.ID, cadrebot.ActResubmit); err != nil {
+		return h.localize(err, u.Lang)
+	}
+	f := &reportForm{Nonce: newNonce(), MsgID: p.ReportMsgID, Text: p.Text, Cat: p.Category, Photos: p.Photos,
+		HasLoc: p.HasLoc, Lat: p.Lat, Lon: p.Lon, Addr: p.Address, Resubmit: p.ID, ResubVer: p.Version}
+	if f.Cat == "" && len(h.Cfg.Categories) > 0 && h.Cfg.TriageDepartment == "" {
+		f.Cat = h.Cfg.Categories[0].ID
+	}
+	if err := h.toSummary(ctx, u, f, false); err != nil {
+		return err
+	}
+	return AnswerCallback(ctx, h.Out, u, "", false)
+}

@@ -1,0 +1,356 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"cadrebot"
+	"cadrebot/i18n"
+	"cadrebot/send"
+	"cadrebot/store"
+)
+
+// Report handles /report. "/report TEXT" files in one step (after the
+// category buttons, unless a triage department sorts reports); "/report"
+// alone starts the dialog; a photo captioned "/report ..." does either
+// with the photo attached.
+func (h *Problems) Report() Func {
+	return func(ctx context.Context, u *Update) error {
+		if err := requireGroup(u); err != nil {
+			return err
+		}
+		return h.startReport(ctx, u, u.Args)
+	}
+}
+
+func (h *Problems) startReport(ctx context.Context, u *Update, text string) error {
+	f := &reportForm{Nonce: newNonce(), MsgID: u.Msg.ID}
+	if ph := bestPhoto(u.Msg); ph != "" {
+		f.Photos, f.Album = []string{ph}, u.Msg.MediaGroupID
+	}
+	if text == "" {
+		f.Step = stepDesc
+		if err := h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now); err != nil {
+			return err
+		}
+		return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_desc", i18n.Args{"Name": DisplayName(u.From)}))
+	}
+	if err := cadrebot.ValidateText(text); err != nil {
+		return err
+	}
+	f.Text, f.OneStep = text, true
+	if h.Cfg.TriageDepartment != "" {
+		p, err := h.create(ctx, u, f)
+		if err != nil {
+			return err
+		}
+		return Reply(ctx, h.Out, u, h.createdText(u.Lang, &p))
+	}
+	f.Step = stepCat
+	if err := h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now); err != nil {
+		return err
+	}
+	return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_cat_onestep"), h.catKeyboard(u.Lang, u.From.ID, f)...)
+}
+
+// Cancel handles /cancel: it ends the user's report dialog or pending
+// card action in this chat.
+func (h *Problems) Cancel() Func {
+	return func(ctx context.Context, u *Update) error {
+		had := false
+		for _, kind := range []string{store.FormReport, store.FormAction} {
+			b, err := h.Store.Form(ctx, u.ChatID, u.From.ID, kind)
+			if err != nil {
+				return err
+			}
+			if b != nil {
+				had = true
+				if err := h.dropForm(ctx, u.ChatID, u.From.ID, kind); err != nil {
+					return err
+				}
+			}
+		}
+		if !had {
+			return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_cancel_nothing"))
+		}
+		return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_cancelled"))
+	}
+}
+
+// Intercept sees plain messages before anything else: a handler's note
+// for a pending card action, the next answer of a report dialog, or a
+// photo captioned "#上报".
+func (h *Problems) Intercept(ctx context.Context, u *Update) (bool, error) {
+	if !u.IsGroup() || u.Msg == nil {
+		return false, nil
+	}
+	if done, err := h.actionNote(ctx, u); done || err != nil {
+		return done, err
+	}
+	var f reportForm
+	st, err := h.loadForm(ctx, u.ChatID, u.From.ID, store.FormReport, &f, u.Now)
+	if err != nil {
+		return false, err
+	}
+	switch st {
+	case formNone:
+		return h.taggedReport(ctx, u)
+	case formExpired:
+		if err := h.dropForm(ctx, u.ChatID, u.From.ID, store.FormReport); err != nil {
+			return true, err
+		}
+		return true, Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_expired"))
+	}
+	return true, h.dialogInput(ctx, u, &f)
+}
+
+// taggedReport files "#上报 TEXT" messages and captions, and attaches the
+// rest of an album whose first photo reported a problem.
+func (h *Problems) taggedReport(ctx context.Context, u *Update) (bool, error) {
+	m := u.Msg
+	if ph := bestPhoto(m); ph != "" && m.MediaGroupID != "" {
+		id, err := h.Store.Album(ctx, u.ChatID, m.MediaGroupID)
+		if err != nil {
+			return false, err
+		}
+		if id != 0 {
+			_, err := h.Store.AddProblemPhoto(ctx, id, ph, h.Cfg.Problems.MaxPhotos)
+			if errors.Is(err, cadrebot.ErrNotFound) {
+				err = nil
+			}
+			return true, err
+		}
+	}
+	text := m.Text
+	if text == "" {
+		text = m.Caption
+	}
+	rest, ok := cutReportTag(text)
+	if !ok {
+		return false, nil
+	}
+	return true, h.startReport(ctx, u, rest)
+}
+
+// dialogInput takes the user's next message in an open dialog.
+func (h *Problems) dialogInput(ctx context.Context, u *Update, f *reportForm) error {
+	m := u.Msg
+	ph := bestPhoto(m)
+	save := func() error { return h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now) }
+	// Later photos of an album sent with the report join it at any step.
+	if ph != "" && f.Album != "" && m.MediaGroupID == f.Album {
+		if len(f.Photos) < h.Cfg.Problems.MaxPhotos {
+			f.Photos = append(f.Photos, ph)
+		}
+		return save()
+	}
+	switch f.Step {
+	case stepDesc:
+		text := strings.TrimSpace(m.Text)
+		if ph != "" {
+			if len(f.Photos) < h.Cfg.Problems.MaxPhotos {
+				f.Photos = append(f.Photos, ph)
+			}
+			f.Album = m.MediaGroupID
+			text = strings.TrimSpace(m.Caption)
+		}
+		if text == "" {
+			if err := save(); err != nil {
+				return err
+			}
+			return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_desc_needed"))
+		}
+		if err := cadrebot.ValidateText(text); err != nil {
+			return err
+		}
+		f.Text = text
+		switch {
+		case f.Editing:
+			return h.toSummary(ctx, u, f, false)
+		case h.Cfg.TriageDepartment != "":
+			f.Step = stepMedia
+			if err := save(); err != nil {
+				return err
+			}
+			return Reply(ctx, h.Out, u, h.mediaPrompt(u.Lang, f), h.mediaKeyboard(u.Lang, u.From.ID, f)...)
+		}
+		f.Step = stepCat
+		if err := save(); err != nil {
+			return err
+		}
+		return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_cat"), h.catKeyboard(u.Lang, u.From.ID, f)...)
+	case stepMedia:
+		switch {
+		case ph != "":
+			if len(f.Photos) >= h.Cfg.Problems.MaxPhotos {
+				return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_photos_full", i18n.Args{"Max": h.Cfg.Problems.MaxPhotos}),
+					h.mediaKeyboard(u.Lang, u.From.ID, f)...)
+			}
+			f.Photos = append(f.Photos, ph)
+			if err := save(); err != nil {
+				return err
+			}
+			// A reaction acknowledges each photo without spending the
+			// group's 20 messages a minute.
+			if err := h.Out.React(ctx, u.ChatID, m.ID, "👍"); err != nil {
+				h.log().Warn("react to report photo", "err", err)
+			}
+			return nil
+		case m.Location != nil:
+			f.HasLoc, f.Lat, f.Lon = true, m.Location.Latitude, m.Location.Longitude
+		default:
+			addr := strings.TrimSpace(m.Text)
+			if addr == "" {
+				return Reply(ctx, h.Out, u, h.mediaPrompt(u.Lang, f), h.mediaKeyboard(u.Lang, u.From.ID, f)...)
+			}
+			if n := utf8.RuneCountInString(addr); n > cadrebot.MaxAddress {
+				return cadrebot.Errorf("pr_err_address_long", "Len", n, "Max", cadrebot.MaxAddress)
+			}
+			f.Addr = addr
+		}
+		if err := save(); err != nil {
+			return err
+		}
+		return Reply(ctx, h.Out, u, h.mediaPrompt(u.Lang, f), h.mediaKeyboard(u.Lang, u.From.ID, f)...)
+	default:
+		// Buttons are expected; say so instead of dropping the message.
+		return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_use_buttons"))
+	}
+}
+
+func (h *Problems) catKeyboard(lang string, user int64, f *reportForm) [][]send.Button {
+	var rows [][]send.Button
+	var row []send.Button
+	for _, c := range h.Cfg.Categories {
+		row = append(row, send.Button{Text: h.catName(lang, c.ID), Data: rdData(user, f.Nonce, "c", c.ID)})
+		if len(row) == 2 {
+			rows, row = append(rows, row), nil
+		}
+	}
+	if len(row) > 0 {
+		rows = append(rows, row)
+	}
+	return append(rows, []send.Button{{Text: h.Texts.T(lang, "pr_btn_cancel"), Data: rdData(user, f.Nonce, "x")}})
+}
+
+func (h *Problems) mediaPrompt(lang string, f *reportForm) string {
+	return h.Texts.T(lang, "pr_dlg_media", i18n.Args{"Max": h.Cfg.Problems.MaxPhotos, "Photos": len(f.Photos),
+		"HasLoc": f.HasLoc, "Addr": f.Addr})
+}
+
+func (h *Problems) mediaKeyboard(lang string, user int64, f *reportForm) [][]send.Button {
+	return [][]send.Button{{
+		{Text: h.Texts.T(lang, "pr_btn_next"), Data: rdData(user, f.Nonce, "nx")},
+		{Text: h.Texts.T(lang, "pr_btn_cancel"), Data: rdData(user, f.Nonce, "x")},
+	}}
+}
+
+// toSummary shows the summary with Confirm, Edit and Cancel, and the open
+// problems it may duplicate. edit says whether to edit the pressed message
+// or to send a new one.
+func (h *Problems) toSummary(ctx context.Context, u *Update, f *reportForm, edit bool) error {
+	f.Step, f.Editing = stepSum, false
+	if err := h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now); err != nil {
+		return err
+	}
+	dups, err := h.duplicates(ctx, u.ChatID, f)
+	if err != nil {
+		return err
+	}
+	text := h.summaryText(u.Lang, f) + h.dupText(u.Lang, dups)
+	kb := [][]send.Button{{
+		{Text: h.Texts.T(u.Lang, "pr_btn_confirm"), Data: rdData(u.From.ID, f.Nonce, "ok")},
+		{Text: h.Texts.T(u.Lang, "pr_btn_edit"), Data: rdData(u.From.ID, f.Nonce, "ed")},
+		{Text: h.Texts.T(u.Lang, "pr_btn_cancel"), Data: rdData(u.From.ID, f.Nonce, "x")},
+	}}
+	kb = append(kb, h.meTooButtons(u.Lang, u.From.ID, f, dups)...)
+	if edit {
+		return h.Out.Edit(ctx, u.ChatID, u.MessageID(), text, kb)
+	}
+	return Reply(ctx, h.Out, u, text, kb...)
+}
+
+func (h *Problems) summaryText(lang string, f *reportForm) string {
+	T := func(id string, a ...i18n.Args) string { return h.Texts.T(lang, id, a...) }
+	var b strings.Builder
+	b.WriteString(T("pr_sum_title"))
+	if f.Resubmit != 0 {
+		b.WriteString(" " + T("pr_sum_resubmit", i18n.Args{"N": f.Resubmit}))
+	}
+	b.WriteString("\n" + T("pr_sum_cat", i18n.Args{"Cat": h.catName(lang, f.Cat)}))
+	b.WriteString("\n<blockquote>" + i18n.Escape(f.Text) + "</blockquote>")
+	if len(f.Photos) > 0 {
+		b.WriteString("\n" + T("pr_card_photos", i18n.Args{"Count": len(f.Photos)}))
+	}
+	if f.HasLoc || f.Addr != "" {
+		loc := ""
+		if f.HasLoc {
+			loc = strconv.FormatFloat(f.Lat, 'f', 5, 64) + ", " + strconv.FormatFloat(f.Lon, 'f', 5, 64)
+		}
+		b.WriteString("\n" + T("pr_card_location", i18n.Args{"Loc": loc, "Address": f.Addr}))
+	}
+	return b.String()
+}
+
+// duplicates are open problems of the same category in the same village,
+// or near the reported location in any village: what the reporter may
+// join as "me too" instead of filing again.
+func (h *Problems) duplicates(ctx context.Context, chat int64, f *reportForm) ([]cadrebot.Problem, error) {
+	if f.Cat == "" {
+		return nil, nil // triage decides the category; nothing to match on
+	}
+	ids, _, err := h.Store.ProblemPage(ctx, store.ListVillage(chat, true), 0, 100)
+	if err != nil {
+		return nil, err
+	}
+	near := map[int64]bool{}
+	if f.HasLoc {
+		nids, err := h.Store.Nearby(ctx, f.Lat, f.Lon, h.Cfg.Problems.DuplicateRadiusM, 20)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range nids {
+			near[id] = true
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	ps, err := h.Store.Problems(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []cadrebot.Problem
+	for _, p := range ps {
+		if p.Category == f.Cat && p.Status.Held() && p.ID != f.Resubmit && (p.VillageChat == chat || near[p.ID]) {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b cadrebot.Problem) int { return int(b.ID - a.ID) })
+	return out[:min(len(out), 5)], nil
+}
+
+func (h *Problems) dupText(lang string, dups []cadrebot.Problem) string {
+	if len(dups) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n\n" + h.Texts.T(lang, "pr_dup_title", i18n.Args{"Count": len(dups)}))
+	for _, p := range dups {
+		b.WriteString("\n" + h.listLine(lang, &p))
+	}
+	return b.String()
+}
+
+func (h *Problems) meTooButtons(lang string, user int64, f *reportForm, dups []cadrebot.Problem) [][]send.Button {
+	var rows [][]send.Button
+	for _, p := range dups {
+		rows = append(rows, []send.Button{{Text: h.Texts.T(lang, "pr_btn_metoo", i18n.Args{"N": p.ID}),
+			Data: rdData(user, f.Nonce, "mt", strconv.FormatInt(p.ID, 10))}})
+	}
+	return rows
+}

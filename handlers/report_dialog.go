@@ -1,0 +1,315 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"cadrebot"
+	"cadrebot/i18n"
+	"cadrebot/send"
+	"cadrebot/store"
+)
+
+// ReportButton handles the buttons of the report dialog ("rd:" data).
+// Only the reporter may press them; a press on a form that expired, was
+// replaced by a newer /report or was stored by an older version of the
+// bot gets "this form expired, please start again".
+func (h *Problems) ReportButton() Func {
+	return func(ctx context.Context, u *Update) error {
+		owner, nonce, op, arg, ok := parseRD(u.Callback.Data)
+		if !ok {
+			return cadrebot.Errorf("err_stale_button")
+		}
+		if owner != u.From.ID {
+			return AnswerCallback(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_not_yours"), true)
+		}
+		var f reportForm
+		st, err := h.loadForm(ctx, u.ChatID, u.From.ID, store.FormReport, &f, u.Now)
+		if err != nil {
+			return err
+		}
+		if st != formLive || f.Nonce != nonce {
+			if st == formExpired {
+				if err := h.dropForm(ctx, u.ChatID, u.From.ID, store.FormReport); err != nil {
+					return err
+				}
+			}
+			if err := h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.Texts.T(u.Lang, "pr_dlg_expired"), nil); err != nil {
+				h.log().Warn("edit expired form", "err", err)
+			}
+			return AnswerCallback(ctx, h.Out, u, stripHTML(h.Texts.T(u.Lang, "pr_dlg_expired")), true)
+		}
+		return h.dialogButton(ctx, u, &f, op, arg)
+	}
+}
+
+func (h *Problems) dialogButton(ctx context.Context, u *Update, f *reportForm, op, arg string) error {
+	edit := func(text string, kb [][]send.Button) error { return h.Out.Edit(ctx, u.ChatID, u.MessageID(), text, kb) }
+	save := func() error { return h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now) }
+	wrongStep := func() error {
+		return AnswerCallback(ctx, h.Out, u, stripHTML(h.Texts.T(u.Lang, "pr_dlg_old_button")), false)
+	}
+	switch op {
+	case "x":
+		if err := h.dropForm(ctx, u.ChatID, u.From.ID, store.FormReport); err != nil {
+			return err
+		}
+		return edit(h.Texts.T(u.Lang, "pr_cancelled"), nil)
+	case "c":
+		if f.Step != stepCat {
+			return wrongStep()
+		}
+		if _, ok := h.category(arg); !ok {
+			// Only forged data gets here: the keyboard lists config's.
+			return cadrebot.Errorf("pr_err_unknown_category", "Cat", arg, "Cats", h.catList())
+		}
+		f.Cat = arg
+		switch {
+		case f.OneStep:
+			dups, err := h.duplicates(ctx, u.ChatID, f)
+			if err != nil {
+				return err
+			}
+			if len(dups) == 0 {
+				return h.file(ctx, u, f)
+			}
+			f.Step = stepDup
+			if err := save(); err != nil {
+				return err
+			}
+			kb := h.meTooButtons(u.Lang, u.From.ID, f, dups)
+			kb = append(kb, []send.Button{
+				{Text: h.Texts.T(u.Lang, "pr_btn_file_new"), Data: rdData(u.From.ID, f.Nonce, "ok")},
+				{Text: h.Texts.T(u.Lang, "pr_btn_cancel"), Data: rdData(u.From.ID, f.Nonce, "x")},
+			})
+			return edit(h.Texts.T(u.Lang, "pr_dup_ask")+h.dupText(u.Lang, dups), kb)
+		case f.Editing:
+			return h.toSummary(ctx, u, f, true)
+		}
+		f.Step = stepMedia
+		if err := save(); err != nil {
+			return err
+		}
+		return edit(h.mediaPrompt(u.Lang, f), h.mediaKeyboard(u.Lang, u.From.ID, f))
+	case "nx":
+		if f.Step != stepMedia {
+			return wrongStep()
+		}
+		return h.toSummary(ctx, u, f, true)
+	case "ed":
+		if f.Step != stepSum {
+			return wrongStep()
+		}
+		kb := [][]send.Button{{
+			{Text: h.Texts.T(u.Lang, "pr_btn_edit_desc"), Data: rdData(u.From.ID, f.Nonce, "e", stepDesc)},
+			{Text: h.Texts.T(u.Lang, "pr_btn_edit_cat"), Data: rdData(u.From.ID, f.Nonce, "e", stepCat)},
+			{Text: h.Texts.T(u.Lang, "pr_btn_edit_media"), Data: rdData(u.From.ID, f.Nonce, "e", stepMedia)},
+		}}
+		if h.Cfg.TriageDepartment != "" && f.Resubmit == 0 {
+			kb[0] = append(kb[0][:1], kb[0][2])
+		}
+		return edit(h.summaryText(u.Lang, f)+"\n\n"+h.Texts.T(u.Lang, "pr_dlg_edit_what"), kb)
+	case "e":
+		if f.Step != stepSum {
+			return wrongStep()
+		}
+		f.Editing = true
+		switch arg {
+		case stepDesc:
+			f.Step = stepDesc
+			if err := save(); err != nil {
+				return err
+			}
+			return edit(h.Texts.T(u.Lang, "pr_dlg_desc_again", i18n.Args{"Text": f.Text}), nil)
+		case stepCat:
+			f.Step = stepCat
+			if err := save(); err != nil {
+				return err
+			}
+			return edit(h.Texts.T(u.Lang, "pr_dlg_cat"), h.catKeyboard(u.Lang, u.From.ID, f))
+		case stepMedia:
+			f.Step, f.Photos, f.HasLoc, f.Addr, f.Album = stepMedia, nil, false, "", ""
+			if err := save(); err != nil {
+				return err
+			}
+			return edit(h.mediaPrompt(u.Lang, f), h.mediaKeyboard(u.Lang, u.From.ID, f))
+		}
+		return cadrebot.Errorf("err_stale_button")
+	case "ok":
+		if f.Step != stepSum && f.Step != stepDup {
+			return wrongStep()
+		}
+		return h.file(ctx, u, f)
+	case "mt":
+		if f.Step != stepSum && f.Step != stepDup {
+			return wrongStep()
+		}
+		id, ok := parseID(arg)
+		if !ok {
+			return cadrebot.Errorf("err_stale_button")
+		}
+		return h.meToo(ctx, u, f, id)
+	}
+	return cadrebot.Errorf("err_stale_button")
+}
+
+// file creates the problem (or resubmits the returned one) and turns the
+// pressed message into the confirmation.
+func (h *Problems) file(ctx context.Context, u *Update, f *reportForm) error {
+	var p cadrebot.Problem
+	var err error
+	if f.Resubmit != 0 {
+		p, err = h.resubmit(ctx, u, f)
+	} else {
+		p, err = h.create(ctx, u, f)
+	}
+	if err != nil {
+		return err
+	}
+	return h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.createdText(u.Lang, &p), nil)
+}
+
+// create stores a new problem from a finished form and routes it.
+func (h *Problems) create(ctx context.Context, u *Update, f *reportForm) (cadrebot.Problem, error) {
+	dept, sla := h.Cfg.TriageDepartment, h.Cfg.Problems.DefaultSLA.Duration
+	if c, ok := h.category(f.Cat); ok {
+		dept, sla = c.Department, c.SLA.Duration
+		if h.Cfg.TriageDepartment != "" {
+			// With triage, a category the reporter chose is a hint; the
+			// triage handler confirms it.
+			dept = h.Cfg.TriageDepartment
+		}
+	}
+	if dept == "" {
+		return cadrebot.Problem{}, cadrebot.Errorf("pr_err_unknown_category", "Cat", f.Cat, "Cats", h.catList())
+	}
+	if h.Cfg.TriageDepartment != "" && dept == h.Cfg.TriageDepartment {
+		f.Cat = "" // the triage handler sets it, which routes the problem
+	}
+	p := cadrebot.Problem{Status: cadrebot.StatusNew, Version: 1, VillageChat: u.ChatID, Village: villageName(u.Group),
+		Reporter: u.From.ID, ReporterName: DisplayName(u.From), ReportMsgID: f.MsgID,
+		Category: f.Cat, Dept: dept, Text: f.Text, Photos: f.Photos, HasLoc: f.HasLoc, Lat: f.Lat, Lon: f.Lon, Address: f.Addr,
+		Created: u.Now, SLA: sla, Due: u.Now.Add(sla)}
+	if _, err := h.Store.CreateProblem(ctx, &p, cadrebot.Entry{At: u.Now, By: u.From.ID, Name: p.ReporterName,
+		Action: cadrebot.ActCreate, To: p.Status, Dept: dept}); err != nil {
+		return p, err
+	}
+	// The problem is stored: from here on nothing the user did is lost,
+	// whatever happens to the card.
+	if err := h.dropForm(ctx, u.ChatID, u.From.ID, store.FormReport); err != nil {
+		h.log().Warn("drop finished report form", "err", err)
+	}
+	if f.Album != "" {
+		if err := h.Store.SetAlbum(ctx, u.ChatID, f.Album, p.ID); err != nil {
+			h.log().Warn("remember report album", "err", err)
+		}
+	}
+	h.postCard(ctx, &p, dept, u.Now)
+	return p, nil
+}
+
+// resubmit files the reporter's corrections of a returned problem.
+func (h *Problems) resubmit(ctx context.Context, u *Update, f *reportForm) (cadrebot.Problem, error) {
+	c := cadrebot.Change{Action: cadrebot.ActResubmit, Edit: &cadrebot.Edit{Text: f.Text, Photos: f.Photos,
+		HasLoc: f.HasLoc, Lat: f.Lat, Lon: f.Lon, Address: f.Addr}}
+	if cat, ok := h.category(f.Cat); ok {
+		c.Category, c.Dept, c.SLA = cat.ID, cat.Department, cat.SLA.Duration
+		if h.Cfg.TriageDepartment != "" {
+			c.Dept = h.Cfg.TriageDepartment
+		}
+	}
+	p, err := h.act(ctx, f.Resubmit, u.From.ID, DisplayName(u.From), c, f.ResubVer, u.Now)
+	if errors.Is(err, errStale) {
+		_ = h.dropForm(ctx, u.ChatID, u.From.ID, store.FormReport)
+		return p, cadrebot.Errorf("pr_err_stale", "N", f.Resubmit)
+	}
+	if err != nil {
+		return p, h.localize(err, u.Lang)
+	}
+	if err := h.dropForm(ctx, u.ChatID, u.From.ID, store.FormReport); err != nil {
+		h.log().Warn("drop finished report form", "err", err)
+	}
+	return p, nil
+}
+
+// meToo adds the reporter's note to an existing open problem instead of
+// filing a duplicate.
+func (h *Problems) meToo(ctx context.Context, u *Update, f *reportForm, id int64) error {
+	e := cadrebot.Entry{At: u.Now, By: u.From.ID, Name: DisplayName(u.From), Action: cadrebot.ActMeToo, Note: f.Text}
+	var p cadrebot.Problem
+	for attempt := 0; ; attempt++ {
+		cur, err := h.Store.Problem(ctx, id)
+		if errors.Is(err, cadrebot.ErrNotFound) {
+			return cadrebot.Errorf("pr_err_unknown", "N", id)
+		}
+		if err != nil {
+			return err
+		}
+		if !cur.Status.Held() {
+			return h.localize(cadrebot.Errorf("pr_err_metoo_closed", "N", id, "Status", string(cur.Status)), u.Lang)
+		}
+		p, err = h.Store.AddMeToo(ctx, id, e)
+		if errors.Is(err, store.ErrConflict) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		break
+	}
+	if err := h.dropForm(ctx, u.ChatID, u.From.ID, store.FormReport); err != nil {
+		h.log().Warn("drop finished report form", "err", err)
+	}
+	h.refreshCards(ctx, &p, u.Now)
+	return h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.Texts.T(u.Lang, "pr_metoo_done", i18n.Args{"N": p.ID, "Count": p.MeToo + 1}), nil)
+}
+
+func (h *Problems) createdText(lang string, p *cadrebot.Problem) string {
+	id := "pr_created"
+	if p.Dept == h.Cfg.TriageDepartment && p.Category == "" {
+		id = "pr_created_triage"
+	}
+	s := h.Texts.T(lang, id, i18n.Args{"N": p.ID, "Cat": h.catName(lang, p.Category), "Dept": h.deptName(lang, p.Dept),
+		"Due": h.fmtTime(p.Due)})
+	if p.Undeliverable {
+		s += "\n" + h.Texts.T(lang, "pr_created_undeliverable")
+	}
+	return s
+}
+
+func (h *Problems) catList() string {
+	ids := make([]string, 0, len(h.Cfg.Categories))
+	for _, c := range h.Cfg.Categories {
+		ids = append(ids, c.ID)
+	}
+	return strings.Join(ids, ", ")
+}
+
+func (h *Problems) deptList() string {
+	ids := make([]string, 0, len(h.Cfg.Departments))
+	for _, d := range h.Cfg.Departments {
+		ids = append(ids, d.ID)
+	}
+	return strings.Join(ids, ", ")
+}
+
+// stripHTML turns a catalog text into the plain text a callback answer
+// (toast) shows.
+func stripHTML(s string) string {
+	var b strings.Builder
+	in := false
+	for _, c := range s {
+		switch {
+		case c == '<':
+			in = true
+		case c == '>':
+			in = false
+		case !in:
+			b.WriteRune(c)
+		}
+	}
+	return htmlUnescaper.Replace(b.String())
+}
+
+var htmlUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#34;", `"`, "&#39;", "'", "&amp;", "&")

@@ -1,0 +1,184 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"cadrebot"
+)
+
+// reportFormVersion is the layout of reportForm. Bump it whenever a change
+// would make an old stored form mean something else: forms of the old
+// layout then get "this form expired, please start again" instead of an
+// error or a half-understood state.
+const reportFormVersion = 1
+
+// Dialog steps.
+const (
+	stepDesc  = "desc"  // waiting for the description
+	stepCat   = "cat"   // category keyboard shown
+	stepMedia = "media" // photos, location, address, then Next
+	stepSum   = "sum"   // summary with Confirm, Edit, Cancel
+	stepDup   = "dup"   // one-step report: duplicates shown before filing
+)
+
+// reportForm is the /report dialog of one user in one chat.
+type reportForm struct {
+	V        int      `json:"v"`
+	Nonce    string   `json:"n"`
+	Step     string   `json:"s"`
+	Exp      int64    `json:"e"` // unix time the form expires, by the bot's clock
+	MsgID    int      `json:"m"` // the report message notifications reply to
+	Text     string   `json:"t,omitempty"`
+	Cat      string   `json:"c,omitempty"`
+	Photos   []string `json:"p,omitempty"`
+	Album    string   `json:"al,omitempty"` // media group whose photos join the form
+	HasLoc   bool     `json:"hl,omitempty"`
+	Lat      float64  `json:"la,omitempty"`
+	Lon      float64  `json:"lo,omitempty"`
+	Addr     string   `json:"a,omitempty"`
+	OneStep  bool     `json:"o,omitempty"`  // "/report TEXT": file right after the category
+	Editing  bool     `json:"ed,omitempty"` // back to the summary after this step
+	Resubmit int64    `json:"r,omitempty"`  // a returned problem being corrected
+	ResubVer int64    `json:"rv,omitempty"`
+}
+
+// actionForm is a card action waiting for its note: a handler pressed
+// Resolve or Return and the bot asked for the note or reason.
+type actionForm struct {
+	V   int    `json:"v"`
+	Exp int64  `json:"e"`
+	ID  int64  `json:"id"`
+	Ver int64  `json:"ver"`
+	Act string `json:"a"` // res or ret
+}
+
+type formState int
+
+const (
+	formNone formState = iota
+	formLive
+	formExpired
+)
+
+func newNonce() string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (h *Problems) dialogTTL() time.Duration { return h.Cfg.Problems.DialogTTL.Duration }
+
+// loadForm reads a form into v. Expiry is judged by now (the bot's clock,
+// which tests fake), not by the Redis TTL, which only collects garbage a
+// day later: so an expired form is still there to be answered politely.
+func (h *Problems) loadForm(ctx context.Context, chat, user int64, kind string, v any, now time.Time) (formState, error) {
+	b, err := h.Store.Form(ctx, chat, user, kind)
+	if err != nil || b == nil {
+		return formNone, err
+	}
+	var head struct {
+		V   int   `json:"v"`
+		Exp int64 `json:"e"`
+	}
+	if json.Unmarshal(b, &head) != nil || head.V != reportFormVersion || now.Unix() > head.Exp {
+		return formExpired, nil
+	}
+	if json.Unmarshal(b, v) != nil {
+		return formExpired, nil
+	}
+	return formLive, nil
+}
+
+func (h *Problems) saveForm(ctx context.Context, chat, user int64, kind string, v any, now time.Time) error {
+	switch f := v.(type) {
+	case *reportForm:
+		f.V, f.Exp = reportFormVersion, now.Add(h.dialogTTL()).Unix()
+	case *actionForm:
+		f.V, f.Exp = reportFormVersion, now.Add(h.dialogTTL()).Unix()
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return h.Store.SaveForm(ctx, chat, user, kind, b, h.dialogTTL()+24*time.Hour)
+}
+
+func (h *Problems) dropForm(ctx context.Context, chat, user int64, kind string) error {
+	return h.Store.DeleteForm(ctx, chat, user, kind)
+}
+
+// rdData builds dialog button data: "rd:<user base36>:<nonce>:<op>[:<arg>]".
+// The owner rides along so a press by anyone else is told "not your form"
+// rather than "expired"; with a 32-byte category id it stays under 64.
+func rdData(user int64, nonce, op string, arg ...string) string {
+	s := "rd:" + strconv.FormatInt(user, 36) + ":" + nonce + ":" + op
+	if len(arg) > 0 {
+		s += ":" + arg[0]
+	}
+	return s
+}
+
+func parseRD(data string) (user int64, nonce, op, arg string, ok bool) {
+	f := strings.SplitN(data, ":", 5)
+	if len(f) < 4 || f[0] != "rd" {
+		return 0, "", "", "", false
+	}
+	user, err := strconv.ParseInt(f[1], 36, 64)
+	if err != nil {
+		return 0, "", "", "", false
+	}
+	if len(f) == 5 {
+		arg = f[4]
+	}
+	return user, f[2], f[3], arg, true
+}
+
+// bestPhoto is the largest size of a message's photo, or "".
+func bestPhoto(m *models.Message) string {
+	if m == nil || len(m.Photo) == 0 {
+		return ""
+	}
+	best := m.Photo[0]
+	for _, p := range m.Photo[1:] {
+		if p.Width*p.Height > best.Width*best.Height {
+			best = p
+		}
+	}
+	return best.FileID
+}
+
+// reportTag starts a caption or message that reports a problem without
+// the command, for cadres who find hashtags easier than commands.
+const reportTag = "#上报"
+
+func cutReportTag(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	rest, ok := strings.CutPrefix(s, reportTag)
+	if !ok {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
+}
+
+// villageName is how a report names its village: the name /setup gave
+// the group, or its title.
+func villageName(g *cadrebot.Group) string {
+	if g == nil {
+		return ""
+	}
+	if g.Village != "" {
+		if g.Town != "" {
+			return g.Village + " (" + g.Town + ")"
+		}
+		return g.Village
+	}
+	return g.Title
+}
