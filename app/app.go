@@ -151,6 +151,10 @@ func (a *App) Run(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
+	if err := a.seedVillages(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("config villages: %w", err)
+	}
 	a.routes = a.buildRoutes()
 	a.Router = bot.NewRouter(bot.RouterConfig{BotUsername: a.Me.Username, Lang: cfg.File.Language, Location: cfg.Location,
 		Approval: cfg.File.Approval, ApprovedChats: cfg.File.ApprovedChats, FloodCommands: cfg.File.Flood.Commands,

@@ -13,5 +13,11 @@ func (c jobCounter) Inc(job, result string) { c.a.Metrics.JobRuns.WithLabelValue
 // buildScheduler lists every timed job with its schedule.
 func (a *App) buildScheduler() *scheduler.Scheduler {
 	var jobs []scheduler.Job
+	jobs = append(jobs, a.checkinJobs()...)
+	pr := a.problems()
+	jobs = append(jobs,
+		scheduler.Job{Name: "overdue_sweep", Spec: a.Cfg.File.Schedules.OverdueSweep, Global: pr.OverdueSweep, CatchUp: scheduler.Always},
+		scheduler.Job{Name: "resolved_sweep", Spec: a.Cfg.File.Schedules.ResolvedSweep, Global: pr.ResolvedSweep, CatchUp: scheduler.Always},
+	)
 	return scheduler.New(a.Clock, a.DB, redislock.New(a.DB.Client()), a.Cfg.Location, a.Log, jobCounter{a}, jobs...)
 }

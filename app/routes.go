@@ -14,7 +14,9 @@ func (a *App) buildRoutes() bot.Routes {
 	for _, d := range cfg.File.Departments {
 		depts = append(depts, handlers.Department{ID: d.ID, Name: d.Name})
 	}
-	menu := []string{"help", "setup", "join", "roster", "lang", "bind", "approve"}
+	menu := []string{"help", "checkin", "today", "leave", "setup", "join", "roster", "lang", "bind", "approve",
+		"schedule", "setvillage", "remindme"}
+	menu = append(menu, "report", "problems", "problem", "accept", "resolve", "reject", "reopen", "close", "assign", "cancel")
 	r := bot.Routes{
 		Commands:  map[string]handlers.Func{},
 		Menu:      menu,
@@ -31,5 +33,48 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["approve"] = handlers.Approve(db, auth, out, texts)
 	r.Commands["lang"] = handlers.Lang(db, auth, out, texts)
 	r.Members = handlers.Members(db, out, texts, a.Me.ID, cfg.File.Approval)
+
+	// Check-ins, leave and reminders (docs/checkins.md).
+	ck := cfg.File.Checkin
+	board := handlers.NewBoard(db, out, texts, a.Calendar, a.Clock, a.Log, ck.BoardInterval.Duration, cfg.Location)
+	checkins := handlers.NewCheckins(db, out, texts, a.Calendar, board, handlers.CheckinConfig{Milestones: ck.Milestones,
+		DetailTTL: ck.DetailTTL.Duration, BoardInterval: ck.BoardInterval.Duration, Location: cfg.Location})
+	r.Commands["checkin"] = checkins.Command
+	r.Text = append(r.Text, checkins.Text)
+	r.Location = checkins.Location
+	r.Commands["today"] = handlers.Today(db, out, texts, a.Calendar)
+	r.Commands["leave"] = handlers.Leave(db, auth, out, texts, a.Calendar, handlers.LeaveConfig{
+		OutingMonthlyCap: ck.OutingMonthlyCap, MaxBackDays: 31, Location: cfg.Location})
+	r.Commands["schedule"] = handlers.Schedule(db, auth, out, texts, a.checkinScheduleJobs())
+	r.Commands["setvillage"] = handlers.SetVillage(db, auth, out, texts)
+	r.Commands["remindme"] = handlers.RemindMe(db, out, texts, a.Me.Username)
+
+	// Problem reports (issue 4).
+	pr := a.problems()
+	r.Commands["report"] = pr.Report()
+	r.Commands["cancel"] = pr.Cancel()
+	r.Commands["accept"] = pr.Accept()
+	r.Commands["resolve"] = pr.Resolve()
+	r.Commands["reject"] = pr.Reject()
+	r.Commands["reopen"] = pr.Reopen()
+	r.Commands["close"] = pr.Close()
+	r.Commands["assign"] = pr.Assign()
+	r.Commands["category"] = pr.Categorize()
+	r.Commands["problems"] = pr.List()
+	r.Commands["problem"] = pr.Show()
+	r.Callbacks["rd"] = pr.ReportButton()
+	r.Callbacks["p"] = pr.CardButton()
+	r.Callbacks["pq"] = pr.ListPage()
+	r.Intercept = append(r.Intercept, pr.Intercept)
+	// A village or department group that becomes a supergroup takes its
+	// problems and cards along.
+	db.OnMigrate(db.MigrateProblems)
 	return r
+}
+
+// problems builds the problem-report handlers; they hold no state, so
+// routes and jobs may each build their own.
+func (a *App) problems() *handlers.Problems {
+	return &handlers.Problems{Store: a.DB, Out: a.Sender, Texts: a.Texts, Auth: a.Auth, Cfg: &a.Cfg.File,
+		Loc: a.Cfg.Location, Log: a.Log, Permanent: bot.IsPermanent}
 }

@@ -354,3 +354,27 @@ func (s *Sender) ChatMember(ctx context.Context, chat, user int64) (models.ChatM
 	}
 	return m.Type, nil
 }
+
+// ChatAdmins lists the human administrators of a chat
+// (getChatAdministrators): the people a group's reminder list goes to
+// when the group turned mentions off.
+func (s *Sender) ChatAdmins(ctx context.Context, chat int64) ([]models.User, error) {
+	var ms []models.ChatMember
+	err := s.call(ctx, "getChatAdministrators", func() (err error) {
+		ms, err = s.tg.GetChatAdministrators(ctx, &tgbot.GetChatAdministratorsParams{ChatID: chat})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []models.User
+	for _, m := range ms {
+		switch {
+		case m.Owner != nil && m.Owner.User != nil && !m.Owner.User.IsBot:
+			out = append(out, *m.Owner.User)
+		case m.Administrator != nil && !m.Administrator.User.IsBot:
+			out = append(out, m.Administrator.User)
+		}
+	}
+	return out, nil
+}

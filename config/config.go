@@ -66,7 +66,7 @@ type File struct {
 // Schedules are robfig/cron/v3 specs (5 fields or descriptors such as
 // "@every 5s"), evaluated in each group's own time zone.
 type Schedules struct {
-	CheckinReminder      string `yaml:"checkin_reminder"`       // default "0 10 * * 1-5"
+	CheckinReminder      string `yaml:"checkin_reminder"`       // default "0 10 * * *"; the job skips non-workdays
 	CheckinFinalReminder string `yaml:"checkin_final_reminder"` // optional
 	WeeklyDigest         string `yaml:"weekly_digest"`          // default "0 9 * * 1"
 	OverdueSweep         string `yaml:"overdue_sweep"`          // default "@every 1h"

@@ -55,7 +55,7 @@ func Defaults() File {
 		Timezone: "Asia/Shanghai",
 		Language: "zh",
 		Schedules: Schedules{
-			CheckinReminder: "0 10 * * 1-5",
+			CheckinReminder: "0 10 * * *",
 			WeeklyDigest:    "0 9 * * 1",
 			OverdueSweep:    "@every 1h",
 			ResolvedSweep:   "@every 1h",

@@ -104,7 +104,11 @@ func (h *Problems) postCard(ctx context.Context, p *cadrebot.Problem, dept strin
 	var msgID int
 	if err == nil {
 		lang := h.chatLang(ctx, chat)
-		msgID, err = h.Out.Send(ctx, send.Message{ChatID: chat, Text: h.cardText(lang, p, false, now),
+		shown := *p
+		if dept == p.Dept {
+			shown.Undeliverable = false // if this gets through, it no longer is
+		}
+		msgID, err = h.Out.Send(ctx, send.Message{ChatID: chat, Text: h.cardText(lang, &shown, false, now),
 			Buttons: h.cardButtons(lang, p, dept), Ref: ref(p.ID)})
 	}
 	if err != nil {

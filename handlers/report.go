@@ -159,6 +159,9 @@ func (h *Problems) dialogInput(ctx context.Context, u *Update, f *reportForm) er
 			text = strings.TrimSpace(m.Caption)
 		}
 		if text == "" {
+			if ph == "" {
+				return cadrebot.Errorf("pr_err_empty")
+			}
 			if err := save(); err != nil {
 				return err
 			}

@@ -98,9 +98,10 @@ type CheckinWrite struct {
 type CheckinResult struct {
 	Index int
 	Again bool // the member had already checked in that day
-	// Row has the member's flags of Day's year and the year before (as
-	// index 0) and their leave, for the streak.
-	Row attendance.Row
+	// Rows has the member's row of Day's year and of the year before,
+	// and Leaves their leave: what the streak needs. Row views them.
+	Rows   map[int][]byte
+	Leaves attendance.Leaves
 	// BoardExists is false when the day has no board message yet, not
 	// even one being created.
 	BoardExists bool
@@ -149,9 +150,12 @@ func (db *DB) Checkin(ctx context.Context, w CheckinWrite) (CheckinResult, error
 	_, board := v[5].(string)
 	due, _ := v[6].(int64)
 	res = CheckinResult{Index: int(idx), Again: prev == 1, BoardExists: board, BoardDue: due == 1,
-		Row: attendance.NewRow(map[int][]byte{y: []byte(cur), y - 1: []byte(last)}, nil, 0, leaves)}
+		Rows: map[int][]byte{y: []byte(cur), y - 1: []byte(last)}, Leaves: leaves}
 	return res, nil
 }
+
+// Row views the member's rows and leave for attendance.Streak.
+func (r CheckinResult) Row() attendance.Row { return attendance.NewRow(r.Rows, nil, 0, r.Leaves) }
 
 // CheckinRows reads one member's rows of the given years, for streaks
 // longer than the rows the check-in returned; one pipelined round trip.

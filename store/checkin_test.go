@@ -117,7 +117,7 @@ func TestCheckinOneRoundTrip(t *testing.T) {
 	if res.Index != 0 || res.Again || res.BoardExists || !res.BoardDue {
 		t.Errorf("first check-in = %+v, want index 0, new, no board, board due", res)
 	}
-	if n, _ := attendance.Streak(testCal, res.Row, calendar.DateOf(at.In(shanghai))); n != 1 {
+	if n, _ := attendance.Streak(testCal, res.Row(), calendar.DateOf(at.In(shanghai))); n != 1 {
 		t.Errorf("streak = %d, want 1", n)
 	}
 
@@ -191,7 +191,7 @@ func TestCheckinDayBoundaryAndYears(t *testing.T) {
 	if res.Again {
 		t.Error("00:01 counted as the same day as 23:59")
 	}
-	if !res.Row.Loaded(2025) || !res.Row.Checked(calendar.MustParseDate("2025-12-31")) || !res.Row.Checked(calendar.MustParseDate("2026-01-01")) {
+	if !res.Row().Loaded(2025) || !res.Row().Checked(calendar.MustParseDate("2025-12-31")) || !res.Row().Checked(calendar.MustParseDate("2026-01-01")) {
 		t.Error("the check-in's row lacks one of the two days")
 	}
 	p, err := db.CheckinPeriods(ctx, []int64{chat}, calendar.MustParseDate("2025-12-31"), calendar.MustParseDate("2026-01-01"))

@@ -1,0 +1,166 @@
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"cadrebot/calendar"
+	"cadrebot/clock"
+	"cadrebot/send"
+)
+
+// BoardStore is what the check-in board needs from the store.
+type BoardStore interface {
+	DayStore
+	ReleaseBoard(ctx context.Context, chat int64) error
+	ClaimBoard(ctx context.Context, chat int64, day calendar.Date) (bool, error)
+	SetBoard(ctx context.Context, chat int64, day calendar.Date, msgID int) error
+	DropBoard(ctx context.Context, chat int64, day calendar.Date) error
+}
+
+// Board keeps one "today's check-ins" message per group per day, edited
+// in place at most once per interval. Telegram allows a group about 20
+// messages a minute, which a 20-member group checking in at 9:00 would
+// spend on replies alone.
+//
+// The debounce spans replicas: the check-in script claims a Redis key
+// (SET NX PX interval) and only the claimer schedules a refresh, after the
+// interval. The refresh first drops the key, then reads the state, so a
+// check-in either lands before the read or claims the key again and
+// schedules the next refresh: none is lost, and two edits are always an
+// interval apart. The board is sent with Send, not Enqueue, because it
+// needs its message id to edit; the refresh runs in its own goroutine, so
+// a rate-limited send never holds up a check-in.
+type Board struct {
+	st       BoardStore
+	out      Sender
+	texts    Texts
+	cal      *calendar.Calendar
+	clk      clock.Clock
+	log      *slog.Logger
+	interval time.Duration
+	loc      *time.Location
+
+	mu   sync.Mutex
+	last map[boardKey]string // the text each board shows, to skip no-op edits
+}
+
+type boardKey struct {
+	chat int64
+	day  calendar.Date
+}
+
+// NewBoard builds the board keeper. loc is the deployment's time zone.
+func NewBoard(st BoardStore, out Sender, texts Texts, cal *calendar.Calendar, clk clock.Clock, log *slog.Logger, interval time.Duration, loc *time.Location) *Board {
+	return &Board{st: st, out: out, texts: texts, cal: cal, clk: clk, log: log, interval: interval, loc: loc,
+		last: map[boardKey]string{}}
+}
+
+// maxBoardRetries bounds how often a refresh waits for another process
+// that is creating the board.
+const maxBoardRetries = 3
+
+// Schedule refreshes the day's board after delay. The wait starts before
+// Schedule returns (so a fake clock advanced right after sees it) and the
+// refresh runs in its own goroutine until ctx ends.
+func (b *Board) Schedule(ctx context.Context, chat int64, day calendar.Date, delay time.Duration) {
+	b.schedule(ctx, chat, day, delay, 0)
+}
+
+func (b *Board) schedule(ctx context.Context, chat int64, day calendar.Date, delay time.Duration, attempt int) {
+	var wait <-chan time.Time
+	if delay > 0 {
+		wait = b.clk.After(delay)
+	}
+	go func() {
+		if wait != nil {
+			select {
+			case <-wait:
+			case <-ctx.Done():
+				return
+			}
+		}
+		if err := b.refresh(ctx, chat, day, attempt); err != nil && ctx.Err() == nil {
+			b.log.Warn("check-in board not updated", "chat", chat, "day", day, "err", err)
+		}
+	}()
+}
+
+func (b *Board) refresh(ctx context.Context, chat int64, day calendar.Date, attempt int) error {
+	if err := b.st.ReleaseBoard(ctx, chat); err != nil {
+		return err
+	}
+	d, err := loadDay(ctx, b.st, b.cal, chat, day)
+	if err != nil {
+		return err
+	}
+	lang, loc := "", b.loc
+	if d.Group != nil {
+		lang, loc = d.Group.Lang, d.Group.Location(b.loc)
+	}
+	text := renderDay(b.texts, lang, b.cal, d, loc, true)
+	key := boardKey{chat, day}
+	if d.Board > 0 {
+		if b.shown(key) == text {
+			return nil
+		}
+		err := b.out.Edit(ctx, chat, d.Board, text, nil)
+		if err == nil {
+			b.remember(key, text)
+			return nil
+		}
+		if !strings.Contains(err.Error(), "message to edit not found") {
+			return err
+		}
+		// Someone deleted the board: start a new one.
+		if err := b.st.DropBoard(ctx, chat, day); err != nil {
+			return err
+		}
+	} else if d.BoardPending {
+		// Another process is creating it and will show what it read;
+		// come back to add what it may have missed.
+		if attempt < maxBoardRetries {
+			b.schedule(ctx, chat, day, b.interval, attempt+1)
+		}
+		return nil
+	}
+	ok, err := b.st.ClaimBoard(ctx, chat, day)
+	if err != nil || !ok {
+		if err == nil && attempt < maxBoardRetries {
+			b.schedule(ctx, chat, day, b.interval, attempt+1)
+		}
+		return err
+	}
+	id, err := b.out.Send(ctx, send.Message{ChatID: chat, Text: text, Silent: true})
+	if err != nil {
+		// Let the next check-in try again rather than leave a claim with
+		// no message behind it.
+		_ = b.st.DropBoard(context.WithoutCancel(ctx), chat, day)
+		return err
+	}
+	b.remember(key, text)
+	return b.st.SetBoard(ctx, chat, day, id)
+}
+
+func (b *Board) shown(k boardKey) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.last[k]
+}
+
+func (b *Board) remember(k boardKey, text string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.last) > 50000 {
+		// Boards of past days are never edited again; a full reset only
+		// costs one identical edit per live board.
+		clear(b.last)
+	}
+	b.last[k] = text
+}
+
+// dayOf is the group's date of t.
+func dayOf(t time.Time, loc *time.Location) calendar.Date { return calendar.DateOf(t.In(loc)) }

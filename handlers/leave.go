@@ -1,0 +1,202 @@
+package handlers
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"cadrebot"
+	"cadrebot/attendance"
+	"cadrebot/calendar"
+	"cadrebot/i18n"
+)
+
+// LeaveStore is what /leave needs from the store.
+type LeaveStore interface {
+	UpdateLeave(ctx context.Context, chat, user int64, fn func(attendance.Leaves) (attendance.Leaves, error)) error
+	MemberLeaves(ctx context.Context, chat, user int64) (attendance.Leaves, error)
+	MemberGroups(ctx context.Context, user int64) ([]int64, error)
+	Groups(ctx context.Context, chats []int64) ([]*cadrebot.Group, error)
+}
+
+// LeaveConfig tunes /leave.
+type LeaveConfig struct {
+	OutingMonthlyCap int // 外出 workdays per member per month
+	// MaxBackDays is how far back leave may start: an admin recording last
+	// week's sick leave is normal, rewriting last year's record is not.
+	MaxBackDays int
+	Location    *time.Location
+}
+
+// Leave handles /leave FROM [TO] [KIND], /leave cancel and /leave (show).
+// Dates are YYYY-MM-DD, today or tomorrow, in the group's zone; KIND is
+// 请假 (default), 出差 or 外出. A group admin sets leave for someone else by
+// replying to one of their messages. In a private chat it applies to
+// every village roster the sender is on.
+func Leave(st LeaveStore, auth Auth, out Sender, texts Texts, cal *calendar.Calendar, cfg LeaveConfig) Func {
+	return func(ctx context.Context, u *Update) error {
+		who, err := leaveTarget(ctx, auth, u)
+		if err != nil {
+			return err
+		}
+		chats, err := leaveChats(ctx, st, u, cfg.Location)
+		if err != nil {
+			return err
+		}
+		today := dayOf(u.Now, chats[0].Location(cfg.Location))
+		args := strings.Fields(u.Args)
+		name := DisplayName(who)
+		switch {
+		case len(args) == 0:
+			return showLeave(ctx, st, out, texts, u, chats[0].ChatID, who, today)
+		case len(args) == 1 && isCancel(args[0]):
+			changed := false
+			for _, g := range chats {
+				err := st.UpdateLeave(ctx, g.ChatID, who.ID, func(cur attendance.Leaves) (attendance.Leaves, error) {
+					next, ch := cur.Cancel(dayOf(u.Now, g.Location(cfg.Location)))
+					changed = changed || ch
+					return next, nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			if !changed {
+				return Reply(ctx, out, u, texts.T(u.Lang, "leave_nothing_to_cancel", i18n.Args{"Name": name}))
+			}
+			return Reply(ctx, out, u, texts.T(u.Lang, "leave_cancelled", i18n.Args{"Name": name}))
+		}
+		l, err := parseLeave(args, today, cfg.MaxBackDays)
+		if err != nil {
+			return err
+		}
+		for _, g := range chats {
+			err := st.UpdateLeave(ctx, g.ChatID, who.ID, func(cur attendance.Leaves) (attendance.Leaves, error) {
+				next := cur.Set(l)
+				if y, m, used, ok := next.OverOutingCap(cal, l, cfg.OutingMonthlyCap); !ok {
+					return nil, cadrebot.Errorf("leave_outing_cap", "Cap", cfg.OutingMonthlyCap, "Year", y, "Month", int(m), "Used", used)
+				}
+				return next, nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return Reply(ctx, out, u, texts.T(u.Lang, "leave_done", i18n.Args{"Name": name,
+			"Kind": i18n.HTML(texts.T(u.Lang, "leave_kind_"+string(l.Kind))), "From": l.From.String(), "To": l.To.String(),
+			"Workdays": cal.CountWorkdays(l.From, l.To)}))
+	}
+}
+
+// leaveTarget is whose leave it is: the sender's, or, for a group admin
+// replying to someone's message, that person's.
+func leaveTarget(ctx context.Context, auth Auth, u *Update) (models.User, error) {
+	r := u.Msg.ReplyToMessage
+	if r == nil || r.From == nil || r.From.IsBot || r.From.ID == u.From.ID || !u.IsGroup() {
+		return u.From, nil
+	}
+	if err := requireGroupAdmin(ctx, auth, u); err != nil {
+		return models.User{}, cadrebot.Errorf("leave_admin_for_others")
+	}
+	return *r.From, nil
+}
+
+// leaveChats are the groups the leave applies to.
+func leaveChats(ctx context.Context, st LeaveStore, u *Update, loc *time.Location) ([]*cadrebot.Group, error) {
+	if u.IsGroup() {
+		if !u.Group.IsVillage() {
+			return nil, cadrebot.Errorf("checkin_not_village")
+		}
+		return []*cadrebot.Group{u.Group}, nil
+	}
+	ids, err := st.MemberGroups(ctx, u.From.ID)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := st.Groups(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	gs = slices.DeleteFunc(gs, func(g *cadrebot.Group) bool { return !g.IsVillage() })
+	if len(gs) == 0 {
+		return nil, cadrebot.Errorf("checkin_private_none")
+	}
+	return gs, nil
+}
+
+func isCancel(s string) bool {
+	switch strings.ToLower(s) {
+	case "cancel", "取消", "撤销", "销假":
+		return true
+	}
+	return false
+}
+
+// parseLeave reads FROM [TO] [KIND], in any order of dates and kind.
+func parseLeave(args []string, today calendar.Date, maxBack int) (attendance.Leave, error) {
+	var dates []calendar.Date
+	kind, kinds := cadrebot.LeaveAbsence, 0
+	for _, a := range args {
+		if k, ok := cadrebot.ParseLeaveKind(a); ok {
+			kind, kinds = k, kinds+1
+			continue
+		}
+		d, ok := parseDay(a, today)
+		if !ok {
+			return attendance.Leave{}, cadrebot.Errorf("leave_bad_arg", "Arg", a)
+		}
+		dates = append(dates, d)
+	}
+	if len(dates) == 0 || len(dates) > 2 || kinds > 1 {
+		return attendance.Leave{}, cadrebot.Errorf("leave_usage")
+	}
+	l := attendance.Leave{From: dates[0], To: dates[0], Kind: kind}
+	if len(dates) == 2 {
+		l.To = dates[1]
+	}
+	switch {
+	case l.To.Before(l.From):
+		return l, cadrebot.Errorf("leave_to_before_from", "From", l.From.String(), "To", l.To.String())
+	case l.From.Before(today.AddDays(-maxBack)):
+		return l, cadrebot.Errorf("leave_too_old", "Days", maxBack)
+	case calendar.DaysBetween(l.From, l.To) >= attendance.MaxLeaveDays:
+		return l, cadrebot.Errorf("leave_too_long", "Days", attendance.MaxLeaveDays)
+	}
+	return l, nil
+}
+
+func parseDay(s string, today calendar.Date) (calendar.Date, bool) {
+	switch strings.ToLower(s) {
+	case "today", "今天", "今日":
+		return today, true
+	case "tomorrow", "明天", "明日":
+		return today.AddDays(1), true
+	}
+	d, err := calendar.ParseDate(s)
+	return d, err == nil
+}
+
+func showLeave(ctx context.Context, st LeaveStore, out Sender, texts Texts, u *Update, chat int64, who models.User, today calendar.Date) error {
+	ls, err := st.MemberLeaves(ctx, chat, who.ID)
+	if err != nil {
+		return err
+	}
+	ls = ls.From(today)
+	var b strings.Builder
+	if len(ls) == 0 {
+		b.WriteString(texts.T(u.Lang, "leave_none", i18n.Args{"Name": DisplayName(who)}))
+	} else {
+		b.WriteString(texts.T(u.Lang, "leave_list", i18n.Args{"Name": DisplayName(who)}))
+		for _, l := range ls {
+			b.WriteString("\n")
+			b.WriteString(texts.T(u.Lang, "leave_item", i18n.Args{"From": l.From.String(), "To": l.To.String(),
+				"Kind": i18n.HTML(texts.T(u.Lang, "leave_kind_"+string(l.Kind)))}))
+		}
+	}
+	b.WriteString("\n\n")
+	b.WriteString(texts.T(u.Lang, "leave_usage"))
+	return Reply(ctx, out, u, b.String())
+}
