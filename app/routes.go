@@ -17,6 +17,7 @@ func (a *App) buildRoutes() bot.Routes {
 	menu := []string{"help", "checkin", "today", "leave", "setup", "join", "roster", "lang", "bind", "approve",
 		"schedule", "setvillage", "remindme"}
 	menu = append(menu, "report", "problems", "problem", "accept", "resolve", "reject", "reopen", "close", "assign", "cancel")
+	menu = append(menu, "stats", "digest", "export")
 	r := bot.Routes{
 		Commands:  map[string]handlers.Func{},
 		Menu:      menu,
@@ -69,6 +70,12 @@ func (a *App) buildRoutes() bot.Routes {
 	// A village or department group that becomes a supergroup takes its
 	// problems and cards along.
 	db.OnMigrate(db.MigrateProblems)
+
+	// Digests, statistics and exports (docs/digests.md).
+	dg := a.digests()
+	r.Commands["stats"] = dg.Stats()
+	r.Commands["digest"] = dg.SendDigest()
+	r.Commands["export"] = dg.Export()
 	return r
 }
 

@@ -201,6 +201,7 @@ type Village struct {
 	// Roster is false when the group has nobody on its roster.
 	Roster bool
 	Activity
+	period *attendance.Period
 }
 
 // Village computes a village group's figures.
@@ -209,7 +210,7 @@ func (d *Data) Village(chat int64, name string, cal *calendar.Calendar) Village 
 	v := Village{Chat: chat, Name: name}
 	if p := d.Checkins[chat]; p != nil {
 		v.Rates = attendance.Rates(cal, p)
-		v.Roster = len(p.Roster) > 0
+		v.Roster, v.period = len(p.Roster) > 0, p
 	} else {
 		v.Rates = attendance.Rates(cal, &attendance.Period{Chat: chat, From: d.Period.From, To: d.Period.To})
 	}
