@@ -125,7 +125,10 @@ func (d *Digests) Stats() Func {
 		}
 		for _, rep := range d.reports(f, u, s, report.Stats) {
 			if rep.Empty {
-				rep.Text = d.Texts.T(u.Lang, "digest_empty")
+				if err := Reply(ctx, d.Out, u, d.Texts.T(u.Lang, "stats_empty")); err != nil {
+					return err
+				}
+				continue
 			}
 			m := d.message(rep, u.ChatID, "stats")
 			m.ReplyTo = u.MessageID()
