@@ -259,6 +259,61 @@ func (d *Digests) DeploymentDigest(ctx context.Context, at time.Time) error {
 	})
 }
 
+// Preview is one composed digest that a firing would send.
+type Preview struct {
+	Kind   string
+	Chat   int64
+	Report report.Report
+}
+
+// Preview composes every digest of the firing at at, as the jobs would,
+// without sending or marking anything: the benchmark measures it, and an
+// operator can use it to check a deployment. Charts are described, not
+// rendered (Report.Render draws one).
+func (d *Digests) Preview(ctx context.Context, at time.Time) ([]Preview, error) {
+	ids, err := d.Store.GroupIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := d.Store.Groups(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byZone := map[string][]*cadrebot.Group{}
+	for _, g := range gs {
+		if d.IsDigestGroup(g) {
+			z := g.Location(d.Loc).String()
+			byZone[z] = append(byZone[z], g)
+		}
+	}
+	c := d.composer()
+	var out []Preview
+	for _, groups := range byZone {
+		per := report.LastWeek(at, groups[0].Location(d.Loc))
+		f, err := d.fleetFor(ctx, per, at)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range groups {
+			if g.IsVillage() {
+				out = append(out, Preview{KindVillage, g.ChatID,
+					c.Village(f.data, g.ChatID, report.VillageName(g.Village, g.Title), d.lang(g), report.Digest)})
+			}
+			if depts := report.DeptsOfChat(d.Cfg, f.deptChats, g.ChatID); len(depts) > 0 {
+				out = append(out, Preview{KindDept, g.ChatID, c.Department(f.data, depts, d.lang(g), report.Digest)})
+			}
+		}
+	}
+	if chat := d.Cfg.DigestChatID; chat != 0 {
+		f, err := d.fleetFor(ctx, report.LastWeek(at, d.Loc), at)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Preview{KindDeployment, chat, c.Deployment(f.data, f.villages, d.lang(f.groups[chat]), report.Digest)})
+	}
+	return out, nil
+}
+
 // deliver sends one digest at most once per group and period, across
 // restarts and replicas: under a per-digest lock it checks the "sent"
 // marker, composes, hands the message to the outbox with the same key

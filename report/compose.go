@@ -100,7 +100,11 @@ func (c *Composer) ids(lang string, s Set) string {
 }
 
 // days shows a duration in days with one decimal.
-func days(d time.Duration) string { return strconv.FormatFloat(d.Hours()/24, 'f', 1, 64) }
+func days(d time.Duration) string { return oneDecimal(d.Hours() / 24) }
+
+// oneDecimal rounds half away from zero, as spreadsheets do, so a CSV,
+// a workbook and a digest show the same figure.
+func oneDecimal(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', 1, 64) }
 
 // ageDays is how many whole days ago t was.
 func ageDays(t, now time.Time) int {

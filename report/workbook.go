@@ -140,7 +140,7 @@ func csvValue(v any) string {
 		if !x.OK {
 			return dash
 		}
-		return strconv.FormatFloat(x.V, 'f', 1, 64)
+		return oneDecimal(x.V)
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case string:
