@@ -34,6 +34,12 @@ type Data struct {
 	once      sync.Once
 	byVillage map[int64][]*cadrebot.Problem
 	byDept    map[string][]*cadrebot.Problem
+
+	// The county digest needs every village's and department's figures,
+	// which their own digests of the same run computed already.
+	mu       sync.Mutex
+	villages map[int64]Village
+	depts    map[string]Department
 }
 
 func (d *Data) index() {
@@ -204,8 +210,26 @@ type Village struct {
 	period *attendance.Period
 }
 
-// Village computes a village group's figures.
+// Village computes a village group's figures (once per Data).
 func (d *Data) Village(chat int64, name string, cal *calendar.Calendar) Village {
+	d.mu.Lock()
+	v, ok := d.villages[chat]
+	d.mu.Unlock()
+	if ok {
+		v.Name = name
+		return v
+	}
+	v = d.village(chat, name, cal)
+	d.mu.Lock()
+	if d.villages == nil {
+		d.villages = map[int64]Village{}
+	}
+	d.villages[chat] = v
+	d.mu.Unlock()
+	return v
+}
+
+func (d *Data) village(chat int64, name string, cal *calendar.Calendar) Village {
 	d.index()
 	v := Village{Chat: chat, Name: name}
 	if p := d.Checkins[chat]; p != nil {
@@ -229,8 +253,25 @@ type Department struct {
 	Work cadrebot.Figures
 }
 
-// Department computes a department's figures.
+// Department computes a department's figures (once per Data).
 func (d *Data) Department(id string) Department {
+	d.mu.Lock()
+	dep, ok := d.depts[id]
+	d.mu.Unlock()
+	if ok {
+		return dep
+	}
+	dep = d.department(id)
+	d.mu.Lock()
+	if d.depts == nil {
+		d.depts = map[string]Department{}
+	}
+	d.depts[id] = dep
+	d.mu.Unlock()
+	return dep
+}
+
+func (d *Data) department(id string) Department {
 	d.index()
 	ps := d.byDept[id]
 	dep := Department{ID: id, Activity: d.activity(ps)}
