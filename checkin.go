@@ -1,6 +1,7 @@
 package cadrebot
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -56,12 +57,26 @@ func (g *Group) OffSite(p Point) bool {
 // Checkin is one member's check-in of one day, as /today and the board
 // show it. Where is nil unless a location was shared.
 type Checkin struct {
-	UserID  int64
-	At      time.Time
+	UserID int64
+	// Minute is when the day's first check-in came, in minutes after
+	// midnight in the group's zone; -1 when unknown (the detail expired).
+	Minute  int
 	Note    string
 	Where   *Point
 	OffSite bool
 }
+
+// Clock is the check-in time as "08:31", or "" when unknown.
+func (c Checkin) Clock() string {
+	if c.Minute < 0 || c.Minute >= 24*60 {
+		return ""
+	}
+	return fmt.Sprintf("%02d:%02d", c.Minute/60, c.Minute%60)
+}
+
+// MinuteOf is t's minutes after midnight on t's own clock; convert t to
+// the group's zone first.
+func MinuteOf(t time.Time) int { return t.Hour()*60 + t.Minute() }
 
 // checkinWords are what cadres type in Chinese groups instead of
 // /checkin.

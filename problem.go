@@ -213,7 +213,9 @@ func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
 		}
 		p.Status, p.Reason = StatusReturned, note
 	case ActReassign, ActCategorize:
-		if !from.Held() {
+		// Any open item may change hands, a returned one too (the
+		// department saw it is not theirs after all).
+		if !from.Open() || c.Action == ActCategorize && !from.Held() {
 			return p, e, wrongStatus(p, c.Action)
 		}
 		if c.Dept == "" {

@@ -32,6 +32,9 @@ type Figures struct {
 // ComputeFigures computes the figures of ps at now. Withdrawn reports
 // (closed without a resolution) count as done, as the resolution rate is
 // defined as resolved or closed over all; they have no time to resolve.
+// Timeliness is judged against the current deadline, which a
+// reassignment or a reopening restarts; time to resolve runs from the
+// report to the latest resolution.
 func ComputeFigures(ps []Problem, now time.Time) Figures {
 	var f Figures
 	var fix []time.Duration

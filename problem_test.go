@@ -54,6 +54,8 @@ func TestTransition(t *testing.T) {
 		{"return resolved", StatusResolved, Change{Action: ActReturn, Roles: RoleHandler, Note: "x"}, t0, "", "pr_err_status"},
 		{"reassign", StatusAccepted, Change{Action: ActReassign, Roles: RoleHandler, Dept: "environment"}, t0, StatusNew, ""},
 		{"reassign same dept", StatusAccepted, Change{Action: ActReassign, Roles: RoleHandler, Dept: "traffic"}, t0, "", "pr_err_same_dept"},
+		{"reassign returned", StatusReturned, Change{Action: ActReassign, Roles: RoleHandler, Dept: "environment"}, t0, StatusNew, ""},
+		{"categorize returned", StatusReturned, Change{Action: ActCategorize, Roles: RoleHandler, Dept: "traffic"}, t0, "", "pr_err_status"},
 		{"reassign closed", StatusClosed, Change{Action: ActReassign, Roles: RoleDeployAdmin, Dept: "environment"}, t0, "", "pr_err_status"},
 		{"categorize in triage", StatusNew, Change{Action: ActCategorize, Roles: RoleHandler, Dept: "traffic", Category: "parking"}, t0, StatusNew, ""},
 		{"resubmit returned", StatusReturned, Change{Action: ActResubmit, Roles: RoleReporter}, t0, StatusNew, ""},

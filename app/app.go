@@ -100,9 +100,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 
 	// The library's default transport keeps 2 idle connections per host,
 	// so under load nearly every call would open a new TCP connection.
-	a.httpc = &http.Client{Timeout: 75 * time.Second, Transport: &http.Transport{
+	a.httpc = &http.Client{Timeout: 75 * time.Second, Transport: bot.BufferBodies(&http.Transport{
 		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 128,
-		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true}}
+		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true})}
 	a.TG, err = tgbot.New(cfg.Env.Token,
 		tgbot.WithServerURL(cfg.Env.APIURL),
 		tgbot.WithSkipGetMe(),

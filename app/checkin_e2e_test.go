@@ -209,7 +209,7 @@ func TestCheckinInAnotherTimeZone(t *testing.T) {
 	at := time.Date(2026, 12, 1, 7, 30, 0, 0, apptest.Shanghai)
 	yaml := checkinYAML + `
 villages:
-  - {chat_id: -3005, name: 伦敦村, timezone: Europe/London}
+  - {chat_id: -3005, name: 伦敦村, timezone: Europe/London, lat: 51.5072, lon: -0.1276, radius_m: 2000}
 `
 	e := apptest.Start(t, apptest.WithYAML(yaml), apptest.WithTime(at))
 	london := e.TG.Group(-3005, "伦敦村工作群")
@@ -229,6 +229,20 @@ villages:
 	lr, sr := ps[london.ID].Row(ps[london.ID].Roster[0]), ps[shanghai.ID].Row(ps[shanghai.ID].Roster[0])
 	if !lr.Checked(nov30) || lr.Checked(dec1) || sr.Checked(nov30) || !sr.Checked(dec1) {
 		t.Error("check-ins did not land on each group's own date")
+	}
+
+	// The village position from config applies: a location in Paris is
+	// off-site for the London village. And the group speaks English.
+	e.TG.SendText(london, apptest.Admin, "/lang en")
+	e.WaitSent(london.ID, "English")
+	m := e.TG.SendLocation(london, apptest.Li, 48.8566, 2.3522)
+	waitReaction(t, e, london.ID, m)
+	e.TG.SendText(london, apptest.Li, "/today")
+	today := e.WaitSent(london.ID, "Today's check-ins · 伦敦村 · Mon 30 Nov")
+	for _, want := range []string{"Checked in 2/2", "李强 23:30 📍off-site", "王芳 23:30"} {
+		if !strings.Contains(today.Text, want) {
+			t.Errorf("/today lacks %q:\n%s", want, today.Text)
+		}
 	}
 }
 

@@ -44,6 +44,24 @@ func TestProblemBadInput(t *testing.T) {
 		t.Errorf("bad input stored problems: %v", ids)
 	}
 
+	// The longest text allowed is shown in full: cut on the card, whole
+	// (in two messages) by /problem.
+	long := strings.Repeat("长", cadrebot.MaxReportText-1) + "尾"
+	_, nl := p.report(p.v2, apptest.Zhang, long, "环境卫生")
+	if c := p.card(prEnvDept, nl); !strings.Contains(c.Text, "全文请发送 /problem 2") || len([]rune(c.Text)) > 4096 {
+		t.Errorf("card of a 4096-character report: %d characters", len([]rune(c.Text)))
+	}
+	p.TG.SendText(p.v2, apptest.Zhang, "/problem 2")
+	p.last(prVillage2, "尾")
+	p.last(prVillage2, "处理记录")
+	var shown int
+	for _, m := range p.TG.Sent(prVillage2) {
+		shown += strings.Count(m.Text, "长")
+	}
+	if want := cadrebot.MaxReportText - 1; shown != want {
+		t.Errorf("/problem showed %d of the text's characters, want %d", shown, want)
+	}
+
 	// Empty text in the dialog (a location where words are wanted).
 	p.TG.SendText(p.v1, apptest.Wang, "/report")
 	p.last(prVillage, "请用文字描述")

@@ -186,7 +186,7 @@ func TestReportDuplicatesAndMeToo(t *testing.T) {
 	cat := p.last(prVillage, "请选择问题分类")
 	p.press(p.v1, apptest.Zhang, cat, "停车与交通")
 	dup := p.fresh(prVillage, cat)
-	if !strings.Contains(dup.Text, "已有 1 件同类问题") || !strings.Contains(dup.Text, "#1") {
+	if !strings.Contains(dup.Text, "已有同类问题正在办理") || !strings.Contains(dup.Text, "#1") {
 		t.Fatalf("no duplicate hint: %q", dup.Text)
 	}
 	p.press(p.v1, apptest.Zhang, dup, "🙋 我也遇到 #1")

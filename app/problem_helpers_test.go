@@ -62,18 +62,25 @@ func (p *prEnv) last(chat int64, substr string) *models.Message {
 	p.WaitSent(chat, substr)
 	var got *models.Message
 	for _, m := range p.TG.Sent(chat) {
-		if strings.Contains(m.Text, substr) || strings.Contains(m.Caption, substr) {
+		if has(m, substr) {
 			got = m
 		}
 	}
 	return got
 }
 
+// has reports whether a message's text or caption, plain or as HTML,
+// contains substr.
+func has(m *models.Message, substr string) bool {
+	return strings.Contains(m.Text, substr) || strings.Contains(m.Caption, substr) ||
+		strings.Contains(telegramtest.HTML(m.Text, m.Entities), substr)
+}
+
 // count is how many bot messages in chat contain substr.
 func (p *prEnv) count(chat int64, substr string) int {
 	n := 0
 	for _, m := range p.TG.Sent(chat) {
-		if strings.Contains(m.Text, substr) || strings.Contains(m.Caption, substr) {
+		if has(m, substr) {
 			n++
 		}
 	}
@@ -151,8 +158,19 @@ func (p *prEnv) report(chat models.Chat, from models.User, text, category string
 	prompt := p.last(chat.ID, "请选择问题分类")
 	p.press(chat, from, prompt, category)
 	done := p.fresh(chat.ID, prompt)
+	if strings.Contains(done.Text, "登记前请看一下") {
+		// Open problems of the category exist; file it anyway.
+		if cb := p.press(chat, from, done, "不是同一件，新登记"); cb.ShowAlert {
+			p.t.Fatalf("filing despite duplicates refused: %q", cb.Text)
+		}
+		done = p.fresh(chat.ID, prompt)
+	}
 	var n int64
-	if _, err := fmt.Sscanf(done.Text[strings.Index(done.Text, "#"):], "#%d", &n); err != nil {
+	i := strings.Index(done.Text, "已登记 #")
+	if i < 0 {
+		p.t.Fatalf("not filed: %q", done.Text)
+	}
+	if _, err := fmt.Sscanf(done.Text[i:], "已登记 #%d", &n); err != nil {
 		p.t.Fatalf("no problem number in %q", done.Text)
 	}
 	return msg, n
@@ -198,14 +216,26 @@ func (p *prEnv) history(n int64) []cadrebot.Action {
 	return out
 }
 
-// advance moves the fake clock once the scheduler is parked on it, and
-// waits until both problem sweeps have run for the new time.
+// advance moves the fake clock and waits until both problem sweeps have
+// run for the new time. A scheduler that was not parked on the clock yet
+// (just restarted) waits a fake minute more, so the clock is nudged by a
+// minute until it has run.
 func (p *prEnv) advance(d time.Duration) {
 	p.t.Helper()
 	p.Wait("the scheduler to wait on the clock", func() bool { return p.Clock.Waiters() > 0 })
 	od, rs := p.jobRuns("overdue_sweep"), p.jobRuns("resolved_sweep")
 	p.Clock.Advance(d)
-	p.Wait("both sweeps to run", func() bool { return p.jobRuns("overdue_sweep") > od && p.jobRuns("resolved_sweep") > rs })
+	nudged := time.Now()
+	p.Wait("both sweeps to run", func() bool {
+		if p.jobRuns("overdue_sweep") > od && p.jobRuns("resolved_sweep") > rs {
+			return true
+		}
+		if time.Since(nudged) > 100*time.Millisecond {
+			p.Clock.Advance(time.Minute)
+			nudged = time.Now()
+		}
+		return false
+	})
 	p.Drain()
 }
 

@@ -14,10 +14,9 @@ func (a *App) buildRoutes() bot.Routes {
 	for _, d := range cfg.File.Departments {
 		depts = append(depts, handlers.Department{ID: d.ID, Name: d.Name})
 	}
-	menu := []string{"help", "checkin", "today", "leave", "setup", "join", "roster", "lang", "bind", "approve",
-		"schedule", "setvillage", "remindme"}
-	menu = append(menu, "report", "problems", "problem", "accept", "resolve", "reject", "reopen", "close", "assign", "cancel")
-	menu = append(menu, "stats", "digest", "export")
+	menu := []string{"help", "checkin", "today", "leave", "report", "problems", "problem", "accept", "resolve",
+		"reject", "reopen", "close", "assign", "cancel", "stats", "digest", "export", "setup", "join", "roster", "schedule", "setvillage",
+		"remindme", "lang", "bind", "approve"}
 	r := bot.Routes{
 		Commands:  map[string]handlers.Func{},
 		Menu:      menu,
@@ -37,7 +36,7 @@ func (a *App) buildRoutes() bot.Routes {
 
 	// Check-ins, leave and reminders (docs/checkins.md).
 	ck := cfg.File.Checkin
-	board := handlers.NewBoard(db, out, texts, a.Calendar, a.Clock, a.Log, ck.BoardInterval.Duration, cfg.Location)
+	board := handlers.NewBoard(db, out, texts, a.Calendar, a.Clock, a.Log, ck.BoardInterval.Duration)
 	checkins := handlers.NewCheckins(db, out, texts, a.Calendar, board, handlers.CheckinConfig{Milestones: ck.Milestones,
 		DetailTTL: ck.DetailTTL.Duration, BoardInterval: ck.BoardInterval.Duration, Location: cfg.Location})
 	r.Commands["checkin"] = checkins.Command

@@ -10,12 +10,13 @@ import (
 	"cadrebot/calendar"
 	"cadrebot/clock"
 	"cadrebot/send"
+	"cadrebot/store"
 )
 
 // BoardStore is what the check-in board needs from the store.
 type BoardStore interface {
 	DayStore
-	ReleaseBoard(ctx context.Context, chat int64) error
+	BoardDay(ctx context.Context, chat int64, day calendar.Date) (*store.Day, error)
 	ClaimBoard(ctx context.Context, chat int64, day calendar.Date) (bool, error)
 	SetBoard(ctx context.Context, chat int64, day calendar.Date, msgID int) error
 	DropBoard(ctx context.Context, chat int64, day calendar.Date) error
@@ -26,14 +27,17 @@ type BoardStore interface {
 // messages a minute, which a 20-member group checking in at 9:00 would
 // spend on replies alone.
 //
-// The debounce spans replicas: the check-in script claims a Redis key
-// (SET NX PX interval) and only the claimer schedules a refresh, after the
-// interval. The refresh first drops the key, then reads the state, so a
-// check-in either lands before the read or claims the key again and
-// schedules the next refresh: none is lost, and two edits are always an
-// interval apart. The board is sent with Send, not Enqueue, because it
-// needs its message id to edit; the refresh runs in its own goroutine, so
-// a rate-limited send never holds up a check-in.
+// The day's first check-in claims the creation of the board in its
+// script, and sends it at once. After that the debounce spans replicas:
+// the check-in script claims a Redis key (SET NX PX interval) and only
+// the claimer schedules a refresh, after the interval. The refresh drops
+// the key and reads the state in one pipeline, so a check-in either lands
+// before the read or claims the key again and schedules the next refresh:
+// none is lost, and two edits are always an interval apart. Refreshing
+// costs one round trip (two when it creates the board). The board is sent
+// with Send, not Enqueue, because it needs its message id to edit; the
+// refresh runs in its own goroutine, so a rate-limited send never holds
+// up a check-in.
 type Board struct {
 	st       BoardStore
 	out      Sender
@@ -42,7 +46,6 @@ type Board struct {
 	clk      clock.Clock
 	log      *slog.Logger
 	interval time.Duration
-	loc      *time.Location
 
 	mu   sync.Mutex
 	last map[boardKey]string // the text each board shows, to skip no-op edits
@@ -53,9 +56,9 @@ type boardKey struct {
 	day  calendar.Date
 }
 
-// NewBoard builds the board keeper. loc is the deployment's time zone.
-func NewBoard(st BoardStore, out Sender, texts Texts, cal *calendar.Calendar, clk clock.Clock, log *slog.Logger, interval time.Duration, loc *time.Location) *Board {
-	return &Board{st: st, out: out, texts: texts, cal: cal, clk: clk, log: log, interval: interval, loc: loc,
+// NewBoard builds the board keeper.
+func NewBoard(st BoardStore, out Sender, texts Texts, cal *calendar.Calendar, clk clock.Clock, log *slog.Logger, interval time.Duration) *Board {
+	return &Board{st: st, out: out, texts: texts, cal: cal, clk: clk, log: log, interval: interval,
 		last: map[boardKey]string{}}
 }
 
@@ -63,14 +66,20 @@ func NewBoard(st BoardStore, out Sender, texts Texts, cal *calendar.Calendar, cl
 // that is creating the board.
 const maxBoardRetries = 3
 
+// Create sends the day's board now, for the check-in that claimed its
+// creation.
+func (b *Board) Create(ctx context.Context, chat int64, day calendar.Date) {
+	b.schedule(ctx, chat, day, 0, true, 0)
+}
+
 // Schedule refreshes the day's board after delay. The wait starts before
 // Schedule returns (so a fake clock advanced right after sees it) and the
 // refresh runs in its own goroutine until ctx ends.
 func (b *Board) Schedule(ctx context.Context, chat int64, day calendar.Date, delay time.Duration) {
-	b.schedule(ctx, chat, day, delay, 0)
+	b.schedule(ctx, chat, day, delay, false, 0)
 }
 
-func (b *Board) schedule(ctx context.Context, chat int64, day calendar.Date, delay time.Duration, attempt int) {
+func (b *Board) schedule(ctx context.Context, chat int64, day calendar.Date, delay time.Duration, owner bool, attempt int) {
 	var wait <-chan time.Time
 	if delay > 0 {
 		wait = b.clk.After(delay)
@@ -83,27 +92,31 @@ func (b *Board) schedule(ctx context.Context, chat int64, day calendar.Date, del
 				return
 			}
 		}
-		if err := b.refresh(ctx, chat, day, attempt); err != nil && ctx.Err() == nil {
+		if err := b.refresh(ctx, chat, day, owner, attempt); err != nil && ctx.Err() == nil {
 			b.log.Warn("check-in board not updated", "chat", chat, "day", day, "err", err)
 		}
 	}()
 }
 
-func (b *Board) refresh(ctx context.Context, chat int64, day calendar.Date, attempt int) error {
-	if err := b.st.ReleaseBoard(ctx, chat); err != nil {
-		return err
-	}
-	d, err := loadDay(ctx, b.st, b.cal, chat, day)
+// refresh shows the day's state on its board. owner is true when this
+// process holds the claim to create it.
+func (b *Board) refresh(ctx context.Context, chat int64, day calendar.Date, owner bool, attempt int) error {
+	d, err := b.st.BoardDay(ctx, chat, day)
 	if err != nil {
 		return err
 	}
-	lang, loc := "", b.loc
-	if d.Group != nil {
-		lang, loc = d.Group.Lang, d.Group.Location(b.loc)
+	v, err := streaks(ctx, b.st, b.cal, d)
+	if err != nil {
+		return err
 	}
-	text := renderDay(b.texts, lang, b.cal, d, loc, true)
+	lang := ""
+	if d.Group != nil {
+		lang = d.Group.Lang
+	}
+	text := renderDay(b.texts, lang, b.cal, v, true)
 	key := boardKey{chat, day}
-	if d.Board > 0 {
+	switch {
+	case d.Board > 0:
 		if b.shown(key) == text {
 			return nil
 		}
@@ -119,20 +132,21 @@ func (b *Board) refresh(ctx context.Context, chat int64, day calendar.Date, atte
 		if err := b.st.DropBoard(ctx, chat, day); err != nil {
 			return err
 		}
-	} else if d.BoardPending {
-		// Another process is creating it and will show what it read;
-		// come back to add what it may have missed.
+		if owner, err = b.st.ClaimBoard(ctx, chat, day); err != nil || !owner {
+			return err
+		}
+	case d.BoardPending && !owner:
+		// Another check-in is creating it and shows what it read; come
+		// back to add what it may have missed.
 		if attempt < maxBoardRetries {
-			b.schedule(ctx, chat, day, b.interval, attempt+1)
+			b.schedule(ctx, chat, day, b.interval, false, attempt+1)
 		}
 		return nil
-	}
-	ok, err := b.st.ClaimBoard(ctx, chat, day)
-	if err != nil || !ok {
-		if err == nil && attempt < maxBoardRetries {
-			b.schedule(ctx, chat, day, b.interval, attempt+1)
+	case !d.BoardPending:
+		// The claim expired or a failed send dropped it.
+		if owner, err = b.st.ClaimBoard(ctx, chat, day); err != nil || !owner {
+			return err
 		}
-		return err
 	}
 	id, err := b.out.Send(ctx, send.Message{ChatID: chat, Text: text, Silent: true})
 	if err != nil {

@@ -130,7 +130,7 @@ func (c *Checkins) record(ctx context.Context, u *Update, g *cadrebot.Group, not
 	loc := g.Location(c.cfg.Location)
 	now := u.Now.In(loc)
 	day := calendar.DateOf(now)
-	w := store.CheckinWrite{Chat: g.ChatID, Day: day, At: now, Note: note, Where: where,
+	w := store.CheckinWrite{Chat: g.ChatID, Day: day, Minute: cadrebot.MinuteOf(now), Note: note, Where: where,
 		Member:    cadrebot.Member{UserID: u.From.ID, Name: DisplayName(u.From), Username: u.From.Username},
 		DetailTTL: c.cfg.DetailTTL, BoardInterval: c.cfg.BoardInterval}
 	if where != nil {
@@ -140,14 +140,13 @@ func (c *Checkins) record(ctx context.Context, u *Update, g *cadrebot.Group, not
 	if err != nil {
 		return err
 	}
-	if res.BoardDue {
-		// The first check-in of the day creates the board at once; later
-		// ones refresh it after the interval, reading fresh state.
-		delay := c.cfg.BoardInterval
-		if !res.BoardExists {
-			delay = 0
-		}
-		c.board.Schedule(ctx, g.ChatID, day, delay)
+	// The first check-in of the day creates the board at once; later ones
+	// refresh it after the interval, reading fresh state.
+	switch {
+	case res.BoardCreate:
+		c.board.Create(ctx, g.ChatID, day)
+	case res.BoardDue:
+		c.board.Schedule(ctx, g.ChatID, day, c.cfg.BoardInterval)
 	}
 	if err := c.ack(ctx, u, g); err != nil {
 		return err

@@ -26,7 +26,7 @@ type DigestStore interface {
 	Groups(ctx context.Context, chats []int64) ([]*cadrebot.Group, error)
 	DepartmentChats(ctx context.Context) (map[string]int64, error)
 	CheckinPeriods(ctx context.Context, chats []int64, from, to calendar.Date) (map[int64]*attendance.Period, error)
-	CheckinDetails(ctx context.Context, chats []int64, from, to calendar.Date) (map[int64]map[calendar.Date]map[int64]cadrebot.Checkin, error)
+	CheckinDetails(ctx context.Context, periods map[int64]*attendance.Period, from, to calendar.Date) (map[int64]map[calendar.Date]map[int64]cadrebot.Checkin, error)
 	DigestProblems(ctx context.Context, since, from, to time.Time) ([]cadrebot.Problem, error)
 	ProblemsOf(ctx context.Context, l store.ProblemList) ([]cadrebot.Problem, error)
 	ProblemsCreated(ctx context.Context, from, to time.Time) ([]cadrebot.Problem, error)

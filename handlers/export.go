@@ -157,7 +157,7 @@ func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per 
 		return nil, err
 	}
 	if d.composer().CheckinsFit(x) {
-		if x.Details, err = d.Store.CheckinDetails(ctx, chats, per.From, per.To); err != nil {
+		if x.Details, err = d.Store.CheckinDetails(ctx, x.Checkins, per.From, per.To); err != nil {
 			return nil, err
 		}
 	}

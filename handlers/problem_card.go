@@ -74,19 +74,22 @@ func (h *Problems) cardText(lang string, p *cadrebot.Problem, full bool, now tim
 	if p.Undeliverable {
 		line("pr_card_undeliverable", nil)
 	}
-	text := p.Text
-	if !full && utf8.RuneCountInString(text) > cardTextMax {
-		text = string([]rune(text)[:cardTextMax])
-		b.WriteString("\n<blockquote>" + i18n.Escape(text) + "…</blockquote>")
-		line("pr_card_more", i18n.Args{"N": p.ID})
-	} else {
+	switch text := p.Text; {
+	case utf8.RuneCountInString(text) <= cardTextMax:
 		b.WriteString("\n<blockquote>" + i18n.Escape(text) + "</blockquote>")
+	case !full:
+		b.WriteString("\n<blockquote>" + i18n.Escape(string([]rune(text)[:cardTextMax])) + "…</blockquote>")
+		line("pr_card_more", i18n.Args{"N": p.ID})
+	default:
+		// Too long for one message with the rest: the sender splits it,
+		// and may cut only outside elements, so no quote around it.
+		b.WriteString("\n" + i18n.Escape(text))
 	}
 	switch {
 	case p.Status == cadrebot.StatusResolved || (p.Status == cadrebot.StatusClosed && p.Note != ""):
-		line("pr_card_note", i18n.Args{"Note": p.Note, "Name": p.Handler})
+		line("pr_card_note", i18n.Args{"Note": clipFull(p.Note, full), "Name": p.Handler})
 	case p.Status == cadrebot.StatusReturned:
-		line("pr_card_reason", i18n.Args{"Note": p.Reason})
+		line("pr_card_reason", i18n.Args{"Note": clipFull(p.Reason, full)})
 	}
 	return b.String()
 }
@@ -171,4 +174,13 @@ func (h *Problems) editCard(ctx context.Context, p *cadrebot.Problem, chat int64
 	if err := h.Out.Edit(ctx, chat, msg, h.cardText(lang, p, false, now), h.cardButtons(lang, p, dept)); err != nil {
 		h.log().Warn("problem card not edited", "problem", p.ID, "chat", chat, "err", err)
 	}
+}
+
+// clipFull keeps a card's notes short enough that the card stays one
+// editable message; /problem N (full) shows them whole.
+func clipFull(s string, full bool) string {
+	if full {
+		return s
+	}
+	return clip(s, 500)
 }

@@ -192,7 +192,7 @@ func (h *Problems) CardButton() Func {
 		case "rsb":
 			return h.startResubmit(ctx, u, &p)
 		}
-		c, err := h.buttonChange(act, arg, &p)
+		c, err := h.buttonChange(u.Lang, act, arg, &p)
 		if err != nil {
 			return err
 		}
@@ -213,7 +213,7 @@ func (h *Problems) CardButton() Func {
 	}
 }
 
-func (h *Problems) buttonChange(act, arg string, p *cadrebot.Problem) (cadrebot.Change, error) {
+func (h *Problems) buttonChange(lang, act, arg string, p *cadrebot.Problem) (cadrebot.Change, error) {
 	switch act {
 	case "acc":
 		return cadrebot.Change{Action: cadrebot.ActAccept}, nil
@@ -235,7 +235,7 @@ func (h *Problems) buttonChange(act, arg string, p *cadrebot.Problem) (cadrebot.
 	case "ok", "wd":
 		return cadrebot.Change{Action: cadrebot.ActClose}, nil
 	case "no":
-		return cadrebot.Change{Action: cadrebot.ActReopen, Note: "not fixed"}, nil
+		return cadrebot.Change{Action: cadrebot.ActReopen, Note: stripHTML(h.Texts.T(lang, "pr_not_fixed_note"))}, nil
 	}
 	return cadrebot.Change{}, cadrebot.Errorf("err_stale_button")
 }

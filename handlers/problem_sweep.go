@@ -70,6 +70,9 @@ func (h *Problems) OverdueSweep(ctx context.Context, at time.Time) error {
 func (h *Problems) escalate(ctx context.Context, p *cadrebot.Problem, stage int, at time.Time) error {
 	anc := h.Cfg.Ancestors(p.Dept)
 	if stage == 0 || stage > len(anc) {
+		if stage == 0 {
+			h.refreshCards(ctx, p, at) // the cards now say "overdue"
+		}
 		return h.Store.AddProblemHistory(ctx, p.ID, cadrebot.Entry{At: at, Action: cadrebot.ActRemind, Dept: p.Dept})
 	}
 	target := anc[stage-1]

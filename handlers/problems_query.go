@@ -306,7 +306,7 @@ func (h *Problems) historyLine(lang string, e cadrebot.Entry) string {
 		name = h.Texts.T(lang, "pr_by_bot")
 	}
 	s := h.Texts.T(lang, "pr_history_line", i18n.Args{"At": h.fmtTime(e.At), "Name": name,
-		"Action": i18n.HTML(h.Texts.T(lang, "pr_act_"+string(e.Action)))})
+		"Action": i18n.HTML(h.Texts.T(lang, "pr_hist_"+string(e.Action)))})
 	if e.Dept != "" && e.Action != cadrebot.ActCreate {
 		s += " → " + i18n.Escape(h.deptName(lang, e.Dept))
 	}

@@ -285,7 +285,8 @@ func (h *Problems) summaryText(lang string, f *reportForm) string {
 		b.WriteString(" " + T("pr_sum_resubmit", i18n.Args{"N": f.Resubmit}))
 	}
 	b.WriteString("\n" + T("pr_sum_cat", i18n.Args{"Cat": h.catName(lang, f.Cat)}))
-	b.WriteString("\n<blockquote>" + i18n.Escape(f.Text) + "</blockquote>")
+	// Clipped: the summary is edited in place, and an edit cannot be split.
+	b.WriteString("\n<blockquote>" + i18n.Escape(clip(f.Text, 1000)) + "</blockquote>")
 	if len(f.Photos) > 0 {
 		b.WriteString("\n" + T("pr_card_photos", i18n.Args{"Count": len(f.Photos)}))
 	}
@@ -356,4 +357,12 @@ func (h *Problems) meTooButtons(lang string, user int64, f *reportForm, dups []c
 			Data: rdData(user, f.Nonce, "mt", strconv.FormatInt(p.ID, 10))}})
 	}
 	return rows
+}
+
+// clip shortens s to at most n characters, marking the cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
 }

@@ -121,7 +121,7 @@ func (h *Problems) dialogButton(ctx context.Context, u *Update, f *reportForm, o
 			if err := save(); err != nil {
 				return err
 			}
-			return edit(h.Texts.T(u.Lang, "pr_dlg_desc_again", i18n.Args{"Text": f.Text}), nil)
+			return edit(h.Texts.T(u.Lang, "pr_dlg_desc_again", i18n.Args{"Text": clip(f.Text, 1000)}), nil)
 		case stepCat:
 			f.Step = stepCat
 			if err := save(); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	"cadrebot"
 	"cadrebot/attendance"
@@ -34,7 +33,7 @@ func Today(st DayStore, out Sender, texts Texts, cal *calendar.Calendar) Func {
 		if err != nil {
 			return err
 		}
-		return Reply(ctx, out, u, renderDay(texts, u.Lang, cal, v, u.Loc, false))
+		return Reply(ctx, out, u, renderDay(texts, u.Lang, cal, v, false))
 	}
 }
 
@@ -51,8 +50,13 @@ func loadDay(ctx context.Context, st DayStore, cal *calendar.Calendar, chat int6
 	if err != nil {
 		return nil, err
 	}
+	return streaks(ctx, st, cal, d)
+}
+
+// streaks adds the streak of everyone who checked in on the day.
+func streaks(ctx context.Context, st DayStore, cal *calendar.Calendar, d *store.Day) (*dayView, error) {
 	v := &dayView{Day: d, streak: map[int64]int{}}
-	p := d.Period
+	p, day := d.Period, d.Date
 	for _, m := range p.Roster {
 		row := p.Row(m)
 		if !row.Checked(day) {
@@ -64,7 +68,7 @@ func loadDay(ctx context.Context, st DayStore, cal *calendar.Calendar, chat int6
 			for y := range p.Bits {
 				oldest = min(oldest, y)
 			}
-			more, err := st.CheckinYears(ctx, chat, []int{oldest - 1, oldest - 2, oldest - 3})
+			more, err := st.CheckinYears(ctx, d.Period.Chat, []int{oldest - 1, oldest - 2, oldest - 3})
 			if err != nil {
 				return nil, err
 			}
@@ -83,7 +87,7 @@ func loadDay(ctx context.Context, st DayStore, cal *calendar.Calendar, chat int6
 const boardNoteRunes = 30
 
 // renderDay is the text of /today and of the board.
-func renderDay(texts Texts, lang string, cal *calendar.Calendar, v *dayView, loc *time.Location, board bool) string {
+func renderDay(texts Texts, lang string, cal *calendar.Calendar, v *dayView, board bool) string {
 	day := v.Date
 	village := ""
 	if v.Group != nil {
@@ -116,9 +120,7 @@ func renderDay(texts Texts, lang string, cal *calendar.Calendar, v *dayView, loc
 		if row.Checked(day) {
 			c, ok := v.Details[m.UserID]
 			if !ok {
-				// The detail expired or was never written (an import):
-				// the flag alone still counts.
-				c = cadrebot.Checkin{UserID: m.UserID}
+				c = cadrebot.Checkin{UserID: m.UserID, Minute: -1}
 			}
 			ins = append(ins, in{m, c})
 			continue
@@ -129,7 +131,8 @@ func renderDay(texts Texts, lang string, cal *calendar.Calendar, v *dayView, loc
 		}
 		notYet = append(notYet, i18n.Escape(m.Name))
 	}
-	slices.SortStableFunc(ins, func(a, b in) int { return a.c.At.Compare(b.c.At) })
+	// By time; a check-in whose time expired sorts first, as the oldest.
+	slices.SortStableFunc(ins, func(a, b in) int { return a.c.Minute - b.c.Minute })
 
 	b.WriteString("\n")
 	if workday {
@@ -143,12 +146,8 @@ func renderDay(texts Texts, lang string, cal *calendar.Calendar, v *dayView, loc
 		if board {
 			note = shorten(note, boardNoteRunes)
 		}
-		clock := ""
-		if !x.c.At.IsZero() {
-			clock = x.c.At.In(loc).Format("15:04")
-		}
 		b.WriteString("\n")
-		b.WriteString(texts.T(lang, "today_line", i18n.Args{"Name": x.m.Name, "Time": clock, "Note": note,
+		b.WriteString(texts.T(lang, "today_line", i18n.Args{"Name": x.m.Name, "Time": x.c.Clock(), "Note": note,
 			"Off": x.c.OffSite, "Streak": v.streak[x.m.UserID]}))
 	}
 	if workday {

@@ -180,7 +180,6 @@ func (c *Composer) checkinTable(x *ExportData, lang string) Table {
 		t.Rows = [][]any{{plain(c.t(lang, "xl_too_many_rows", i18n.Args{"N": n, "Max": MaxCheckinRows}))}}
 		return t
 	}
-	loc := x.Period.Loc
 	for _, v := range x.Villages {
 		p := x.Checkins[v.Chat]
 		if p == nil {
@@ -196,7 +195,7 @@ func (c *Composer) checkinTable(x *ExportData, lang string) Table {
 				det, hasDet := x.Details[v.Chat][d][m.UserID]
 				tm, note, lat, lon := "", "", any(""), any("")
 				if hasDet {
-					tm, note = det.At.In(loc).Format("15:04"), det.Note
+					tm, note = det.Clock(), det.Note
 					if det.Where != nil {
 						lat, lon = det.Where.Lat, det.Where.Lon
 					}

@@ -17,17 +17,18 @@ const boardPending = "0"
 // time zone.
 const boardTTL = 3 * 24 * time.Hour
 
-// ReleaseBoard drops the board debounce, right before a refresh reads the
-// state: a check-in that lands after this claims the debounce again and
-// schedules its own refresh, so none is lost.
-func (db *DB) ReleaseBoard(ctx context.Context, chat int64) error {
-	return wrap(db.rdb.Del(ctx, db.keyBoardDebounce(chat)).Err())
-}
+// boardPendingTTL bounds a claim to create a board: if its owner dies
+// before sending, a later refresh creates the board instead. It matches
+// the longest a send may wait on Telegram's 429s (bot.Sender's
+// MaxRetryAfter), so a slow owner is not mistaken for a dead one.
+const boardPendingTTL = 2 * time.Minute
 
 // ClaimBoard reserves the creation of a day's board message, so that of
-// several replicas only one sends it. false means another has it.
+// several replicas only one sends it; false means another has it. The
+// check-in script claims it for the day's first check-in; this serves
+// the rare re-creation of a board someone deleted.
 func (db *DB) ClaimBoard(ctx context.Context, chat int64, day calendar.Date) (bool, error) {
-	ok, err := db.rdb.SetNX(ctx, db.keyBoard(chat, day), boardPending, boardTTL).Result()
+	ok, err := db.rdb.SetNX(ctx, db.keyBoard(chat, day), boardPending, boardPendingTTL).Result()
 	return ok, wrap(err)
 }
 

@@ -22,29 +22,47 @@ import (
 //     year of a 20-member group is 920 bytes.
 //   - off-site marks: the same layout in off:<YYYY>, created only by the
 //     first off-site check-in of the group's year.
-//   - detail: a hash per group per day, cin:<YYYYMMDD>, user -> compact
-//     JSON {t, n, la, lo, off}, expiring DetailTTL after the day's last
-//     check-in. Only /today, the board and exports read it.
+//   - times: a string per group per day, cit:<YYYYMMDD>, two bytes per
+//     roster index holding the minute of the first check-in plus one (0:
+//     none), so the board and /today can say "08:31".
+//   - notes and locations: a hash per group per day, cin:<YYYYMMDD>, user
+//     -> compact JSON {n, la, lo}, only for check-ins that have one.
+//
+// Times and notes expire DetailTTL after their day's last write; flags are
+// kept for good. Every string is written at its final size (fit, below):
+// Redis doubles a string's allocation whenever SETBIT or SETRANGE grows
+// it, which would double what flags cost.
 
 // checkinScript records a check-in in one round trip: it gives the user a
 // roster index (adding them to the roster: whoever checks in in a village
-// group is a cadre who should), sets the day's bit, merges the day's
-// detail, and returns what the caller needs to compute the streak and to
-// refresh the board, so nothing else touches Redis on the hot path.
+// group is a cadre who should), sets the day's bit, records the time and
+// any note or location, and returns what the caller needs to compute the
+// streak and to refresh the board, so nothing else touches Redis on the
+// hot path.
 //
 // KEYS[1] index hash, KEYS[2] members hash, KEYS[3] flags of the year,
-// KEYS[4] flags of the year before, KEYS[5] detail hash of the day,
-// KEYS[6] off-site flags of the year, KEYS[7] leave hash, KEYS[8] board
-// message of the day, KEYS[9] board debounce.
+// KEYS[4] flags of the year before, KEYS[5] notes of the day, KEYS[6]
+// off-site flags of the year, KEYS[7] leave hash, KEYS[8] board message
+// of the day, KEYS[9] board debounce, KEYS[10] times of the day.
 // ARGV[1] user id, ARGV[2] name, ARGV[3] username, ARGV[4] day of year
-// (0-based), ARGV[5] unix time, ARGV[6] note ("" keeps the earlier one),
-// ARGV[7] "1" when a location comes with it, ARGV[8] lat, ARGV[9] lon,
-// ARGV[10] "1" when off-site, ARGV[11] detail TTL in seconds, ARGV[12]
-// board debounce in ms, ARGV[13] row bytes, ARGV[14] row bits.
+// (0-based), ARGV[5] minute after midnight, ARGV[6] note ("" keeps the
+// earlier one), ARGV[7] "1" when a location comes with it, ARGV[8] lat,
+// ARGV[9] lon, ARGV[10] "1" when off-site, ARGV[11] detail TTL in
+// seconds, ARGV[12] board debounce in ms, ARGV[13] row bytes, ARGV[14] row
+// bits, ARGV[15] TTL in seconds of the claim to create the board.
 // Returns {index, previous bit, member's row this year, row the year
-// before, leave JSON or nil, board message id or nil, 1 if this call
-// claimed the board debounce}.
+// before, leave JSON or nil, 1 if this call claimed the creation of the
+// day's board, 1 if it claimed the board debounce}.
 var checkinScript = redis.NewScript(`
+-- fit makes key at least size bytes long in one allocation: a string
+-- that SETBIT or SETRANGE grows gets twice the room it needs.
+local function fit(key, size)
+  local n = redis.call('STRLEN', key)
+  if n >= size then return n end
+  local v = redis.call('GET', key) or ''
+  redis.call('SET', key, v .. string.rep('\0', size - n), 'KEEPTTL')
+  return n
+end
 local user = ARGV[1]
 local idx = redis.call('HGET', KEYS[1], user)
 if idx then
@@ -56,40 +74,53 @@ end
 if redis.call('HEXISTS', KEYS[2], user) == 0 then
   redis.call('HSET', KEYS[2], user, cjson.encode({n=ARGV[2], u=ARGV[3], i=idx}))
 end
-local bit = idx * tonumber(ARGV[14]) + tonumber(ARGV[4])
-local prev = redis.call('SETBIT', KEYS[3], bit, 1)
-local cur = redis.call('HGET', KEYS[5], user)
-local d
-if cur then d = cjson.decode(cur) else d = {t = tonumber(ARGV[5])} end
-if ARGV[6] ~= '' then d.n = ARGV[6] end
-if ARGV[7] == '1' then
-  d.la = tonumber(ARGV[8])
-  d.lo = tonumber(ARGV[9])
-  if ARGV[10] == '1' then d.off = 1 else d.off = nil end
-  if ARGV[10] == '1' or redis.call('EXISTS', KEYS[6]) == 1 then
-    redis.call('SETBIT', KEYS[6], bit, tonumber(ARGV[10]))
-  end
-end
-redis.call('HSET', KEYS[5], user, cjson.encode(d))
-redis.call('EXPIRE', KEYS[5], ARGV[11])
+local rows = math.max(tonumber(redis.call('HGET', KEYS[1], '_seq') or '0'), idx + 1)
 local rb = tonumber(ARGV[13])
+local bit = idx * tonumber(ARGV[14]) + tonumber(ARGV[4])
+fit(KEYS[3], rows * rb)
+local prev = redis.call('SETBIT', KEYS[3], bit, 1)
+local ttl = tonumber(ARGV[11])
+if prev == 0 then
+  if fit(KEYS[10], rows * 2) == 0 then redis.call('EXPIRE', KEYS[10], ttl) end
+  local m = tonumber(ARGV[5]) + 1
+  redis.call('SETRANGE', KEYS[10], idx * 2, string.char(math.floor(m / 256), m % 256))
+end
+if ARGV[6] ~= '' or ARGV[7] == '1' then
+  local cur = redis.call('HGET', KEYS[5], user)
+  local d = {}
+  if cur then d = cjson.decode(cur) end
+  if ARGV[6] ~= '' then d.n = ARGV[6] end
+  if ARGV[7] == '1' then
+    d.la = tonumber(ARGV[8])
+    d.lo = tonumber(ARGV[9])
+    if ARGV[10] == '1' or redis.call('EXISTS', KEYS[6]) == 1 then
+      fit(KEYS[6], rows * rb)
+      redis.call('SETBIT', KEYS[6], bit, tonumber(ARGV[10]))
+    end
+  end
+  redis.call('HSET', KEYS[5], user, cjson.encode(d))
+  redis.call('EXPIRE', KEYS[5], ttl)
+end
 local a = redis.call('GETRANGE', KEYS[3], idx * rb, idx * rb + rb - 1)
 local b = redis.call('GETRANGE', KEYS[4], idx * rb, idx * rb + rb - 1)
+local create = redis.call('SET', KEYS[8], '0', 'NX', 'EX', ARGV[15])
 local due = redis.call('SET', KEYS[9], '1', 'NX', 'PX', ARGV[12])
-return {idx, prev, a, b, redis.call('HGET', KEYS[7], user), redis.call('GET', KEYS[8]), due and 1 or 0}
+return {idx, prev, a, b, redis.call('HGET', KEYS[7], user), create and 1 or 0, due and 1 or 0}
 `)
 
 // CheckinWrite is one check-in to record.
 type CheckinWrite struct {
-	Chat    int64
-	Member  cadrebot.Member // UserID, Name, Username; the index is the store's business
-	Day     calendar.Date   // in the group's time zone
-	At      time.Time
-	Note    string          // "" keeps the day's earlier note
-	Where   *cadrebot.Point // nil without a location
+	Chat   int64
+	Member cadrebot.Member // UserID, Name, Username; the index is the store's business
+	Day    calendar.Date   // in the group's time zone
+	Minute int             // minutes after midnight in the group's zone
+	Note   string          // "" keeps the day's earlier note
+	Where  *cadrebot.Point // nil without a location
+	// OffSite marks a check-in at Where as off-site; a later one that is
+	// on site clears it.
 	OffSite bool
-	// DetailTTL is how long the day's detail lives after this write;
-	// BoardInterval is the board debounce.
+	// DetailTTL is how long the day's times and notes live after this
+	// write; BoardInterval is the board debounce.
 	DetailTTL     time.Duration
 	BoardInterval time.Duration
 }
@@ -102,9 +133,9 @@ type CheckinResult struct {
 	// and Leaves their leave: what the streak needs. Row views them.
 	Rows   map[int][]byte
 	Leaves attendance.Leaves
-	// BoardExists is false when the day has no board message yet, not
-	// even one being created.
-	BoardExists bool
+	// BoardCreate is true for the check-in that claimed the creation of
+	// the day's board (the first of the day): it must send the board.
+	BoardCreate bool
 	// BoardDue is true when this check-in claimed the board debounce and
 	// so must schedule a refresh of the board.
 	BoardDue bool
@@ -116,23 +147,28 @@ func (db *DB) Checkin(ctx context.Context, w CheckinWrite) (CheckinResult, error
 	if w.DetailTTL < time.Second || w.BoardInterval < time.Millisecond {
 		return res, fmt.Errorf("checkin: detail TTL %s and board interval %s must be positive", w.DetailTTL, w.BoardInterval)
 	}
+	if w.Minute < 0 || w.Minute >= 24*60 {
+		return res, fmt.Errorf("checkin: minute %d out of range", w.Minute)
+	}
 	y := w.Day.Year
 	keys := []string{db.keyIndex(w.Chat), db.keyMembers(w.Chat), db.keyCheckins(w.Chat, y), db.keyCheckins(w.Chat, y-1),
-		db.keyCheckinDetail(w.Chat, w.Day), db.keyOffsite(w.Chat, y), db.keyLeave(w.Chat), db.keyBoard(w.Chat, w.Day),
-		db.keyBoardDebounce(w.Chat)}
+		db.keyCheckinNotes(w.Chat, w.Day), db.keyOffsite(w.Chat, y), db.keyLeave(w.Chat), db.keyBoard(w.Chat, w.Day),
+		db.keyBoardDebounce(w.Chat), db.keyCheckinTimes(w.Chat, w.Day)}
 	hasLoc, lat, lon, off := "0", "", "", "0"
 	if w.Where != nil {
+		// Five decimals are about a metre: enough, and short enough to
+		// keep the day's hash in Redis' compact encoding.
 		hasLoc = "1"
-		lat = strconv.FormatFloat(w.Where.Lat, 'f', 6, 64)
-		lon = strconv.FormatFloat(w.Where.Lon, 'f', 6, 64)
+		lat = strconv.FormatFloat(w.Where.Lat, 'f', 5, 64)
+		lon = strconv.FormatFloat(w.Where.Lon, 'f', 5, 64)
 		if w.OffSite {
 			off = "1"
 		}
 	}
 	v, err := checkinScript.Run(ctx, db.rdb, keys,
-		w.Member.UserID, w.Member.Name, w.Member.Username, attendance.DayOfYear(w.Day), w.At.Unix(), w.Note,
+		w.Member.UserID, w.Member.Name, w.Member.Username, attendance.DayOfYear(w.Day), w.Minute, w.Note,
 		hasLoc, lat, lon, off, int64(w.DetailTTL/time.Second), w.BoardInterval.Milliseconds(),
-		attendance.RowBytes, attendance.RowBits).Slice()
+		attendance.RowBytes, attendance.RowBits, int64(boardPendingTTL/time.Second)).Slice()
 	if err != nil {
 		return res, wrap(err)
 	}
@@ -147,9 +183,9 @@ func (db *DB) Checkin(ctx context.Context, w CheckinWrite) (CheckinResult, error
 	if err != nil {
 		return res, fmt.Errorf("checkin: leave of %d in %d: %w", w.Member.UserID, w.Chat, err)
 	}
-	_, board := v[5].(string)
+	create, _ := v[5].(int64)
 	due, _ := v[6].(int64)
-	res = CheckinResult{Index: int(idx), Again: prev == 1, BoardExists: board, BoardDue: due == 1,
+	res = CheckinResult{Index: int(idx), Again: prev == 1, BoardCreate: create == 1, BoardDue: due == 1,
 		Rows: map[int][]byte{y: []byte(cur), y - 1: []byte(last)}, Leaves: leaves}
 	return res, nil
 }
@@ -198,24 +234,11 @@ func (db *DB) CheckinYears(ctx context.Context, chat int64, years []int) (map[in
 	return out, nil
 }
 
-type detailJSON struct {
-	T   int64    `json:"t"`
-	N   string   `json:"n,omitempty"`
-	La  *float64 `json:"la,omitempty"`
-	Lo  *float64 `json:"lo,omitempty"`
-	Off int      `json:"off,omitempty"`
-}
-
-func decodeDetail(user int64, s string) (cadrebot.Checkin, error) {
-	var dj detailJSON
-	if err := json.Unmarshal([]byte(s), &dj); err != nil {
-		return cadrebot.Checkin{}, err
-	}
-	c := cadrebot.Checkin{UserID: user, At: time.Unix(dj.T, 0), Note: dj.N, OffSite: dj.Off == 1}
-	if dj.La != nil && dj.Lo != nil {
-		c.Where = &cadrebot.Point{Lat: *dj.La, Lon: *dj.Lo}
-	}
-	return c, nil
+// noteJSON is a day's note and location of one member.
+type noteJSON struct {
+	N  string   `json:"n,omitempty"`
+	La *float64 `json:"la,omitempty"`
+	Lo *float64 `json:"lo,omitempty"`
 }
 
 func decodeLeaves(v any) (attendance.Leaves, error) {
@@ -253,7 +276,9 @@ type Day struct {
 	Date  calendar.Date
 	// Period covers the year before Date and Date's year through Date, so
 	// streaks can be computed; narrow From for rates.
-	Period  *attendance.Period
+	Period *attendance.Period
+	// Details has the check-in of every roster member who checked in,
+	// with the time, note and location while they are kept.
 	Details map[int64]cadrebot.Checkin
 	// Board is the day's board message; BoardPending means another
 	// process is creating it.
@@ -263,13 +288,27 @@ type Day struct {
 
 // CheckinDay loads a group's day.
 func (db *DB) CheckinDay(ctx context.Context, chat int64, day calendar.Date) (*Day, error) {
+	return db.checkinDay(ctx, chat, day, false)
+}
+
+// BoardDay drops the board debounce and loads the day, in one round
+// trip: a check-in that lands after the drop claims the debounce again
+// and schedules its own refresh, so none is lost.
+func (db *DB) BoardDay(ctx context.Context, chat int64, day calendar.Date) (*Day, error) {
+	return db.checkinDay(ctx, chat, day, true)
+}
+
+func (db *DB) checkinDay(ctx context.Context, chat int64, day calendar.Date, release bool) (*Day, error) {
 	y := day.Year
 	var (
-		meta, members, leave, detail *redis.MapStringStringCmd
+		meta, members, leave, notes  *redis.MapStringStringCmd
 		bits, prevBits, off, prevOff *redis.StringCmd
-		board                        *redis.StringCmd
+		times, board                 *redis.StringCmd
 	)
 	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if release {
+			p.Del(ctx, db.keyBoardDebounce(chat))
+		}
 		meta = p.HGetAll(ctx, db.keyGroup(chat))
 		members = p.HGetAll(ctx, db.keyMembers(chat))
 		bits = p.Get(ctx, db.keyCheckins(chat, y))
@@ -277,14 +316,15 @@ func (db *DB) CheckinDay(ctx context.Context, chat int64, day calendar.Date) (*D
 		off = p.Get(ctx, db.keyOffsite(chat, y))
 		prevOff = p.Get(ctx, db.keyOffsite(chat, y-1))
 		leave = p.HGetAll(ctx, db.keyLeave(chat))
-		detail = p.HGetAll(ctx, db.keyCheckinDetail(chat, day))
+		times = p.Get(ctx, db.keyCheckinTimes(chat, day))
+		notes = p.HGetAll(ctx, db.keyCheckinNotes(chat, day))
 		board = p.Get(ctx, db.keyBoard(chat, day))
 		return nil
 	})
 	if err != nil && err != redis.Nil {
 		return nil, wrap(err)
 	}
-	d := &Day{Date: day, Details: make(map[int64]cadrebot.Checkin, len(detail.Val()))}
+	d := &Day{Date: day, Details: map[int64]cadrebot.Checkin{}}
 	if m := meta.Val(); len(m) > 0 {
 		d.Group = decodeGroup(chat, m)
 	}
@@ -293,14 +333,26 @@ func (db *DB) CheckinDay(ctx context.Context, chat int64, day calendar.Date) (*D
 		Bits:   map[int][]byte{y: []byte(bits.Val()), y - 1: []byte(prevBits.Val())},
 		Off:    map[int][]byte{y: []byte(off.Val()), y - 1: []byte(prevOff.Val())},
 		Leaves: decodeLeaveHash(leave.Val())}
-	for k, v := range detail.Val() {
-		id, err := strconv.ParseInt(k, 10, 64)
-		if err != nil {
+	ts, ns := times.Val(), notes.Val()
+	for _, m := range d.Period.Roster {
+		row := d.Period.Row(m)
+		if !row.Checked(day) {
 			continue
 		}
-		if c, err := decodeDetail(id, v); err == nil {
-			d.Details[id] = c
+		c := cadrebot.Checkin{UserID: m.UserID, Minute: -1, OffSite: row.OffSite(day)}
+		if i := m.Index * 2; i+1 < len(ts) {
+			if v := int(ts[i])<<8 | int(ts[i+1]); v > 0 {
+				c.Minute = v - 1
+			}
 		}
+		var nj noteJSON
+		if s, ok := ns[itoa(m.UserID)]; ok && json.Unmarshal([]byte(s), &nj) == nil {
+			c.Note = nj.N
+			if nj.La != nil && nj.Lo != nil {
+				c.Where = &cadrebot.Point{Lat: *nj.La, Lon: *nj.Lo}
+			}
+		}
+		d.Details[m.UserID] = c
 	}
 	switch s := board.Val(); s {
 	case "":

@@ -52,7 +52,7 @@ func newTestDB(t testing.TB) *DB {
 // trip; steady state is what the tests measure.
 func warm(t testing.TB, db *DB) {
 	t.Helper()
-	if _, err := db.Checkin(context.Background(), write(-1, wang, time.Unix(0, 0), "")); err != nil {
+	if _, err := db.Checkin(context.Background(), ciWrite(-1, wang, time.Unix(0, 0), "")); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -93,8 +93,8 @@ var (
 	shanghai, _ = time.LoadLocation("Asia/Shanghai")
 )
 
-func write(chat int64, m cadrebot.Member, at time.Time, note string) CheckinWrite {
-	return CheckinWrite{Chat: chat, Member: m, Day: calendar.DateOf(at.In(shanghai)), At: at, Note: note,
+func ciWrite(chat int64, m cadrebot.Member, at time.Time, note string) CheckinWrite {
+	return CheckinWrite{Chat: chat, Member: m, Day: calendar.DateOf(at.In(shanghai)), Minute: cadrebot.MinuteOf(at.In(shanghai)), Note: note,
 		DetailTTL: 400 * 24 * time.Hour, BoardInterval: 5 * time.Second}
 }
 
@@ -107,29 +107,29 @@ func TestCheckinOneRoundTrip(t *testing.T) {
 	rts := countRoundTrips(db)
 
 	rt := rts.n.Load()
-	res, err := db.Checkin(ctx, write(chat, wang, at, "在村委会 <b>&amp;"))
+	res, err := db.Checkin(ctx, ciWrite(chat, wang, at, "在村委会 <b>&amp;"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := rts.n.Load() - rt; got != 1 {
 		t.Errorf("round trips per check-in = %d, want 1", got)
 	}
-	if res.Index != 0 || res.Again || res.BoardExists || !res.BoardDue {
-		t.Errorf("first check-in = %+v, want index 0, new, no board, board due", res)
+	if res.Index != 0 || res.Again || !res.BoardCreate || !res.BoardDue {
+		t.Errorf("first check-in = %+v, want index 0, new, creating the board, board due", res)
 	}
 	if n, _ := attendance.Streak(testCal, res.Row(), calendar.DateOf(at.In(shanghai))); n != 1 {
 		t.Errorf("streak = %d, want 1", n)
 	}
 
 	// The same day again: the note changes, the time and the count do not.
-	res, err = db.Checkin(ctx, write(chat, wang, at.Add(time.Hour), "走访"))
+	res, err = db.Checkin(ctx, ciWrite(chat, wang, at.Add(time.Hour), "走访"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Again || res.BoardDue {
-		t.Errorf("second check-in = %+v, want again and debounced", res)
+	if !res.Again || res.BoardDue || res.BoardCreate {
+		t.Errorf("second check-in = %+v, want again, debounced, board already claimed", res)
 	}
-	res, err = db.Checkin(ctx, write(chat, li, at.Add(time.Minute), ""))
+	res, err = db.Checkin(ctx, ciWrite(chat, li, at.Add(time.Minute), ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,8 +142,8 @@ func TestCheckinOneRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[int64]cadrebot.Checkin{
-		wang.UserID: {UserID: wang.UserID, At: time.Unix(at.Unix(), 0), Note: "走访"},
-		li.UserID:   {UserID: li.UserID, At: time.Unix(at.Add(time.Minute).Unix(), 0)},
+		wang.UserID: {UserID: wang.UserID, Minute: 8*60 + 31, Note: "走访"},
+		li.UserID:   {UserID: li.UserID, Minute: 8*60 + 32},
 	}
 	if diff := cmp.Diff(want, day.Details); diff != "" {
 		t.Errorf("Details (-want +got):\n%s", diff)
@@ -163,7 +163,7 @@ func TestCheckinNoteIntact(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 30, 8, 0, 0, 0, shanghai)
 	note := `<b>&amp; *bold* _x_ [link](http://a/b) "q" \ / 中文`
-	if _, err := db.Checkin(ctx, write(-1, wang, at, note)); err != nil {
+	if _, err := db.Checkin(ctx, ciWrite(-1, wang, at, note)); err != nil {
 		t.Fatal(err)
 	}
 	day, err := db.CheckinDay(ctx, -1, calendar.DateOf(at.In(shanghai)))
@@ -181,10 +181,10 @@ func TestCheckinDayBoundaryAndYears(t *testing.T) {
 	const chat = -200
 	late := time.Date(2025, 12, 31, 23, 59, 0, 0, shanghai)
 	early := time.Date(2026, 1, 1, 0, 1, 0, 0, shanghai)
-	if _, err := db.Checkin(ctx, write(chat, wang, late, "")); err != nil {
+	if _, err := db.Checkin(ctx, ciWrite(chat, wang, late, "")); err != nil {
 		t.Fatal(err)
 	}
-	res, err := db.Checkin(ctx, write(chat, wang, early, ""))
+	res, err := db.Checkin(ctx, ciWrite(chat, wang, early, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,12 +210,12 @@ func TestCheckinOffSite(t *testing.T) {
 	ctx := context.Background()
 	const chat = -300
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, shanghai)
-	w := write(chat, wang, at, "")
+	w := ciWrite(chat, wang, at, "")
 	w.Where, w.OffSite = &cadrebot.Point{Lat: 30.5, Lon: 120.5}, true
 	if _, err := db.Checkin(ctx, w); err != nil {
 		t.Fatal(err)
 	}
-	w2 := write(chat, li, at, "")
+	w2 := ciWrite(chat, li, at, "")
 	w2.Where = &cadrebot.Point{Lat: 30.2741, Lon: 120.1551}
 	if _, err := db.Checkin(ctx, w2); err != nil {
 		t.Fatal(err)
@@ -235,7 +235,7 @@ func TestCheckinOffSite(t *testing.T) {
 		t.Error("off-site bits wrong")
 	}
 	// A group with no off-site check-in has no off-site key.
-	w3 := write(-301, li, at, "")
+	w3 := ciWrite(-301, li, at, "")
 	w3.Where = &cadrebot.Point{Lat: 1, Lon: 1}
 	if _, err := db.Checkin(ctx, w3); err != nil {
 		t.Fatal(err)
@@ -254,7 +254,7 @@ func TestCheckinPeriodsBatches(t *testing.T) {
 		chats[i] = int64(-10000 - i)
 	}
 	for _, c := range chats[:3] {
-		if _, err := db.Checkin(ctx, write(c, wang, at, "")); err != nil {
+		if _, err := db.Checkin(ctx, ciWrite(c, wang, at, "")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -346,7 +346,14 @@ func TestBoardClaim(t *testing.T) {
 	if ok, _ := db.ClaimBoard(ctx, -600, day); ok {
 		t.Error("second claim succeeded")
 	}
-	d, _ := db.CheckinDay(ctx, -600, day)
+	// The check-in script sees the claim too.
+	if res, err := db.Checkin(ctx, ciWrite(-600, wang, day.Time(shanghai).Add(9*time.Hour), "")); err != nil || res.BoardCreate {
+		t.Errorf("check-in after the claim = %+v, %v; want no creation", res, err)
+	}
+	d, _ := db.BoardDay(ctx, -600, day)
+	if n, _ := db.rdb.Exists(ctx, db.keyBoardDebounce(-600)).Result(); n != 0 {
+		t.Error("BoardDay left the debounce in place")
+	}
 	if !d.BoardPending || d.Board != 0 {
 		t.Errorf("pending board = %+v", d)
 	}
@@ -356,5 +363,55 @@ func TestBoardClaim(t *testing.T) {
 	d, _ = db.CheckinDay(ctx, -600, day)
 	if d.BoardPending || d.Board != 77 {
 		t.Errorf("board = %d pending %v, want 77", d.Board, d.BoardPending)
+	}
+}
+
+func TestCheckinStoresOnlyWhatIsThere(t *testing.T) {
+	db := newTestDB(t)
+	ctx := context.Background()
+	const chat = -700
+	at := time.Date(2026, 11, 30, 9, 5, 0, 0, shanghai)
+	day := calendar.DateOf(at)
+	for i := range 20 {
+		if _, err := db.AddMember(ctx, chat, cadrebot.Member{UserID: int64(2000 + i), Name: "干部"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Checkin(ctx, ciWrite(chat, cadrebot.Member{UserID: 2000}, at, "")); err != nil {
+		t.Fatal(err)
+	}
+	// No note, no location: nothing in the day's notes.
+	if n, _ := db.rdb.Exists(ctx, db.keyCheckinNotes(chat, day)).Result(); n != 0 {
+		t.Error("a check-in without a note or location wrote a note")
+	}
+	// The year's flags are written at their full size at once: 20 rows.
+	if n, _ := db.rdb.StrLen(ctx, db.keyCheckins(chat, 2026)).Result(); n != 20*attendance.RowBytes {
+		t.Errorf("flags are %d bytes, want %d", n, 20*attendance.RowBytes)
+	}
+	if n, _ := db.rdb.StrLen(ctx, db.keyCheckinTimes(chat, day)).Result(); n != 40 {
+		t.Errorf("times are %d bytes, want 40", n)
+	}
+	if ttl, _ := db.rdb.TTL(ctx, db.keyCheckinTimes(chat, day)).Result(); ttl < 399*24*time.Hour {
+		t.Errorf("times expire in %s, want the detail TTL", ttl)
+	}
+	// A member who joins later gets a row: the bitmap grows to fit.
+	if _, err := db.Checkin(ctx, ciWrite(chat, cadrebot.Member{UserID: 3000, Name: "新人"}, at.Add(time.Minute), "")); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.CheckinDay(ctx, chat, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := d.Details[3000]; c.Minute != 9*60+6 || c.Clock() != "09:06" {
+		t.Errorf("late member's check-in = %+v", c)
+	}
+	if c := d.Details[2000]; c.Minute != 9*60+5 || c.Note != "" || c.Where != nil {
+		t.Errorf("first check-in = %+v", c)
+	}
+	if len(d.Details) != 2 {
+		t.Errorf("details of %d members, want the 2 who checked in", len(d.Details))
+	}
+	if n, _ := db.rdb.StrLen(ctx, db.keyCheckins(chat, 2026)).Result(); n != 21*attendance.RowBytes {
+		t.Errorf("flags are %d bytes after a 21st member, want %d", n, 21*attendance.RowBytes)
 	}
 }

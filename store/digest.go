@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"cadrebot"
+	"cadrebot/attendance"
 	"cadrebot/calendar"
 )
 
@@ -102,59 +102,78 @@ func (db *DB) Histories(ctx context.Context, ids []int64) (map[int64][]cadrebot.
 	return out, nil
 }
 
-// detailBatch bounds one pipeline of check-in detail hashes (one per group
-// and day).
-const detailBatch = 2000
+// detailBatch bounds one pipeline of check-in details (two keys per
+// group and day).
+const detailBatch = 1000
 
-// CheckinDetails loads the check-in times, notes and locations of groups
-// over [from, to]: chat -> day -> user -> check-in. Details expire after
-// checkin.detail_ttl, so older days come back empty while the flags (see
-// CheckinPeriods) remain. One pipelined round trip per 2,000 group-days.
-func (db *DB) CheckinDetails(ctx context.Context, chats []int64, from, to calendar.Date) (map[int64]map[calendar.Date]map[int64]cadrebot.Checkin, error) {
+// CheckinDetails loads the check-in times, notes and locations over
+// [from, to] of the groups whose periods (CheckinPeriods) are given: chat
+// -> day -> user -> check-in, for every member whose flag is set that
+// day. Times and notes expire after checkin.detail_ttl; a check-in whose
+// details are gone has Minute -1. One pipelined round trip per 1,000
+// group-days.
+func (db *DB) CheckinDetails(ctx context.Context, periods map[int64]*attendance.Period, from, to calendar.Date) (map[int64]map[calendar.Date]map[int64]cadrebot.Checkin, error) {
 	type ref struct {
 		chat int64
 		day  calendar.Date
 	}
 	var refs []ref
-	for _, c := range chats {
+	for c := range periods {
 		for d := from; !d.After(to); d = d.AddDays(1) {
 			refs = append(refs, ref{c, d})
 		}
 	}
-	out := make(map[int64]map[calendar.Date]map[int64]cadrebot.Checkin, len(chats))
+	out := make(map[int64]map[calendar.Date]map[int64]cadrebot.Checkin, len(periods))
 	for start := 0; start < len(refs); start += detailBatch {
 		batch := refs[start:min(start+detailBatch, len(refs))]
-		cmds := make([]*redis.MapStringStringCmd, len(batch))
+		times := make([]*redis.StringCmd, len(batch))
+		notes := make([]*redis.MapStringStringCmd, len(batch))
 		_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, r := range batch {
-				cmds[i] = p.HGetAll(ctx, db.keyCheckinDetail(r.chat, r.day))
+				times[i] = p.Get(ctx, db.keyCheckinTimes(r.chat, r.day))
+				notes[i] = p.HGetAll(ctx, db.keyCheckinNotes(r.chat, r.day))
 			}
 			return nil
 		})
-		if err != nil {
+		if err != nil && err != redis.Nil {
 			return nil, wrap(err)
 		}
 		for i, r := range batch {
-			m := cmds[i].Val()
-			if len(m) == 0 {
-				continue
-			}
-			days := out[r.chat]
-			if days == nil {
-				days = map[calendar.Date]map[int64]cadrebot.Checkin{}
-				out[r.chat] = days
-			}
-			users := make(map[int64]cadrebot.Checkin, len(m))
-			for k, v := range m {
-				id, err := strconv.ParseInt(k, 10, 64)
-				if err != nil {
+			per := periods[r.chat]
+			ts, ns := times[i].Val(), notes[i].Val()
+			var users map[int64]cadrebot.Checkin
+			for _, m := range per.Roster {
+				row := per.Row(m)
+				if !row.Checked(r.day) {
 					continue
 				}
-				if c, err := decodeDetail(id, v); err == nil {
-					users[id] = c
+				c := cadrebot.Checkin{UserID: m.UserID, Minute: -1, OffSite: row.OffSite(r.day)}
+				// The layout of the check-in store: two bytes per roster
+				// index, the minute plus one; a JSON note per user.
+				if j := m.Index * 2; j+1 < len(ts) {
+					if v := int(ts[j])<<8 | int(ts[j+1]); v > 0 {
+						c.Minute = v - 1
+					}
 				}
+				var nj noteJSON
+				if s, ok := ns[itoa(m.UserID)]; ok && json.Unmarshal([]byte(s), &nj) == nil {
+					c.Note = nj.N
+					if nj.La != nil && nj.Lo != nil {
+						c.Where = &cadrebot.Point{Lat: *nj.La, Lon: *nj.Lo}
+					}
+				}
+				if users == nil {
+					users = map[int64]cadrebot.Checkin{}
+				}
+				users[m.UserID] = c
 			}
-			days[r.day] = users
+			if users == nil {
+				continue
+			}
+			if out[r.chat] == nil {
+				out[r.chat] = map[calendar.Date]map[int64]cadrebot.Checkin{}
+			}
+			out[r.chat][r.day] = users
 		}
 	}
 	return out, nil

@@ -57,8 +57,11 @@ func (db *DB) keyCheckins(chat int64, year int) string {
 func (db *DB) keyOffsite(chat int64, year int) string {
 	return db.k(gtag(chat), ":off:", strconv.Itoa(year))
 }
-func (db *DB) keyCheckinDetail(chat int64, day calendar.Date) string {
+func (db *DB) keyCheckinNotes(chat int64, day calendar.Date) string {
 	return db.k(gtag(chat), ":cin:", strconv.Itoa(day.Compact()))
+}
+func (db *DB) keyCheckinTimes(chat int64, day calendar.Date) string {
+	return db.k(gtag(chat), ":cit:", strconv.Itoa(day.Compact()))
 }
 func (db *DB) keyLeave(chat int64) string { return db.k(gtag(chat), ":leave") }
 func (db *DB) keyBoard(chat int64, day calendar.Date) string {
@@ -83,6 +86,7 @@ func (db *DB) keyPrSeq() string                { return db.k(prTag, ":seq") }
 func (db *DB) keyProblem(id int64) string      { return db.k(prTag, ":", itoa(id)) }
 func (db *DB) keyPrHistory(id int64) string    { return db.k(prTag, ":", itoa(id), ":h") }
 func (db *DB) keyPrAll() string                { return db.k(prTag, ":all") }
+func (db *DB) keyPrCreated() string            { return db.k(prTag, ":cr") }
 func (db *DB) keyPrOpen() string               { return db.k(prTag, ":open") }
 func (db *DB) keyPrDept(dept string) string    { return db.k(prTag, ":d:", dept) }
 func (db *DB) keyPrDeptAll(dept string) string { return db.k(prTag, ":da:", dept) }

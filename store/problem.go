@@ -247,16 +247,19 @@ type index struct {
 // the open ones, a department's queue, the deadline and resolution
 // queues the sweeps read.
 func (db *DB) indexes(p *cadrebot.Problem) []index {
-	cr := p.Created.Unix()
+	// Lists are scored by number, which is report order without ties
+	// (many reports share a second); only the created index is by time,
+	// for the figures of a period.
+	id := p.ID
 	ix := []index{
-		{db.keyPrAll(), cr}, {db.keyPrVillage(p.VillageChat), cr}, {db.keyPrUser(p.Reporter), cr},
-		{db.keyPrDeptAll(p.Dept), cr},
+		{db.keyPrAll(), id}, {db.keyPrCreated(), p.Created.Unix()}, {db.keyPrVillage(p.VillageChat), id},
+		{db.keyPrUser(p.Reporter), id}, {db.keyPrDeptAll(p.Dept), id},
 	}
 	if p.Status.Open() {
-		ix = append(ix, index{db.keyPrOpen(), cr}, index{db.keyPrVillageOpen(p.VillageChat), cr})
+		ix = append(ix, index{db.keyPrOpen(), id}, index{db.keyPrVillageOpen(p.VillageChat), id})
 	}
 	if p.Status.Held() {
-		ix = append(ix, index{db.keyPrDept(p.Dept), cr}, index{db.keyPrDue(), p.Due.Unix()})
+		ix = append(ix, index{db.keyPrDept(p.Dept), id}, index{db.keyPrDue(), p.Due.Unix()})
 	}
 	if p.Status == cadrebot.StatusResolved {
 		ix = append(ix, index{db.keyPrResolved(), p.ResolvedAt.Unix()})
@@ -365,7 +368,7 @@ func (db *DB) ApplyProblem(ctx context.Context, old, p cadrebot.Problem, e cadre
 	w.put(&old, &p)
 	if (e.Action == cadrebot.ActAccept || e.Action == cadrebot.ActResolve) && e.By != 0 {
 		// A handler's "mine" list is what they took on.
-		w.zadd(db.keyPrUser(e.By), p.Created.Unix(), w.member())
+		w.zadd(db.keyPrUser(e.By), p.ID, w.member())
 	}
 	n, err := w.run(ctx, itoa(old.Version), &e)
 	if err != nil {
@@ -412,7 +415,7 @@ func (db *DB) AddMeToo(ctx context.Context, id int64, e cadrebot.Entry) (cadrebo
 	w := db.newWrite(id)
 	w.hset(pfMeToo, strconv.Itoa(p.MeToo+1))
 	if e.By != 0 {
-		w.zadd(db.keyPrUser(e.By), p.Created.Unix(), w.member())
+		w.zadd(db.keyPrUser(e.By), p.ID, w.member())
 	}
 	// Checked against the version, so a concurrent transition (say, the
 	// item was just resolved) is noticed by the caller.

@@ -107,7 +107,7 @@ func (db *DB) Nearby(ctx context.Context, lat, lon, radius float64, limit int) (
 // ProblemsCreated loads the problems reported in [from, to), in two round
 // trips: what a digest computes its figures on.
 func (db *DB) ProblemsCreated(ctx context.Context, from, to time.Time) ([]cadrebot.Problem, error) {
-	ids, err := db.byScore(ctx, db.keyPrAll(), itoa(from.Unix()), "("+itoa(to.Unix()))
+	ids, err := db.byScore(ctx, db.keyPrCreated(), itoa(from.Unix()), "("+itoa(to.Unix()))
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,60 @@
+package app_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/go-telegram/bot/models"
+
+	"cadrebot/apptest"
+)
+
+// BenchmarkReports files one-step reports through the whole stack: the
+// fake Bot API, the real poller and router, real Redis. Each report is
+// two updates, "/report TEXT" and the press of its category button, and
+// ends with the card posted in the department chat. It reports reports/s
+// and Redis commands and round trips per report (both updates, the
+// intake included).
+func BenchmarkReports(b *testing.B) {
+	e := apptest.Start(b, apptest.WithoutScheduler())
+	e.TG.Group(-1002, "交通运输局")
+	// A village per report, so no duplicate hint interrupts the filing.
+	villages := make([]models.Chat, b.N)
+	for i := range villages {
+		villages[i] = e.TG.Group(int64(-3000000-i), fmt.Sprintf("village %d", i))
+		e.TG.SendText(villages[i], models.User{ID: int64(7000000 + i), FirstName: "warm"}, "/help")
+	}
+	e.Drain()
+	st := e.DB.Stats()
+	cmd0, rt0 := st.Commands.Load(), st.RoundTrips.Load()
+	sent0 := e.TG.Stats().Calls["sendMessage"]
+	b.ResetTimer()
+	users := make([]models.User, b.N)
+	for i := range villages {
+		users[i] = models.User{ID: int64(8000000 + i), FirstName: "cadre"}
+		e.TG.SendText(villages[i], users[i], "/report 工业园区旁没有划定停车位，车辆进出有安全隐患")
+	}
+	// Waiting counts API calls, which is cheap, rather than scanning the
+	// chats, which would compete with the bot for the CPU.
+	sends := func() int { return e.TG.Stats().Calls["sendMessage"] }
+	e.Wait("every category prompt", func() bool { return sends()-sent0 >= b.N })
+	prompts := make([]int, b.N)
+	for i, v := range villages {
+		for _, m := range e.TG.Sent(v.ID) {
+			if m.ReplyMarkup != nil && len(m.ReplyMarkup.InlineKeyboard) > 0 {
+				prompts[i] = m.ID
+			}
+		}
+	}
+	for i, v := range villages {
+		if _, err := e.TG.PressButton(v, users[i], prompts[i], "停车与交通"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.Wait("every card", func() bool { return sends()-sent0 >= 2*b.N })
+	e.Drain()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
+	b.ReportMetric(float64(st.Commands.Load()-cmd0)/float64(b.N), "redis-cmds/report")
+	b.ReportMetric(float64(st.RoundTrips.Load()-rt0)/float64(b.N), "redis-rtt/report")
+}

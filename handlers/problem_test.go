@@ -1,0 +1,66 @@
+package handlers
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+// Callback data must fit Telegram's 64 bytes at the extremes: the largest
+// ids, versions and user ids, and 32-byte config ids (config's limit).
+func TestCallbackDataFits(t *testing.T) {
+	id32 := strings.Repeat("x", 32)
+	big := int64(math.MaxInt64)
+	for _, d := range []string{
+		cbData("to", 9_999_999_999, 999_999, id32),
+		rdData(1<<52, "abcdef", "c", id32),
+		rdData(big, "abcdef", "mt", "9999999999"),
+	} {
+		if len(d) > 64 {
+			t.Errorf("callback data %q is %d bytes, over 64", d, len(d))
+		}
+	}
+	act, id, ver, arg, ok := parseCB(cbData("to", 12, 3, "traffic"))
+	if !ok || act != "to" || id != 12 || ver != 3 || arg != "traffic" {
+		t.Errorf("parseCB round trip = %q %d %d %q %v", act, id, ver, arg, ok)
+	}
+	user, nonce, op, arg, ok := parseRD(rdData(1001, "a1b2c3", "c", "parking"))
+	if !ok || user != 1001 || nonce != "a1b2c3" || op != "c" || arg != "parking" {
+		t.Errorf("parseRD round trip = %d %q %q %q %v", user, nonce, op, arg, ok)
+	}
+	for _, bad := range []string{"", "p", "p:acc", "p:acc:x:1", "p:acc:1:y", "p:acc:0:1", "p:acc:-5:1", "q:acc:1:1"} {
+		if _, _, _, _, ok := parseCB(bad); ok {
+			t.Errorf("parseCB(%q) accepted", bad)
+		}
+	}
+	for _, bad := range []string{"", "rd", "rd:zz:", "rd:!!:n:c", "p:1:n:c"} {
+		if _, _, _, _, ok := parseRD(bad); ok {
+			t.Errorf("parseRD(%q) accepted", bad)
+		}
+	}
+}
+
+func TestParseIDAndTags(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"12", 12, true}, {"#12", 12, true}, {" 7 ", 7, true}, {"0", 0, false}, {"-3", 0, false}, {"abc", 0, false}, {"", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseID(tt.in)
+		if got != tt.want && tt.ok || ok != tt.ok {
+			t.Errorf("parseID(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	if rest, ok := cutReportTag("  #上报 路灯坏了"); !ok || rest != "路灯坏了" {
+		t.Errorf("cutReportTag = %q, %v", rest, ok)
+	}
+	if _, ok := cutReportTag("上报 路灯坏了"); ok {
+		t.Error("cutReportTag accepted text without the tag")
+	}
+	if got := stripHTML("<b>#1</b> &lt;x&gt; &amp; “y”"); got != "#1 <x> & “y”" {
+		t.Errorf("stripHTML = %q", got)
+	}
+}
