@@ -177,6 +177,13 @@ func (s *Scheduler) latest(sc scope, from, to time.Time) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	if every, ok := sched.(cron.ConstantDelaySchedule); ok {
+		at := gridFloor(to, every.Delay)
+		if at.After(from) {
+			return at.In(sc.loc), nil
+		}
+		return time.Time{}, nil
+	}
 	var last time.Time
 	t := from.In(sc.loc)
 	for i := 0; i < 100000; i++ {
@@ -197,12 +204,29 @@ func (s *Scheduler) next(scs []scope, t time.Time) time.Time {
 		if err != nil {
 			continue
 		}
-		n := sched.Next(t.In(sc.loc))
+		var n time.Time
+		if every, ok := sched.(cron.ConstantDelaySchedule); ok {
+			n = gridFloor(t, every.Delay).Add(every.Delay)
+		} else {
+			n = sched.Next(t.In(sc.loc))
+		}
 		if !n.IsZero() && (best.IsZero() || n.Before(best)) {
 			best = n
 		}
 	}
 	return best
+}
+
+// gridFloor is the latest multiple of d since the Unix epoch at or before
+// t. cron's "@every" schedules count from whatever time they are asked
+// about, which gives a loop that wakes often no firing at all and gives
+// replicas different firing times; a fixed grid gives every replica the
+// same firings, and so the same lock keys.
+func gridFloor(t time.Time, d time.Duration) time.Time {
+	if d <= 0 {
+		return t
+	}
+	return time.Unix(0, t.UnixNano()-t.UnixNano()%int64(d))
 }
 
 // Run loops until ctx ends.

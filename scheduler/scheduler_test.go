@@ -212,3 +212,29 @@ func TestPerGroupJobsUseGroupTimeZone(t *testing.T) {
 		t.Errorf("New York group fired %d times at 10:00 New York, want 1", len(f.by[-2]))
 	}
 }
+
+func TestEveryFiresOnAGridWhenTheLoopWakesOften(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	var f firings
+	s := scheduler.New(clock.NewFake(time.Now()), db, redislock.New(db.Client()), shanghai, slog.New(slog.DiscardHandler), &counter{},
+		scheduler.Job{Name: "sweep", Spec: "@every 1h", Global: f.global})
+	// The loop wakes every minute for three hours.
+	t0 := time.Date(2026, 11, 30, 8, 0, 30, 0, shanghai)
+	from := t0
+	for m := 1; m <= 180; m++ {
+		now := t0.Add(time.Duration(m) * time.Minute)
+		if err := s.Tick(ctx, from, now); err != nil {
+			t.Fatal(err)
+		}
+		from = now
+	}
+	if got := f.count(); got != 3 {
+		t.Fatalf("@every 1h fired %d times in 3 hours of minute ticks, want 3", got)
+	}
+	for _, at := range f.ats {
+		if at.Minute() != 0 || at.Second() != 0 {
+			t.Errorf("fired at %v, want on the hour grid", at)
+		}
+	}
+}
