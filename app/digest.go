@@ -12,8 +12,7 @@ import (
 const (
 	jobDeploymentDigest = "deployment_digest"
 	jobDigestRetry      = "digest_retry"
-	// digestRetrySpec is a cron spec rather than "@every": the scheduler
-	// steps @every from its last tick, so it would never come due.
+	// digestRetrySpec runs the sweep at fixed minutes of the hour.
 	digestRetrySpec = "*/10 * * * *"
 )
 

@@ -31,7 +31,7 @@ const problemBatch = 1000
 func (db *DB) DigestProblems(ctx context.Context, since, from, to time.Time) ([]cadrebot.Problem, error) {
 	var created, open, resolved *redis.StringSliceCmd
 	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		created = p.ZRangeByScore(ctx, db.keyPrAll(), &redis.ZRangeBy{Min: itoa(since.Unix()), Max: "(" + itoa(to.Unix())})
+		created = p.ZRangeByScore(ctx, db.keyPrCreated(), &redis.ZRangeBy{Min: itoa(since.Unix()), Max: "(" + itoa(to.Unix())})
 		open = p.ZRange(ctx, db.keyPrOpen(), 0, -1)
 		resolved = p.ZRangeByScore(ctx, db.keyPrResolved(), &redis.ZRangeBy{Min: itoa(from.Unix()), Max: "(" + itoa(to.Unix())})
 		return nil
