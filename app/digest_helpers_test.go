@@ -35,12 +35,11 @@ func dgAt(s string) time.Time {
 	return t
 }
 
-// dgFire sets the fake clock to when and waits until cond holds. The
-// scheduler computes its sleep from a reading of the clock taken before
-// it calls After, so a Set landing in between leaves it asleep until one
-// Poll past when; each nudge of a minute makes it look again. A digest's
-// period and key come from the firing time, so the nudges change nothing
-// else.
+// dgFire sets the fake clock to when and waits until cond holds. A Set
+// that lands just after the scheduler read the clock, and before it went
+// to sleep, leaves it asleep until a poll past when; each nudge of a
+// minute makes it look again. A digest's period and key come from the
+// firing time, so the nudges change nothing else.
 func dgFire(t *testing.T, e *apptest.Env, when time.Time, what string, cond func() bool) {
 	t.Helper()
 	e.Clock.Set(when)
@@ -52,7 +51,7 @@ func dgFire(t *testing.T, e *apptest.Env, when time.Time, what string, cond func
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
-		if i == 3 {
+		if i == 8 {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		e.Clock.Advance(time.Minute)

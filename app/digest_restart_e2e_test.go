@@ -36,8 +36,8 @@ const dgWeek1207 = "11月30日至12月6日"
 // gets two.
 func TestDigestRunInterruptedByRestart(t *testing.T) {
 	e := apptest.Start(t, apptest.WithTime(dgAt("2026-11-30 09:30")))
-	gs := dgVillages(t, e, 6)
-	stuck := gs[3].ID
+	gs := dgVillages(t, e, 4)
+	stuck := gs[2].ID
 	var once sync.Once
 	blocked, release := make(chan struct{}), make(chan struct{})
 	e.TG.FailWhile(func(c telegramtest.Call) *telegramtest.Fault {
