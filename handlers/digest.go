@@ -321,10 +321,9 @@ func (d *Digests) Preview(ctx context.Context, at time.Time) ([]Preview, error) 
 // digest), and sets the marker only once that succeeded.
 func (d *Digests) deliver(ctx context.Context, kind string, chat int64, per report.Period, build func() report.Report) error {
 	key := DigestKey(kind, chat, per)
-	if done, err := d.Store.Done(ctx, key); err != nil || done {
+	if settled, err := d.settled(ctx, key); err != nil || settled {
 		return err
 	}
-
 	lock, err := d.Locks.Obtain(ctx, d.Store.KeyLock(key), digestLockTTL, nil)
 	if errors.Is(err, redislock.ErrNotObtained) {
 		return nil // another replica is sending it
@@ -337,10 +336,9 @@ func (d *Digests) deliver(ctx context.Context, kind string, chat int64, per repo
 			d.log().Warn("digest: release lock", "key", key, "err", err)
 		}
 	}()
-	if done, err := d.Store.Done(ctx, key); err != nil || done {
-		return err
-	}
-	if failed, err := d.Store.Done(ctx, key+":failed"); err != nil || failed {
+	// Checked again under the lock: another replica may have sent it
+	// between the first look and the lock.
+	if settled, err := d.settled(ctx, key); err != nil || settled {
 		return err
 	}
 	rep := build()
@@ -361,6 +359,16 @@ func (d *Digests) deliver(ctx context.Context, kind string, chat int64, per repo
 		return fmt.Errorf("digest %s: mark sent: %w", key, err)
 	}
 	return nil
+}
+
+// settled reports whether a digest was sent, or failed for good, in one
+// round trip.
+func (d *Digests) settled(ctx context.Context, key string) (bool, error) {
+	m, err := d.Store.DoneMany(ctx, []string{key, key + ":failed"})
+	if err != nil {
+		return false, err
+	}
+	return m[key] || m[key+":failed"], nil
 }
 
 // message turns a report into one message: the chart as a photo whose

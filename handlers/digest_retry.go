@@ -24,6 +24,9 @@ const (
 	// retryDelay leaves a firing to the scheduler before the sweep
 	// steps in.
 	retryDelay = 5 * time.Minute
+	// retryWorkers bounds the digests the sweep composes at once: after
+	// an outage every group may be pending, and each renders a chart.
+	retryWorkers = 4
 )
 
 // RetryDigests is a global job, run every few minutes, that sends the
@@ -96,22 +99,39 @@ func (d *Digests) RetryDigests(ctx context.Context, now time.Time) error {
 		k := DigestKey(kind, chat, report.LastWeek(at, loc))
 		return !state[k] && !state[k+":failed"]
 	}
-	var errs []error
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+		sem  = make(chan struct{}, retryWorkers)
+	)
+	run := func(fn func() error) {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := fn(); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
 	for _, x := range dues {
 		if x.g == nil {
 			if pending(KindDeployment, d.Cfg.DigestChatID, x.at, d.Loc) {
-				errs = append(errs, d.DeploymentDigest(ctx, x.at))
+				run(func() error { return d.DeploymentDigest(ctx, x.at) })
 			}
 			continue
 		}
 		loc := x.g.Location(d.Loc)
 		if pending(KindVillage, x.g.ChatID, x.at, loc) || pending(KindDept, x.g.ChatID, x.at, loc) {
 			// WeeklyDigest sends only what is still missing.
-			if err := d.WeeklyDigest(ctx, x.g, x.at); err != nil {
-				errs = append(errs, err)
-			}
+			run(func() error { return d.WeeklyDigest(ctx, x.g, x.at) })
 		}
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 

@@ -57,11 +57,8 @@ func (c *Composer) t(lang, id string, args ...i18n.Args) string { return c.Texts
 // heading renders the first line of a report.
 func (c *Composer) heading(lang, id, name string, p Period, m Mode) string {
 	what := "dg_what_digest"
-	switch {
-	case m == Stats:
+	if m == Stats {
 		what = "dg_what_stats"
-	case p.Kind == Month:
-		what = "dg_what_month"
 	}
 	return c.t(lang, id, i18n.Args{"Name": name, "What": c.t(lang, what), "Range": i18n.HTML(c.Range(lang, p))})
 }
