@@ -1,5 +1,6 @@
 # `make test` is the one test command: the README gives it and .ci/run
-# calls it. It starts a local Redis when none answers at REDIS_URL.
+# calls it. It starts a local Redis when none answers at REDIS_URL, and
+# installs headless Chromium for the playground's browser test.
 GO ?= go
 PKGS ?= ./...
 TESTFLAGS ?= -race -count=1 -timeout 30m
@@ -8,6 +9,7 @@ TESTFLAGS ?= -race -count=1 -timeout 30m
 
 test: vet
 	./scripts/ensure-redis.sh
+	./scripts/ensure-chromium.sh
 	$(GO) test $(TESTFLAGS) $(PKGS)
 
 vet:

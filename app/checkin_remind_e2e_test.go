@@ -253,3 +253,23 @@ func TestReminderCatchUpAfterDowntime(t *testing.T) {
 		t.Errorf("%d reminders after a restart on the next day, want still 1", n)
 	}
 }
+
+func TestCalendarOverridesInConfig(t *testing.T) {
+	// The deployment gives Monday 30 November off and makes Saturday
+	// 5 December a working day.
+	yaml := checkinYAML + `
+calendar:
+  holidays: ["2026-11-30"]
+  workdays: ["2026-12-05"]
+`
+	e := apptest.Start(t, apptest.WithYAML(yaml))
+	g := setupVillage(t, e, -3107, "谢家坞村", apptest.Wang)
+	fireAt(t, e, time.Date(2026, 11, 30, 10, 0, 0, 0, apptest.Shanghai), 1)
+	if n := len(reminders(e, g.ID)); n != 0 {
+		t.Errorf("%d reminders on a configured holiday", n)
+	}
+	fireAt(t, e, time.Date(2026, 12, 5, 10, 0, 0, 0, apptest.Shanghai), 1)
+	if n := len(reminders(e, g.ID)); n != 1 {
+		t.Errorf("%d reminders on a configured workday Saturday, want 1", n)
+	}
+}

@@ -37,7 +37,7 @@ func (a *App) buildRoutes() bot.Routes {
 	// Check-ins, leave and reminders (docs/checkins.md).
 	ck := cfg.File.Checkin
 	board := handlers.NewBoard(db, out, texts, a.Calendar, a.Clock, a.Log, ck.BoardInterval.Duration)
-	checkins := handlers.NewCheckins(db, out, texts, a.Calendar, board, handlers.CheckinConfig{Milestones: ck.Milestones,
+	checkins := handlers.NewCheckins(db, out, texts, a.Calendar, board, a.Log, handlers.CheckinConfig{Milestones: ck.Milestones,
 		DetailTTL: ck.DetailTTL.Duration, BoardInterval: ck.BoardInterval.Duration, Location: cfg.Location})
 	r.Commands["checkin"] = checkins.Command
 	r.Text = append(r.Text, checkins.Text)

@@ -101,6 +101,11 @@ func (r Row) Status(cal *calendar.Calendar, d calendar.Date) Status {
 	if !cal.IsWorkday(d) {
 		return NotWorkday
 	}
+	return r.workdayStatus(d)
+}
+
+// workdayStatus is Status for a day known to be a workday.
+func (r Row) workdayStatus(d calendar.Date) Status {
 	if r.Checked(d) {
 		return Present
 	}

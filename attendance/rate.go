@@ -97,7 +97,7 @@ func Rates(cal *calendar.Calendar, p *Period) GroupRate {
 			if !day.Workday {
 				continue
 			}
-			st := row.Status(cal, day.Date)
+			st := row.workdayStatus(day.Date)
 			checked := st == Present && row.Checked(day.Date)
 			switch st {
 			case Present:

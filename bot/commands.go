@@ -16,7 +16,7 @@ func SetCommands(ctx context.Context, tg *tgbot.Bot, menu []string, texts *i18n.
 	build := func(lang string) []models.BotCommand {
 		out := make([]models.BotCommand, 0, len(menu))
 		for _, c := range menu {
-			out = append(out, models.BotCommand{Command: c, Description: stripTags(texts.T(lang, "cmd_"+c))})
+			out = append(out, models.BotCommand{Command: c, Description: i18n.Plain(texts.T(lang, "cmd_"+c))})
 		}
 		return out
 	}

@@ -322,7 +322,7 @@ func (r *Router) admitFlood(ctx context.Context, u *handlers.Update) bool {
 	r.metrics.FloodDropped.Inc()
 	if warn {
 		if u.Callback != nil {
-			_ = r.out.Answer(ctx, u.Callback.ID, stripTags(r.texts.T(u.Lang, "slow_down")), true)
+			_ = r.out.Answer(ctx, u.Callback.ID, i18n.Plain(r.texts.T(u.Lang, "slow_down")), true)
 			u.Answered = true
 		} else if err := handlers.Reply(ctx, r.out, u, r.texts.T(u.Lang, "slow_down")); err != nil {
 			r.log.Warn("flood answer", "err", err)
@@ -356,7 +356,7 @@ func (r *Router) fail(ctx context.Context, u *handlers.Update, err error) {
 	}
 	if u.Callback != nil {
 		if !u.Answered {
-			_ = r.out.Answer(ctx, u.Callback.ID, stripTags(text), true)
+			_ = r.out.Answer(ctx, u.Callback.ID, i18n.Plain(text), true)
 			u.Answered = true
 		}
 		return
@@ -367,22 +367,6 @@ func (r *Router) fail(ctx context.Context, u *handlers.Update, err error) {
 	if _, serr := r.out.Send(ctx, send.Message{ChatID: u.ChatID, Text: text, ReplyTo: u.Msg.ID}); serr != nil {
 		r.log.Warn("error answer not delivered", "err", serr)
 	}
-}
-
-func stripTags(s string) string {
-	var b strings.Builder
-	in := false
-	for _, c := range s {
-		switch {
-		case c == '<':
-			in = true
-		case c == '>':
-			in = false
-		case !in:
-			b.WriteRune(c)
-		}
-	}
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&quot;", `"`).Replace(b.String())
 }
 
 func updateType(u *models.Update) string {

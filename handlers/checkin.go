@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -46,11 +47,14 @@ type Checkins struct {
 	cal   *calendar.Calendar
 	board *Board
 	cfg   CheckinConfig
+	log   *slog.Logger
+	acks  chan struct{}
 }
 
 // NewCheckins builds the check-in handlers.
-func NewCheckins(st CheckinStore, out Sender, texts Texts, cal *calendar.Calendar, board *Board, cfg CheckinConfig) *Checkins {
-	return &Checkins{st: st, out: out, texts: texts, cal: cal, board: board, cfg: cfg}
+func NewCheckins(st CheckinStore, out Sender, texts Texts, cal *calendar.Calendar, board *Board, log *slog.Logger, cfg CheckinConfig) *Checkins {
+	return &Checkins{st: st, out: out, texts: texts, cal: cal, board: board, cfg: cfg, log: log,
+		acks: make(chan struct{}, maxAcksInFlight)}
 }
 
 // Command handles /checkin [note].
@@ -168,14 +172,40 @@ func (c *Checkins) record(ctx context.Context, u *Update, g *cadrebot.Group, not
 // ack confirms the check-in without spending the group's message budget:
 // a reaction. Where reactions are off (or in a private chat, where the
 // user needs to know which group it went to) a short text does it.
+//
+// The reaction is sent in the background once the check-in is stored, so
+// the update's worker moves on to the next one instead of waiting for
+// Telegram: acknowledging is most of a check-in's latency. At most
+// maxAcksInFlight go at once; past that the handler waits, which is the
+// back-pressure a slow Telegram needs.
 func (c *Checkins) ack(ctx context.Context, u *Update, g *cadrebot.Group) error {
 	if u.IsPrivate() {
 		return Reply(ctx, c.out, u, c.texts.T(u.Lang, "checkin_private_done", i18n.Args{"Village": g.Village}))
 	}
-	if err := c.out.React(ctx, u.ChatID, u.Msg.ID, AckEmoji); err != nil {
-		if rerr := Reply(ctx, c.out, u, c.texts.T(u.Lang, "checkin_done")); rerr != nil {
-			return fmt.Errorf("acknowledge check-in: react: %w; reply: %w", err, rerr)
-		}
+	select {
+	case c.acks <- struct{}{}:
+		go func() {
+			defer func() { <-c.acks }()
+			if err := c.react(ctx, u); err != nil && ctx.Err() == nil {
+				c.log.Warn("check-in not acknowledged", "chat", u.ChatID, "user", u.From.ID, "err", err)
+			}
+		}()
+		return nil
+	default:
+		return c.react(ctx, u)
+	}
+}
+
+// maxAcksInFlight bounds the reactions being sent at once.
+const maxAcksInFlight = 256
+
+func (c *Checkins) react(ctx context.Context, u *Update) error {
+	err := c.out.React(ctx, u.ChatID, u.Msg.ID, AckEmoji)
+	if err == nil {
+		return nil
+	}
+	if rerr := Reply(ctx, c.out, u, c.texts.T(u.Lang, "checkin_done")); rerr != nil {
+		return fmt.Errorf("acknowledge check-in: react: %w; reply: %w", err, rerr)
 	}
 	return nil
 }

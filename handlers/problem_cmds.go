@@ -165,18 +165,18 @@ func (h *Problems) CardButton() Func {
 			if real != id {
 				// Tampered data, or a button on a message that is no card.
 				h.refreshPressed(ctx, u, real)
-				return AnswerCallback(ctx, h.Out, u, stripHTML(h.Texts.T(u.Lang, "pr_err_forged")), true)
+				return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_err_forged")), true)
 			}
 		}
 		p, err := h.Store.Problem(ctx, id)
 		if errors.Is(err, cadrebot.ErrNotFound) {
-			return AnswerCallback(ctx, h.Out, u, stripHTML(h.Texts.T(u.Lang, "pr_err_unknown", i18n.Args{"N": id})), true)
+			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_err_unknown", i18n.Args{"N": id})), true)
 		}
 		if err != nil {
 			return err
 		}
 		if !onCard && p.VillageChat != u.ChatID {
-			return AnswerCallback(ctx, h.Out, u, stripHTML(h.Texts.T(u.Lang, "pr_err_forged")), true)
+			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_err_forged")), true)
 		}
 		if p.Version != ver {
 			return h.stale(ctx, u, &p, onCard)
@@ -209,7 +209,7 @@ func (h *Problems) CardButton() Func {
 				h.log().Warn("edit answered question", "err", err)
 			}
 		}
-		return AnswerCallback(ctx, h.Out, u, stripHTML(h.doneText(u.Lang, &next, c.Action)), false)
+		return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.doneText(u.Lang, &next, c.Action)), false)
 	}
 }
 
@@ -235,7 +235,7 @@ func (h *Problems) buttonChange(lang, act, arg string, p *cadrebot.Problem) (cad
 	case "ok", "wd":
 		return cadrebot.Change{Action: cadrebot.ActClose}, nil
 	case "no":
-		return cadrebot.Change{Action: cadrebot.ActReopen, Note: stripHTML(h.Texts.T(lang, "pr_not_fixed_note"))}, nil
+		return cadrebot.Change{Action: cadrebot.ActReopen, Note: i18n.Plain(h.Texts.T(lang, "pr_not_fixed_note"))}, nil
 	}
 	return cadrebot.Change{}, cadrebot.Errorf("err_stale_button")
 }
@@ -248,7 +248,7 @@ func (h *Problems) stale(ctx context.Context, u *Update, p *cadrebot.Problem, on
 	} else if err := h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.statusLine(u.Lang, p), nil); err != nil {
 		h.log().Warn("edit stale question", "err", err)
 	}
-	return AnswerCallback(ctx, h.Out, u, stripHTML(h.Texts.T(u.Lang, "pr_err_stale", i18n.Args{"N": p.ID})), true)
+	return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_err_stale", i18n.Args{"N": p.ID})), true)
 }
 
 // refreshPressed redraws the pressed card as the problem it belongs to

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"cadrebot/i18n"
 )
 
 // Callback data must fit Telegram's 64 bytes at the extremes: the largest
@@ -60,7 +62,7 @@ func TestParseIDAndTags(t *testing.T) {
 	if _, ok := cutReportTag("上报 路灯坏了"); ok {
 		t.Error("cutReportTag accepted text without the tag")
 	}
-	if got := stripHTML("<b>#1</b> &lt;x&gt; &amp; “y”"); got != "#1 <x> & “y”" {
-		t.Errorf("stripHTML = %q", got)
+	if got := i18n.Plain("<b>#1</b> &lt;x&gt; &amp; “y”"); got != "#1 <x> & “y”" {
+		t.Errorf("i18n.Plain = %q", got)
 	}
 }

@@ -57,7 +57,7 @@ func (h *Problems) ListPage() Func {
 		}
 		if f[1] == "mine" && owner != u.From.ID {
 			// "Mine" is the asker's list; anyone else asks for their own.
-			return AnswerCallback(ctx, h.Out, u, stripHTML(h.Texts.T(u.Lang, "pr_list_not_yours")), true)
+			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_list_not_yours")), true)
 		}
 		text, kb, err := h.page(ctx, u, f[1], page, owner)
 		if err != nil {

@@ -38,7 +38,7 @@ func (h *Problems) ReportButton() Func {
 			if err := h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.Texts.T(u.Lang, "pr_dlg_expired"), nil); err != nil {
 				h.log().Warn("edit expired form", "err", err)
 			}
-			return AnswerCallback(ctx, h.Out, u, stripHTML(h.Texts.T(u.Lang, "pr_dlg_expired")), true)
+			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_dlg_expired")), true)
 		}
 		return h.dialogButton(ctx, u, &f, op, arg)
 	}
@@ -48,7 +48,7 @@ func (h *Problems) dialogButton(ctx context.Context, u *Update, f *reportForm, o
 	edit := func(text string, kb [][]send.Button) error { return h.Out.Edit(ctx, u.ChatID, u.MessageID(), text, kb) }
 	save := func() error { return h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now) }
 	wrongStep := func() error {
-		return AnswerCallback(ctx, h.Out, u, stripHTML(h.Texts.T(u.Lang, "pr_dlg_old_button")), false)
+		return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_dlg_old_button")), false)
 	}
 	switch op {
 	case "x":
@@ -293,23 +293,3 @@ func (h *Problems) deptList() string {
 	}
 	return strings.Join(ids, ", ")
 }
-
-// stripHTML turns a catalog text into the plain text a callback answer
-// (toast) shows.
-func stripHTML(s string) string {
-	var b strings.Builder
-	in := false
-	for _, c := range s {
-		switch {
-		case c == '<':
-			in = true
-		case c == '>':
-			in = false
-		case !in:
-			b.WriteRune(c)
-		}
-	}
-	return htmlUnescaper.Replace(b.String())
-}
-
-var htmlUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#34;", `"`, "&#39;", "'", "&amp;", "&")

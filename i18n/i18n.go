@@ -160,3 +160,21 @@ func escape(v any) any {
 // Escape escapes user text for parse mode HTML, for text built outside the
 // catalogs (for example joined lists).
 func Escape(s string) string { return html.EscapeString(s) }
+
+// Plain turns rendered HTML into plain text, for places Telegram shows
+// without a parse mode: callback toasts and the "/" menu.
+func Plain(s string) string {
+	var b strings.Builder
+	in := false
+	for _, c := range s {
+		switch {
+		case c == '<':
+			in = true
+		case c == '>':
+			in = false
+		case !in:
+			b.WriteRune(c)
+		}
+	}
+	return html.UnescapeString(b.String())
+}

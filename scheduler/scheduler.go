@@ -236,6 +236,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		now := s.clk.Now()
 		scs, err := s.scopes(ctx)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
 			s.log.Error("scheduler: load schedules", "err", err)
 		} else {
 			s.tick(ctx, scs, last, now)
@@ -244,6 +247,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		wait := s.Poll
 		if n := s.next(scs, now); !n.IsZero() && n.Sub(now) < wait {
 			wait = n.Sub(now)
+		}
+		// A clock that jumped while the firings ran (a fake clock moved
+		// forward) is looked at again at once, not a poll later.
+		if s.clk.Now().Sub(now) > time.Second {
+			wait = 0
 		}
 		select {
 		case <-ctx.Done():

@@ -7,11 +7,20 @@ import (
 	"log/slog"
 
 	"cadrebot/config"
+	play "cadrebot/playground"
 )
 
-// playground runs when no token is set. Until the local playground exists
-// it explains what is missing.
+// playground runs when no token is set: the local playground, with an
+// embedded fake Bot API and (unless REDIS_URL is set) an embedded Redis,
+// so a fresh clone works with `go run ./cmd/cadrebot` and nothing else.
 func playground(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "config: TELEGRAM_BOT_TOKEN: not set; get a token from @BotFather and export TELEGRAM_BOT_TOKEN")
-	return exitConfig
+	if cfg.Env.ConfigPath != "" {
+		log.Warn("playground: CADREBOT_CONFIG is ignored; the playground runs its own demo config (docs/playground.md)")
+	}
+	err := play.Run(ctx, play.Options{Env: cfg.Env, Logger: log.With("in", "playground")}, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "cadrebot:", err)
+		return 1
+	}
+	return 0
 }
