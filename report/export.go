@@ -87,10 +87,8 @@ func (c *Composer) header(lang string, ids ...string) []string {
 	return out
 }
 
-// plain undoes the HTML escaping of catalog output for a spreadsheet cell.
-func plain(s string) string {
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'", "&quot;", `"`, "&amp;", "&").Replace(s)
-}
+// plain turns catalog output into a spreadsheet cell's text.
+func plain(s string) string { return i18n.Plain(s) }
 
 func (c *Composer) stamp(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
@@ -117,7 +115,7 @@ func (c *Composer) problemTable(x *ExportData, lang string) Table {
 			fix = Days{V: p.ResolvedAt.Sub(p.Created).Hours() / 24, OK: true}
 		}
 		t.Rows = append(t.Rows, []any{p.ID, plain(c.t(lang, "pr_status_"+string(p.Status))), p.Village, p.VillageChat,
-			p.ReporterName, p.Reporter, plain(c.catName(lang, p.Category)), plain(c.deptName(lang, p.Dept)), p.Text, p.Address,
+			p.ReporterName, p.Reporter, c.catName(lang, p.Category), c.deptName(lang, p.Dept), p.Text, p.Address,
 			lat, lon, len(p.Photos), p.MeToo, c.stamp(p.Created, loc), c.stamp(p.Due, loc), int64(p.SLA / time.Hour),
 			c.stamp(p.ResolvedAt, loc), c.stamp(p.ClosedAt, loc), c.stamp(p.AskedAt, loc), p.Handler, p.Note, p.Reason,
 			fix, c.yes(lang, p.Overdue(x.Now)), p.Stage, c.yes(lang, p.Undeliverable), c.history(lang, x.History[p.ID], loc)})
@@ -144,7 +142,7 @@ func (c *Composer) history(lang string, es []cadrebot.Entry, loc *time.Location)
 			s += " · " + plain(c.t(lang, "pr_status_"+string(e.From))) + " → " + plain(c.t(lang, "pr_status_"+string(e.To)))
 		}
 		if e.Dept != "" {
-			s += " · " + plain(c.deptName(lang, e.Dept))
+			s += " · " + c.deptName(lang, e.Dept)
 		}
 		if e.Note != "" {
 			s += " · " + e.Note
