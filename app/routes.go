@@ -15,7 +15,7 @@ func (a *App) buildRoutes() bot.Routes {
 		depts = append(depts, handlers.Department{ID: d.ID, Name: d.Name})
 	}
 	menu := []string{"help", "checkin", "today", "leave", "report", "problems", "problem", "accept", "resolve",
-		"reject", "reopen", "close", "assign", "cancel", "setup", "join", "roster", "schedule", "setvillage",
+		"reject", "reopen", "close", "assign", "cancel", "stats", "digest", "export", "setup", "join", "roster", "schedule", "setvillage",
 		"remindme", "lang", "bind", "approve"}
 	r := bot.Routes{
 		Commands:  map[string]handlers.Func{},
@@ -69,6 +69,12 @@ func (a *App) buildRoutes() bot.Routes {
 	// A village or department group that becomes a supergroup takes its
 	// problems and cards along.
 	db.OnMigrate(db.MigrateProblems)
+
+	// Digests, statistics and exports (docs/digests.md).
+	dg := a.digests()
+	r.Commands["stats"] = dg.Stats()
+	r.Commands["digest"] = dg.SendDigest()
+	r.Commands["export"] = dg.Export()
 	return r
 }
 

@@ -107,6 +107,10 @@ func (db *DB) keyForm(chat int64, kind string, user int64) string {
 }
 
 // --- digests and exports (issue 5) ---
+//
+// Digests write only markers through Once and locks through KeyLock, named
+// "digest:<kind>:<chat>:<period>" (handlers.DigestKey), so they need no
+// key builders of their own; store/digest.go reads the keys above.
 
 // --- outbox and delivery (issue 6) ---
 

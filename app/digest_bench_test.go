@@ -1,0 +1,283 @@
+package app_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"cadrebot"
+	"cadrebot/apptest"
+	"cadrebot/attendance"
+	"cadrebot/calendar"
+	"cadrebot/config"
+	"cadrebot/handlers"
+	"cadrebot/i18n"
+	"cadrebot/report"
+	"cadrebot/store"
+)
+
+// The digest benchmark's deployment: 2,000 village groups of 20 cadres,
+// three department groups and the county chat.
+const (
+	benchGroups  = 2000
+	benchMembers = 20
+	benchWeeks   = 5 // weeks of problems: the digest's, the one before, three older
+	benchPerWeek = 2 // problems per group per week
+)
+
+var benchFiring = time.Date(2026, 12, 7, 9, 0, 0, 0, apptest.Shanghai) // Monday: the week of Nov 30
+
+// benchSeed writes the deployment under a fresh prefix. Groups, rosters,
+// check-in bits and leave go in pipelines of raw commands (in the layout
+// store/keys.go and the attendance package define; benchCheck verifies
+// it through the store); problems go through the store's own write path,
+// from 32 goroutines.
+func benchSeed(b *testing.B, rdb redis.UniversalClient, db *store.DB, cal *calendar.Calendar) {
+	ctx := context.Background()
+	p := db.Prefix()
+	week := report.LastWeek(benchFiring, apptest.Shanghai)
+	from := week.Prev().From
+	t0 := time.Now()
+	pipe := rdb.Pipeline()
+	flush := func() {
+		if _, err := pipe.Exec(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tag := func(chat int64) string { return p + "{g" + strconv.FormatInt(chat, 10) + "}" }
+	created := strconv.FormatInt(from.AddDays(-60).Time(apptest.Shanghai).Unix(), 10)
+	for _, d := range []struct {
+		chat  int64
+		title string
+	}{{-1002, "交通运输局"}, {-1004, "生态环境分局"}, {-1003, "县驻村办"}, {-1009, "县领导群"}} {
+		pipe.SAdd(ctx, p+"groups", d.chat)
+		pipe.HSet(ctx, tag(d.chat)+":meta", "title", d.title, "created", created)
+	}
+	for g := range benchGroups {
+		chat := benchChat(g)
+		t := tag(chat)
+		pipe.SAdd(ctx, p+"groups", chat)
+		pipe.HSet(ctx, t+":meta", "title", fmt.Sprintf("第%d村工作群", g+1), "village", fmt.Sprintf("第%d村", g+1), "created", created)
+		for m := range benchMembers {
+			user := strconv.Itoa(100000 + g*benchMembers + m)
+			js, _ := json.Marshal(map[string]any{"n": "干部" + user, "i": m})
+			pipe.HSet(ctx, t+":members", user, js)
+			pipe.HSet(ctx, t+":idx", user, m)
+			for d := from; !d.After(week.To); d = d.AddDays(1) {
+				onLeave := m == 3 && !d.Before(week.From.AddDays(1)) && !d.After(week.From.AddDays(2))
+				if cal.IsWorkday(d) && (g+m+d.Day)%7 != 0 && !onLeave { // about 6 in 7 workdays
+					pipe.SetBit(ctx, t+":ci:"+strconv.Itoa(d.Year), attendance.BitOffset(m, d), 1)
+				}
+			}
+			if m == 3 { // one cadre a group on leave for two days
+				ls := attendance.Leaves{{From: week.From.AddDays(1), To: week.From.AddDays(2), Kind: cadrebot.LeaveAbsence}}
+				js, _ := json.Marshal(ls)
+				pipe.HSet(ctx, t+":leave", user, js)
+			}
+		}
+		pipe.HSet(ctx, t+":idx", "_seq", benchMembers)
+		if g%50 == 49 {
+			flush()
+		}
+	}
+	flush()
+	b.Logf("check-ins seeded in %s", time.Since(t0).Round(time.Millisecond))
+
+	// Problems: benchPerWeek per group per week, in every state.
+	type job struct{ g, w, k int }
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	depts := []string{"traffic", "environment", "county"}
+	var failed error
+	var mu sync.Mutex
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if err := benchProblem(ctx, db, j.g, j.w, j.k, depts[(j.g+j.k)%3], week); err != nil {
+					mu.Lock()
+					failed = err
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for g := range benchGroups {
+		for w := range benchWeeks {
+			for k := range benchPerWeek {
+				jobs <- job{g, w, k}
+			}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if failed != nil {
+		b.Fatal(failed)
+	}
+}
+
+func benchChat(g int) int64 { return -1009000000 - int64(g) }
+
+// benchProblem reports one problem in week-w-before-the-digest's week and
+// moves it along: resolved, closed, accepted or left new by turns.
+func benchProblem(ctx context.Context, db *store.DB, g, w, k int, dept string, week report.Period) error {
+	created := week.Start().AddDate(0, 0, -7*w+(g+k)%5).Add(10*time.Hour + time.Duration(k*30)*time.Minute)
+	user := int64(100000 + g*benchMembers + k)
+	p := cadrebot.Problem{Status: cadrebot.StatusNew, Version: 1, VillageChat: benchChat(g), Village: fmt.Sprintf("第%d村", g+1),
+		Reporter: user, ReporterName: "干部", Category: "parking", Dept: dept, Text: "工业园区门口没有停车位，进出车辆有安全隐患",
+		Created: created, SLA: 72 * time.Hour, Due: created.Add(72 * time.Hour)}
+	if _, err := db.CreateProblem(ctx, &p, cadrebot.Entry{At: created, By: user, Action: cadrebot.ActCreate, To: p.Status, Dept: dept}); err != nil {
+		return err
+	}
+	steps := []cadrebot.Action{}
+	switch (g + w + k) % 4 {
+	case 0:
+		steps = []cadrebot.Action{cadrebot.ActAccept, cadrebot.ActResolve}
+	case 1:
+		steps = []cadrebot.Action{cadrebot.ActAccept, cadrebot.ActResolve, cadrebot.ActClose}
+	case 2:
+		steps = []cadrebot.Action{cadrebot.ActAccept}
+	}
+	at := created
+	for _, a := range steps {
+		at = at.Add(time.Duration(5+g%40) * time.Hour)
+		if at.After(benchFiring) {
+			break
+		}
+		np, e, err := cadrebot.Transition(p, cadrebot.Change{Action: a, Roles: cadrebot.RoleDeployAdmin, By: 1, Name: "办理人",
+			Note: "已处理"}, at)
+		if err != nil {
+			return err
+		}
+		if err := db.ApplyProblem(ctx, p, np, e); err != nil {
+			return err
+		}
+		p = np
+	}
+	return nil
+}
+
+// benchCheck verifies the raw seeding through the store: a group's
+// roster and check-in rate come back as seeded.
+func benchCheck(b *testing.B, db *store.DB, cal *calendar.Calendar) {
+	week := report.LastWeek(benchFiring, apptest.Shanghai)
+	ps, err := db.CheckinPeriods(context.Background(), []int64{benchChat(7)}, week.From, week.To)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := attendance.Rates(cal, ps[benchChat(7)])
+	if len(r.Members) != benchMembers || r.Present == 0 || r.Members[3].Leave != 2 {
+		b.Fatalf("seeded group reads back as %d members, %d present, member 3 on leave %d days", len(r.Members), r.Present, r.Members[3].Leave)
+	}
+}
+
+func benchDigests(db *store.DB, texts *i18n.Catalog, cal *calendar.Calendar, cfg *config.File) *handlers.Digests {
+	return &handlers.Digests{Store: db, Texts: texts, Cal: cal, Cfg: cfg, Loc: apptest.Shanghai,
+		Now: func() time.Time { return benchFiring }}
+}
+
+// BenchmarkDigests computes every digest of a firing for 2,000 groups of
+// 20: load (pipelined), figures, texts and chart inputs, for the village
+// groups, the departments and the county. Charts are rendered in
+// BenchmarkDigestCharts.
+//
+//	go test -run '^$' -bench BenchmarkDigests$ -benchtime 5x ./app/
+func BenchmarkDigests(b *testing.B) {
+	db, texts, cal, cfg := benchSetup(b)
+	ctx := context.Background()
+	var rts, cmds int64
+	var n int
+	for b.Loop() {
+		r0, c0 := db.Stats().RoundTrips.Load(), db.Stats().Commands.Load()
+		ps, err := benchDigests(db, texts, cal, cfg).Preview(ctx, benchFiring)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rts += db.Stats().RoundTrips.Load() - r0
+		cmds += db.Stats().Commands.Load() - c0
+		n = len(ps)
+	}
+	if n != benchGroups+3+1 {
+		b.Fatalf("%d digests, want %d", n, benchGroups+4)
+	}
+	b.ReportMetric(float64(rts)/float64(b.N), "roundtrips/op")
+	b.ReportMetric(float64(cmds)/float64(b.N), "commands/op")
+	b.ReportMetric(float64(n), "digests/op")
+}
+
+// BenchmarkDigestCharts renders the chart of every village digest, on
+// all cores, as the jobs do while sending.
+//
+//	go test -run '^$' -bench BenchmarkDigestCharts -benchtime 1x ./app/
+func BenchmarkDigestCharts(b *testing.B) {
+	db, texts, cal, cfg := benchSetup(b)
+	ps, err := benchDigests(db, texts, cal, cfg).Preview(context.Background(), benchFiring)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var bytes int64
+	for b.Loop() {
+		work := make(chan handlers.Preview)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for range runtime.GOMAXPROCS(0) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for p := range work {
+					png, err := p.Report.Render()
+					if err != nil {
+						b.Error(err)
+					}
+					mu.Lock()
+					bytes += int64(len(png))
+					mu.Unlock()
+				}
+			}()
+		}
+		for _, p := range ps {
+			work <- p
+		}
+		close(work)
+		wg.Wait()
+	}
+	b.ReportMetric(float64(len(ps)), "charts/op")
+	b.ReportMetric(float64(bytes)/float64(b.N)/float64(len(ps))/1024, "KiB/chart")
+}
+
+func benchSetup(b *testing.B) (*store.DB, *i18n.Catalog, *calendar.Calendar, *config.File) {
+	b.Helper()
+	rdb := apptest.NewRedis(b)
+	buf := make([]byte, 6)
+	_, _ = rand.Read(buf)
+	prefix := "cadrebot-bench:" + hex.EncodeToString(buf) + ":"
+	b.Cleanup(func() { apptest.DeletePrefix(b, prefix) })
+	db := store.New(rdb, prefix)
+	cal := calendar.New(calendar.Overrides{})
+	start := time.Now()
+	benchSeed(b, rdb, db, cal)
+	benchCheck(b, db, cal)
+	b.Logf("seeded %d groups x %d members, %d problems in %s", benchGroups, benchMembers,
+		benchGroups*benchWeeks*benchPerWeek, time.Since(start).Round(time.Millisecond))
+	texts, err := i18n.Load("zh")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := config.Defaults()
+	cfg.DigestChatID = -1009
+	cfg.Categories = []config.Category{{ID: "parking", Name: "停车与交通", Department: "traffic"}}
+	cfg.Departments = []config.Department{{ID: "traffic", Name: "交通运输局", ChatID: -1002, Parent: "county"},
+		{ID: "environment", Name: "生态环境分局", ChatID: -1004, Parent: "county"}, {ID: "county", Name: "县驻村办", ChatID: -1003}}
+	b.ResetTimer()
+	return db, texts, cal, &cfg
+}

@@ -1,0 +1,387 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/bsm/redislock"
+
+	"cadrebot"
+	"cadrebot/attendance"
+	"cadrebot/calendar"
+	"cadrebot/config"
+	"cadrebot/report"
+	"cadrebot/send"
+	"cadrebot/store"
+)
+
+// DigestStore is what digests, /stats and /export need from the store.
+type DigestStore interface {
+	GroupIDs(ctx context.Context) ([]int64, error)
+	Groups(ctx context.Context, chats []int64) ([]*cadrebot.Group, error)
+	DepartmentChats(ctx context.Context) (map[string]int64, error)
+	CheckinPeriods(ctx context.Context, chats []int64, from, to calendar.Date) (map[int64]*attendance.Period, error)
+	CheckinDetails(ctx context.Context, periods map[int64]*attendance.Period, from, to calendar.Date) (map[int64]map[calendar.Date]map[int64]cadrebot.Checkin, error)
+	DigestProblems(ctx context.Context, since, from, to time.Time) ([]cadrebot.Problem, error)
+	ProblemsOf(ctx context.Context, l store.ProblemList) ([]cadrebot.Problem, error)
+	ProblemsCreated(ctx context.Context, from, to time.Time) ([]cadrebot.Problem, error)
+	Histories(ctx context.Context, ids []int64) (map[int64][]cadrebot.Entry, error)
+	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
+	Done(ctx context.Context, name string) (bool, error)
+	DoneMany(ctx context.Context, names []string) (map[string]bool, error)
+	UserState(ctx context.Context, user int64) (store.User, error)
+	KeyLock(name string) string
+}
+
+// Digest kinds, as they appear in idempotency keys.
+const (
+	KindVillage    = "village"
+	KindDept       = "dept"
+	KindDeployment = "deploy"
+)
+
+const (
+	// digestDoneTTL keeps "sent" markers well past the retry window and
+	// the week /digest looks back at.
+	digestDoneTTL = 40 * 24 * time.Hour
+	// digestLockTTL bounds one group's send: compose, chart and enqueue
+	// take well under a second; a direct send may wait on rate limits.
+	digestLockTTL = 10 * time.Minute
+	// ResolvedLookback is how far before the previous period digests look
+	// for problems resolved in the period (docs/digests.md, "Limits").
+	ResolvedLookback = 90 * 24 * time.Hour
+	// snapshotTTL is how long one firing's data serves the groups of that
+	// firing (and retries soon after).
+	snapshotTTL = 10 * time.Minute
+)
+
+// Digests sends the weekly digests and answers /stats, /digest and
+// /export. Its jobs are plain methods, so tests call them directly.
+type Digests struct {
+	Store DigestStore
+	Out   Sender
+	Texts Texts
+	Auth  Auth
+	Locks *redislock.Client
+	Cal   *calendar.Calendar
+	Cfg   *config.File
+	Loc   *time.Location // the deployment's zone
+	Now   func() time.Time
+	Log   *slog.Logger
+	// Permanent reports a send error retrying cannot cure (bot.IsPermanent);
+	// Forbidden a 403 (bot.IsForbidden).
+	Permanent, Forbidden func(error) bool
+	BotUsername          string
+
+	mu    sync.Mutex
+	snaps map[string]*snapshot
+}
+
+func (d *Digests) log() *slog.Logger {
+	if d.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return d.Log
+}
+
+func (d *Digests) composer() *report.Composer {
+	return &report.Composer{Texts: d.Texts, Cal: d.Cal, Cfg: d.Cfg}
+}
+
+func (d *Digests) lang(g *cadrebot.Group) string {
+	if g != nil && g.Lang != "" {
+		return g.Lang
+	}
+	return d.Cfg.Language
+}
+
+// IsDigestGroup says which groups the per-group job visits: village
+// groups and groups that may be a department's. The job itself resolves
+// department chats exactly (a /bind elsewhere overrides config).
+func (d *Digests) IsDigestGroup(g *cadrebot.Group) bool {
+	if g.IsVillage() || g.Dept != "" {
+		return true
+	}
+	_, ok := d.Cfg.DepartmentByChat(g.ChatID)
+	return ok
+}
+
+// DigestKey is the idempotency key of one digest: kind, chat and period.
+func DigestKey(kind string, chat int64, p report.Period) string {
+	return "digest:" + kind + ":" + strconv.FormatInt(chat, 10) + ":" + p.ID()
+}
+
+// fleet is the whole deployment's data for one period.
+type fleet struct {
+	data      *report.Data
+	groups    map[int64]*cadrebot.Group
+	villages  []report.VillageRef
+	deptChats map[string]int64
+}
+
+type snapshot struct {
+	ready chan struct{}
+	made  time.Time
+	f     *fleet
+	err   error
+}
+
+// fleetFor returns the data of per for every group, loading it once per
+// firing however many groups ask at once: the per-group jobs of a firing
+// share one load of a bounded number of pipelined round trips.
+func (d *Digests) fleetFor(ctx context.Context, per report.Period, at time.Time) (*fleet, error) {
+	key := per.ID() + "|" + per.Loc.String() + "|" + strconv.FormatInt(at.Unix(), 10)
+	now := d.Now()
+	d.mu.Lock()
+	if d.snaps == nil {
+		d.snaps = map[string]*snapshot{}
+	}
+	for k, s := range d.snaps {
+		if now.Sub(s.made) > snapshotTTL || s.made.After(now) {
+			select {
+			case <-s.ready:
+				delete(d.snaps, k)
+			default:
+			}
+		}
+	}
+	if s, ok := d.snaps[key]; ok {
+		d.mu.Unlock()
+		select {
+		case <-s.ready:
+			return s.f, s.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	s := &snapshot{ready: make(chan struct{}), made: now}
+	d.snaps[key] = s
+	d.mu.Unlock()
+	s.f, s.err = d.loadFleet(ctx, per)
+	if s.err != nil {
+		d.mu.Lock()
+		delete(d.snaps, key)
+		d.mu.Unlock()
+	}
+	close(s.ready)
+	return s.f, s.err
+}
+
+// loadFleet reads every group, the check-ins of every village group and
+// the problems the period's digests can mention.
+func (d *Digests) loadFleet(ctx context.Context, per report.Period) (*fleet, error) {
+	ids, err := d.Store.GroupIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := d.Store.Groups(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	f := &fleet{groups: make(map[int64]*cadrebot.Group, len(gs))}
+	var chats []int64
+	for _, g := range gs {
+		f.groups[g.ChatID] = g
+		if g.IsVillage() {
+			chats = append(chats, g.ChatID)
+			f.villages = append(f.villages, report.VillageRef{Chat: g.ChatID, Name: report.VillageName(g.Village, g.Title)})
+		}
+	}
+	bound, err := d.Store.DepartmentChats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.deptChats = report.DeptChats(d.Cfg, bound)
+	ck, err := d.Store.CheckinPeriods(ctx, chats, per.From, per.To)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := d.Store.DigestProblems(ctx, per.Prev().Start().Add(-ResolvedLookback), per.Start(), per.End())
+	if err != nil {
+		return nil, err
+	}
+	hist, err := d.Store.Histories(ctx, report.PrevReported(ps, per))
+	if err != nil {
+		return nil, err
+	}
+	f.data = &report.Data{Period: per, Now: d.Now(), Checkins: ck, Problems: ps, History: hist}
+	return f, nil
+}
+
+// WeeklyDigest is the per-group job: last week's village digest for a
+// village group, and the department digest for a department's group.
+// Each goes out at most once per group and week (deliver).
+func (d *Digests) WeeklyDigest(ctx context.Context, g *cadrebot.Group, at time.Time) error {
+	per := report.LastWeek(at, g.Location(d.Loc))
+	f, err := d.fleetFor(ctx, per, at)
+	if err != nil {
+		return err
+	}
+	if cur := f.groups[g.ChatID]; cur != nil {
+		g = cur
+	}
+	if !g.Created.IsZero() && g.Created.After(at) {
+		return nil // the group did not exist yet when this digest was due
+	}
+	var errs []error
+	if g.IsVillage() {
+		errs = append(errs, d.deliver(ctx, KindVillage, g.ChatID, per, func() report.Report {
+			return d.composer().Village(f.data, g.ChatID, report.VillageName(g.Village, g.Title), d.lang(g), report.Digest)
+		}))
+	}
+	if depts := report.DeptsOfChat(d.Cfg, f.deptChats, g.ChatID); len(depts) > 0 {
+		errs = append(errs, d.deliver(ctx, KindDept, g.ChatID, per, func() report.Report {
+			return d.composer().Department(f.data, depts, d.lang(g), report.Digest)
+		}))
+	}
+	return errors.Join(errs...)
+}
+
+// DeploymentDigest is the global job: the county leaders' digest to
+// config digest_chat_id.
+func (d *Digests) DeploymentDigest(ctx context.Context, at time.Time) error {
+	chat := d.Cfg.DigestChatID
+	if chat == 0 {
+		return nil
+	}
+	per := report.LastWeek(at, d.Loc)
+	f, err := d.fleetFor(ctx, per, at)
+	if err != nil {
+		return err
+	}
+	return d.deliver(ctx, KindDeployment, chat, per, func() report.Report {
+		return d.composer().Deployment(f.data, f.villages, d.lang(f.groups[chat]), report.Digest)
+	})
+}
+
+// Preview is one composed digest that a firing would send.
+type Preview struct {
+	Kind   string
+	Chat   int64
+	Report report.Report
+}
+
+// Preview composes every digest of the firing at at, as the jobs would,
+// without sending or marking anything: the benchmark measures it, and an
+// operator can use it to check a deployment. Charts are described, not
+// rendered (Report.Render draws one).
+func (d *Digests) Preview(ctx context.Context, at time.Time) ([]Preview, error) {
+	ids, err := d.Store.GroupIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := d.Store.Groups(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byZone := map[string][]*cadrebot.Group{}
+	for _, g := range gs {
+		if d.IsDigestGroup(g) {
+			z := g.Location(d.Loc).String()
+			byZone[z] = append(byZone[z], g)
+		}
+	}
+	c := d.composer()
+	var out []Preview
+	for _, groups := range byZone {
+		per := report.LastWeek(at, groups[0].Location(d.Loc))
+		f, err := d.fleetFor(ctx, per, at)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range groups {
+			if g.IsVillage() {
+				out = append(out, Preview{KindVillage, g.ChatID,
+					c.Village(f.data, g.ChatID, report.VillageName(g.Village, g.Title), d.lang(g), report.Digest)})
+			}
+			if depts := report.DeptsOfChat(d.Cfg, f.deptChats, g.ChatID); len(depts) > 0 {
+				out = append(out, Preview{KindDept, g.ChatID, c.Department(f.data, depts, d.lang(g), report.Digest)})
+			}
+		}
+	}
+	if chat := d.Cfg.DigestChatID; chat != 0 {
+		f, err := d.fleetFor(ctx, report.LastWeek(at, d.Loc), at)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Preview{KindDeployment, chat, c.Deployment(f.data, f.villages, d.lang(f.groups[chat]), report.Digest)})
+	}
+	return out, nil
+}
+
+// deliver sends one digest at most once per group and period, across
+// restarts and replicas: under a per-digest lock it checks the "sent"
+// marker, composes, hands the message to the outbox with the same key
+// (the outbox sends a key once, so a retried enqueue is no second
+// digest), and sets the marker only once that succeeded.
+func (d *Digests) deliver(ctx context.Context, kind string, chat int64, per report.Period, build func() report.Report) error {
+	key := DigestKey(kind, chat, per)
+	if settled, err := d.settled(ctx, key); err != nil || settled {
+		return err
+	}
+	lock, err := d.Locks.Obtain(ctx, d.Store.KeyLock(key), digestLockTTL, nil)
+	if errors.Is(err, redislock.ErrNotObtained) {
+		return nil // another replica is sending it
+	}
+	if err != nil {
+		return fmt.Errorf("digest %s: lock: %w", key, err)
+	}
+	defer func() {
+		if err := lock.Release(context.WithoutCancel(ctx)); err != nil && !errors.Is(err, redislock.ErrLockNotHeld) {
+			d.log().Warn("digest: release lock", "key", key, "err", err)
+		}
+	}()
+	// Checked again under the lock: another replica may have sent it
+	// between the first look and the lock.
+	if settled, err := d.settled(ctx, key); err != nil || settled {
+		return err
+	}
+	rep := build()
+	if !rep.Empty {
+		m := d.message(rep, chat, key)
+		m.Key = key
+		if err := d.Out.Enqueue(ctx, m); err != nil {
+			if d.Permanent != nil && d.Permanent(err) {
+				// The bot was removed, say: retrying all day cannot
+				// help. Recorded apart from the "sent" marker.
+				d.log().Warn("digest undeliverable", "key", key, "err", err)
+				_, _ = d.Store.Once(context.WithoutCancel(ctx), key+":failed", digestDoneTTL)
+			}
+			return fmt.Errorf("digest %s: %w", key, err)
+		}
+	}
+	if _, err := d.Store.Once(context.WithoutCancel(ctx), key, digestDoneTTL); err != nil {
+		return fmt.Errorf("digest %s: mark sent: %w", key, err)
+	}
+	return nil
+}
+
+// settled reports whether a digest was sent, or failed for good, in one
+// round trip.
+func (d *Digests) settled(ctx context.Context, key string) (bool, error) {
+	m, err := d.Store.DoneMany(ctx, []string{key, key + ":failed"})
+	if err != nil {
+		return false, err
+	}
+	return m[key] || m[key+":failed"], nil
+}
+
+// message turns a report into one message: the chart as a photo whose
+// caption is the text (the sender carries on in text messages past the
+// caption limit). A chart that fails to render costs the picture, not
+// the digest.
+func (d *Digests) message(rep report.Report, chat int64, name string) send.Message {
+	m := send.Message{ChatID: chat, Text: rep.Text}
+	png, err := rep.Render()
+	if err != nil {
+		d.log().Error("digest chart", "digest", name, "err", err)
+		return m
+	}
+	m.Photo = &send.File{Name: "digest.png", Data: png}
+	return m
+}

@@ -1,0 +1,167 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"cadrebot"
+	"cadrebot/config"
+	"cadrebot/report"
+)
+
+// JobWeeklyDigest is the per-group digest job's name: the key of a
+// group's schedule override.
+const JobWeeklyDigest = "weekly_digest"
+
+const (
+	// retryWindow is how long after its scheduled time a digest that did
+	// not go out is still worth sending.
+	retryWindow = 24 * time.Hour
+	// retryDelay leaves a firing to the scheduler before the sweep
+	// steps in.
+	retryDelay = 5 * time.Minute
+	// retryWorkers bounds the digests the sweep composes at once: after
+	// an outage every group may be pending, and each renders a chart.
+	retryWorkers = 4
+)
+
+// RetryDigests is a global job, run every few minutes, that sends the
+// digests of the latest firing that did not go out: a group whose send
+// failed (Redis or Telegram briefly down), or groups the scheduler never
+// reached because the process stopped in the middle of the run, which it
+// counts as done. deliver keeps it from sending anything twice.
+func (d *Digests) RetryDigests(ctx context.Context, now time.Time) error {
+	ids, err := d.Store.GroupIDs(ctx)
+	if err != nil {
+		return err
+	}
+	gs, err := d.Store.Groups(ctx, ids)
+	if err != nil {
+		return err
+	}
+	bound, err := d.Store.DepartmentChats(ctx)
+	if err != nil {
+		return err
+	}
+	chats := report.DeptChats(d.Cfg, bound)
+	type due struct {
+		g  *cadrebot.Group // nil for the deployment digest
+		at time.Time
+	}
+	var dues []due
+	var names []string
+	need := func(kind string, chat int64, at time.Time, loc *time.Location) {
+		k := DigestKey(kind, chat, report.LastWeek(at, loc))
+		names = append(names, k, k+":failed")
+	}
+	for _, g := range gs {
+		if !d.IsDigestGroup(g) {
+			continue
+		}
+		spec := d.Cfg.Schedules.WeeklyDigest
+		if o := g.Schedules[JobWeeklyDigest]; o != "" {
+			spec = o
+		}
+		loc := g.Location(d.Loc)
+		at := d.lastFiring(spec, now, loc)
+		if at.IsZero() || (!g.Created.IsZero() && g.Created.After(at)) {
+			continue
+		}
+		n := len(names)
+		if g.IsVillage() {
+			need(KindVillage, g.ChatID, at, loc)
+		}
+		if len(report.DeptsOfChat(d.Cfg, chats, g.ChatID)) > 0 {
+			need(KindDept, g.ChatID, at, loc)
+		}
+		if len(names) > n {
+			dues = append(dues, due{g: g, at: at})
+		}
+	}
+	if chat := d.Cfg.DigestChatID; chat != 0 {
+		if at := d.lastFiring(d.Cfg.Schedules.WeeklyDigest, now, d.Loc); !at.IsZero() {
+			need(KindDeployment, chat, at, d.Loc)
+			dues = append(dues, due{at: at})
+		}
+	}
+	if len(dues) == 0 {
+		return nil
+	}
+	state, err := d.Store.DoneMany(ctx, names)
+	if err != nil {
+		return err
+	}
+	pending := func(kind string, chat int64, at time.Time, loc *time.Location) bool {
+		k := DigestKey(kind, chat, report.LastWeek(at, loc))
+		return !state[k] && !state[k+":failed"]
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+		sem  = make(chan struct{}, retryWorkers)
+	)
+	run := func(fn func() error) {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := fn(); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, x := range dues {
+		if x.g == nil {
+			if pending(KindDeployment, d.Cfg.DigestChatID, x.at, d.Loc) {
+				run(func() error { return d.DeploymentDigest(ctx, x.at) })
+			}
+			continue
+		}
+		loc := x.g.Location(d.Loc)
+		if pending(KindVillage, x.g.ChatID, x.at, loc) || pending(KindDept, x.g.ChatID, x.at, loc) {
+			// WeeklyDigest sends only what is still missing.
+			run(func() error { return d.WeeklyDigest(ctx, x.g, x.at) })
+		}
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+var schedules sync.Map // spec -> cron.Schedule
+
+// lastFiring is the latest firing of spec in (now-retryWindow,
+// now-retryDelay] in loc, or zero.
+func (d *Digests) lastFiring(spec string, now time.Time, loc *time.Location) time.Time {
+	if spec == "" || spec == "off" {
+		return time.Time{}
+	}
+	var sched cron.Schedule
+	if v, ok := schedules.Load(spec); ok {
+		sched = v.(cron.Schedule)
+	} else {
+		s, err := config.ParseSchedule(spec)
+		if err != nil {
+			return time.Time{}
+		}
+		schedules.Store(spec, s)
+		sched = s
+	}
+	var last time.Time
+	t, end := now.Add(-retryWindow).In(loc), now.Add(-retryDelay)
+	for i := 0; i < 10000; i++ {
+		n := sched.Next(t)
+		if n.IsZero() || n.After(end) {
+			break
+		}
+		last, t = n, n
+	}
+	return last
+}

@@ -1,0 +1,197 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"cadrebot"
+	"cadrebot/calendar"
+	"cadrebot/i18n"
+	"cadrebot/report"
+	"cadrebot/send"
+)
+
+// maxUpload is Telegram's limit on a file a bot uploads.
+const maxUpload = 50 << 20
+
+// Export handles /export [YYYY-MM | FROM TO] [csv]: a workbook (or three
+// CSV files) for the assessment, sent privately to the requester. In a
+// group, group admins export the group; in a private chat, deployment
+// admins export the whole deployment, as they do in the county chat.
+func (d *Digests) Export() Func {
+	return func(ctx context.Context, u *Update) error {
+		per, csv, err := report.ParseExport(u.Args, calendar.DateOf(u.Now.In(u.Loc)), u.Loc)
+		if err != nil {
+			return err
+		}
+		admin := d.Auth.IsDeploymentAdmin(u.From.ID)
+		all := u.IsPrivate() || (d.Cfg.DigestChatID != 0 && u.ChatID == d.Cfg.DigestChatID)
+		var s digestScope
+		switch {
+		case u.IsPrivate() && !admin:
+			return cadrebot.Errorf("export_private_admin_only")
+		case all && admin:
+			s.deploy = true
+		default:
+			if err := requireGroupAdmin(ctx, d.Auth, u); err != nil {
+				return err
+			}
+			if s, err = d.scopeOf(ctx, u); err != nil {
+				return err
+			}
+			s.deploy = false
+			if !s.village && len(s.depts) == 0 {
+				return cadrebot.Errorf("export_nothing")
+			}
+		}
+		if u.IsGroup() {
+			// The file goes privately, which only works once the user
+			// started the bot; say how before doing the work.
+			st, err := d.Store.UserState(ctx, u.From.ID)
+			if err != nil {
+				return err
+			}
+			if !st.Started {
+				return d.startFirst(ctx, u)
+			}
+		}
+		x, err := d.exportData(ctx, u, s, per)
+		if err != nil {
+			return err
+		}
+		files, err := d.exportFiles(x, u.Lang, csv, s.deploy, u.ChatID)
+		if err != nil {
+			return err
+		}
+		scope := d.Texts.T(u.Lang, "export_scope_all")
+		if !s.deploy {
+			scope = i18n.Escape(u.Group.Title)
+			if u.Group.IsVillage() {
+				scope = i18n.Escape(u.Group.Village)
+			}
+		}
+		caption := d.Texts.T(u.Lang, "export_caption", i18n.Args{"Scope": i18n.HTML(scope),
+			"Range": i18n.HTML(d.composer().Range(u.Lang, per))})
+		for i, f := range files {
+			m := send.Message{ChatID: u.From.ID, Document: f}
+			if i == 0 {
+				m.Text = caption
+			}
+			if _, err := d.Out.Send(ctx, m); err != nil {
+				if u.IsGroup() && d.Forbidden != nil && d.Forbidden(err) {
+					return d.startFirst(ctx, u)
+				}
+				return err
+			}
+		}
+		if u.IsGroup() {
+			return Reply(ctx, d.Out, u, d.Texts.T(u.Lang, "export_sent", i18n.Args{"Name": DisplayName(u.From)}))
+		}
+		return nil
+	}
+}
+
+// startFirst tells the requester, in the group, to start the bot
+// privately, with a button that opens the private chat.
+func (d *Digests) startFirst(ctx context.Context, u *Update) error {
+	text := d.Texts.T(u.Lang, "export_start_first", i18n.Args{"Name": DisplayName(u.From), "Bot": d.BotUsername})
+	var kb []send.Button
+	if d.BotUsername != "" {
+		kb = []send.Button{{Text: d.Texts.T(u.Lang, "export_start_button"), URL: "https://t.me/" + d.BotUsername + "?start=export"}}
+	}
+	if kb == nil {
+		return Reply(ctx, d.Out, u, text)
+	}
+	return Reply(ctx, d.Out, u, text, kb)
+}
+
+// exportData loads an export's data: the problems reported in the range
+// with their histories, and the check-ins of the village groups in scope.
+func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per report.Period) (*report.ExportData, error) {
+	x := &report.ExportData{Period: per, Now: d.Now()}
+	var ps []cadrebot.Problem
+	var err error
+	if s.deploy {
+		ids, err := d.Store.GroupIDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		gs, err := d.Store.Groups(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			if g.IsVillage() {
+				x.Villages = append(x.Villages, report.VillageRef{Chat: g.ChatID, Name: report.VillageName(g.Village, g.Title)})
+			}
+		}
+		if ps, err = d.Store.ProblemsCreated(ctx, per.Start(), per.End()); err != nil {
+			return nil, err
+		}
+	} else {
+		f, err := d.loadScope(ctx, u, s, per)
+		if err != nil {
+			return nil, err
+		}
+		x.Villages = f.villages
+		for _, p := range f.data.Problems {
+			if per.Contains(p.Created) {
+				ps = append(ps, p)
+			}
+		}
+	}
+	x.Problems = ps
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	if x.History, err = d.Store.Histories(ctx, ids); err != nil {
+		return nil, err
+	}
+	chats := make([]int64, len(x.Villages))
+	for i, v := range x.Villages {
+		chats[i] = v.Chat
+	}
+	if x.Checkins, err = d.Store.CheckinPeriods(ctx, chats, per.From, per.To); err != nil {
+		return nil, err
+	}
+	if d.composer().CheckinsFit(x) {
+		if x.Details, err = d.Store.CheckinDetails(ctx, x.Checkins, per.From, per.To); err != nil {
+			return nil, err
+		}
+	}
+	return x, nil
+}
+
+// exportFiles renders the export as one workbook or three CSV files.
+func (d *Digests) exportFiles(x *report.ExportData, lang string, csv, all bool, chat int64) ([]*send.File, error) {
+	tables := d.composer().Tables(x, lang)
+	base := "cadrebot-" + strconv.FormatInt(chat, 10)
+	if all {
+		base = "cadrebot-all"
+	}
+	base += "-" + strconv.Itoa(x.Period.From.Compact()) + "-" + strconv.Itoa(x.Period.To.Compact())
+	var files []*send.File
+	if csv {
+		for _, t := range tables {
+			b, err := report.CSV(t)
+			if err != nil {
+				return nil, fmt.Errorf("export csv: %w", err)
+			}
+			files = append(files, &send.File{Name: base + "-" + t.File, Data: b})
+		}
+	} else {
+		b, err := report.XLSX(tables)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, &send.File{Name: base + ".xlsx", Data: b})
+	}
+	for _, f := range files {
+		if len(f.Data) > maxUpload {
+			return nil, cadrebot.Errorf("export_too_big", "MB", len(f.Data)>>20)
+		}
+	}
+	return files, nil
+}

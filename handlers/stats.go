@@ -1,0 +1,219 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/bsm/redislock"
+
+	"cadrebot"
+	"cadrebot/calendar"
+	"cadrebot/report"
+	"cadrebot/store"
+)
+
+// scope is what a chat reports on: its village, its departments, and
+// the whole deployment for the county leaders' chat.
+type digestScope struct {
+	village bool
+	depts   []string
+	deploy  bool
+}
+
+func (s digestScope) empty() bool { return !s.village && len(s.depts) == 0 && !s.deploy }
+
+// scopeOf works out what chat reports on.
+func (d *Digests) scopeOf(ctx context.Context, u *Update) (digestScope, error) {
+	var s digestScope
+	if u.IsPrivate() {
+		s.deploy = d.Auth.IsDeploymentAdmin(u.From.ID)
+		return s, nil
+	}
+	s.village = u.Group.IsVillage()
+	bound, err := d.Store.DepartmentChats(ctx)
+	if err != nil {
+		return s, err
+	}
+	s.depts = report.DeptsOfChat(d.Cfg, report.DeptChats(d.Cfg, bound), u.ChatID)
+	s.deploy = d.Cfg.DigestChatID != 0 && u.ChatID == d.Cfg.DigestChatID
+	return s, nil
+}
+
+// loadScope loads what the reports of s over per need: the whole
+// deployment for the county chat, else the group's own problems and
+// check-ins, which is a few round trips however large the deployment.
+func (d *Digests) loadScope(ctx context.Context, u *Update, s digestScope, per report.Period) (*fleet, error) {
+	if s.deploy {
+		return d.loadFleet(ctx, per)
+	}
+	f := &fleet{groups: map[int64]*cadrebot.Group{u.ChatID: u.Group}}
+	var ps []cadrebot.Problem
+	if s.village {
+		ck, err := d.Store.CheckinPeriods(ctx, []int64{u.ChatID}, per.From, per.To)
+		if err != nil {
+			return nil, err
+		}
+		vp, err := d.Store.ProblemsOf(ctx, store.ListVillage(u.ChatID, false))
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, vp...)
+		f.villages = []report.VillageRef{{Chat: u.ChatID, Name: report.VillageName(u.Group.Village, u.Group.Title)}}
+		f.data = &report.Data{Checkins: ck}
+	}
+	for _, dept := range s.depts {
+		dp, err := d.Store.ProblemsOf(ctx, store.ListDeptAll(dept))
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, dp...)
+	}
+	// A group can be a village and a department at once: one copy each.
+	slices.SortFunc(ps, func(a, b cadrebot.Problem) int { return int(a.ID - b.ID) })
+	ps = slices.CompactFunc(ps, func(a, b cadrebot.Problem) bool { return a.ID == b.ID })
+	hist, err := d.Store.Histories(ctx, report.PrevReported(ps, per))
+	if err != nil {
+		return nil, err
+	}
+	if f.data == nil {
+		f.data = &report.Data{}
+	}
+	f.data.Period, f.data.Now, f.data.Problems, f.data.History = per, d.Now(), ps, hist
+	return f, nil
+}
+
+// reports composes the reports of s.
+func (d *Digests) reports(f *fleet, u *Update, s digestScope, m report.Mode) []report.Report {
+	c := d.composer()
+	var out []report.Report
+	if s.village {
+		out = append(out, c.Village(f.data, u.ChatID, report.VillageName(u.Group.Village, u.Group.Title), u.Lang, m))
+	}
+	if len(s.depts) > 0 {
+		out = append(out, c.Department(f.data, s.depts, u.Lang, m))
+	}
+	if s.deploy {
+		out = append(out, c.Deployment(f.data, f.villages, u.Lang, m))
+	}
+	return out
+}
+
+// Stats handles /stats [week|month|YYYY-MM]: the digest's figures for
+// this week or month so far, or a past month, with the chart, for
+// anyone in the group (and deployment admins privately).
+func (d *Digests) Stats() Func {
+	return func(ctx context.Context, u *Update) error {
+		if !u.IsGroup() && !d.Auth.IsDeploymentAdmin(u.From.ID) {
+			return cadrebot.Errorf("err_group_only")
+		}
+		per, err := report.ParseStats(u.Args, calendar.DateOf(u.Now.In(u.Loc)), u.Loc)
+		if err != nil {
+			return err
+		}
+		s, err := d.scopeOf(ctx, u)
+		if err != nil {
+			return err
+		}
+		if s.empty() {
+			return cadrebot.Errorf("stats_nothing")
+		}
+		f, err := d.loadScope(ctx, u, s, per)
+		if err != nil {
+			return err
+		}
+		for _, rep := range d.reports(f, u, s, report.Stats) {
+			if rep.Empty {
+				if err := Reply(ctx, d.Out, u, d.Texts.T(u.Lang, "stats_empty")); err != nil {
+					return err
+				}
+				continue
+			}
+			m := d.message(rep, u.ChatID, "stats")
+			m.ReplyTo = u.MessageID()
+			if _, err := d.Out.Send(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// SendDigest handles /digest, for group admins: last week's digests of
+// the group, sent now. If the scheduled digest has not gone out yet, this
+// is it (the job will not repeat it); if it has, this is a copy on
+// request.
+func (d *Digests) SendDigest() Func {
+	return func(ctx context.Context, u *Update) error {
+		if err := requireGroup(u); err != nil {
+			return err
+		}
+		if err := requireGroupAdmin(ctx, d.Auth, u); err != nil {
+			return err
+		}
+		s, err := d.scopeOf(ctx, u)
+		if err != nil {
+			return err
+		}
+		if s.empty() {
+			return cadrebot.Errorf("digest_nothing")
+		}
+		loc := u.Loc
+		if s.deploy && !s.village && len(s.depts) == 0 {
+			loc = d.Loc
+		}
+		per := report.LastWeek(u.Now, loc)
+		f, err := d.loadScope(ctx, u, s, per)
+		if err != nil {
+			return err
+		}
+		kinds := []string{}
+		if s.village {
+			kinds = append(kinds, KindVillage)
+		}
+		if len(s.depts) > 0 {
+			kinds = append(kinds, KindDept)
+		}
+		if s.deploy {
+			kinds = append(kinds, KindDeployment)
+		}
+		for i, rep := range d.reports(f, u, s, report.Digest) {
+			if err := d.sendNow(ctx, u, kinds[i], per, rep); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// sendNow sends a digest as a reply, under the digest's lock, and marks
+// the period sent if it was not yet.
+func (d *Digests) sendNow(ctx context.Context, u *Update, kind string, per report.Period, rep report.Report) error {
+	if rep.Empty {
+		return Reply(ctx, d.Out, u, d.Texts.T(u.Lang, "digest_empty"))
+	}
+	key := DigestKey(kind, u.ChatID, per)
+	lock, err := d.Locks.Obtain(ctx, d.Store.KeyLock(key), digestLockTTL, nil)
+	switch {
+	case errors.Is(err, redislock.ErrNotObtained):
+		// The scheduled digest is going out right now: that is the answer.
+		return nil
+	case err != nil:
+		return fmt.Errorf("digest %s: lock: %w", key, err)
+	}
+	defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
+	done, err := d.Store.Done(ctx, key)
+	if err != nil {
+		return err
+	}
+	m := d.message(rep, u.ChatID, key)
+	m.ReplyTo = u.MessageID()
+	if _, err := d.Out.Send(ctx, m); err != nil {
+		return err
+	}
+	if !done {
+		_, err = d.Store.Once(context.WithoutCancel(ctx), key, digestDoneTTL)
+	}
+	return err
+}
