@@ -312,13 +312,14 @@ func TestReplicaSchedulersRunEachFiringOnce(t *testing.T) {
 		e.Wait("both schedulers to wait on the clock", func() bool { return e.Clock.Waiters() >= 2 })
 		e.Clock.Advance(time.Minute)
 	}
-	// The loops start at 08:00 (which fires) and end at 09:00.
+	// The loops end at 09:00. They start at 08:00, which the app's own
+	// scheduler has already seen, so 08:00 is not theirs to fire.
 	want := map[string]int{}
-	for m := 0; m <= 60; m += 10 {
+	for m := 10; m <= 60; m += 10 {
 		want["sweep "+apptest.Monday0800.Add(time.Duration(m)*time.Minute).Format("15:04")] = 1
 	}
 	for i := 0; i < 20; i++ {
-		for _, hm := range []string{"08:00", "08:30", "09:00"} {
+		for _, hm := range []string{"08:30", "09:00"} {
 			want[fmt.Sprintf("remind %d %s", -100800-i, hm)] = 1
 		}
 	}

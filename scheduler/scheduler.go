@@ -50,6 +50,8 @@ type Store interface {
 	Groups(ctx context.Context, chats []int64) ([]*cadrebot.Group, error)
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	Done(ctx context.Context, name string) (bool, error)
+	SchedulerSeen(ctx context.Context) (time.Time, error)
+	MarkSchedulerSeen(ctx context.Context, t time.Time) error
 	KeyLock(name string) string
 }
 
@@ -72,7 +74,8 @@ type Scheduler struct {
 	// OnTime is how late a firing may be handled and still count as on
 	// time rather than missed.
 	OnTime time.Duration
-	// Lookback bounds how far back missed firings are searched at start.
+	// Lookback bounds how far back missed firings are searched at start;
+	// the search starts no earlier than the deployment's last scheduler run.
 	Lookback time.Duration
 	// Poll is the longest the loop sleeps, so new group schedules are
 	// picked up.
@@ -232,6 +235,13 @@ func gridFloor(t time.Time, d time.Duration) time.Time {
 // Run loops until ctx ends.
 func (s *Scheduler) Run(ctx context.Context) error {
 	last := s.clk.Now().Add(-s.Lookback)
+	if seen, err := s.db.SchedulerSeen(ctx); err != nil {
+		s.log.Warn("scheduler: last run unknown; catching up over the whole lookback", "err", err)
+	} else if seen.IsZero() {
+		last = s.clk.Now() // a new deployment: nothing was missed
+	} else if seen.After(last) {
+		last = seen
+	}
 	for {
 		now := s.clk.Now()
 		scs, err := s.scopes(ctx)
@@ -243,6 +253,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		} else {
 			s.tick(ctx, scs, last, now)
 			last = now
+			if err := s.db.MarkSchedulerSeen(ctx, now); err != nil && ctx.Err() == nil {
+				s.log.Warn("scheduler: record last run", "err", err)
+			}
 		}
 		wait := s.Poll
 		if n := s.next(scs, now); !n.IsZero() && n.Sub(now) < wait {
