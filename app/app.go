@@ -52,6 +52,7 @@ type App struct {
 	Texts     *i18n.Catalog
 	Calendar  *calendar.Calendar
 	Scheduler *scheduler.Scheduler
+	Courier   *bot.Courier // sends the durable outbox
 	Clock     clock.Clock
 	Me        models.User
 	Log       *slog.Logger
@@ -117,6 +118,8 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	a.Sender = bot.NewSender(a.TG, bot.Limits{GlobalPerSecond: cfg.File.Limits.GlobalPerSecond,
 		GroupPerMinute: cfg.File.Limits.GroupPerMinute, PrivatePerSecond: cfg.File.Limits.PrivatePerSecond}, a.Log, a.Metrics)
 	a.Auth = bot.NewAuth(a.Sender, cfg.File.Admins)
+	a.buildOutbox(rdb)
+	a.registerStoreMetrics()
 	return a, nil
 }
 
@@ -203,13 +206,7 @@ func (a *App) Run(ctx context.Context) error {
 			a.Log.Warn("deleteWebhook", "err", redact(err.Error(), cfg.Env.Token))
 		}
 		poller := bot.NewPoller(cfg.Env.APIURL, cfg.Env.Token, a.httpc, a.DB, a.dispatch, a.Log)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := poller.Run(ctx, work); err != nil {
-				a.Log.Error("poller stopped", "err", err)
-			}
-		}()
+		a.runPoller(ctx, work, &wg, poller)
 		a.Log.Info("long polling")
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -219,6 +216,7 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}()
 
+	a.runOutbox(ctx, work, &wg)
 	if !a.opts.NoScheduler {
 		a.Scheduler = a.buildScheduler()
 		wg.Add(1)

@@ -82,6 +82,10 @@ func WithEnv(kv ...string) Option {
 // WithTime starts the fake clock at t.
 func WithTime(t time.Time) Option { return func(e *Env) { e.Clock = clock.NewFake(t) } }
 
+// WithClock shares a fake clock with another Env (replicas whose
+// schedulers must see the same time).
+func WithClock(c *clock.Fake) Option { return func(e *Env) { e.Clock = c } }
+
 // WithServer uses an existing fake Bot API (two replicas sharing one).
 func WithServer(s *telegramtest.Server) Option { return func(e *Env) { e.TG = s } }
 
@@ -220,7 +224,14 @@ func (e *Env) Restart() {
 }
 
 func (e *Env) newRedis() redis.UniversalClient {
-	if u := e.env["REDIS_URL"]; u != "" && u != os.Getenv("REDIS_URL") {
+	if addrs := e.env["REDIS_SENTINEL_ADDRS"]; addrs != "" { // a test's own Sentinel
+		rdb, err := store.Dial(store.Options{SentinelAddrs: strings.Split(addrs, ","), MasterName: e.env["REDIS_MASTER_NAME"]})
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		return rdb
+	}
+	if u := e.env["REDIS_URL"]; u != "" && u != defaultURL() { // a test's own Redis
 		rdb, err := store.Dial(store.Options{URL: u})
 		if err != nil {
 			e.T.Fatal(err)
@@ -230,19 +241,37 @@ func (e *Env) newRedis() redis.UniversalClient {
 	return NewRedis(e.T)
 }
 
-// NewRedis connects to REDIS_URL; the client closes with the test (the
-// app closes its own on shutdown, so tests get a separate one).
-func NewRedis(t testing.TB) redis.UniversalClient {
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
+// RedisOptions is the Redis the tests use: REDIS_URL, or the Redis Cluster
+// in REDIS_CLUSTER_ADDRS when CADREBOT_TEST_REDIS=cluster (make test runs
+// the end-to-end suite a second time that way, so every multi-key
+// operation is proven on Cluster).
+func RedisOptions() store.Options {
+	if os.Getenv("CADREBOT_TEST_REDIS") == "cluster" {
+		if addrs := os.Getenv("REDIS_CLUSTER_ADDRS"); addrs != "" {
+			return store.Options{ClusterAddrs: strings.Split(addrs, ",")}
+		}
 	}
-	rdb, err := store.Dial(store.Options{URL: url})
+	return store.Options{URL: defaultURL()}
+}
+
+func defaultURL() string {
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		return url
+	}
+	return "redis://127.0.0.1:6379/0"
+}
+
+// NewRedis connects to the test Redis (RedisOptions); the client closes
+// with the test (the app closes its own on shutdown, so tests get a
+// separate one).
+func NewRedis(t testing.TB) redis.UniversalClient {
+	o := RedisOptions()
+	rdb, err := store.Dial(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
-		t.Fatalf("redis at %s: %v (run the tests with `make test`, which starts one)", url, err)
+		t.Fatalf("redis at %s%v: %v (run the tests with `make test`, which starts one)", o.URL, o.ClusterAddrs, err)
 	}
 	return rdb
 }
@@ -256,30 +285,33 @@ func NewPrefix(t testing.TB) string {
 	return p
 }
 
-// DeletePrefix deletes every key under p.
+// DeletePrefix deletes every key under p, on every master of a cluster.
 func DeletePrefix(t testing.TB, p string) {
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	rdb, err := store.Dial(store.Options{URL: url})
+	rdb, err := store.Dial(RedisOptions())
 	if err != nil {
 		return
 	}
 	defer rdb.Close()
 	ctx := context.Background()
-	it := rdb.Scan(ctx, 0, p+"*", 1000).Iterator()
-	var keys []string
-	for it.Next(ctx) {
-		keys = append(keys, it.Val())
-		if len(keys) == 500 {
-			rdb.Del(ctx, keys...)
-			keys = keys[:0]
+	// One key per DEL: on a cluster node, a DEL of keys from several
+	// slots fails with CROSSSLOT.
+	del := func(ctx context.Context, c redis.Cmdable) error {
+		it := c.Scan(ctx, 0, p+"*", 1000).Iterator()
+		pipe := c.Pipeline()
+		for it.Next(ctx) {
+			pipe.Del(ctx, it.Val())
+			if pipe.Len() == 500 {
+				_, _ = pipe.Exec(ctx)
+			}
 		}
+		_, _ = pipe.Exec(ctx)
+		return it.Err()
 	}
-	if len(keys) > 0 {
-		rdb.Del(ctx, keys...)
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		_ = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return del(ctx, c) })
+		return
 	}
+	_ = del(ctx, rdb)
 }
 
 // Users of the tests: cadres, a handler, a deployment admin.
@@ -330,6 +362,11 @@ func (e *Env) Drain() {
 	// The poller confirms a batch (asks for the next offset) only after
 	// every update in it was handled, so nothing pending means done.
 	e.Wait("the bot to confirm every update", func() bool { return e.TG.Pending() == 0 })
+	// Messages the handlers and jobs queued go out asynchronously.
+	e.Wait("the outbox to empty", func() bool {
+		n, _, err := e.DB.OutboxStats(context.Background())
+		return err == nil && n == 0
+	})
 }
 
 // Admin makes user an administrator of chat in the fake API.

@@ -23,7 +23,10 @@ type Metrics struct {
 	JobRuns        *prometheus.CounterVec // job, result
 	OutboxDepth    prometheus.Gauge
 	OutboxAge      prometheus.Gauge
-	SendFailures   *prometheus.CounterVec // reason: forbidden, bad_request, exhausted
+	SendFailures   *prometheus.CounterVec // reason: forbidden, bad_request, exhausted, corrupt
+	OutboxRetries  *prometheus.CounterVec // reason: 429, error
+	OutboxLeader   prometheus.Gauge       // 1 on the replica holding the sender lease
+	PollerLeader   prometheus.Gauge       // 1 on the replica holding the poller lease
 }
 
 // NewMetrics registers every series on a fresh registry.
@@ -56,8 +59,15 @@ func NewMetrics() *Metrics {
 			Help: "Age of the oldest message waiting in the outbox."}),
 		SendFailures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cadrebot_send_failures_total",
 			Help: "Messages that could not be delivered, by reason."}, []string{"reason"}),
+		OutboxRetries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cadrebot_outbox_retries_total",
+			Help: "Outbox sends rescheduled, by reason (429, error)."}, []string{"reason"}),
+		OutboxLeader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cadrebot_outbox_sender",
+			Help: "1 while this replica holds the outbox sender lease."}),
+		PollerLeader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cadrebot_poller_active",
+			Help: "1 while this replica holds the long-polling lease."}),
 	}
 	r.MustRegister(m.Updates, m.Duplicates, m.HandlerErrors, m.HandlerLatency, m.Panics, m.APICalls,
-		m.RedisErrors, m.FloodDropped, m.JobRuns, m.OutboxDepth, m.OutboxAge, m.SendFailures)
+		m.RedisErrors, m.FloodDropped, m.JobRuns, m.OutboxDepth, m.OutboxAge, m.SendFailures,
+		m.OutboxRetries, m.OutboxLeader, m.PollerLeader)
 	return m
 }

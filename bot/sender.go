@@ -43,7 +43,7 @@ type Sender struct {
 	outbox        Outbox
 }
 
-// Outbox accepts durable sends; see Outbox in outbox.go.
+// Outbox accepts durable sends; Courier in outbox.go implements it.
 type Outbox interface {
 	Add(ctx context.Context, m send.Message) error
 }
@@ -65,7 +65,7 @@ func NewSender(tg *tgbot.Bot, limits Limits, log *slog.Logger, m *Metrics) *Send
 		limits.PrivatePerSecond = 1
 	}
 	return &Sender{tg: tg, log: log, metrics: m, limits: limits,
-		global:        rate.NewLimiter(rate.Limit(limits.GlobalPerSecond), int(limits.GlobalPerSecond)),
+		global:        newGlobalLimiter(limits.GlobalPerSecond),
 		chats:         map[int64]*chatLimiter{},
 		MaxRetryAfter: 2 * time.Minute}
 }
@@ -78,13 +78,10 @@ func (s *Sender) chatLimit(chat int64) *rate.Limiter {
 	defer s.mu.Unlock()
 	c, ok := s.chats[chat]
 	if !ok {
-		var l *rate.Limiter
+		// Sized to stay under Telegram's sliding windows: see limits.go.
+		l := newGroupLimiter(s.limits.GroupPerMinute)
 		if chat > 0 {
-			l = rate.NewLimiter(rate.Limit(s.limits.PrivatePerSecond), 1)
-		} else {
-			// A small burst lets a reply and a card go out together; the
-			// long-run rate stays at the per-minute limit.
-			l = rate.NewLimiter(rate.Limit(s.limits.GroupPerMinute/60), 3)
+			l = newPrivateLimiter(s.limits.PrivatePerSecond)
 		}
 		c = &chatLimiter{l: l}
 		s.chats[chat] = c
@@ -105,15 +102,26 @@ func (s *Sender) gcLocked() {
 	}
 }
 
-// wait blocks until chat may receive another message.
+// wait blocks until chat may receive another message. Both buckets give
+// up their token at the same moment, just before the send: Telegram counts
+// messages when they arrive, so a chat token taken while still queueing
+// for the global one would let two sends land closer than the bucket
+// allows (limits.go).
 func (s *Sender) wait(ctx context.Context, chat int64) error {
-	if err := s.chatLimit(chat).Wait(ctx); err != nil {
-		return fmt.Errorf("rate limit wait: %w", err)
+	cl := s.chatLimit(chat)
+	for {
+		if err := untilToken(ctx, cl); err != nil {
+			return fmt.Errorf("rate limit wait: %w", err)
+		}
+		if err := s.global.Wait(ctx); err != nil {
+			return fmt.Errorf("rate limit wait: %w", err)
+		}
+		if cl.Allow() {
+			return nil
+		}
+		// Another send to this chat took the token meanwhile; the global
+		// token is spent, which only slows us down.
 	}
-	if err := s.global.Wait(ctx); err != nil {
-		return fmt.Errorf("rate limit wait: %w", err)
-	}
-	return nil
 }
 
 // call runs one API call with Telegram's 429 rule: wait exactly
@@ -132,7 +140,7 @@ func (s *Sender) call(ctx context.Context, method string, fn func() error) error
 			if d <= 0 {
 				d = time.Second
 			}
-			if waited+d > s.MaxRetryAfter {
+			if waited+d > s.MaxRetryAfter || !retryWaitAllowed(ctx) {
 				return &RetryAfterError{After: d, Err: err}
 			}
 			waited += d
@@ -205,6 +213,9 @@ var noPreview = &models.LinkPreviewOptions{IsDisabled: tgbot.True()}
 // Send delivers m now: long texts are split into several messages and
 // the keyboard goes on the last one. It returns the last message's id.
 func (s *Sender) Send(ctx context.Context, m send.Message) (int, error) {
+	if k, ok := s.outbox.(keyedSender); ok && m.Key != "" {
+		return k.SendKeyed(ctx, m)
+	}
 	if m.Photo != nil || m.Document != nil {
 		return s.sendFile(ctx, m)
 	}

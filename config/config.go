@@ -144,4 +144,13 @@ type Limits struct {
 	PrivatePerSecond float64  `yaml:"private_per_second"` // default 1
 	HandlerWorkers   int      `yaml:"handler_workers"`    // default 64
 	ShutdownTimeout  Duration `yaml:"shutdown_timeout"`   // default 10s
+	// OutboxWorkers is how many outbox sends run at once (default 8).
+	OutboxWorkers int `yaml:"outbox_workers"`
+	// LeaderLease is the lease of the one replica that sends the outbox
+	// (and, in long-polling mode, polls): a crashed leader is replaced
+	// after it (default 15s).
+	LeaderLease Duration `yaml:"leader_lease"`
+	// SendGiveUp is how long an outbox message is retried after 5xx and
+	// network errors before it is flagged undeliverable (default 12h).
+	SendGiveUp Duration `yaml:"send_give_up"`
 }

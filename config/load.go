@@ -83,6 +83,9 @@ func Defaults() File {
 			PrivatePerSecond: 1,
 			HandlerWorkers:   64,
 			ShutdownTimeout:  Duration{10 * time.Second},
+			OutboxWorkers:    8,
+			LeaderLease:      Duration{15 * time.Second},
+			SendGiveUp:       Duration{12 * time.Hour},
 		},
 	}
 }
@@ -238,6 +241,9 @@ func (f *File) applyDefaults() {
 	orZero(&l.PrivatePerSecond, d.Limits.PrivatePerSecond)
 	orZero(&l.HandlerWorkers, d.Limits.HandlerWorkers)
 	orZero(&l.ShutdownTimeout, d.Limits.ShutdownTimeout)
+	orZero(&l.OutboxWorkers, d.Limits.OutboxWorkers)
+	orZero(&l.LeaderLease, d.Limits.LeaderLease)
+	orZero(&l.SendGiveUp, d.Limits.SendGiveUp)
 }
 
 // orString treats a blank string as unset, since `timezone: " "` is surely

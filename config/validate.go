@@ -365,6 +365,7 @@ func (f *File) validateTuning() error {
 		{"problems.max_photos", f.Problems.MaxPhotos},
 		{"flood.commands", f.Flood.Commands},
 		{"limits.handler_workers", f.Limits.HandlerWorkers},
+		{"limits.outbox_workers", f.Limits.OutboxWorkers},
 	}
 	for _, x := range ints {
 		if x.v <= 0 {
@@ -399,6 +400,8 @@ func (f *File) validateTuning() error {
 		{"problems.dialog_ttl", f.Problems.DialogTTL},
 		{"flood.window", f.Flood.Window},
 		{"limits.shutdown_timeout", f.Limits.ShutdownTimeout},
+		{"limits.leader_lease", f.Limits.LeaderLease},
+		{"limits.send_give_up", f.Limits.SendGiveUp},
 	}
 	for _, x := range durations {
 		if x.v.Duration <= 0 {

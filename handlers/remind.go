@@ -147,7 +147,10 @@ func (r reminder) title() string {
 
 func (r reminder) dm(ctx context.Context, m cadrebot.Member) error {
 	text := r.texts.T(r.g.Lang, "remind_dm", i18n.Args{"Village": r.g.Village, "Final": r.cfg.Final})
-	err := r.out.Enqueue(ctx, send.Message{ChatID: m.UserID, Text: text, Key: r.key("dm", m.UserID),
+	// Sent now rather than queued: a refusal must turn into a mention in
+	// this firing's group reminder. The key keeps a re-run firing from
+	// sending it twice.
+	_, err := r.out.Send(ctx, send.Message{ChatID: m.UserID, Text: text, Key: r.key("dm", m.UserID),
 		Ref: fmt.Sprintf("remind:%d:%d", r.g.ChatID, m.UserID)})
 	if errors.Is(err, tgbot.ErrorForbidden) {
 		// They blocked the bot or never started it: stop trying until

@@ -2,7 +2,24 @@
 # Makes sure a Redis answers at REDIS_URL (default redis://127.0.0.1:6379/0):
 # if none does, installs redis-server from the OS packages when missing and
 # starts a throwaway instance on that host and port. Used by `make test`.
+# With --install-only it only installs redis-server and redis-cli when
+# missing (scripts/redis-cluster.sh and the fault tests need the binaries
+# even when a Redis already answers elsewhere).
 set -euo pipefail
+
+install_redis() {
+	command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 && return 0
+	echo "ensure-redis: installing redis-server from the OS packages" >&2
+	local sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server redis-tools >/dev/null
+}
+
+if [ "${1:-}" = "--install-only" ]; then
+	install_redis
+	exit 0
+fi
 
 url="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 hostport="${url#*://}"
@@ -34,13 +51,7 @@ case "$host" in
 	;;
 esac
 
-if ! command -v redis-server >/dev/null 2>&1; then
-	echo "ensure-redis: installing redis-server from the OS packages" >&2
-	sudo=""
-	[ "$(id -u)" -ne 0 ] && sudo="sudo"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
-fi
+install_redis
 
 dir="$(mktemp -d)"
 echo "ensure-redis: starting redis-server on $host:$port (data in $dir)" >&2

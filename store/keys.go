@@ -113,3 +113,9 @@ func (db *DB) keyForm(chat int64, kind string, user int64) string {
 // key builders of their own; store/digest.go reads the keys above.
 
 // --- outbox and delivery (issue 6) ---
+
+// keyOutbox is the outbox stream; keySent marks a message key as sent. They
+// share the tag {outbox} so one transaction can mark and ack (see outbox.go).
+func (db *DB) keyOutbox() string         { return db.k("{outbox}") }
+func (db *DB) keySent(key string) string { return db.k("{outbox}:sent:", key) }
+func (db *DB) keyUndeliverable() string  { return db.k("undeliverable") }

@@ -1,0 +1,505 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bsm/redislock"
+	tgbot "github.com/go-telegram/bot"
+
+	"cadrebot/clock"
+	"cadrebot/send"
+	"cadrebot/store"
+)
+
+// Flagger records that a message about ref (for example "problem:42", or
+// "chat:<id>" when the message named no record) can never be delivered,
+// so that the failure shows where people look. store.DB is the default; a
+// feature registers its own with Courier.FlagRefs.
+type Flagger interface {
+	Undeliverable(ctx context.Context, ref, reason string) error
+}
+
+// OutboxStore is what the outbox needs from Redis (store.DB).
+type OutboxStore interface {
+	OutboxAdd(ctx context.Context, m send.Message) (string, error)
+	OutboxInit(ctx context.Context) error
+	OutboxRead(ctx context.Context, consumer string, count int, block time.Duration) ([]store.OutboxEntry, error)
+	OutboxClaim(ctx context.Context, consumer string, minIdle time.Duration) ([]store.OutboxEntry, error)
+	OutboxProgress(ctx context.Context, key string) (int, error)
+	OutboxMarkPart(ctx context.Context, key string, parts int) error
+	OutboxAck(ctx context.Context, id, key string, parts int) error
+	OutboxStats(ctx context.Context) (int64, time.Time, error)
+	OutboxPrune(ctx context.Context, keep string, idle time.Duration) error
+	KeyLock(name string) string
+}
+
+// OutboxConfig tunes the outbox; zero fields take the defaults noted.
+type OutboxConfig struct {
+	Workers int           // concurrent sends (8)
+	Lease   time.Duration // sender lease; a crashed sender is replaced after it (15s)
+	// ClaimIdle is how long an entry must sit pending on another consumer
+	// before the periodic reclaim takes it over (1m).
+	ClaimIdle time.Duration
+	// NextReclaim returns when to run the next reclaim (every 30s).
+	NextReclaim func(now time.Time) time.Time
+	// GiveUp bounds how long transient failures (5xx, network) are
+	// retried, counted from the enqueue time (12h).
+	GiveUp     time.Duration
+	Backoff    time.Duration // first retry delay (1s), doubled up to MaxBackoff
+	MaxBackoff time.Duration // (5m)
+	Batch      int           // entries per read (64)
+	MaxHeld    int           // entries held in memory before reading pauses (5000)
+	Block      time.Duration // XREADGROUP block (2s)
+	StatsEvery time.Duration // depth and age metrics refresh (5s)
+}
+
+func (c *OutboxConfig) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if c.Workers <= 0 {
+		c.Workers = 8
+	}
+	def(&c.Lease, 15*time.Second)
+	def(&c.ClaimIdle, time.Minute)
+	def(&c.GiveUp, 12*time.Hour)
+	def(&c.Backoff, time.Second)
+	def(&c.MaxBackoff, 5*time.Minute)
+	def(&c.Block, 2*time.Second)
+	def(&c.StatsEvery, 5*time.Second)
+	if c.NextReclaim == nil {
+		c.NextReclaim = func(now time.Time) time.Time { return now.Add(30 * time.Second) }
+	}
+	if c.Batch <= 0 {
+		c.Batch = 64
+	}
+	if c.MaxHeld <= 0 {
+		c.MaxHeld = 5000
+	}
+}
+
+// Courier delivers the outbox, the durable and rate-limited way out for
+// every message that is not a direct reply. Enqueue appends to a Redis Stream; one replica at a time,
+// the holder of a redislock lease, reads it through a consumer group and
+// sends. One sender per deployment is what keeps a chat's messages in order
+// across replicas and the global 30 msg/s bucket meaningful; Telegram's
+// limits, not the process, bound the throughput. A replica that dies leaves
+// its entries pending, and the next lease holder claims them (XAUTOCLAIM).
+type Courier struct {
+	db  OutboxStore
+	out *Sender
+	// clk times retries. It is the wall clock, like Telegram's retry_after
+	// and the fake Bot API's rate windows; the app's (possibly fake) clock
+	// drives schedules, not delivery.
+	clk      clock.Clock
+	log      *slog.Logger
+	metrics  *Metrics
+	cfg      OutboxConfig
+	consumer string
+
+	lease *Lease
+
+	flagMu sync.RWMutex
+	flag   Flagger
+	flags  map[string]Flagger
+}
+
+// NewCourier builds the outbox; Run starts sending. When db is also a
+// Flagger it records undeliverable messages by default.
+func NewCourier(db OutboxStore, out *Sender, locks *redislock.Client, log *slog.Logger, m *Metrics, cfg OutboxConfig) *Courier {
+	cfg.defaults()
+	host, _ := os.Hostname()
+	o := &Courier{db: db, out: out, clk: clock.Real{}, log: log, metrics: m, cfg: cfg, flags: map[string]Flagger{},
+		consumer: fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))}
+	if f, ok := db.(Flagger); ok {
+		o.flag = f
+	}
+	o.lease = NewLease(locks, db.KeyLock("outbox"), cfg.Lease, log)
+	o.lease.OnChange = func(held bool) { m.OutboxLeader.Set(map[bool]float64{true: 1}[held]) }
+	return o
+}
+
+// Add queues m durably; Sender.Enqueue calls it.
+func (o *Courier) Add(ctx context.Context, m send.Message) error {
+	_, err := o.db.OutboxAdd(ctx, m)
+	return err
+}
+
+// keyedSender is implemented by an outbox that can also make direct sends
+// idempotent (Courier).
+type keyedSender interface {
+	SendKeyed(ctx context.Context, m send.Message) (int, error)
+}
+
+// SendKeyed sends m now, at most once per m.Key, and returns Telegram's
+// answer to the caller: Sender.Send uses it for keyed messages. A job that
+// must react to a refusal (a reminder DM falling back to a group mention)
+// sends this way; if the process dies, the scheduler runs the unfinished
+// firing again and the key skips what already went out. It returns 0 when
+// every part had been sent before.
+func (o *Courier) SendKeyed(ctx context.Context, m send.Message) (int, error) {
+	done, err := o.db.OutboxProgress(ctx, m.Key)
+	if err != nil {
+		return 0, err
+	}
+	parts := Parts(m)
+	last := 0
+	for i := done; i < len(parts); i++ {
+		id, err := o.out.Send(ctx, parts[i]) // parts carry no key
+		if err != nil {
+			return last, err
+		}
+		last = id
+		if err := o.db.OutboxMarkPart(ctx, m.Key, i+1); err != nil {
+			o.log.Warn("outbox: record keyed send", "key", m.Key, "err", err)
+		}
+	}
+	return last, nil
+}
+
+// FlagRefs makes f hear about undeliverable messages whose Ref starts with
+// prefix, in addition to the default flagger.
+func (o *Courier) FlagRefs(prefix string, f Flagger) {
+	o.flagMu.Lock()
+	defer o.flagMu.Unlock()
+	o.flags[prefix] = f
+}
+
+// Run competes for the sender lease until ctx ends and sends while it holds
+// it. Sends in flight at shutdown finish under work, which outlives ctx by
+// the grace period; whatever is left stays pending for the next sender.
+func (o *Courier) Run(ctx, work context.Context) error {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		o.statsLoop(ctx)
+	}()
+	defer wg.Wait()
+	o.lease.Run(ctx, func(lctx context.Context) { o.lead(lctx, work) })
+	return nil
+}
+
+// lead sends while the lease holds. ctx ends at shutdown or when the lease
+// is lost; only in the second case are sends in flight cut short.
+func (o *Courier) lead(ctx, work context.Context) {
+	o.log.Info("outbox: this replica is the sender", "consumer", o.consumer)
+	sctx, stopSends := context.WithCancel(work)
+	defer stopSends()
+	go func() {
+		<-ctx.Done()
+		if !o.lease.Held() {
+			stopSends()
+		}
+	}()
+	q := newFairQueue(o.clk, o.out.chatLimit)
+	if err := o.db.OutboxInit(ctx); err != nil {
+		o.log.Error("outbox: create consumer group", "err", err)
+		sleep(ctx, time.Second)
+		return
+	}
+	// Whatever a previous sender left pending is ours now. Its lease has
+	// expired or been released, so it no longer sends.
+	claimed, err := o.db.OutboxClaim(ctx, o.consumer, 0)
+	if err != nil {
+		o.log.Error("outbox: claim pending entries", "err", err)
+		sleep(ctx, time.Second)
+		return
+	}
+	if n := q.push(claimed); n > 0 {
+		o.log.Info("outbox: took over pending messages", "count", n)
+	}
+	var wg sync.WaitGroup
+	for range o.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := q.next(sctx); it != nil; it = q.next(sctx) {
+				o.handle(sctx, q, it)
+			}
+		}()
+	}
+	o.read(ctx, q)
+	q.close()
+	wg.Wait()
+}
+
+// read feeds the queue until ctx ends, and periodically reclaims entries
+// left pending by other consumers.
+func (o *Courier) read(ctx context.Context, q *fairQueue) {
+	batches := make(chan []store.OutboxEntry)
+	// A blocking XREADGROUP cannot be interrupted, so this goroutine may
+	// outlive ctx by one read. Entries that read returns stay pending on
+	// this consumer and are reclaimed by the next sender.
+	go func() {
+		for q.waitBelow(ctx, o.cfg.MaxHeld) {
+			es, err := o.db.OutboxRead(ctx, o.consumer, o.cfg.Batch, o.cfg.Block)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				o.log.Warn("outbox: read", "err", err)
+				sleep(ctx, time.Second)
+				continue
+			}
+			if len(es) == 0 {
+				continue
+			}
+			select {
+			case batches <- es:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	reclaim := time.NewTimer(time.Until(o.cfg.NextReclaim(time.Now())))
+	defer reclaim.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case es := <-batches:
+			q.push(es)
+		case <-reclaim.C:
+			o.reclaim(ctx, q)
+			reclaim.Reset(time.Until(o.cfg.NextReclaim(time.Now())))
+		}
+	}
+}
+
+func (o *Courier) reclaim(ctx context.Context, q *fairQueue) {
+	es, err := o.db.OutboxClaim(ctx, o.consumer, o.cfg.ClaimIdle)
+	if err != nil {
+		o.log.Warn("outbox: reclaim", "err", err)
+		return
+	}
+	// Our own entries waiting in the queue show up too; push skips them.
+	if n := q.push(es); n > 0 {
+		o.log.Info("outbox: reclaimed stale pending messages", "count", n)
+	}
+	if err := o.db.OutboxPrune(ctx, o.consumer, 10*time.Minute); err != nil {
+		o.log.Warn("outbox: prune consumers", "err", err)
+	}
+}
+
+func (o *Courier) statsLoop(ctx context.Context) {
+	for {
+		if err := o.RefreshStats(ctx); err != nil && ctx.Err() == nil {
+			o.log.Debug("outbox: stats", "err", err)
+		}
+		if !sleep(ctx, o.cfg.StatsEvery) {
+			return
+		}
+	}
+}
+
+// RefreshStats sets the outbox depth and oldest-entry age gauges. Every
+// replica refreshes them every few seconds, so whichever is scraped tells
+// the truth about the shared outbox.
+func (o *Courier) RefreshStats(ctx context.Context) error {
+	depth, oldest, err := o.db.OutboxStats(ctx)
+	if err != nil {
+		return err
+	}
+	o.metrics.OutboxDepth.Set(float64(depth))
+	age := 0.0
+	if !oldest.IsZero() {
+		age = max(time.Since(oldest).Seconds(), 0)
+	}
+	o.metrics.OutboxAge.Set(age)
+	return nil
+}
+
+// handle sends one entry, part by part, and settles it.
+func (o *Courier) handle(ctx context.Context, q *fairQueue, it *outItem) {
+	if it.Bad != nil {
+		o.log.Error("outbox: dropping undecodable entry", "id", it.ID, "err", it.Bad)
+		o.metrics.SendFailures.WithLabelValues("corrupt").Inc()
+		o.finish(ctx, q, it)
+		return
+	}
+	key := it.Msg.Key
+	if !it.checked && key != "" {
+		n, err := o.db.OutboxProgress(ctx, key)
+		if err != nil {
+			o.transient(ctx, q, it, err)
+			return
+		}
+		it.parts, it.checked = n, true
+	}
+	parts := Parts(it.Msg)
+	for it.parts < len(parts) {
+		if !o.lease.Held() {
+			q.release(it)
+			return
+		}
+		if _, err := o.out.Send(withoutRetryWait(ctx), parts[it.parts]); err != nil {
+			o.failed(ctx, q, it, err)
+			return
+		}
+		it.parts++
+		if it.parts < len(parts) && key != "" {
+			// Without this a redelivery would repeat the parts already out.
+			if err := o.db.OutboxMarkPart(ctx, key, it.parts); err != nil {
+				o.log.Warn("outbox: record sent part", "key", key, "err", err)
+			}
+		}
+	}
+	o.finish(ctx, q, it)
+}
+
+// finish marks the key sent and acks the entry. Telegram has accepted the
+// message by now, so the ack is retried while Redis is away: a crash
+// before it lands is the one way a message can go out twice.
+func (o *Courier) finish(ctx context.Context, q *fairQueue, it *outItem) {
+	wait := 50 * time.Millisecond
+	for {
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		err := o.db.OutboxAck(actx, it.ID, it.Msg.Key, it.parts)
+		cancel()
+		if err == nil {
+			q.done(it)
+			return
+		}
+		o.log.Warn("outbox: ack", "id", it.ID, "err", err)
+		if !sleep(ctx, wait) {
+			o.log.Error("outbox: stopped before the ack; the message may be sent again", "id", it.ID, "key", it.Msg.Key)
+			q.release(it)
+			return
+		}
+		wait = min(wait*2, 2*time.Second)
+	}
+}
+
+// failed decides what a send error means for the entry.
+func (o *Courier) failed(ctx context.Context, q *fairQueue, it *outItem, err error) {
+	var mig *tgbot.MigrateError
+	var ra *RetryAfterError
+	switch {
+	case ctx.Err() != nil:
+		q.release(it)
+	case errors.As(err, &mig):
+		// The group became a supergroup: same conversation, new ID.
+		o.log.Info("outbox: chat migrated; resending there", "from", it.Msg.ChatID, "to", mig.MigrateToChatID)
+		it.Msg.ChatID = int64(mig.MigrateToChatID)
+		q.retry(it, time.Time{})
+	case errors.As(err, &ra):
+		o.metrics.OutboxRetries.WithLabelValues("429").Inc()
+		o.log.Warn("outbox: rate limited by telegram", "chat", it.Msg.ChatID, "retry_after", ra.After)
+		q.retry(it, o.clk.Now().Add(ra.After))
+	case IsPermanent(err):
+		reason := "bad_request"
+		if IsForbidden(err) {
+			reason = "forbidden"
+		}
+		o.undeliverable(ctx, it, reason, err)
+		o.finish(ctx, q, it)
+	default:
+		o.transient(ctx, q, it, err)
+	}
+}
+
+// transient schedules a retry with exponential backoff, or gives up once
+// the entry is older than GiveUp.
+func (o *Courier) transient(ctx context.Context, q *fairQueue, it *outItem, err error) {
+	if ctx.Err() != nil {
+		q.release(it)
+		return
+	}
+	if e := it.Enqueued(); !e.IsZero() && time.Since(e) > o.cfg.GiveUp {
+		o.undeliverable(ctx, it, "exhausted", err)
+		o.finish(ctx, q, it)
+		return
+	}
+	it.attempts++
+	d := o.cfg.Backoff << min(it.attempts-1, 20)
+	if d <= 0 || d > o.cfg.MaxBackoff {
+		d = o.cfg.MaxBackoff
+	}
+	d += time.Duration(rand.Int64N(int64(d)/5 + 1)) // spread retries of many chats
+	o.metrics.OutboxRetries.WithLabelValues("error").Inc()
+	o.log.Warn("outbox: send failed; will retry", "chat", it.Msg.ChatID, "attempt", it.attempts, "in", d, "err", err)
+	q.retry(it, o.clk.Now().Add(d))
+}
+
+func (o *Courier) undeliverable(ctx context.Context, it *outItem, reason string, err error) {
+	o.metrics.SendFailures.WithLabelValues(reason).Inc()
+	ref := it.Msg.Ref
+	if ref == "" {
+		ref = "chat:" + strconv.FormatInt(it.Msg.ChatID, 10)
+	}
+	detail := reason + ": " + err.Error()
+	o.log.Warn("outbox: message undeliverable", "chat", it.Msg.ChatID, "ref", ref, "reason", reason, "err", err)
+	o.flagMu.RLock()
+	fs := []Flagger{o.flag}
+	for p, f := range o.flags {
+		if strings.HasPrefix(ref, p) {
+			fs = append(fs, f)
+		}
+	}
+	o.flagMu.RUnlock()
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	for _, f := range fs {
+		if f == nil {
+			continue
+		}
+		if ferr := f.Undeliverable(fctx, ref, detail); ferr != nil {
+			o.log.Error("outbox: flag undeliverable", "ref", ref, "err", ferr)
+		}
+	}
+}
+
+// Parts splits m into the messages Sender.Send would send for it, each of
+// which is one API call, so the outbox can record progress part by part.
+// Parts carry no Key: a keyed message would route Send back to SendKeyed.
+func Parts(m send.Message) []send.Message {
+	if m.Photo != nil || m.Document != nil {
+		caps := send.Split(m.Text, send.MaxCaption)
+		first := m
+		first.Text = caps[0]
+		first.Key, first.Ref = "", "" // parts are sent as they are (see SendKeyed)
+		out := []send.Message{first}
+		if len(caps) > 1 {
+			for _, t := range send.Split(strings.Join(caps[1:], "\n"), send.MaxText) {
+				out = append(out, send.Message{ChatID: m.ChatID, Text: t, Silent: m.Silent})
+			}
+		}
+		return out
+	}
+	texts := send.Split(m.Text, send.MaxText)
+	out := make([]send.Message, len(texts))
+	for i, t := range texts {
+		p := send.Message{ChatID: m.ChatID, Text: t, Silent: m.Silent}
+		if i == 0 {
+			p.ReplyTo = m.ReplyTo
+		}
+		if i == len(texts)-1 {
+			p.Buttons = m.Buttons
+		}
+		out[i] = p
+	}
+	return out
+}
+
+type noRetryWaitKey struct{}
+
+// withoutRetryWait makes the sender return a RetryAfterError on a 429
+// instead of sleeping in line: the outbox parks that chat and sends to
+// others meanwhile.
+func withoutRetryWait(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noRetryWaitKey{}, true)
+}
+
+func retryWaitAllowed(ctx context.Context) bool { return ctx.Value(noRetryWaitKey{}) == nil }

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"cadrebot/telegramtest"
+)
+
+type msgRef struct {
+	chat int64
+	msg  int
+}
+
+// watcher matches the bot's answers to injected check-ins.
+type watcher struct {
+	mu       sync.Mutex
+	at       map[msgRef]time.Time // injected, not answered yet
+	early    map[msgRef]time.Time // answered before sent() recorded it
+	lat      []time.Duration
+	last     time.Time
+	want     int
+	done     chan struct{}
+	answered int
+}
+
+func newWatcher(want int) *watcher {
+	return &watcher{at: map[msgRef]time.Time{}, early: map[msgRef]time.Time{}, want: want, done: make(chan struct{})}
+}
+
+// sent records an injection. The answer can arrive before this is called
+// (SendText returns after the update is queued), hence early.
+func (w *watcher) sent(chat int64, msg int, at time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := msgRef{chat, msg}
+	if t, ok := w.early[r]; ok {
+		delete(w.early, r)
+		w.record(t.Sub(at), t)
+		return
+	}
+	w.at[r] = at
+}
+
+func (w *watcher) answer(r msgRef, t time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if at, ok := w.at[r]; ok {
+		delete(w.at, r)
+		w.record(t.Sub(at), t)
+		return
+	}
+	if _, ok := w.early[r]; !ok {
+		w.early[r] = t
+	}
+}
+
+func (w *watcher) record(d time.Duration, t time.Time) {
+	w.lat = append(w.lat, max(d, 0))
+	w.last = t
+	w.answered++
+	if w.answered == w.want {
+		close(w.done)
+	}
+}
+
+// consume reads the fake API's events: a bot reaction on a message, or a
+// bot message replying to one, answers it.
+func (w *watcher) consume(events <-chan telegramtest.Event) {
+	for ev := range events {
+		now := time.Now()
+		switch {
+		case ev.Kind == telegramtest.EventReaction && ev.Entry != nil && !ev.Entry.FromBot && len(ev.Entry.Reactions) > 0:
+			w.answer(msgRef{ev.ChatID, ev.MessageID}, now)
+		case ev.Kind == telegramtest.EventMessage && ev.Entry != nil && ev.Entry.FromBot &&
+			ev.Entry.Message.ReplyToMessage != nil:
+			w.answer(msgRef{ev.ChatID, ev.Entry.Message.ReplyToMessage.ID}, now)
+		}
+	}
+}
+
+func (w *watcher) answeredCount() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.answered
+}
+
+func (w *watcher) wait(ctx context.Context) error {
+	select {
+	case <-w.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// result is what cadreload reports.
+type result struct {
+	Updates                  int     `json:"updates"`
+	Seconds                  float64 `json:"seconds"`
+	UpdatesPerSecond         float64 `json:"updates_per_second"`
+	P50ms                    float64 `json:"p50_ms"`
+	P99ms                    float64 `json:"p99_ms"`
+	MaxMs                    float64 `json:"max_ms"`
+	BotMessages              int     `json:"bot_messages"`
+	MaxMessagesPerSecond     int     `json:"max_messages_per_second"`
+	TooManyRequests          int     `json:"too_many_requests"`
+	RSSMiB                   float64 `json:"rss_mib,omitempty"`
+	RedisRoundTripsPerUpdate float64 `json:"redis_round_trips_per_update,omitempty"`
+	RedisCommandsPerUpdate   float64 `json:"redis_commands_per_update,omitempty"`
+}
+
+func (w *watcher) result(start time.Time) *result {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	lat := slices.Clone(w.lat)
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		i := int(p*float64(len(lat))+0.5) - 1
+		return float64(lat[min(max(i, 0), len(lat)-1)]) / float64(time.Millisecond)
+	}
+	secs := w.last.Sub(start).Seconds()
+	return &result{Updates: len(lat), Seconds: secs, UpdatesPerSecond: float64(len(lat)) / secs,
+		P50ms: pct(0.50), P99ms: pct(0.99), MaxMs: pct(1)}
+}
+
+func (r *result) print(out io.Writer) {
+	fmt.Fprintf(out, "check-ins answered     %d in %.2fs\n", r.Updates, r.Seconds)
+	fmt.Fprintf(out, "updates/s              %.0f\n", r.UpdatesPerSecond)
+	fmt.Fprintf(out, "latency p50 / p99 / max %.1f / %.1f / %.1f ms\n", r.P50ms, r.P99ms, r.MaxMs)
+	fmt.Fprintf(out, "bot messages sent      %d (peak %d/s, %d answered 429)\n", r.BotMessages, r.MaxMessagesPerSecond, r.TooManyRequests)
+	if r.RSSMiB > 0 {
+		fmt.Fprintf(out, "bot RSS                %.1f MiB\n", r.RSSMiB)
+		fmt.Fprintf(out, "Redis per update       %.2f round trips, %.2f commands\n", r.RedisRoundTripsPerUpdate, r.RedisCommandsPerUpdate)
+	}
+}
+
+// scrape reads unlabelled samples from a Prometheus text endpoint.
+func scrape(url string) (map[string]float64, error) {
+	if url == "" {
+		return nil, fmt.Errorf("no -metrics URL")
+	}
+	c := &http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' || strings.Contains(line, "{") {
+			continue
+		}
+		name, val, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		if v, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+			out[name] = v
+		}
+	}
+	return out, sc.Err()
+}
