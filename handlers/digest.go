@@ -55,6 +55,9 @@ const (
 	// ResolvedLookback is how far before the previous period digests look
 	// for problems resolved in the period (docs/digests.md, "Limits").
 	ResolvedLookback = 90 * 24 * time.Hour
+	// digestSendTimeout bounds one digest's send, which a shutdown lets
+	// finish.
+	digestSendTimeout = 15 * time.Second
 	// snapshotTTL is how long one firing's data serves the groups of that
 	// firing (and retries soon after).
 	snapshotTTL = 10 * time.Minute
@@ -345,7 +348,12 @@ func (d *Digests) deliver(ctx context.Context, kind string, chat int64, per repo
 	if !rep.Empty {
 		m := d.message(rep, chat, key)
 		m.Key = key
-		if err := d.Out.Enqueue(ctx, m); err != nil {
+		// A shutdown does not cut a send short: Telegram could take the
+		// photo while the cancellation drops its answer, and the sweep
+		// would send it again. The send is bounded instead.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), digestSendTimeout)
+		defer cancel()
+		if err := d.Out.Enqueue(sctx, m); err != nil {
 			if d.Permanent != nil && d.Permanent(err) {
 				// The bot was removed, say: retrying all day cannot
 				// help. Recorded apart from the "sent" marker.

@@ -169,10 +169,10 @@ func asOf(ps Set, hist map[int64][]cadrebot.Entry, t time.Time) cadrebot.Figures
 	for _, p := range ps {
 		q := *p
 		for _, e := range hist[p.ID] {
-			if e.At.After(t) {
-				break
-			}
-			if e.To != "" {
+			// Entries are in the order they were written; one stamped
+			// after t (a reminder, say) does not end the search, since
+			// an import or a replay may append older ones after it.
+			if e.To != "" && !e.At.After(t) {
 				q.Status = e.To
 			}
 		}

@@ -1,0 +1,164 @@
+package handlers_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bsm/redislock"
+
+	"cadrebot"
+	"cadrebot/apptest"
+	"cadrebot/calendar"
+	"cadrebot/config"
+	"cadrebot/handlers"
+	"cadrebot/i18n"
+	"cadrebot/report"
+	"cadrebot/send"
+	"cadrebot/store"
+)
+
+// outbox records enqueued digests by key; fail makes the next enqueues
+// fail with the given errors.
+type outbox struct {
+	handlers.Sender
+	mu   sync.Mutex
+	keys map[string]int
+	fail []error
+}
+
+func (o *outbox) Enqueue(_ context.Context, m send.Message) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.fail) > 0 {
+		err := o.fail[0]
+		o.fail = o.fail[1:]
+		return err
+	}
+	if m.Photo == nil || len(m.Photo.Data) == 0 || m.Text == "" {
+		return errors.New("digest without chart or text")
+	}
+	if o.keys == nil {
+		o.keys = map[string]int{}
+	}
+	o.keys[m.Key]++
+	return nil
+}
+
+func (o *outbox) count(key string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.keys[key]
+}
+
+var errPermanent = errors.New("403 forbidden")
+
+// replica is one process's digest jobs on the shared Redis.
+func replica(t *testing.T, db *store.DB, out *outbox) *handlers.Digests {
+	texts, err := i18n.Load("zh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Defaults()
+	return &handlers.Digests{Store: db, Out: out, Texts: texts, Locks: redislock.New(db.Client()),
+		Cal: calendar.New(calendar.Overrides{}), Cfg: &cfg, Loc: apptest.Shanghai,
+		Now:       func() time.Time { return firing },
+		Permanent: func(err error) bool { return errors.Is(err, errPermanent) }}
+}
+
+var firing = time.Date(2026, 12, 7, 9, 0, 0, 0, apptest.Shanghai)
+
+func villageGroup(t *testing.T, db *store.DB, chat int64) *cadrebot.Group {
+	t.Helper()
+	ctx := context.Background()
+	v := "青山村"
+	if err := db.UpdateGroup(ctx, chat, store.GroupPatch{Village: &v}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddMember(ctx, chat, cadrebot.Member{UserID: 1, Name: "王芳"}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := db.Group(ctx, chat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestWeeklyDigestOnceAcrossReplicas runs the job of one firing in five
+// replicas at once, and again later, as a retry would: one digest.
+func TestWeeklyDigestOnceAcrossReplicas(t *testing.T) {
+	db := store.New(apptest.NewRedis(t), apptest.NewPrefix(t))
+	g := villageGroup(t, db, -42)
+	out := &outbox{}
+	key := handlers.DigestKey(handlers.KindVillage, -42, report.LastWeek(firing, apptest.Shanghai))
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := replica(t, db, out).WeeklyDigest(context.Background(), g, firing); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := replica(t, db, out).WeeklyDigest(context.Background(), g, firing); err != nil {
+		t.Fatal(err)
+	}
+	if n := out.count(key); n != 1 {
+		t.Errorf("%s enqueued %d times, want 1", key, n)
+	}
+}
+
+// TestWeeklyDigestRetries: a failed enqueue leaves no marker, so the next
+// run sends it; a permanent failure is not retried.
+func TestWeeklyDigestRetries(t *testing.T) {
+	ctx := context.Background()
+	db := store.New(apptest.NewRedis(t), apptest.NewPrefix(t))
+	g := villageGroup(t, db, -43)
+	key := handlers.DigestKey(handlers.KindVillage, -43, report.LastWeek(firing, apptest.Shanghai))
+	out := &outbox{fail: []error{errors.New("redis: connection reset")}}
+	d := replica(t, db, out)
+	if err := d.WeeklyDigest(ctx, g, firing); err == nil {
+		t.Fatal("a failed enqueue reported success")
+	}
+	if done, _ := db.Done(ctx, key); done {
+		t.Fatal("marked sent after a failed enqueue")
+	}
+	if err := replica(t, db, out).WeeklyDigest(ctx, g, firing); err != nil {
+		t.Fatal(err)
+	}
+	if n := out.count(key); n != 1 {
+		t.Errorf("after a retry %s enqueued %d times, want 1", key, n)
+	}
+
+	g2 := villageGroup(t, db, -44)
+	key2 := handlers.DigestKey(handlers.KindVillage, -44, report.LastWeek(firing, apptest.Shanghai))
+	out.fail = []error{errPermanent}
+	if err := replica(t, db, out).WeeklyDigest(ctx, g2, firing); err == nil {
+		t.Fatal("a permanent failure reported success")
+	}
+	// A group the run never reached (the process stopped) is sent by the
+	// sweep; the one that failed for good is not.
+	villageGroup(t, db, -45)
+	key3 := handlers.DigestKey(handlers.KindVillage, -45, report.LastWeek(firing, apptest.Shanghai))
+	if err := replica(t, db, out).RetryDigests(ctx, firing.Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if n, done := out.count(key2), must(db.Done(ctx, key2)); n != 0 || done {
+		t.Errorf("after a permanent failure: %d sends, marker %v; want none", n, done)
+	}
+	if n, done := out.count(key3), must(db.Done(ctx, key3)); n != 1 || !done {
+		t.Errorf("the sweep sent the missed digest %d times, marker %v; want once", n, done)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
