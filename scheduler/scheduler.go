@@ -341,7 +341,11 @@ func (s *Scheduler) fire(ctx context.Context, sc scope, at time.Time) {
 	}
 	// Marked done even after a partial failure: per-group work inside a
 	// job keeps its own idempotency keys, and retrying the whole firing
-	// would repeat what did succeed.
+	// would repeat what did succeed. A run cut short by shutdown is not
+	// done: the next start catches it up.
+	if ctx.Err() != nil {
+		return
+	}
 	if _, err := s.db.Once(context.WithoutCancel(ctx), name, s.Lookback+24*time.Hour); err != nil {
 		s.log.Error("scheduler: mark firing done", "job", sc.job.Name, "err", err)
 	}
