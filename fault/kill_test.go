@@ -28,17 +28,14 @@ import (
 // states that window.
 //
 // TODO(digests): the fan-out is enqueued here as the weekly digest job does
-// (one keyed message per group), not by the job itself. Two things stood in
-// the way of driving the real job in the binary (tried with
-// schedules.weekly_digest "@every 2s"): a kill inside Digests.deliver leaves
-// that group's per-digest lock for digestLockTTL (10 min), so its digest
-// comes only from the retry sweep after the lock expires; and
-// Scheduler.latest gives up after 100,000 steps, so for specs under ~7 s
-// the first tick after a start runs a firing from days ago (another week's
-// digest). With a short digest lock (compose and enqueue take well under a
-// second now that the send is queued) the real job can replace the enqueue
-// loop below: register the 500 village groups, start the binary, kill it
-// the same way.
+// (one keyed message per group), not by the job itself. Driving the real job
+// in the binary (schedules.weekly_digest "@every 2s", 500 registered village
+// groups, the same kill) works except for one thing: a kill inside
+// Digests.deliver leaves that group's per-digest lock for digestLockTTL
+// (10 min), so its digest comes only from the retry sweep once the lock has
+// expired, too late for a CI test. Compose and enqueue take well under a
+// second now that the send is queued; with a lock of a few seconds the real
+// job can replace the enqueue loop below.
 func TestKillDuringFanOut(t *testing.T) {
 	const groups, before = 500, 150
 	tg := telegramtest.New().Start()
