@@ -8,6 +8,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"cadrebot/clock"
+	"cadrebot/send"
 	"cadrebot/store"
 )
 
@@ -27,6 +28,7 @@ type fairQueue struct {
 	pos     int
 	held    map[string]bool // entry IDs in the queue or in flight
 	n       int
+	bytes   int // approximate payload held: uploads dominate
 	closed  bool
 	changed chan struct{} // closed and replaced on every change
 	armed   time.Time     // earliest retry time a clock waiter is set for
@@ -46,6 +48,17 @@ type outItem struct {
 	attempts int
 	parts    int  // parts Telegram accepted
 	checked  bool // parts was read from the sent marker
+}
+
+// size approximates the memory an entry holds.
+func (it *outItem) size() int {
+	n := len(it.Msg.Text) + 256
+	for _, f := range []*send.File{it.Msg.Photo, it.Msg.Document} {
+		if f != nil {
+			n += len(f.Data)
+		}
+	}
+	return n
 }
 
 func newFairQueue(clk clock.Clock, limit func(int64) *rate.Limiter) *fairQueue {
@@ -74,8 +87,10 @@ func (q *fairQueue) push(es []store.OutboxEntry) int {
 			q.chats[e.Msg.ChatID] = c
 			q.ring = append(q.ring, e.Msg.ChatID)
 		}
-		c.items = append(c.items, &outItem{OutboxEntry: e, chat: e.Msg.ChatID})
+		it := &outItem{OutboxEntry: e, chat: e.Msg.ChatID}
+		c.items = append(c.items, it)
 		q.n++
+		q.bytes += it.size()
 		took++
 	}
 	if took > 0 {
@@ -91,13 +106,15 @@ func (q *fairQueue) len() int {
 	return q.n
 }
 
-// waitBelow blocks until fewer than max entries are held.
-func (q *fairQueue) waitBelow(ctx context.Context, max int) bool {
+// waitBelow blocks until fewer than max entries and maxBytes of payload
+// are held: a digest's chart is ~80 KiB, so a fan-out to 2,000 groups
+// would otherwise sit in memory whole.
+func (q *fairQueue) waitBelow(ctx context.Context, max, maxBytes int) bool {
 	for {
 		q.mu.Lock()
-		n, ch := q.n, q.changed
+		n, b, ch := q.n, q.bytes, q.changed
 		q.mu.Unlock()
-		if n < max {
+		if n < max && b < maxBytes {
 			return true
 		}
 		select {
@@ -205,6 +222,7 @@ func (q *fairQueue) done(it *outItem) {
 	c.busy = false
 	delete(q.held, it.ID)
 	q.n--
+	q.bytes -= it.size()
 	if len(c.items) == 0 {
 		q.dropLocked(it.chat)
 	}

@@ -154,3 +154,19 @@ func TestParts(t *testing.T) {
 		})
 	}
 }
+
+func TestFairQueueBoundsHeldBytes(t *testing.T) {
+	q := newFairQueue(clock.Real{}, limits())
+	defer q.close()
+	big := store.OutboxEntry{ID: "1-1", Msg: send.Message{ChatID: 1, Photo: &send.File{Data: make([]byte, 1000)}}}
+	q.push([]store.OutboxEntry{big})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if q.waitBelow(ctx, 100, 1000) {
+		t.Fatal("waitBelow returned with more bytes held than allowed")
+	}
+	q.done(q.next(context.Background()))
+	if !q.waitBelow(context.Background(), 100, 1000) {
+		t.Fatal("waitBelow did not return once the upload was sent")
+	}
+}

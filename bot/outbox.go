@@ -58,6 +58,7 @@ type OutboxConfig struct {
 	MaxBackoff time.Duration // (5m)
 	Batch      int           // entries per read (64)
 	MaxHeld    int           // entries held in memory before reading pauses (5000)
+	MaxBytes   int           // payload held in memory before reading pauses (64 MiB)
 	Block      time.Duration // XREADGROUP block (2s)
 	StatsEvery time.Duration // depth and age metrics refresh (5s)
 }
@@ -86,6 +87,9 @@ func (c *OutboxConfig) defaults() {
 	}
 	if c.MaxHeld <= 0 {
 		c.MaxHeld = 5000
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = 64 << 20
 	}
 }
 
@@ -243,7 +247,7 @@ func (o *Courier) read(ctx context.Context, q *fairQueue) {
 	// outlive ctx by one read. Entries that read returns stay pending on
 	// this consumer and are reclaimed by the next sender.
 	go func() {
-		for q.waitBelow(ctx, o.cfg.MaxHeld) {
+		for q.waitBelow(ctx, o.cfg.MaxHeld, o.cfg.MaxBytes) {
 			es, err := o.db.OutboxRead(ctx, o.consumer, o.cfg.Batch, o.cfg.Block)
 			if err != nil {
 				if ctx.Err() != nil {
