@@ -38,6 +38,7 @@ type ProblemStore interface {
 	CardProblem(ctx context.Context, chat int64, msgID int) (int64, error)
 	SetUndeliverable(ctx context.Context, id int64, retry time.Time, e *cadrebot.Entry) error
 	ClearUndeliverable(ctx context.Context, id int64, e *cadrebot.Entry) error
+	CardPosted(ctx context.Context, id int64) error
 	CardRetries(ctx context.Context, now time.Time) ([]int64, error)
 	Flagged(ctx context.Context) ([]int64, error)
 	AddProblemPhoto(ctx context.Context, id int64, fileID string, max int) (bool, error)

@@ -143,6 +143,10 @@ func (h *Problems) postCard(ctx context.Context, p *cadrebot.Problem, dept strin
 		if err := h.Store.ClearUndeliverable(ctx, p.ID, &cadrebot.Entry{At: now, Action: cadrebot.ActDelivered, Dept: dept}); err != nil {
 			h.log().Error("clear undeliverable flag", "problem", p.ID, "err", err)
 		}
+	} else if dept == p.Dept {
+		if err := h.Store.CardPosted(ctx, p.ID); err != nil {
+			h.log().Error("record card posted", "problem", p.ID, "err", err)
+		}
 	}
 	for i, f := range p.Photos {
 		m := send.Message{ChatID: chat, Photo: &send.File{FileID: f}, ReplyTo: msgID, Silent: true,

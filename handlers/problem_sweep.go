@@ -131,9 +131,27 @@ func (h *Problems) retryCards(ctx context.Context, at time.Time) error {
 			}
 			continue
 		}
+		if hasCard(p, p.Dept) && !p.Undeliverable {
+			// Posted after all: the sender recorded the card but died
+			// before taking the problem off the retry list.
+			if err := h.Store.CardPosted(ctx, p.ID); err != nil {
+				return err
+			}
+			continue
+		}
 		h.postCard(ctx, p, p.Dept, at)
 	}
 	return nil
+}
+
+// hasCard reports whether dept already has p's card.
+func hasCard(p *cadrebot.Problem, dept string) bool {
+	for _, d := range p.CardDepts {
+		if d == dept {
+			return true
+		}
+	}
+	return false
 }
 
 // ResolvedSweep is the resolved_sweep job. When problems.reopen_days have

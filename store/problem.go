@@ -299,6 +299,10 @@ func (w *write) put(old, p *cadrebot.Problem) {
 	}
 }
 
+// CardGrace is how long a new problem's card may take before the card
+// retry assumes the sender died and posts it.
+const CardGrace = 2 * time.Minute
+
 // CreateProblem numbers p, stores it with its first history entry and
 // indexes it, and returns its number. Numbers come from INCR: if go-redis
 // retries an INCR whose reply was lost, a number is skipped, never
@@ -311,6 +315,10 @@ func (db *DB) CreateProblem(ctx context.Context, p *cadrebot.Problem, e cadrebot
 	p.ID = id
 	w := db.newWrite(id)
 	w.put(nil, p)
+	// The card is sent after this write. Should the process die in
+	// between, the card retry (overdue sweep) finds the problem here and
+	// sends it; CardPosted takes it off once the card is out.
+	w.zadd(db.keyPrNoCard(), p.Created.Add(CardGrace).Unix(), w.member())
 	n, err := w.run(ctx, "-", &e)
 	if err != nil {
 		return 0, err

@@ -169,6 +169,12 @@ func (db *DB) SetUndeliverable(ctx context.Context, id int64, retry time.Time, e
 	return err
 }
 
+// CardPosted records that the problem's card reached its department, so
+// the card retry leaves it alone.
+func (db *DB) CardPosted(ctx context.Context, id int64) error {
+	return wrap(db.rdb.ZRem(ctx, db.keyPrNoCard(), itoa(id)).Err())
+}
+
 // ClearUndeliverable drops the flag and the retry once a card got through.
 func (db *DB) ClearUndeliverable(ctx context.Context, id int64, e *cadrebot.Entry) error {
 	w := db.newWrite(id)

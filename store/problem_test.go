@@ -338,3 +338,25 @@ func TestForms(t *testing.T) {
 		t.Error("form not deleted")
 	}
 }
+
+// A card that was never sent (the process died right after the problem was
+// stored) is found by the card retry once the grace period is over.
+func TestNewProblemAwaitsItsCard(t *testing.T) {
+	db := problemDB(t)
+	ctx := context.Background()
+	p := create(t, db, sample())
+	early, err := db.CardRetries(ctx, t0.Add(store.CardGrace-time.Second))
+	if err != nil || len(early) != 0 {
+		t.Fatalf("CardRetries before the grace = %v, %v; want none", early, err)
+	}
+	due, err := db.CardRetries(ctx, t0.Add(store.CardGrace))
+	if err != nil || len(due) != 1 || due[0] != p.ID {
+		t.Fatalf("CardRetries after the grace = %v, %v; want [%d]", due, err, p.ID)
+	}
+	if err := db.CardPosted(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := db.CardRetries(ctx, t0.Add(time.Hour)); len(due) != 0 {
+		t.Errorf("CardRetries after CardPosted = %v, want none", due)
+	}
+}
