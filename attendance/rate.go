@@ -1,8 +1,6 @@
 package attendance
 
 import (
-	"fmt"
-
 	"cadrebot"
 	"cadrebot/calendar"
 )
@@ -136,12 +134,7 @@ func ratio(num, den int) (float64, bool) {
 	return float64(num) / float64(den), true
 }
 
-// Percent formats num/den as a percentage with one decimal ("87.5%"), and
-// "—" when den is 0, so no digest ever prints NaN%.
-func Percent(num, den int) string {
-	r, ok := ratio(num, den)
-	if !ok {
-		return "—"
-	}
-	return fmt.Sprintf("%.1f%%", 100*r)
-}
+// Percent formats num/den like every other rate the bot shows
+// (cadrebot.Percent): one decimal, never 100% short of complete, "—" over
+// nothing, so no digest ever prints NaN%.
+func Percent(num, den int) string { return cadrebot.Percent(num, den) }
