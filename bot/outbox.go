@@ -477,7 +477,7 @@ func Parts(m send.Message) []send.Message {
 		out := []send.Message{first}
 		if len(caps) > 1 {
 			for _, t := range send.Split(strings.Join(caps[1:], "\n"), send.MaxText) {
-				out = append(out, send.Message{ChatID: m.ChatID, Text: t, Silent: m.Silent})
+				out = append(out, send.Message{ChatID: m.ChatID, ThreadID: m.ThreadID, Text: t, Silent: m.Silent})
 			}
 		}
 		return out
@@ -485,12 +485,12 @@ func Parts(m send.Message) []send.Message {
 	texts := send.Split(m.Text, send.MaxText)
 	out := make([]send.Message, len(texts))
 	for i, t := range texts {
-		p := send.Message{ChatID: m.ChatID, Text: t, Silent: m.Silent}
+		p := send.Message{ChatID: m.ChatID, ThreadID: m.ThreadID, Text: t, Silent: m.Silent}
 		if i == 0 {
 			p.ReplyTo = m.ReplyTo
 		}
 		if i == len(texts)-1 {
-			p.Buttons = m.Buttons
+			p.Buttons, p.ForceReply, p.Placeholder = m.Buttons, m.ForceReply, m.Placeholder
 		}
 		out[i] = p
 	}

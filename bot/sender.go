@@ -193,6 +193,15 @@ func IsPermanent(err error) bool {
 // started a private chat with it.
 func IsForbidden(err error) bool { return errors.Is(err, tgbot.ErrorForbidden) }
 
+// markup is the message's reply_markup: a ForceReply prompt, or its
+// inline keyboard.
+func markup(m send.Message) models.ReplyMarkup {
+	if m.ForceReply {
+		return &models.ForceReply{ForceReply: true, Selective: true, InputFieldPlaceholder: m.Placeholder}
+	}
+	return keyboard(m.Buttons)
+}
+
 func keyboard(rows [][]send.Button) models.ReplyMarkup {
 	if len(rows) == 0 {
 		return nil
@@ -222,13 +231,13 @@ func (s *Sender) Send(ctx context.Context, m send.Message) (int, error) {
 	parts := send.Split(m.Text, send.MaxText)
 	last := 0
 	for i, part := range parts {
-		p := &tgbot.SendMessageParams{ChatID: m.ChatID, Text: part, ParseMode: models.ParseModeHTML,
+		p := &tgbot.SendMessageParams{ChatID: m.ChatID, MessageThreadID: m.ThreadID, Text: part, ParseMode: models.ParseModeHTML,
 			DisableNotification: m.Silent, LinkPreviewOptions: noPreview}
 		if i == 0 && m.ReplyTo != 0 {
 			p.ReplyParameters = &models.ReplyParameters{MessageID: m.ReplyTo, AllowSendingWithoutReply: true}
 		}
 		if i == len(parts)-1 {
-			p.ReplyMarkup = keyboard(m.Buttons)
+			p.ReplyMarkup = markup(m)
 		}
 		if err := s.wait(ctx, m.ChatID); err != nil {
 			return last, err
@@ -273,14 +282,14 @@ func (s *Sender) sendFile(ctx context.Context, m send.Message) (int, error) {
 	var err error
 	if m.Photo != nil {
 		err = s.call(ctx, "sendPhoto", func() (err error) {
-			msg, err = s.tg.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: m.ChatID, Photo: in, Caption: caption,
-				ParseMode: models.ParseModeHTML, ReplyParameters: reply, DisableNotification: m.Silent, ReplyMarkup: keyboard(m.Buttons)})
+			msg, err = s.tg.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: m.ChatID, MessageThreadID: m.ThreadID, Photo: in, Caption: caption,
+				ParseMode: models.ParseModeHTML, ReplyParameters: reply, DisableNotification: m.Silent, ReplyMarkup: markup(m)})
 			return err
 		})
 	} else {
 		err = s.call(ctx, "sendDocument", func() (err error) {
-			msg, err = s.tg.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: m.ChatID, Document: in, Caption: caption,
-				ParseMode: models.ParseModeHTML, ReplyParameters: reply, DisableNotification: m.Silent, ReplyMarkup: keyboard(m.Buttons)})
+			msg, err = s.tg.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: m.ChatID, MessageThreadID: m.ThreadID, Document: in, Caption: caption,
+				ParseMode: models.ParseModeHTML, ReplyParameters: reply, DisableNotification: m.Silent, ReplyMarkup: markup(m)})
 			return err
 		})
 	}
@@ -288,7 +297,7 @@ func (s *Sender) sendFile(ctx context.Context, m send.Message) (int, error) {
 		return 0, err
 	}
 	if rest != "" {
-		return s.Send(ctx, send.Message{ChatID: m.ChatID, Text: rest, Silent: m.Silent})
+		return s.Send(ctx, send.Message{ChatID: m.ChatID, ThreadID: m.ThreadID, Text: rest, Silent: m.Silent})
 	}
 	return msg.ID, nil
 }

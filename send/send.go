@@ -24,6 +24,15 @@ type Message struct {
 	Photo    *File      // sendPhoto; Text becomes the caption
 	Document *File      // sendDocument; Text becomes the caption
 	Silent   bool       // disable_notification
+	// ThreadID is the forum topic (message_thread_id) the message goes
+	// to; 0 for the chat's main thread.
+	ThreadID int
+	// ForceReply asks the client to open a reply to this message, so the
+	// answer reaches the bot even in privacy mode. It replaces Buttons:
+	// Telegram takes one reply_markup per message. Placeholder is the
+	// input field's hint (at most 64 characters).
+	ForceReply  bool
+	Placeholder string
 	// Key makes a durable send idempotent: the outbox sends a message with
 	// a given key at most once.
 	Key string

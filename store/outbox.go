@@ -63,11 +63,14 @@ type wireMsg struct {
 	Silent   bool            `json:"s,omitempty"`
 	Key      string          `json:"k,omitempty"`
 	Ref      string          `json:"f,omitempty"`
+	Thread   int             `json:"h,omitempty"`
+	Force    bool            `json:"fr,omitempty"`
+	Hint     string          `json:"ph,omitempty"`
 }
 
 func encodeMsg(m send.Message) ([]byte, error) {
 	return json.Marshal(wireMsg{Chat: m.ChatID, Text: m.Text, ReplyTo: m.ReplyTo, Buttons: m.Buttons, Photo: m.Photo,
-		Document: m.Document, Silent: m.Silent, Key: m.Key, Ref: m.Ref})
+		Document: m.Document, Silent: m.Silent, Key: m.Key, Ref: m.Ref, Thread: m.ThreadID, Force: m.ForceReply, Hint: m.Placeholder})
 }
 
 func decodeEntry(x redis.XMessage) OutboxEntry {
@@ -79,7 +82,7 @@ func decodeEntry(x redis.XMessage) OutboxEntry {
 		return e
 	}
 	e.Msg = send.Message{ChatID: w.Chat, Text: w.Text, ReplyTo: w.ReplyTo, Buttons: w.Buttons, Photo: w.Photo,
-		Document: w.Document, Silent: w.Silent, Key: w.Key, Ref: w.Ref}
+		Document: w.Document, Silent: w.Silent, Key: w.Key, Ref: w.Ref, ThreadID: w.Thread, ForceReply: w.Force, Placeholder: w.Hint}
 	return e
 }
 
