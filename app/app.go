@@ -11,11 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
@@ -26,6 +24,9 @@ import (
 	"cadrebot/clock"
 	"cadrebot/config"
 	"cadrebot/i18n"
+	"cadrebot/lease"
+	"cadrebot/metrics"
+	"cadrebot/outbox"
 	"cadrebot/scheduler"
 	"cadrebot/store"
 )
@@ -44,21 +45,24 @@ type Options struct {
 type App struct {
 	Cfg       *config.Config
 	DB        *store.DB
-	TG        *tgbot.Bot
-	Sender    *bot.Sender
+	API       *bot.Client // every Bot API call
+	Sender    *outbox.Sender
 	Router    *bot.Router
 	Auth      *bot.Auth
-	Metrics   *bot.Metrics
+	Metrics   *metrics.Metrics
 	Texts     *i18n.Catalog
 	Calendar  *calendar.Calendar
 	Scheduler *scheduler.Scheduler
-	Courier   *bot.Courier // sends the durable outbox
+	Courier   *outbox.Courier // sends the durable outbox
 	Clock     clock.Clock
 	Me        models.User
 	Log       *slog.Logger
+	// Instance names this process in Redis (its webhook inbox).
+	Instance string
 
 	routes   bot.Routes
 	dispatch *bot.Dispatcher
+	lease    *lease.Lease // polling: poller and sender; webhook: sender
 	httpc    *http.Client
 	listener net.Listener
 	ready    chan struct{}
@@ -86,7 +90,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		}
 	}
 	a.DB = store.New(rdb, cfg.Env.KeyPrefix)
-	a.Metrics = bot.NewMetrics()
+	a.Metrics = metrics.NewMetrics()
 	a.DB.Stats().OnError = a.Metrics.RedisErrors.Inc
 	texts, err := i18n.Load(cfg.File.Language)
 	if err != nil {
@@ -98,29 +102,29 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		return nil, fmt.Errorf("calendar: %w", err)
 	}
 	a.Calendar = calendar.New(ov)
+	a.Instance = instanceID()
 
 	// The library's default transport keeps 2 idle connections per host,
 	// so under load nearly every call would open a new TCP connection.
 	a.httpc = &http.Client{Timeout: 75 * time.Second, Transport: bot.BufferBodies(&http.Transport{
 		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 128,
 		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true})}
-	a.TG, err = tgbot.New(cfg.Env.Token,
-		tgbot.WithServerURL(cfg.Env.APIURL),
-		tgbot.WithSkipGetMe(),
-		tgbot.WithHTTPClient(time.Minute, a.httpc),
-		tgbot.WithNotAsyncHandlers(),
-		tgbot.WithDefaultHandler(func(ctx context.Context, b *tgbot.Bot, u *models.Update) { a.Router.Handle(ctx, b, u) }),
-		tgbot.WithErrorsHandler(func(err error) { a.Log.Warn("telegram client", "err", redact(err.Error(), cfg.Env.Token)) }),
-	)
+	a.API, err = bot.NewClient(cfg.Env.APIURL, cfg.Env.Token, a.httpc, a.Log, a.Metrics)
 	if err != nil {
-		return nil, fmt.Errorf("telegram client: %w", err)
+		return nil, err
 	}
-	a.Sender = bot.NewSender(a.TG, bot.Limits{GlobalPerSecond: cfg.File.Limits.GlobalPerSecond,
-		GroupPerMinute: cfg.File.Limits.GroupPerMinute, PrivatePerSecond: cfg.File.Limits.PrivatePerSecond}, a.Log, a.Metrics)
+	a.buildOutbox()
 	a.Auth = bot.NewAuth(a.Sender, cfg.File.Admins)
-	a.buildOutbox(rdb)
 	a.registerStoreMetrics()
 	return a, nil
+}
+
+// InboxOwner names the inbox this process takes updates into.
+func (a *App) InboxOwner() string {
+	if a.Cfg.Env.WebhookURL != "" {
+		return a.Instance
+	}
+	return store.InboxPoll
 }
 
 // Ready is closed once the bot knows who it is and takes updates.
@@ -159,20 +163,28 @@ func (a *App) Run(ctx context.Context) error {
 		return fmt.Errorf("config villages: %w", err)
 	}
 	a.routes = a.buildRoutes()
-	a.Router = bot.NewRouter(bot.RouterConfig{BotUsername: a.Me.Username, Lang: cfg.File.Language, Location: cfg.Location,
-		Approval: cfg.File.Approval, ApprovedChats: cfg.File.ApprovedChats, FloodCommands: cfg.File.Flood.Commands,
-		FloodWindow: cfg.File.Flood.Window.Duration, Now: a.Clock.Now}, a.routes, a.DB, a.Sender, a.Texts, a.Auth, a.Log, a.Metrics)
-	if err := bot.SetCommands(ctx, a.TG, a.routes.Menu, a.Texts, cfg.File.Language); err != nil {
-		a.Log.Warn("command menu not published", "err", redact(err.Error(), cfg.Env.Token))
+	a.Router = bot.NewRouter(bot.RouterConfig{BotUsername: a.Me.Username, BotID: a.Me.ID, Lang: cfg.File.Language,
+		Location: cfg.Location, Approval: cfg.File.Approval, ApprovedChats: cfg.File.ApprovedChats,
+		FloodCommands: cfg.File.Flood.Commands, FloodWindow: cfg.File.Flood.Window.Duration, Now: a.Clock.Now},
+		a.routes, a.DB, a.Sender, a.Texts, a.Log, a.Metrics)
+	if err := bot.SetCommands(ctx, a.API, a.routes.Menu, a.Texts, cfg.File.Language); err != nil {
+		a.Log.Warn("command menu not published", "err", err)
 	}
 
 	// Handlers run under work, which is cancelled only after the grace
 	// period, so an update in flight at SIGTERM still completes.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	a.dispatch = bot.NewDispatcher(cfg.File.Limits.HandlerWorkers, func(ctx context.Context, u *models.Update) {
-		a.TG.ProcessUpdate(ctx, u)
-	}, a.Log, a.Metrics)
+	owner := a.InboxOwner()
+	journal := bot.NewJournal(a.DB, owner, a.Log)
+	a.dispatch = bot.NewDispatcher(a.Router.Handle, bot.InboxLoader(a.DB, owner, a.Log), a.Log, a.Metrics)
+	a.dispatch.MaxHeld, a.dispatch.MaxChat = cfg.File.Limits.UpdatesInMemory, cfg.File.Limits.UpdatesPerChat
+	jctx, stopJournal := context.WithCancel(context.WithoutCancel(ctx))
+	journalDone := make(chan struct{})
+	go func() {
+		defer close(journalDone)
+		journal.Run(jctx)
+	}()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
@@ -188,25 +200,16 @@ func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	var hook *bot.Webhook
 	if cfg.Env.WebhookURL != "" {
-		u, _ := url.Parse(cfg.Env.WebhookURL)
-		path := u.Path
-		if path == "" {
-			path = "/"
-		}
-		hook = bot.NewWebhook(cfg.Env.WebhookSecret, a.dispatch, work, a.Log)
-		mux.Handle(path, hook)
-		if _, err := a.TG.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: cfg.Env.WebhookURL, SecretToken: cfg.Env.WebhookSecret,
-			AllowedUpdates: []string{"message", "callback_query", "my_chat_member", "chat_member"}}); err != nil {
+		if hook, err = a.startWebhook(ctx, work, mux, &wg, journal); err != nil {
 			ln.Close()
-			return fmt.Errorf("setWebhook: %s", redact(err.Error(), cfg.Env.Token))
+			stopJournal()
+			return err
 		}
-		a.Log.Info("webhook mode", "path", path)
 	} else {
-		if _, err := a.TG.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
-			a.Log.Warn("deleteWebhook", "err", redact(err.Error(), cfg.Env.Token))
+		if err := a.API.DeleteWebhook(ctx); err != nil {
+			a.Log.Warn("deleteWebhook", "err", err)
 		}
-		poller := bot.NewPoller(cfg.Env.APIURL, cfg.Env.Token, a.httpc, a.DB, a.dispatch, a.Log)
-		a.runPoller(ctx, work, &wg, poller)
+		a.runLeader(ctx, work, &wg, bot.NewPoller(a.API, a.DB, journal, a.dispatch, a.Log, a.Metrics))
 		a.Log.Info("long polling")
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -216,7 +219,11 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}()
 
-	a.runOutbox(ctx, work, &wg)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.Courier.Stats(ctx)
+	}()
 	if !a.opts.NoScheduler {
 		a.Scheduler = a.buildScheduler()
 		wg.Add(1)
@@ -238,8 +245,17 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	wg.Wait()
 	a.dispatch.Close()
+	// Only now is every finished update known; the journal's last flush
+	// forgets them, and whatever is left is handled by the next start.
+	stopJournal()
+	<-journalDone
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
+	if hook != nil {
+		if err := hook.Leave(sctx); err != nil {
+			a.Log.Warn("webhook: leave", "err", err)
+		}
+	}
 	_ = srv.Shutdown(sctx)
 	return a.DB.Close()
 }
@@ -269,15 +285,15 @@ func (a *App) waitRedis(ctx context.Context) error {
 // being added to a group.
 func (a *App) whoami(ctx context.Context) error {
 	for {
-		me, err := a.TG.GetMe(ctx)
+		me, err := a.API.GetMe(ctx)
 		if err == nil {
 			a.Me = *me
 			return nil
 		}
-		if errors.Is(err, tgbot.ErrorUnauthorized) || errors.Is(err, tgbot.ErrorNotFound) {
-			return fmt.Errorf("getMe: the bot token was refused: %s", redact(err.Error(), a.Cfg.Env.Token))
+		if bot.IsUnauthorized(err) {
+			return fmt.Errorf("the bot token was refused: %w", err)
 		}
-		a.Log.Warn("getMe failed; retrying", "err", redact(err.Error(), a.Cfg.Env.Token))
+		a.Log.Warn("getMe failed; retrying", "err", err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

@@ -7,8 +7,6 @@ package apptest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
@@ -25,6 +23,7 @@ import (
 	"cadrebot/clock"
 	"cadrebot/config"
 	"cadrebot/store"
+	"cadrebot/storetest"
 	"cadrebot/telegramtest"
 )
 
@@ -241,78 +240,21 @@ func (e *Env) newRedis() redis.UniversalClient {
 	return NewRedis(e.T)
 }
 
-// RedisOptions is the Redis the tests use: REDIS_URL, or the Redis Cluster
-// in REDIS_CLUSTER_ADDRS when CADREBOT_TEST_REDIS=cluster (make test runs
-// the end-to-end suite a second time that way, so every multi-key
-// operation is proven on Cluster).
-func RedisOptions() store.Options {
-	if os.Getenv("CADREBOT_TEST_REDIS") == "cluster" {
-		if addrs := os.Getenv("REDIS_CLUSTER_ADDRS"); addrs != "" {
-			return store.Options{ClusterAddrs: strings.Split(addrs, ",")}
-		}
-	}
-	return store.Options{URL: defaultURL()}
-}
+// RedisOptions is the Redis the tests use (storetest.Options).
+func RedisOptions() store.Options { return storetest.Options() }
 
-func defaultURL() string {
-	if url := os.Getenv("REDIS_URL"); url != "" {
-		return url
-	}
-	return "redis://127.0.0.1:6379/0"
-}
+func defaultURL() string { return storetest.URL() }
 
 // NewRedis connects to the test Redis (RedisOptions); the client closes
 // with the test (the app closes its own on shutdown, so tests get a
 // separate one).
-func NewRedis(t testing.TB) redis.UniversalClient {
-	o := RedisOptions()
-	rdb, err := store.Dial(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rdb.Ping(context.Background()).Err(); err != nil {
-		t.Fatalf("redis at %s%v: %v (run the tests with `make test`, which starts one)", o.URL, o.ClusterAddrs, err)
-	}
-	return rdb
-}
+func NewRedis(t testing.TB) redis.UniversalClient { return storetest.Dial(t) }
 
 // NewPrefix returns a fresh key prefix and deletes its keys after the test.
-func NewPrefix(t testing.TB) string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	p := "cadrebot-test:" + hex.EncodeToString(b) + ":"
-	t.Cleanup(func() { DeletePrefix(t, p) })
-	return p
-}
+func NewPrefix(t testing.TB) string { return storetest.Prefix(t) }
 
 // DeletePrefix deletes every key under p, on every master of a cluster.
-func DeletePrefix(t testing.TB, p string) {
-	rdb, err := store.Dial(RedisOptions())
-	if err != nil {
-		return
-	}
-	defer rdb.Close()
-	ctx := context.Background()
-	// One key per DEL: on a cluster node, a DEL of keys from several
-	// slots fails with CROSSSLOT.
-	del := func(ctx context.Context, c redis.Cmdable) error {
-		it := c.Scan(ctx, 0, p+"*", 1000).Iterator()
-		pipe := c.Pipeline()
-		for it.Next(ctx) {
-			pipe.Del(ctx, it.Val())
-			if pipe.Len() == 500 {
-				_, _ = pipe.Exec(ctx)
-			}
-		}
-		_, _ = pipe.Exec(ctx)
-		return it.Err()
-	}
-	if cc, ok := rdb.(*redis.ClusterClient); ok {
-		_ = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return del(ctx, c) })
-		return
-	}
-	_ = del(ctx, rdb)
-}
+func DeletePrefix(t testing.TB, p string) { storetest.Delete(p) }
 
 // Users of the tests: cadres, a handler, a deployment admin.
 var (
@@ -359,9 +301,13 @@ func (e *Env) WaitSent(chat int64, substr string) *models.Message {
 // update was handled, so a test can assert that something did NOT happen.
 func (e *Env) Drain() {
 	e.T.Helper()
-	// The poller confirms a batch (asks for the next offset) only after
-	// every update in it was handled, so nothing pending means done.
-	e.Wait("the bot to confirm every update", func() bool { return e.TG.Pending() == 0 })
+	// The bot confirms a batch (asks for the next offset) once it is in
+	// its inbox, and deletes each update from there once it is handled.
+	e.Wait("the bot to take every update", func() bool { return e.TG.Pending() == 0 })
+	e.Wait("every update to be handled", func() bool {
+		es, err := e.DB.Inbox(context.Background(), e.App.InboxOwner())
+		return err == nil && len(es) == 0
+	})
 	// Messages the handlers and jobs queued go out asynchronously.
 	e.Wait("the outbox to empty", func() bool {
 		n, _, err := e.DB.OutboxStats(context.Background())

@@ -12,9 +12,7 @@ import (
 // an admin who is demoted keeps their rights for at most TTL, which is
 // the price of not asking Telegram on every button press.
 type Auth struct {
-	members interface {
-		ChatMember(ctx context.Context, chat, user int64) (models.ChatMemberType, error)
-	}
+	members Members
 	admins map[int64]bool
 	TTL    time.Duration
 	now    func() time.Time
@@ -28,8 +26,13 @@ type authEntry struct {
 	at     time.Time
 }
 
+// Members answers getChatMember (outbox.Sender).
+type Members interface {
+	ChatMember(ctx context.Context, chat, user int64) (models.ChatMemberType, error)
+}
+
 // NewAuth builds the permission checker. admins are the deployment admins.
-func NewAuth(s *Sender, admins []int64) *Auth {
+func NewAuth(s Members, admins []int64) *Auth {
 	a := &Auth{members: s, admins: map[int64]bool{}, TTL: time.Minute, now: time.Now, cache: map[[2]int64]authEntry{}}
 	for _, id := range admins {
 		a.admins[id] = true

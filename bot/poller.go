@@ -1,140 +1,188 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/go-telegram/bot/models"
+
+	"cadrebot/metrics"
+	"cadrebot/store"
 )
 
-// OffsetStore keeps the getUpdates offset across restarts.
-type OffsetStore interface {
+// PollStore is what the poller needs from Redis (store.DB).
+type PollStore interface {
+	InboxStore
 	Offset(ctx context.Context) (int64, error)
-	SetOffset(ctx context.Context, offset int64) error
+	InboxAdd(ctx context.Context, gen, next int64, ids []int64, raws [][]byte) ([]int64, error)
 }
 
-// Poller is our own getUpdates loop. go-telegram/bot's poller confirms an
-// update as soon as it is buffered, so a crash loses it; here the offset
-// moves past a batch only after every update in it was handled, and it is
-// kept in Redis, so a restart neither loses nor replays updates.
+// Updates is the Bot API's getUpdates (Client).
+type Updates interface {
+	GetUpdates(ctx context.Context, offset int64, limit int, timeout time.Duration, allowed []string) ([]json.RawMessage, error)
+}
+
+// AllowedUpdates are the update kinds cadrebot asks Telegram for.
+var AllowedUpdates = []string{"message", "callback_query", "my_chat_member", "chat_member"}
+
+// Poller is our own getUpdates loop. It keeps fetching while earlier
+// updates are still being handled, so one busy chat never holds up the
+// intake. Each batch is written to the inbox, with the offset moved past
+// it, in one fenced script before any of it is handled: from then on
+// Telegram may forget the batch, and a crash loses nothing, because the
+// next poller handles what the inbox still holds before it fetches more.
 type Poller struct {
-	base     string // API URL + "/bot" + token; never logged
-	token    string
-	client   *http.Client
-	offsets  OffsetStore
+	api      Updates
+	st       PollStore
+	journal  *Journal
 	dispatch *Dispatcher
 	log      *slog.Logger
+	metrics  *metrics.Metrics
 	Timeout  time.Duration // long-poll timeout
 	Limit    int
-	Allowed  []string
 }
 
-// NewPoller builds a poller against apiURL.
-func NewPoller(apiURL, token string, client *http.Client, offsets OffsetStore, d *Dispatcher, log *slog.Logger) *Poller {
-	return &Poller{base: apiURL + "/bot" + token, token: token, client: client, offsets: offsets, dispatch: d, log: log,
-		Timeout: 30 * time.Second, Limit: 100,
-		Allowed: []string{"message", "callback_query", "my_chat_member", "chat_member"}}
+// NewPoller builds a poller; j keeps its inbox (store.InboxPoll).
+func NewPoller(api Updates, st PollStore, j *Journal, d *Dispatcher, log *slog.Logger, m *metrics.Metrics) *Poller {
+	return &Poller{api: api, st: st, journal: j, dispatch: d, log: log, metrics: m, Timeout: 30 * time.Second, Limit: 100}
 }
 
-// Run polls until ctx ends. Handlers run under work, which outlives ctx
+// Run polls until ctx ends (shutdown, or the lease lost). gen is the
+// lease's fencing generation. Handlers run under work, which outlives ctx
 // by the shutdown grace period so in-flight updates can finish.
-func (p *Poller) Run(ctx, work context.Context) error {
-	offset, err := p.offsets.Offset(ctx)
+func (p *Poller) Run(ctx, work context.Context, gen int64) error {
+	j := p.journal
+	offset, err := p.resume(ctx, work, j)
 	for err != nil {
-		p.log.Error("read getUpdates offset; retrying", "err", err)
-		if !sleep(ctx, 2*time.Second) {
+		if ctx.Err() != nil {
 			return nil
 		}
-		offset, err = p.offsets.Offset(ctx)
+		p.log.Error("poller: resume from the inbox; retrying", "err", err)
+		if !sleep(ctx, time.Second) {
+			return nil
+		}
+		offset, err = p.resume(ctx, work, j)
 	}
-	backoff := time.Second
+	go p.retryKept(ctx, work, j)
+	backoff := 500 * time.Millisecond
 	for ctx.Err() == nil {
-		ups, retryAfter, err := p.getUpdates(ctx, offset)
+		if !p.dispatch.WaitRoom(ctx) {
+			break
+		}
+		raws, err := p.api.GetUpdates(ctx, offset, p.Limit, p.Timeout, AllowedUpdates)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil
+				break
 			}
-			wait := backoff
-			if retryAfter > 0 {
-				wait = retryAfter
-			} else if backoff < 30*time.Second {
-				backoff *= 2
+			wait, limited := RetryAfter(err)
+			if !limited {
+				wait = backoff
+				backoff = min(backoff*2, 30*time.Second)
 			}
 			p.log.Warn("getUpdates failed", "err", err, "retry_in", wait)
 			if !sleep(ctx, wait) {
-				return nil
+				break
 			}
 			continue
 		}
-		backoff = time.Second
-		if len(ups) == 0 {
+		backoff = 500 * time.Millisecond
+		if len(raws) == 0 {
 			continue
 		}
-		p.dispatch.RunBatch(work, ups)
-		offset = ups[len(ups)-1].ID + 1
-		if err := p.offsets.SetOffset(work, offset); err != nil {
-			// The in-memory offset still moves on; after a restart the
-			// per-update dedupe keys stop any replay from acting twice.
-			p.log.Error("save getUpdates offset", "offset", offset, "err", err)
+		next, err := p.accept(ctx, work, gen, raws, j)
+		if errors.Is(err, store.ErrFenced) {
+			p.log.Warn("poller: another replica took over; stopping")
+			return nil
 		}
+		if err != nil {
+			// Not stored, so not handled: the same batch comes again.
+			p.log.Error("poller: store batch in the inbox", "err", err)
+			if !sleep(ctx, time.Second) {
+				break
+			}
+			continue
+		}
+		offset = max(offset, next)
 	}
 	return nil
 }
 
-type updatesResponse struct {
-	OK          bool             `json:"ok"`
-	Result      []*models.Update `json:"result"`
-	ErrorCode   int              `json:"error_code"`
-	Description string           `json:"description"`
-	Parameters  struct {
-		RetryAfter int `json:"retry_after"`
-	} `json:"parameters"`
+// resume hands the inbox's unfinished updates to the dispatcher, oldest
+// first, and returns the offset to fetch from.
+func (p *Poller) resume(ctx, work context.Context, j *Journal) (int64, error) {
+	offset, err := p.st.Offset(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n, err := j.Resume(ctx, work, p.dispatch, p.metrics)
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		p.log.Info("poller: handling updates left unfinished", "count", n)
+	}
+	return offset, nil
 }
 
-func (p *Poller) getUpdates(ctx context.Context, offset int64) ([]*models.Update, time.Duration, error) {
-	body, _ := json.Marshal(map[string]any{"offset": offset, "limit": p.Limit,
-		"timeout": int(p.Timeout / time.Second), "allowed_updates": p.Allowed})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/getUpdates", bytes.NewReader(body))
-	if err != nil {
-		return nil, 0, fmt.Errorf("getUpdates request: %w", p.redact(err))
+// retryKept hands kept updates over again, a while after a handler kept
+// one, until ctx ends.
+func (p *Poller) retryKept(ctx, work context.Context, j *Journal) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-j.Kept():
+		}
+		if !sleep(ctx, j.Retry) {
+			return
+		}
+		if _, err := p.resume(ctx, work, j); err != nil {
+			p.log.Warn("poller: hand over kept updates; will retry", "err", err)
+			select {
+			case j.retry <- struct{}{}:
+			default:
+			}
+		}
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, 0, fmt.Errorf("getUpdates: %w", p.redact(err))
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, 0, fmt.Errorf("getUpdates read: %w", p.redact(err))
-	}
-	var r updatesResponse
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, 0, fmt.Errorf("getUpdates decode (HTTP %d): %w", resp.StatusCode, err)
-	}
-	if !r.OK {
-		return nil, time.Duration(r.Parameters.RetryAfter) * time.Second,
-			fmt.Errorf("getUpdates: %d %s", r.ErrorCode, r.Description)
-	}
-	return r.Result, 0, nil
 }
 
-// redact removes the token from errors that carry the request URL.
-func (p *Poller) redact(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		ue.URL = strings.ReplaceAll(ue.URL, p.token, "***")
+// accept stores a fetched batch in the inbox and dispatches it, returning
+// the next offset. An update that does not parse is logged and skipped;
+// Telegram never sends one.
+func (p *Poller) accept(ctx, work context.Context, gen int64, raws []json.RawMessage, j *Journal) (int64, error) {
+	ids := make([]int64, 0, len(raws))
+	bodies := make([][]byte, 0, len(raws))
+	us := make([]*models.Update, 0, len(raws))
+	for _, r := range raws {
+		u := new(models.Update)
+		if err := json.Unmarshal(r, u); err != nil || u.ID == 0 {
+			p.log.Error("getUpdates: undecodable update skipped", "err", err)
+			continue
+		}
+		ids, bodies, us = append(ids, u.ID), append(bodies, r), append(us, u)
 	}
-	return err
+	if len(us) == 0 {
+		return 0, errors.New("getUpdates: no update in the batch could be read")
+	}
+	next := ids[len(ids)-1] + 1
+	skipped, err := p.st.InboxAdd(ctx, gen, next, ids, bodies)
+	if err != nil {
+		return 0, err
+	}
+	seen := make(map[int64]bool, len(skipped))
+	for _, id := range skipped {
+		seen[id] = true
+		p.metrics.Duplicates.Inc()
+	}
+	for _, u := range us {
+		if !seen[u.ID] {
+			j.Submit(work, p.dispatch, u)
+		}
+	}
+	return next, nil
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -9,13 +9,12 @@ import (
 	"sync"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
-	"golang.org/x/time/rate"
 
 	"cadrebot"
 	"cadrebot/handlers"
 	"cadrebot/i18n"
+	"cadrebot/metrics"
 	"cadrebot/send"
 	"cadrebot/store"
 )
@@ -23,54 +22,71 @@ import (
 // RouterConfig is what the router needs from the deployment config.
 type RouterConfig struct {
 	BotUsername   string
+	BotID         int64
 	Lang          string
 	Location      *time.Location
 	Approval      bool
 	ApprovedChats []int64
+	// FloodCommands updates per FloodWindow is what one user may have the
+	// bot act on; past it their updates are dropped and they get one
+	// notice.
 	FloodCommands int
 	FloodWindow   time.Duration
 	Now           func() time.Time
 }
 
-// Router turns a raw update into a handlers.Update and runs its route. It
-// is go-telegram/bot's default handler: the library's ProcessUpdate calls
-// it for every update we hand over.
+// RouterStore is what the router needs from Redis (store.DB).
+type RouterStore interface {
+	Admit(ctx context.Context, a store.Admission) (store.Intake, error)
+	CountFlood(ctx context.Context, user int64, window time.Duration, now time.Time) (int64, error)
+	FloodNotice(ctx context.Context, user int64, quiet time.Duration) (bool, error)
+	Group(ctx context.Context, chat int64) (*cadrebot.Group, error)
+	UserState(ctx context.Context, user int64) (store.User, error)
+	SetUser(ctx context.Context, user int64, kv ...string) error
+	MigrateGroup(ctx context.Context, from, to int64) error
+}
+
+// Replier is how the router answers: error messages and button presses.
+type Replier interface {
+	Send(ctx context.Context, m send.Message) (int, error)
+	Answer(ctx context.Context, callbackID, text string, alert bool) error
+}
+
+// Router turns a raw update into a handlers.Update and runs its route. The
+// dispatcher calls Handle for every update.
 type Router struct {
 	cfg      RouterConfig
 	routes   Routes
-	db       *store.DB
-	out      *Sender
+	db       RouterStore
+	out      Replier
 	texts    *i18n.Catalog
-	auth     *Auth
 	log      *slog.Logger
-	metrics  *Metrics
+	metrics  *metrics.Metrics
 	approved map[int64]bool
 
+	// flooded remembers users this replica saw over the limit, so that a
+	// dialog answer, which is counted only once a dialog takes it, is
+	// dropped before it is handled.
 	floodMu sync.Mutex
-	flood   map[int64]*floodState
-}
-
-type floodState struct {
-	l      *rate.Limiter
-	warned time.Time
-	seen   time.Time
+	flooded map[int64]time.Time
 }
 
 // NewRouter builds the router.
-func NewRouter(cfg RouterConfig, routes Routes, db *store.DB, out *Sender, texts *i18n.Catalog, auth *Auth, log *slog.Logger, m *Metrics) *Router {
+func NewRouter(cfg RouterConfig, routes Routes, db RouterStore, out Replier, texts *i18n.Catalog, log *slog.Logger, m *metrics.Metrics) *Router {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	r := &Router{cfg: cfg, routes: routes, db: db, out: out, texts: texts, auth: auth, log: log, metrics: m,
-		approved: map[int64]bool{}, flood: map[int64]*floodState{}}
+	r := &Router{cfg: cfg, routes: routes, db: db, out: out, texts: texts, log: log, metrics: m,
+		approved: map[int64]bool{}, flooded: map[int64]time.Time{}}
 	for _, c := range cfg.ApprovedChats {
 		r.approved[c] = true
 	}
 	return r
 }
 
-// Handle is the tgbot.HandlerFunc for every update.
-func (r *Router) Handle(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
+// Handle handles one update. w collects the work the handler leaves
+// running; the dispatcher finishes the update when it is done.
+func (r *Router) Handle(ctx context.Context, upd *models.Update, w *handlers.Work) {
 	start := time.Now()
 	kind := updateType(upd)
 	defer func() { r.metrics.HandlerLatency.WithLabelValues(kind).Observe(time.Since(start).Seconds()) }()
@@ -80,15 +96,14 @@ func (r *Router) Handle(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
 		r.metrics.Updates.WithLabelValues(kind, "").Inc()
 		return
 	}
+	u.Work = w
 	r.metrics.Updates.WithLabelValues(kind, r.commandLabel(u.Command)).Inc()
 
-	in, err := r.db.Admit(ctx, upd.ID, u.ChatID, u.IsGroup(), chatTitle(upd), u.Now)
+	counted := r.cfg.FloodCommands > 0 && r.countable(u)
+	in, err := r.db.Admit(ctx, store.Admission{Chat: u.ChatID, IsGroup: u.IsGroup(), Title: chatTitle(upd),
+		User: u.From.ID, Count: counted, Window: r.cfg.FloodWindow, Now: u.Now})
 	if err != nil {
 		r.fail(ctx, u, err)
-		return
-	}
-	if in.Duplicate {
-		r.metrics.Duplicates.Inc()
 		return
 	}
 	if in.MovedTo != 0 {
@@ -100,8 +115,12 @@ func (r *Router) Handle(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
 	}
 	u.Group = in.Group
 	r.localize(ctx, u)
+	if counted && in.Flood > int64(r.cfg.FloodCommands) {
+		r.flood(ctx, u)
+		return
+	}
 
-	if err := r.route(ctx, u); err != nil {
+	if err := r.route(ctx, u, counted); err != nil {
 		r.fail(ctx, u, err)
 	}
 	if u.Callback != nil && !u.Answered {
@@ -109,6 +128,91 @@ func (r *Router) Handle(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
 			r.log.Warn("answer callback", "err", err)
 		}
 	}
+}
+
+// countable reports whether the bot will act on the update whatever the
+// state of dialogs: those count against flood control in the intake's one
+// round trip. A plain message counts only once a dialog or a text handler
+// has taken it (see route).
+func (r *Router) countable(u *handlers.Update) bool {
+	if u.Command != "" || u.Callback != nil {
+		return true
+	}
+	m := u.Msg
+	if m == nil || len(m.NewChatMembers) > 0 || m.LeftChatMember != nil || m.MigrateToChatID != 0 || m.MigrateFromChatID != 0 {
+		return false
+	}
+	if rm := m.ReplyToMessage; rm != nil && rm.From != nil && rm.From.ID == r.cfg.BotID && r.cfg.BotID != 0 &&
+		!(m.IsTopicMessage && rm.ID == m.MessageThreadID) {
+		return true // an answer to one of the bot's prompts
+	}
+	if m.Location != nil || len(m.Photo) > 0 || u.IsPrivate() {
+		return true
+	}
+	_, checkin := cadrebot.ParseCheckinText(u.Args)
+	return checkin
+}
+
+// flood drops an update of a user over the limit. The user hears about it
+// once per flood, wherever they flood from.
+func (r *Router) flood(ctx context.Context, u *handlers.Update) {
+	r.metrics.FloodDropped.Inc()
+	r.floodMu.Lock()
+	if len(r.flooded) > 10000 {
+		clear(r.flooded)
+	}
+	r.flooded[u.From.ID] = time.Now().Add(r.cfg.FloodWindow)
+	r.floodMu.Unlock()
+	tell, err := r.db.FloodNotice(ctx, u.From.ID, 10*r.cfg.FloodWindow)
+	if err != nil {
+		r.log.Warn("flood notice", "err", err)
+	}
+	if !tell {
+		if u.Callback != nil {
+			_ = r.out.Answer(ctx, u.Callback.ID, "", false)
+		}
+		return
+	}
+	r.metrics.FloodNotices.Inc()
+	text := r.texts.T(u.Lang, "slow_down", i18n.Args{"Name": handlers.DisplayName(u.From)})
+	if u.Callback != nil {
+		_ = r.out.Answer(ctx, u.Callback.ID, i18n.Plain(text), true)
+		return
+	}
+	if err := handlers.Reply(ctx, r.out, u, text); err != nil {
+		r.log.Warn("flood answer", "err", err)
+	}
+}
+
+// floodedHere reports whether this replica recently saw the user over the
+// limit.
+func (r *Router) floodedHere(user int64) bool {
+	r.floodMu.Lock()
+	defer r.floodMu.Unlock()
+	until, ok := r.flooded[user]
+	return ok && time.Now().Before(until)
+}
+
+// taken counts a plain message that a dialog or text handler is about to
+// act on, and reports whether it may go ahead.
+func (r *Router) taken(ctx context.Context, u *handlers.Update) bool {
+	if r.cfg.FloodCommands <= 0 {
+		return true
+	}
+	if r.floodedHere(u.From.ID) {
+		r.metrics.FloodDropped.Inc()
+		return false
+	}
+	n, err := r.db.CountFlood(ctx, u.From.ID, r.cfg.FloodWindow, u.Now)
+	if err != nil {
+		r.log.Warn("count flood", "err", err)
+		return true
+	}
+	if n > int64(r.cfg.FloodCommands) {
+		r.flood(ctx, u)
+		return false
+	}
+	return true
 }
 
 // commandLabel keeps the metric's label set bounded: users can type any
@@ -200,7 +304,7 @@ func (r *Router) localize(ctx context.Context, u *handlers.Update) {
 	}
 }
 
-func (r *Router) route(ctx context.Context, u *handlers.Update) error {
+func (r *Router) route(ctx context.Context, u *handlers.Update, counted bool) error {
 	if u.Msg != nil && u.IsGroup() {
 		if handled, err := r.service(ctx, u); handled || err != nil {
 			return err
@@ -219,9 +323,6 @@ func (r *Router) route(ctx context.Context, u *handlers.Update) error {
 		}
 		return nil
 	}
-	if (u.Command != "" || u.Callback != nil) && !r.admitFlood(ctx, u) {
-		return nil
-	}
 	switch {
 	case u.Callback != nil:
 		prefix, _, _ := strings.Cut(u.Callback.Data, ":")
@@ -235,8 +336,17 @@ func (r *Router) route(ctx context.Context, u *handlers.Update) error {
 		}
 		return handlers.Reply(ctx, r.out, u, r.texts.T(u.Lang, "unknown_command", i18n.Args{"Cmd": u.Command}))
 	}
+	if !counted && r.floodedHere(u.From.ID) {
+		r.metrics.FloodDropped.Inc()
+		return nil
+	}
 	for _, h := range r.routes.Intercept {
 		if done, err := h(ctx, u); done || err != nil {
+			if done && !counted {
+				// A dialog took a message the intake did not count: count
+				// it now, so a flood of dialog answers is stopped too.
+				r.taken(ctx, u)
+			}
 			return err
 		}
 	}
@@ -248,6 +358,9 @@ func (r *Router) route(ctx context.Context, u *handlers.Update) error {
 	case u.Args != "":
 		for _, h := range r.routes.Text {
 			if done, err := h(ctx, u); done || err != nil {
+				if done && !counted {
+					r.taken(ctx, u)
+				}
 				return err
 			}
 		}
@@ -288,49 +401,6 @@ func (r *Router) allowed(u *handlers.Update) bool {
 	return r.routes.Open[u.Command] || u.Command == "approve"
 }
 
-// admitFlood applies per-user flood control: past the limit the user gets
-// one "slow down" per window and the rest is dropped and counted.
-func (r *Router) admitFlood(ctx context.Context, u *handlers.Update) bool {
-	if r.cfg.FloodCommands <= 0 {
-		return true
-	}
-	now := time.Now()
-	r.floodMu.Lock()
-	st, ok := r.flood[u.From.ID]
-	if !ok {
-		every := r.cfg.FloodWindow / time.Duration(r.cfg.FloodCommands)
-		st = &floodState{l: rate.NewLimiter(rate.Every(every), r.cfg.FloodCommands)}
-		r.flood[u.From.ID] = st
-		if len(r.flood) > 100000 {
-			for k, v := range r.flood {
-				if now.Sub(v.seen) > r.cfg.FloodWindow {
-					delete(r.flood, k)
-				}
-			}
-		}
-	}
-	st.seen = now
-	allow := st.l.AllowN(now, 1)
-	warn := !allow && now.Sub(st.warned) > r.cfg.FloodWindow
-	if warn {
-		st.warned = now
-	}
-	r.floodMu.Unlock()
-	if allow {
-		return true
-	}
-	r.metrics.FloodDropped.Inc()
-	if warn {
-		if u.Callback != nil {
-			_ = r.out.Answer(ctx, u.Callback.ID, i18n.Plain(r.texts.T(u.Lang, "slow_down")), true)
-			u.Answered = true
-		} else if err := handlers.Reply(ctx, r.out, u, r.texts.T(u.Lang, "slow_down")); err != nil {
-			r.log.Warn("flood answer", "err", err)
-		}
-	}
-	return false
-}
-
 // fail is the one place an error becomes what the user sees and a log
 // line: user errors are explained, outages are "try again later", and
 // anything else is "internal error" with a reference to the log.
@@ -344,7 +414,12 @@ func (r *Router) fail(ctx context.Context, u *handlers.Update, err error) {
 	case errors.Is(err, cadrebot.ErrUnavailable):
 		r.metrics.HandlerErrors.WithLabelValues("unavailable").Inc()
 		r.metrics.RedisErrors.Inc()
-		r.log.Error("storage unavailable", "update_id", u.ID, "err", err)
+		r.log.Error("storage unavailable; the update will be handled again", "update_id", u.ID, "err", err)
+		if u.Work != nil {
+			// It is in the inbox: the intake hands it over again once
+			// Redis answers.
+			u.Work.Keep()
+		}
 		text = r.texts.T(u.Lang, "unavailable")
 	default:
 		r.metrics.HandlerErrors.WithLabelValues("internal").Inc()
@@ -364,7 +439,7 @@ func (r *Router) fail(ctx context.Context, u *handlers.Update, err error) {
 	if u.Msg == nil || (u.Command == "" && ue == nil && !errors.Is(err, cadrebot.ErrUnavailable)) {
 		return
 	}
-	if _, serr := r.out.Send(ctx, send.Message{ChatID: u.ChatID, Text: text, ReplyTo: u.Msg.ID}); serr != nil {
+	if _, serr := r.out.Send(ctx, send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID(), Text: text, ReplyTo: u.Msg.ID}); serr != nil {
 		r.log.Warn("error answer not delivered", "err", serr)
 	}
 }

@@ -142,13 +142,21 @@ type Limits struct {
 	GlobalPerSecond  float64  `yaml:"global_per_second"`  // default 30
 	GroupPerMinute   float64  `yaml:"group_per_minute"`   // default 20
 	PrivatePerSecond float64  `yaml:"private_per_second"` // default 1
-	HandlerWorkers   int      `yaml:"handler_workers"`    // default 64
-	ShutdownTimeout  Duration `yaml:"shutdown_timeout"`   // default 10s
+	// HandlerWorkers is ignored: updates run on a goroutine per busy chat
+	// now, not a fixed pool. Kept so that older config files still load.
+	HandlerWorkers  int      `yaml:"handler_workers"`
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"` // default 10s
+	// UpdatesInMemory bounds the updates held in memory, waiting or
+	// running (default 10000); UpdatesPerChat bounds one chat's share
+	// (default 256). Past either, updates wait in the Redis inbox only.
+	UpdatesInMemory int `yaml:"updates_in_memory"`
+	UpdatesPerChat  int `yaml:"updates_per_chat"`
 	// OutboxWorkers is how many outbox sends run at once (default 8).
 	OutboxWorkers int `yaml:"outbox_workers"`
 	// LeaderLease is the lease of the one replica that sends the outbox
-	// (and, in long-polling mode, polls): a crashed leader is replaced
-	// after it (default 15s).
+	// (and, in long-polling mode, polls): a replica killed without a clean
+	// shutdown, or the same one restarted, takes over after it (default
+	// 2s). See docs/operations.md for the trade-off.
 	LeaderLease Duration `yaml:"leader_lease"`
 	// SendGiveUp is how long an outbox message is retried after 5xx and
 	// network errors before it is flagged undeliverable (default 12h).

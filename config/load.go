@@ -83,8 +83,10 @@ func Defaults() File {
 			PrivatePerSecond: 1,
 			HandlerWorkers:   64,
 			ShutdownTimeout:  Duration{10 * time.Second},
+			UpdatesInMemory:  10000,
+			UpdatesPerChat:   256,
 			OutboxWorkers:    8,
-			LeaderLease:      Duration{15 * time.Second},
+			LeaderLease:      Duration{2 * time.Second},
 			SendGiveUp:       Duration{12 * time.Hour},
 		},
 	}
@@ -240,6 +242,8 @@ func (f *File) applyDefaults() {
 	orZero(&l.GroupPerMinute, d.Limits.GroupPerMinute)
 	orZero(&l.PrivatePerSecond, d.Limits.PrivatePerSecond)
 	orZero(&l.HandlerWorkers, d.Limits.HandlerWorkers)
+	orZero(&l.UpdatesInMemory, d.Limits.UpdatesInMemory)
+	orZero(&l.UpdatesPerChat, d.Limits.UpdatesPerChat)
 	orZero(&l.ShutdownTimeout, d.Limits.ShutdownTimeout)
 	orZero(&l.OutboxWorkers, d.Limits.OutboxWorkers)
 	orZero(&l.LeaderLease, d.Limits.LeaderLease)

@@ -364,7 +364,8 @@ func (f *File) validateTuning() error {
 		{"problems.reopen_days", f.Problems.ReopenDays},
 		{"problems.max_photos", f.Problems.MaxPhotos},
 		{"flood.commands", f.Flood.Commands},
-		{"limits.handler_workers", f.Limits.HandlerWorkers},
+		{"limits.updates_in_memory", f.Limits.UpdatesInMemory},
+		{"limits.updates_per_chat", f.Limits.UpdatesPerChat},
 		{"limits.outbox_workers", f.Limits.OutboxWorkers},
 	}
 	for _, x := range ints {
@@ -407,6 +408,11 @@ func (f *File) validateTuning() error {
 		if x.v.Duration <= 0 {
 			return fail(x.field, "must be positive, got %s", x.v)
 		}
+	}
+	// A lease renewed every TTL/4 over a Redis round trip or two needs
+	// some room; below a second a GC pause would drop it.
+	if d := f.Limits.LeaderLease.Duration; d < time.Second {
+		return fail("limits.leader_lease", "must be at least 1s, got %s", f.Limits.LeaderLease)
 	}
 	prev := 0
 	for i, m := range f.Checkin.Milestones {

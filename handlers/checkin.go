@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -12,6 +13,7 @@ import (
 	"cadrebot/attendance"
 	"cadrebot/calendar"
 	"cadrebot/i18n"
+	"cadrebot/send"
 	"cadrebot/store"
 )
 
@@ -174,22 +176,25 @@ func (c *Checkins) record(ctx context.Context, u *Update, g *cadrebot.Group, not
 // user needs to know which group it went to) a short text does it.
 //
 // The reaction is sent in the background once the check-in is stored, so
-// the update's worker moves on to the next one instead of waiting for
-// Telegram: acknowledging is most of a check-in's latency. At most
-// maxAcksInFlight go at once; past that the handler waits, which is the
-// back-pressure a slow Telegram needs.
+// the chat's next update need not wait for Telegram: acknowledging is most
+// of a check-in's latency. It is part of the update (Update.Go), which is
+// not finished, nor forgotten by the intake, until the reaction is out: a
+// crash before that handles the update again, and the check-in, stored
+// already, is acknowledged then. At most maxAcksInFlight go at once; past
+// that the handler waits, which is the back-pressure a slow Telegram
+// needs.
 func (c *Checkins) ack(ctx context.Context, u *Update, g *cadrebot.Group) error {
 	if u.IsPrivate() {
 		return Reply(ctx, c.out, u, c.texts.T(u.Lang, "checkin_private_done", i18n.Args{"Village": g.Village}))
 	}
 	select {
 	case c.acks <- struct{}{}:
-		go func() {
+		u.Go(func() {
 			defer func() { <-c.acks }()
 			if err := c.react(ctx, u); err != nil && ctx.Err() == nil {
 				c.log.Warn("check-in not acknowledged", "chat", u.ChatID, "user", u.From.ID, "err", err)
 			}
-		}()
+		})
 		return nil
 	default:
 		return c.react(ctx, u)
@@ -199,12 +204,18 @@ func (c *Checkins) ack(ctx context.Context, u *Update, g *cadrebot.Group) error 
 // maxAcksInFlight bounds the reactions being sent at once.
 const maxAcksInFlight = 256
 
+// react acknowledges with a reaction, which is idempotent: a check-in
+// handled again after a crash shows one 👍, not two. Where reactions are
+// refused the fallback is a reply, keyed by the message so that it too
+// goes out once however often the update is handled.
 func (c *Checkins) react(ctx context.Context, u *Update) error {
 	err := c.out.React(ctx, u.ChatID, u.Msg.ID, AckEmoji)
 	if err == nil {
 		return nil
 	}
-	if rerr := Reply(ctx, c.out, u, c.texts.T(u.Lang, "checkin_done")); rerr != nil {
+	m := send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID(), ReplyTo: u.Msg.ID, Text: c.texts.T(u.Lang, "checkin_done"),
+		Key: "ack:" + strconv.FormatInt(u.ChatID, 10) + ":" + strconv.Itoa(u.Msg.ID)}
+	if rerr := c.out.Enqueue(ctx, m); rerr != nil {
 		return fmt.Errorf("acknowledge check-in: react: %w; reply: %w", err, rerr)
 	}
 	return nil

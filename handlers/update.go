@@ -5,6 +5,8 @@ package handlers
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -34,7 +36,65 @@ type Update struct {
 	// Answered is set once the callback query has been answered, so the
 	// router does not answer it a second time.
 	Answered bool
+	// Work is what the update still runs after its handler returned (a
+	// check-in's reaction). The intake counts the update as finished, and
+	// lets Telegram forget it, only once that is done too.
+	Work *Work
 }
+
+// ThreadID is the forum topic the update came from, where answers go.
+func (u *Update) ThreadID() int {
+	if m := u.Msg; m != nil && m.IsTopicMessage {
+		return m.MessageThreadID
+	}
+	if u.Callback != nil {
+		if m := u.Callback.Message.Message; m != nil && m.IsTopicMessage {
+			return m.MessageThreadID
+		}
+	}
+	return 0
+}
+
+// Go runs fn in the background as part of the update (see Work); without
+// a Work it runs fn before returning.
+func (u *Update) Go(fn func()) {
+	if u.Work == nil {
+		fn()
+		return
+	}
+	u.Work.Go(fn)
+}
+
+// Work tracks an update's background work, and whether the update must
+// be handled again.
+type Work struct {
+	wg      sync.WaitGroup
+	started atomic.Bool
+	kept    atomic.Bool
+}
+
+// Keep leaves the update in the inbox to be handled again later: it could
+// not be handled now (Redis went away mid-way).
+func (w *Work) Keep() { w.kept.Store(true) }
+
+// Kept reports whether Keep was called.
+func (w *Work) Kept() bool { return w.kept.Load() }
+
+// Go runs fn in a goroutine that Wait waits for.
+func (w *Work) Go(fn func()) {
+	w.started.Store(true)
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		fn()
+	}()
+}
+
+// Started reports whether anything was started with Go.
+func (w *Work) Started() bool { return w.started.Load() }
+
+// Wait waits for what was started with Go.
+func (w *Work) Wait() { w.wg.Wait() }
 
 // IsGroup reports whether the update comes from a group chat.
 func (u *Update) IsGroup() bool { return u.ChatType == "group" || u.ChatType == "supergroup" }
@@ -81,9 +141,15 @@ type Auth interface {
 	IsDeploymentAdmin(user int64) bool
 }
 
-// Reply answers the update in its chat, as a reply to its message.
-func Reply(ctx context.Context, out Sender, u *Update, text string, kb ...[]send.Button) error {
-	_, err := out.Send(ctx, send.Message{ChatID: u.ChatID, Text: text, ReplyTo: u.MessageID(), Buttons: kb})
+// Poster is the part of Sender that Reply needs.
+type Poster interface {
+	Send(ctx context.Context, m send.Message) (int, error)
+}
+
+// Reply answers the update in its chat (and forum topic), as a reply to
+// its message.
+func Reply(ctx context.Context, out Poster, u *Update, text string, kb ...[]send.Button) error {
+	_, err := out.Send(ctx, send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID(), Text: text, ReplyTo: u.MessageID(), Buttons: kb})
 	return err
 }
 

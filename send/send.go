@@ -33,6 +33,9 @@ type Message struct {
 	// input field's hint (at most 64 characters).
 	ForceReply  bool
 	Placeholder string
+	// Edit, when set, makes this an edit of message Edit in ChatID: its
+	// text and inline keyboard are replaced (editMessageText).
+	Edit int
 	// Key makes a durable send idempotent: the outbox sends a message with
 	// a given key at most once.
 	Key string

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -69,21 +70,40 @@ func testGroupFlows(t *testing.T, db *store.DB) {
 func testIntakeFlows(t *testing.T, db *store.DB) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
-	in, err := db.Admit(ctx, 500, -1003, true, "村群", now)
-	if err != nil || in.Duplicate || in.Group == nil || in.Group.Title != "村群" {
+	in, err := db.Admit(ctx, store.Admission{Chat: -1003, IsGroup: true, Title: "村群", User: 7, Count: true, Window: time.Minute, Now: now})
+	if err != nil || in.Group == nil || in.Group.Title != "村群" || in.Flood != 1 {
 		t.Fatalf("Admit = %+v, %v", in, err)
 	}
-	if in, err := db.Admit(ctx, 500, -1003, true, "村群", now); err != nil || !in.Duplicate {
-		t.Fatalf("second Admit = %+v, %v; want duplicate", in, err)
-	}
-	if err := db.SetOffset(ctx, 501); err != nil {
+	gen, err := db.Fence(ctx, store.InboxFence)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetOffset(ctx, 400); err != nil {
-		t.Fatal(err)
+	if _, err := db.InboxAdd(ctx, gen, 501, []int64{500}, [][]byte{[]byte(`{"update_id":500}`)}); err != nil {
+		t.Fatalf("InboxAdd: %v", err)
+	}
+	if _, err := db.InboxAdd(ctx, gen-1, 900, nil, nil); !errors.Is(err, store.ErrFenced) {
+		t.Fatalf("InboxAdd with a stale generation = %v, want ErrFenced", err)
+	}
+	if skipped, err := db.InboxAdd(ctx, gen, 401, []int64{400}, [][]byte{[]byte(`{"update_id":400}`)}); err != nil || len(skipped) != 1 {
+		t.Fatalf("InboxAdd of an update below the offset = %v, %v; want it skipped as a redelivery", skipped, err)
 	}
 	if n, err := db.Offset(ctx); err != nil || n != 501 {
 		t.Fatalf("Offset = %d, %v; want 501 (never backwards)", n, err)
+	}
+	if es, err := db.Inbox(ctx, store.InboxPoll); err != nil || len(es) != 1 || es[0].ID != 500 {
+		t.Fatalf("Inbox = %+v, %v", es, err)
+	}
+	if err := db.InboxDone(ctx, store.InboxPoll, []int64{500}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := db.WebhookAdd(ctx, "r1", 600, []byte(`{"update_id":600}`), now); err != nil || !ok {
+		t.Fatalf("WebhookAdd = %v, %v", ok, err)
+	}
+	if ok, err := db.WebhookAdd(ctx, "r2", 600, []byte(`{"update_id":600}`), now); err != nil || ok {
+		t.Fatalf("WebhookAdd of a redelivery = %v, %v; want a duplicate", ok, err)
+	}
+	if es, err := db.InboxAdopt(ctx, "r2", now.Add(time.Second)); err != nil || len(es) != 1 || es[0].ID != 600 {
+		t.Fatalf("InboxAdopt = %+v, %v", es, err)
 	}
 	if ok, err := db.Once(ctx, "job:x", time.Minute); err != nil || !ok {
 		t.Fatalf("Once = %v, %v", ok, err)

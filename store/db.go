@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bsm/redislock"
 	"github.com/redis/go-redis/v9"
 
 	"cadrebot"
@@ -24,6 +25,7 @@ const SchemaVersion = "1"
 // DB is cadrebot's Redis store.
 type DB struct {
 	rdb    redis.UniversalClient
+	locks  *redislock.Client
 	prefix string
 	stats  *Stats
 
@@ -74,7 +76,7 @@ func Dial(o Options) (redis.UniversalClient, error) {
 
 // New wraps a client. Every key starts with prefix.
 func New(rdb redis.UniversalClient, prefix string) *DB {
-	db := &DB{rdb: rdb, prefix: prefix, stats: &Stats{}}
+	db := &DB{rdb: rdb, locks: redislock.New(rdb), prefix: prefix, stats: &Stats{}}
 	rdb.AddHook(db.stats)
 	return db
 }

@@ -10,75 +10,88 @@ import (
 	"cadrebot"
 )
 
-// UpdateTTL keeps processed update IDs long enough to cover Telegram's own
-// 24-hour retention with margin.
-const UpdateTTL = 48 * time.Hour
-
-// Offset returns the getUpdates offset to resume from (0 when unset).
-func (db *DB) Offset(ctx context.Context) (int64, error) {
-	n, err := db.rdb.Get(ctx, db.keyOffset()).Int64()
-	if err == redis.Nil {
-		return 0, nil
-	}
-	return n, wrap(err)
+// Admission is what the router tells the store about an update before it
+// routes it.
+type Admission struct {
+	Chat    int64
+	IsGroup bool
+	Title   string // the group's title as the update shows it
+	// User is counted against flood control when Count is set, in fixed
+	// windows of Window.
+	User   int64
+	Count  bool
+	Window time.Duration
+	Now    time.Time
 }
 
-// offsetScript moves the offset forward only, so a slow replica can never
-// move it back.
-// KEYS[1] offset. ARGV[1] new offset.
-var offsetScript = redis.NewScript(`
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1
-`)
-
-// SetOffset records that every update below offset was processed.
-func (db *DB) SetOffset(ctx context.Context, offset int64) error {
-	return wrap(offsetScript.Run(ctx, db.rdb, []string{db.keyOffset()}, offset).Err())
-}
-
-// Intake is what the dispatcher learns about an update in its one round
-// trip: whether it is new, and the group it belongs to.
+// Intake is what the router learns about an update in its one round trip:
+// the group it belongs to and the sender's flood count.
 type Intake struct {
-	Duplicate bool
-	Group     *cadrebot.Group // nil outside groups
-	MovedTo   int64           // the chat migrated here; handle the update there
+	Group   *cadrebot.Group // nil outside groups
+	MovedTo int64           // the chat migrated here; handle the update there
+	Flood   int64           // the sender's counted updates in this window, this one included (0 when not counted)
 }
 
-// Admit claims an update ID (at most once, across replicas) and, for a
-// group chat, registers the group on first contact and loads it, all in
-// one pipelined round trip.
-func (db *DB) Admit(ctx context.Context, updateID, chat int64, isGroup bool, title string, now time.Time) (Intake, error) {
+// Admit registers a group on first contact and loads it, and counts the
+// sender for flood control, all in one pipelined round trip. The count
+// lives in Redis so that it holds across replicas.
+func (db *DB) Admit(ctx context.Context, a Admission) (Intake, error) {
 	var (
-		claim *redis.BoolCmd
 		meta  *redis.MapStringStringCmd
 		moved *redis.StringCmd
+		flood *redis.IntCmd
 	)
 	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		claim = p.SetNX(ctx, db.keyUpdate(updateID), "1", UpdateTTL)
-		if isGroup {
-			moved = p.Get(ctx, db.keyMoved(chat))
-			meta = db.touchGroup(p, ctx, chat, title, now)
+		if a.IsGroup {
+			moved = p.Get(ctx, db.keyMoved(a.Chat))
+			meta = db.touchGroup(p, ctx, a.Chat, a.Title, a.Now)
+		}
+		if a.Count && a.Window > 0 {
+			k := db.keyFlood(a.User, a.Now.UnixNano()/int64(a.Window))
+			flood = p.Incr(ctx, k)
+			p.PExpire(ctx, k, 2*a.Window)
 		}
 		return nil
 	})
 	if err != nil && err != redis.Nil {
 		return Intake{}, wrap(err)
 	}
-	in := Intake{Duplicate: !claim.Val()}
-	if isGroup {
+	var in Intake
+	if a.IsGroup {
 		if n, err := strconv.ParseInt(moved.Val(), 10, 64); err == nil && n != 0 {
 			in.MovedTo = n
 		}
-		in.Group = decodeGroup(chat, meta.Val())
+		in.Group = decodeGroup(a.Chat, meta.Val())
+	}
+	if flood != nil {
+		in.Flood = flood.Val()
 	}
 	return in, nil
 }
 
-// Release forgets an update claim, for an update that could not be
-// processed because Redis failed half-way and should be retried.
-func (db *DB) Release(ctx context.Context, updateID int64) error {
-	return wrap(db.rdb.Del(ctx, db.keyUpdate(updateID)).Err())
+// CountFlood counts one more update of user against flood control, for an
+// update that turned out to be handled only after routing (a dialog answer
+// typed as a plain message), and returns the window's count.
+func (db *DB) CountFlood(ctx context.Context, user int64, window time.Duration, now time.Time) (int64, error) {
+	k := db.keyFlood(user, now.UnixNano()/int64(window))
+	var n *redis.IntCmd
+	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		n = p.Incr(ctx, k)
+		p.PExpire(ctx, k, 2*window)
+		return nil
+	})
+	if err != nil {
+		return 0, wrap(err)
+	}
+	return n.Val(), nil
+}
+
+// FloodNotice reports whether user is due the one "slow down" notice of a
+// flood: true the first time within quiet, so a user who keeps flooding
+// hears it once, not once per window.
+func (db *DB) FloodNotice(ctx context.Context, user int64, quiet time.Duration) (bool, error) {
+	ok, err := db.rdb.SetNX(ctx, db.keyFloodNotice(user), "1", quiet).Result()
+	return ok, wrap(err)
 }
 
 // Once sets a marker that something happened (a digest sent, a reminder
@@ -118,4 +131,20 @@ func (db *DB) SetUser(ctx context.Context, user int64, kv ...string) error {
 		args[i] = s
 	}
 	return wrap(db.rdb.HSet(ctx, db.keyUser(user), args...).Err())
+}
+
+// WebhookSecret returns the deployment's webhook secret, making candidate
+// it when there is none yet, so that every replica hands Telegram the same
+// one (setWebhook keeps only the last).
+func (db *DB) WebhookSecret(ctx context.Context, candidate string) (string, error) {
+	var get *redis.StringCmd
+	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.SetNX(ctx, db.keyWebhookSecret(), candidate, 0)
+		get = p.Get(ctx, db.keyWebhookSecret())
+		return nil
+	})
+	if err != nil {
+		return "", wrap(err)
+	}
+	return get.Val(), nil
 }

@@ -32,13 +32,20 @@ func gtag(chat int64) string { return "{g" + itoa(chat) + "}" }
 // Deployment-wide keys.
 func (db *DB) keySchema() string          { return db.k("schema") }
 func (db *DB) keyGroups() string          { return db.k("groups") }
-func (db *DB) keyOffset() string          { return db.k("offset") }
-func (db *DB) keyUpdate(id int64) string  { return db.k("upd:", itoa(id)) }
 func (db *DB) keyMoved(chat int64) string { return db.k("moved:", itoa(chat)) }
 func (db *DB) keyDeptChats() string       { return db.k("deptchats") }
 func (db *DB) keyUser(user int64) string  { return db.k("{u", itoa(user), "}") }
 func (db *DB) keyLock(name string) string { return db.k("lock:", name) }
 func (db *DB) keyOnce(name string) string { return db.k("once:", name) }
+func (db *DB) keyFlood(user, window int64) string {
+	return db.k("flood:", itoa(user), ":", itoa(window))
+}
+func (db *DB) keyFloodNotice(user int64) string { return db.k("flood:", itoa(user), ":told") }
+func (db *DB) keyWebhookSecret() string         { return db.k("webhook:secret") }
+
+// keyFence is a lease's fencing generation. Its name is the hash tag, so a
+// fenced write (the inbox's, under {in}) can check it in the same script.
+func (db *DB) keyFence(name string) string { return db.k("{", name, "}:fence") }
 
 // Group keys.
 func (db *DB) keyGroup(chat int64) string    { return db.k(gtag(chat), ":meta") }

@@ -66,11 +66,12 @@ type wireMsg struct {
 	Thread   int             `json:"h,omitempty"`
 	Force    bool            `json:"fr,omitempty"`
 	Hint     string          `json:"ph,omitempty"`
+	Edit     int             `json:"e,omitempty"`
 }
 
 func encodeMsg(m send.Message) ([]byte, error) {
 	return json.Marshal(wireMsg{Chat: m.ChatID, Text: m.Text, ReplyTo: m.ReplyTo, Buttons: m.Buttons, Photo: m.Photo,
-		Document: m.Document, Silent: m.Silent, Key: m.Key, Ref: m.Ref, Thread: m.ThreadID, Force: m.ForceReply, Hint: m.Placeholder})
+		Document: m.Document, Silent: m.Silent, Key: m.Key, Ref: m.Ref, Thread: m.ThreadID, Force: m.ForceReply, Hint: m.Placeholder, Edit: m.Edit})
 }
 
 func decodeEntry(x redis.XMessage) OutboxEntry {
@@ -82,7 +83,7 @@ func decodeEntry(x redis.XMessage) OutboxEntry {
 		return e
 	}
 	e.Msg = send.Message{ChatID: w.Chat, Text: w.Text, ReplyTo: w.ReplyTo, Buttons: w.Buttons, Photo: w.Photo,
-		Document: w.Document, Silent: w.Silent, Key: w.Key, Ref: w.Ref, ThreadID: w.Thread, ForceReply: w.Force, Placeholder: w.Hint}
+		Document: w.Document, Silent: w.Silent, Key: w.Key, Ref: w.Ref, ThreadID: w.Thread, ForceReply: w.Force, Placeholder: w.Hint, Edit: w.Edit}
 	return e
 }
 

@@ -24,7 +24,16 @@ func (db *DB) SchedulerSeen(ctx context.Context) (time.Time, error) {
 	return time.Unix(n, 0), nil
 }
 
+// forwardScript sets a number key only to a larger value, so a slow
+// replica can never move it back.
+// KEYS[1] key. ARGV[1] new value.
+var forwardScript = redis.NewScript(`
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1
+`)
+
 // MarkSchedulerSeen records t as seen; it only moves forward.
 func (db *DB) MarkSchedulerSeen(ctx context.Context, t time.Time) error {
-	return wrap(offsetScript.Run(ctx, db.rdb, []string{db.keySchedulerSeen()}, t.Unix()).Err())
+	return wrap(forwardScript.Run(ctx, db.rdb, []string{db.keySchedulerSeen()}, t.Unix()).Err())
 }

@@ -1,4 +1,4 @@
-package bot
+package outbox
 
 import (
 	"context"
@@ -137,8 +137,13 @@ func TestParts(t *testing.T) {
 				if n := len(send.Split(p.Text, send.MaxText)); n != 1 {
 					t.Errorf("part %d would be split again into %d", i, n)
 				}
-				if p.Key != "" || p.Ref != "" {
-					t.Errorf("part %d carries key %q, ref %q; Send would recurse into SendKeyed", i, p.Key, p.Ref)
+				if p.Key != "" {
+					t.Errorf("part %d carries key %q; Send would recurse into SendKeyed", i, p.Key)
+				}
+				// The sent hook hears the last part, the one with the
+				// buttons, and only that one.
+				if wantRef := map[bool]string{true: tt.m.Ref}[i == len(ps)-1]; p.Ref != wantRef {
+					t.Errorf("part %d carries ref %q, want %q", i, p.Ref, wantRef)
 				}
 				if p.ChatID != tt.m.ChatID {
 					t.Errorf("part %d chat = %d", i, p.ChatID)

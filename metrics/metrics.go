@@ -1,7 +1,6 @@
-// Package bot is cadrebot's Telegram adapter: the go-telegram/bot client,
-// update intake (long polling with a Redis offset, or a webhook), the
-// per-chat ordered dispatcher, the router and the one sender.
-package bot
+// Package metrics holds cadrebot's Prometheus series, shared by the
+// Telegram adapter, the outbox, the scheduler and the store.
+package metrics
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +19,12 @@ type Metrics struct {
 	APICalls       *prometheus.CounterVec // method, result
 	RedisErrors    prometheus.Counter
 	FloodDropped   prometheus.Counter
+	FloodNotices   prometheus.Counter
+	UpdatesHeld    prometheus.Gauge       // updates accepted and not yet finished, in memory
+	UpdatesSpilled prometheus.Counter     // updates kept in Redis only because their chat's queue was full
+	UpdatesShed    *prometheus.CounterVec // reason: updates given up on, with a log line each
+	Replays        prometheus.Counter     // updates handled again after a crash (from the inbox)
+	Deferred       *prometheus.CounterVec // reason: replies queued in the outbox instead of sent at once
 	JobRuns        *prometheus.CounterVec // job, result
 	OutboxDepth    prometheus.Gauge
 	OutboxAge      prometheus.Gauge
@@ -50,7 +55,19 @@ func NewMetrics() *Metrics {
 		RedisErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadrebot_redis_errors_total",
 			Help: "Redis round trips that failed for connection reasons."}),
 		FloodDropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadrebot_flood_dropped_total",
-			Help: "Commands dropped by per-user flood control."}),
+			Help: "Updates dropped by per-user flood control."}),
+		FloodNotices: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadrebot_flood_notices_total",
+			Help: "\"Slow down\" notices sent to flooding users (at most one per flood)."}),
+		UpdatesHeld: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cadrebot_updates_in_flight",
+			Help: "Updates accepted and not yet finished, held in memory."}),
+		UpdatesSpilled: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadrebot_updates_spilled_total",
+			Help: "Updates left in the Redis inbox (not in memory) because their chat's queue was full."}),
+		UpdatesShed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cadrebot_updates_shed_total",
+			Help: "Updates given up on, by reason; each is logged."}, []string{"reason"}),
+		Replays: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadrebot_updates_replayed_total",
+			Help: "Updates handled again after a crash, taken from the inbox."}),
+		Deferred: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cadrebot_replies_deferred_total",
+			Help: "Replies queued in the outbox instead of sent at once, by reason (budget, backlog, 429)."}, []string{"reason"}),
 		JobRuns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cadrebot_job_runs_total",
 			Help: "Scheduled job firings by job and result (ran, skipped, locked, failed)."}, []string{"job", "result"}),
 		OutboxDepth: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cadrebot_outbox_depth",
@@ -67,7 +84,7 @@ func NewMetrics() *Metrics {
 			Help: "1 while this replica holds the long-polling lease."}),
 	}
 	r.MustRegister(m.Updates, m.Duplicates, m.HandlerErrors, m.HandlerLatency, m.Panics, m.APICalls,
-		m.RedisErrors, m.FloodDropped, m.JobRuns, m.OutboxDepth, m.OutboxAge, m.SendFailures,
-		m.OutboxRetries, m.OutboxLeader, m.PollerLeader)
+		m.RedisErrors, m.FloodDropped, m.FloodNotices, m.UpdatesHeld, m.UpdatesSpilled, m.UpdatesShed, m.Replays,
+		m.Deferred, m.JobRuns, m.OutboxDepth, m.OutboxAge, m.SendFailures, m.OutboxRetries, m.OutboxLeader, m.PollerLeader)
 	return m
 }

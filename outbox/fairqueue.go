@@ -1,4 +1,4 @@
-package bot
+package outbox
 
 import (
 	"context"
@@ -97,6 +97,14 @@ func (q *fairQueue) push(es []store.OutboxEntry) int {
 		q.broadcastLocked()
 	}
 	return took
+}
+
+// has reports whether chat has entries held, in flight included.
+func (q *fairQueue) has(chat int64) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	c := q.chats[chat]
+	return c != nil && len(c.items) > 0
 }
 
 // len is how many entries are held, in flight included.

@@ -1,8 +1,7 @@
-package bot
+package outbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -12,10 +11,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bsm/redislock"
-	tgbot "github.com/go-telegram/bot"
-
+	"cadrebot/bot"
 	"cadrebot/clock"
+	"cadrebot/lease"
+	"cadrebot/metrics"
 	"cadrebot/send"
 	"cadrebot/store"
 )
@@ -28,8 +27,8 @@ type Flagger interface {
 	Undeliverable(ctx context.Context, ref, reason string) error
 }
 
-// OutboxStore is what the outbox needs from Redis (store.DB).
-type OutboxStore interface {
+// Store is what the outbox needs from Redis (store.DB).
+type Store interface {
 	OutboxAdd(ctx context.Context, m send.Message) (string, error)
 	OutboxInit(ctx context.Context) error
 	OutboxRead(ctx context.Context, consumer string, count int, block time.Duration) ([]store.OutboxEntry, error)
@@ -39,13 +38,14 @@ type OutboxStore interface {
 	OutboxAck(ctx context.Context, id, key string, parts int) error
 	OutboxStats(ctx context.Context) (int64, time.Time, error)
 	OutboxPrune(ctx context.Context, keep string, idle time.Duration) error
-	KeyLock(name string) string
 }
 
-// OutboxConfig tunes the outbox; zero fields take the defaults noted.
-type OutboxConfig struct {
-	Workers int           // concurrent sends (8)
-	Lease   time.Duration // sender lease; a crashed sender is replaced after it (15s)
+// Config tunes the outbox; zero fields take the defaults noted.
+type Config struct {
+	// Lease is the lease under which this process sends (Courier.Lead
+	// runs while it is held); Leading reports it.
+	Lease   *lease.Lease
+	Workers int // concurrent sends (8)
 	// ClaimIdle is how long an entry must sit pending on another consumer
 	// before the periodic reclaim takes it over (1m).
 	ClaimIdle time.Duration
@@ -63,7 +63,7 @@ type OutboxConfig struct {
 	StatsEvery time.Duration // depth and age metrics refresh (5s)
 }
 
-func (c *OutboxConfig) defaults() {
+func (c *Config) defaults() {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
 			*d = v
@@ -72,7 +72,6 @@ func (c *OutboxConfig) defaults() {
 	if c.Workers <= 0 {
 		c.Workers = 8
 	}
-	def(&c.Lease, 15*time.Second)
 	def(&c.ClaimIdle, time.Minute)
 	def(&c.GiveUp, 12*time.Hour)
 	def(&c.Backoff, time.Second)
@@ -94,64 +93,64 @@ func (c *OutboxConfig) defaults() {
 }
 
 // Courier delivers the outbox, the durable and rate-limited way out for
-// every message that is not a direct reply. Enqueue appends to a Redis Stream; one replica at a time,
-// the holder of a redislock lease, reads it through a consumer group and
-// sends. One sender per deployment is what keeps a chat's messages in order
-// across replicas and the global 30 msg/s bucket meaningful; Telegram's
-// limits, not the process, bound the throughput. A replica that dies leaves
-// its entries pending, and the next lease holder claims them (XAUTOCLAIM).
+// every message that does not go straight to its chat. Add appends to a
+// Redis Stream; one replica at a time, the holder of the sender lease,
+// reads it through a consumer group and sends. One sender per deployment
+// is what keeps a chat's messages in order across replicas and the global
+// 30 msg/s bucket meaningful; Telegram's limits, not the process, bound
+// the throughput. A replica that dies leaves its entries pending, and the
+// next lease holder claims them (XAUTOCLAIM).
 type Courier struct {
-	db  OutboxStore
-	out *Sender
+	db  Store
+	w   wire
+	lim *Limiter
 	// clk times retries. It is the wall clock, like Telegram's retry_after
 	// and the fake Bot API's rate windows; the app's (possibly fake) clock
 	// drives schedules, not delivery.
 	clk      clock.Clock
 	log      *slog.Logger
-	metrics  *Metrics
-	cfg      OutboxConfig
+	metrics  *metrics.Metrics
+	cfg      Config
 	consumer string
 
-	lease *Lease
+	qmu sync.Mutex
+	q   *fairQueue // while leading
 
-	flagMu sync.RWMutex
+	hookMu sync.RWMutex
 	flag   Flagger
 	flags  map[string]Flagger
+	sent   map[string]SentHook
 }
 
-// NewCourier builds the outbox; Run starts sending. When db is also a
-// Flagger it records undeliverable messages by default.
-func NewCourier(db OutboxStore, out *Sender, locks *redislock.Client, log *slog.Logger, m *Metrics, cfg OutboxConfig) *Courier {
+// SentHook hears the message id of a message with a matching Ref once the
+// outbox has sent it: the last part's id (the one with the buttons).
+type SentHook func(ctx context.Context, ref string, chat int64, msgID int) error
+
+func newCourier(db Store, w wire, lim *Limiter, log *slog.Logger, m *metrics.Metrics, cfg Config) *Courier {
 	cfg.defaults()
 	host, _ := os.Hostname()
-	o := &Courier{db: db, out: out, clk: clock.Real{}, log: log, metrics: m, cfg: cfg, flags: map[string]Flagger{},
+	o := &Courier{db: db, w: w, lim: lim, clk: clock.Real{}, log: log, metrics: m, cfg: cfg,
+		flags: map[string]Flagger{}, sent: map[string]SentHook{},
 		consumer: fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))}
 	if f, ok := db.(Flagger); ok {
 		o.flag = f
 	}
-	o.lease = NewLease(locks, db.KeyLock("outbox"), cfg.Lease, log)
-	o.lease.OnChange = func(held bool) { m.OutboxLeader.Set(map[bool]float64{true: 1}[held]) }
 	return o
 }
 
-// Add queues m durably; Sender.Enqueue calls it.
+// Add queues m durably.
 func (o *Courier) Add(ctx context.Context, m send.Message) error {
 	_, err := o.db.OutboxAdd(ctx, m)
 	return err
 }
 
-// keyedSender is implemented by an outbox that can also make direct sends
-// idempotent (Courier).
-type keyedSender interface {
-	SendKeyed(ctx context.Context, m send.Message) (int, error)
-}
-
-// SendKeyed sends m now, at most once per m.Key, and returns Telegram's
-// answer to the caller: Sender.Send uses it for keyed messages. A job that
-// must react to a refusal (a reminder DM falling back to a group mention)
-// sends this way; if the process dies, the scheduler runs the unfinished
-// firing again and the key skips what already went out. It returns 0 when
-// every part had been sent before.
+// SendKeyed sends m now, at most once per m.Key, waiting for the buckets
+// and out 429s, and returns Telegram's answer to the caller: Sender.Send
+// uses it for keyed messages. A job that must react to a refusal (a
+// reminder DM falling back to a group mention) sends this way; if the
+// process dies, the scheduler runs the unfinished firing again and the key
+// skips what already went out. It returns 0 when every part had been sent
+// before.
 func (o *Courier) SendKeyed(ctx context.Context, m send.Message) (int, error) {
 	done, err := o.db.OutboxProgress(ctx, m.Key)
 	if err != nil {
@@ -160,7 +159,10 @@ func (o *Courier) SendKeyed(ctx context.Context, m send.Message) (int, error) {
 	parts := Parts(m)
 	last := 0
 	for i := done; i < len(parts); i++ {
-		id, err := o.out.Send(ctx, parts[i]) // parts carry no key
+		if err := o.lim.Wait(ctx, parts[i].ChatID); err != nil {
+			return last, err
+		}
+		id, err := o.w.send(ctx, parts[i])
 		if err != nil {
 			return last, err
 		}
@@ -175,39 +177,62 @@ func (o *Courier) SendKeyed(ctx context.Context, m send.Message) (int, error) {
 // FlagRefs makes f hear about undeliverable messages whose Ref starts with
 // prefix, in addition to the default flagger.
 func (o *Courier) FlagRefs(prefix string, f Flagger) {
-	o.flagMu.Lock()
-	defer o.flagMu.Unlock()
+	o.hookMu.Lock()
+	defer o.hookMu.Unlock()
 	o.flags[prefix] = f
 }
 
-// Run competes for the sender lease until ctx ends and sends while it holds
-// it. Sends in flight at shutdown finish under work, which outlives ctx by
-// the grace period; whatever is left stays pending for the next sender.
-func (o *Courier) Run(ctx, work context.Context) error {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		o.statsLoop(ctx)
-	}()
-	defer wg.Wait()
-	o.lease.Run(ctx, func(lctx context.Context) { o.lead(lctx, work) })
-	return nil
+// OnSent makes h hear the message id of every message whose Ref starts
+// with prefix once the outbox has sent it.
+func (o *Courier) OnSent(prefix string, h SentHook) {
+	o.hookMu.Lock()
+	defer o.hookMu.Unlock()
+	o.sent[prefix] = h
 }
 
-// lead sends while the lease holds. ctx ends at shutdown or when the lease
-// is lost; only in the second case are sends in flight cut short.
-func (o *Courier) lead(ctx, work context.Context) {
+// Leading reports whether this process sends the outbox now.
+func (o *Courier) Leading() bool { return o.cfg.Lease != nil && o.cfg.Lease.Held() }
+
+// holds reports whether the local queue has messages for chat.
+func (o *Courier) holds(chat int64) bool {
+	o.qmu.Lock()
+	q := o.q
+	o.qmu.Unlock()
+	return q != nil && q.has(chat)
+}
+
+// Stats refreshes the depth and age gauges until ctx ends. Every replica
+// runs it, so whichever is scraped tells the truth about the shared
+// outbox.
+func (o *Courier) Stats(ctx context.Context) {
+	for {
+		if err := o.RefreshStats(ctx); err != nil && ctx.Err() == nil {
+			o.log.Debug("outbox: stats", "err", err)
+		}
+		if !sleep(ctx, o.cfg.StatsEvery) {
+			return
+		}
+	}
+}
+
+// Lead sends while the lease holds: the caller runs it under
+// Config.Lease. ctx ends at shutdown or when the lease is lost; only in
+// the second case are sends in flight cut short. Sends in flight at
+// shutdown finish under work, which outlives ctx by the grace period;
+// whatever is left stays pending for the next sender.
+func (o *Courier) Lead(ctx, work context.Context) {
 	o.log.Info("outbox: this replica is the sender", "consumer", o.consumer)
+	o.metrics.OutboxLeader.Set(1)
+	defer o.metrics.OutboxLeader.Set(0)
 	sctx, stopSends := context.WithCancel(work)
 	defer stopSends()
 	go func() {
 		<-ctx.Done()
-		if !o.lease.Held() {
+		if !o.Leading() {
 			stopSends()
 		}
 	}()
-	q := newFairQueue(o.clk, o.out.chatLimit)
+	q := newFairQueue(o.clk, o.lim.Chat)
 	if err := o.db.OutboxInit(ctx); err != nil {
 		o.log.Error("outbox: create consumer group", "err", err)
 		sleep(ctx, time.Second)
@@ -224,6 +249,14 @@ func (o *Courier) lead(ctx, work context.Context) {
 	if n := q.push(claimed); n > 0 {
 		o.log.Info("outbox: took over pending messages", "count", n)
 	}
+	o.qmu.Lock()
+	o.q = q
+	o.qmu.Unlock()
+	defer func() {
+		o.qmu.Lock()
+		o.q = nil
+		o.qmu.Unlock()
+	}()
 	var wg sync.WaitGroup
 	for range o.cfg.Workers {
 		wg.Add(1)
@@ -297,17 +330,6 @@ func (o *Courier) reclaim(ctx context.Context, q *fairQueue) {
 	}
 }
 
-func (o *Courier) statsLoop(ctx context.Context) {
-	for {
-		if err := o.RefreshStats(ctx); err != nil && ctx.Err() == nil {
-			o.log.Debug("outbox: stats", "err", err)
-		}
-		if !sleep(ctx, o.cfg.StatsEvery) {
-			return
-		}
-	}
-}
-
 // RefreshStats sets the outbox depth and oldest-entry age gauges. Every
 // replica refreshes them every few seconds, so whichever is scraped tells
 // the truth about the shared outbox.
@@ -344,15 +366,23 @@ func (o *Courier) handle(ctx context.Context, q *fairQueue, it *outItem) {
 	}
 	parts := Parts(it.Msg)
 	for it.parts < len(parts) {
-		if !o.lease.Held() {
+		if !o.Leading() {
 			q.release(it)
 			return
 		}
-		if _, err := o.out.Send(withoutRetryWait(ctx), parts[it.parts]); err != nil {
+		if err := o.lim.Wait(ctx, parts[it.parts].ChatID); err != nil {
+			o.failed(ctx, q, it, err)
+			return
+		}
+		id, err := o.w.send(bot.NoRetryWait(ctx), parts[it.parts])
+		if err != nil {
 			o.failed(ctx, q, it, err)
 			return
 		}
 		it.parts++
+		if it.parts == len(parts) {
+			o.announce(ctx, parts[len(parts)-1], id)
+		}
 		if it.parts < len(parts) && key != "" {
 			// Without this a redelivery would repeat the parts already out.
 			if err := o.db.OutboxMarkPart(ctx, key, it.parts); err != nil {
@@ -388,23 +418,29 @@ func (o *Courier) finish(ctx context.Context, q *fairQueue, it *outItem) {
 
 // failed decides what a send error means for the entry.
 func (o *Courier) failed(ctx context.Context, q *fairQueue, it *outItem, err error) {
-	var mig *tgbot.MigrateError
-	var ra *RetryAfterError
+	retryAfter, limited := bot.RetryAfter(err)
 	switch {
 	case ctx.Err() != nil:
 		q.release(it)
-	case errors.As(err, &mig):
+	case bot.MigratedTo(err) != 0:
 		// The group became a supergroup: same conversation, new ID.
-		o.log.Info("outbox: chat migrated; resending there", "from", it.Msg.ChatID, "to", mig.MigrateToChatID)
-		it.Msg.ChatID = int64(mig.MigrateToChatID)
+		to := bot.MigratedTo(err)
+		o.log.Info("outbox: chat migrated; resending there", "from", it.Msg.ChatID, "to", to)
+		it.Msg.ChatID = to
 		q.retry(it, time.Time{})
-	case errors.As(err, &ra):
+	case limited:
 		o.metrics.OutboxRetries.WithLabelValues("429").Inc()
-		o.log.Warn("outbox: rate limited by telegram", "chat", it.Msg.ChatID, "retry_after", ra.After)
-		q.retry(it, o.clk.Now().Add(ra.After))
-	case IsPermanent(err):
+		o.log.Warn("outbox: rate limited by telegram", "chat", it.Msg.ChatID, "retry_after", retryAfter)
+		q.retry(it, o.clk.Now().Add(retryAfter))
+	case it.Msg.Edit != 0 && bot.IsPermanent(err):
+		// An edit of a message that is gone or unchanged-but-refused:
+		// nothing to flag, the next edit posts afresh where it matters.
+		o.metrics.SendFailures.WithLabelValues("edit").Inc()
+		o.log.Info("outbox: edit refused", "chat", it.Msg.ChatID, "msg", it.Msg.Edit, "err", err)
+		o.finish(ctx, q, it)
+	case bot.IsPermanent(err):
 		reason := "bad_request"
-		if IsForbidden(err) {
+		if bot.IsForbidden(err) {
 			reason = "forbidden"
 		}
 		o.undeliverable(ctx, it, reason, err)
@@ -445,14 +481,14 @@ func (o *Courier) undeliverable(ctx context.Context, it *outItem, reason string,
 	}
 	detail := reason + ": " + err.Error()
 	o.log.Warn("outbox: message undeliverable", "chat", it.Msg.ChatID, "ref", ref, "reason", reason, "err", err)
-	o.flagMu.RLock()
+	o.hookMu.RLock()
 	fs := []Flagger{o.flag}
 	for p, f := range o.flags {
 		if strings.HasPrefix(ref, p) {
 			fs = append(fs, f)
 		}
 	}
-	o.flagMu.RUnlock()
+	o.hookMu.RUnlock()
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	for _, f := range fs {
@@ -465,45 +501,37 @@ func (o *Courier) undeliverable(ctx context.Context, it *outItem, reason string,
 	}
 }
 
-// Parts splits m into the messages Sender.Send would send for it, each of
-// which is one API call, so the outbox can record progress part by part.
-// Parts carry no Key: a keyed message would route Send back to SendKeyed.
-func Parts(m send.Message) []send.Message {
-	if m.Photo != nil || m.Document != nil {
-		caps := send.Split(m.Text, send.MaxCaption)
-		first := m
-		first.Text = caps[0]
-		first.Key, first.Ref = "", "" // parts are sent as they are (see SendKeyed)
-		out := []send.Message{first}
-		if len(caps) > 1 {
-			for _, t := range send.Split(strings.Join(caps[1:], "\n"), send.MaxText) {
-				out = append(out, send.Message{ChatID: m.ChatID, ThreadID: m.ThreadID, Text: t, Silent: m.Silent})
-			}
-		}
-		return out
+// announce tells the hook registered for m's Ref the id it was sent as.
+// A hook that fails is logged: the message is out, and sending it again
+// would not help.
+func (o *Courier) announce(ctx context.Context, m send.Message, id int) {
+	if m.Ref == "" {
+		return
 	}
-	texts := send.Split(m.Text, send.MaxText)
-	out := make([]send.Message, len(texts))
-	for i, t := range texts {
-		p := send.Message{ChatID: m.ChatID, ThreadID: m.ThreadID, Text: t, Silent: m.Silent}
-		if i == 0 {
-			p.ReplyTo = m.ReplyTo
+	o.hookMu.RLock()
+	var hs []SentHook
+	for p, h := range o.sent {
+		if strings.HasPrefix(m.Ref, p) {
+			hs = append(hs, h)
 		}
-		if i == len(texts)-1 {
-			p.Buttons, p.ForceReply, p.Placeholder = m.Buttons, m.ForceReply, m.Placeholder
-		}
-		out[i] = p
 	}
-	return out
+	o.hookMu.RUnlock()
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	for _, h := range hs {
+		if err := h(hctx, m.Ref, m.ChatID, id); err != nil {
+			o.log.Error("outbox: sent hook", "ref", m.Ref, "err", err)
+		}
+	}
 }
 
-type noRetryWaitKey struct{}
-
-// withoutRetryWait makes the sender return a RetryAfterError on a 429
-// instead of sleeping in line: the outbox parks that chat and sends to
-// others meanwhile.
-func withoutRetryWait(ctx context.Context) context.Context {
-	return context.WithValue(ctx, noRetryWaitKey{}, true)
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
-
-func retryWaitAllowed(ctx context.Context) bool { return ctx.Value(noRetryWaitKey{}) == nil }
