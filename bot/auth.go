@@ -13,9 +13,9 @@ import (
 // the price of not asking Telegram on every button press.
 type Auth struct {
 	members Members
-	admins map[int64]bool
-	TTL    time.Duration
-	now    func() time.Time
+	admins  map[int64]bool
+	TTL     time.Duration
+	now     func() time.Time
 
 	mu    sync.Mutex
 	cache map[[2]int64]authEntry

@@ -139,9 +139,9 @@ type Flood struct {
 
 // Limits are Telegram's sending limits; raise Global with paid broadcast.
 type Limits struct {
-	GlobalPerSecond  float64  `yaml:"global_per_second"`  // default 30
-	GroupPerMinute   float64  `yaml:"group_per_minute"`   // default 20
-	PrivatePerSecond float64  `yaml:"private_per_second"` // default 1
+	GlobalPerSecond  float64 `yaml:"global_per_second"`  // default 30
+	GroupPerMinute   float64 `yaml:"group_per_minute"`   // default 20
+	PrivatePerSecond float64 `yaml:"private_per_second"` // default 1
 	// HandlerWorkers is ignored: updates run on a goroutine per busy chat
 	// now, not a fixed pool. Kept so that older config files still load.
 	HandlerWorkers  int      `yaml:"handler_workers"`
