@@ -57,6 +57,20 @@ type Group struct {
 	// @-mentioning members in the group.
 	MentionsOff bool
 	Schedules   map[string]string // per-group cron overrides by job name
+	// BotStatus is the bot's own status in the group as Telegram last
+	// reported it ("administrator", "member", "left", "kicked"); "" when
+	// not known yet. An administrator bot sees every message even in
+	// privacy mode.
+	BotStatus string
+}
+
+// BotAdmin reports whether the bot administers the group; known is false
+// when the group has not said.
+func (g *Group) BotAdmin() (admin, known bool) {
+	if g == nil || g.BotStatus == "" {
+		return false, false
+	}
+	return g.BotStatus == "administrator" || g.BotStatus == "creator", true
 }
 
 // IsVillage reports whether /setup named a village for the group.

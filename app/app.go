@@ -166,7 +166,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.Router = bot.NewRouter(bot.RouterConfig{BotUsername: a.Me.Username, BotID: a.Me.ID, Lang: cfg.File.Language,
 		Location: cfg.Location, Approval: cfg.File.Approval, ApprovedChats: cfg.File.ApprovedChats,
 		FloodCommands: cfg.File.Flood.Commands, FloodWindow: cfg.File.Flood.Window.Duration, Now: a.Clock.Now},
-		a.routes, a.DB, a.Sender, a.Texts, a.Log, a.Metrics)
+		a.routes, a.DB, a.Sender, a.Texts, a.Auth, a.Log, a.Metrics)
 	if err := bot.SetCommands(ctx, a.API, a.routes.Menu, a.Texts, cfg.File.Language); err != nil {
 		a.Log.Warn("command menu not published", "err", err)
 	}

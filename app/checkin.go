@@ -39,7 +39,7 @@ func (a *App) checkinJobs() []scheduler.Job {
 		cfg := handlers.ReminderConfig{MaxPerDay: a.Cfg.File.Checkin.MaxRemindersPerDay, Location: a.Cfg.Location,
 			BotUsername: a.Me.Username, Final: j.Name == jobCheckinFinal, Name: j.Name}
 		jobs = append(jobs, scheduler.Job{Name: j.Name, Spec: j.Default, Groups: village, CatchUp: catchUp,
-			Group: handlers.CheckinReminder(a.DB, a.Sender, a.Sender, a.Texts, cal, a.Log, cfg)})
+			Group: handlers.CheckinReminder(a.DB, a.Sender, a.Sender, a.Texts, cal, a.sight(), a.Log, cfg)})
 	}
 	return jobs
 }

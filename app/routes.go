@@ -1,8 +1,11 @@
 package app
 
 import (
+	"context"
+
 	"cadrebot/bot"
 	"cadrebot/handlers"
+	"cadrebot/report"
 )
 
 // buildRoutes is the one list of everything the bot answers to: commands,
@@ -23,22 +26,24 @@ func (a *App) buildRoutes() bot.Routes {
 		Open:      map[string]bool{"start": true, "help": true},
 		Callbacks: map[string]handlers.Func{},
 	}
-	help := handlers.Help(out, texts, menu)
+	sight := a.sight()
+	help := handlers.Help(out, texts, menu, sight)
 	r.Commands["start"] = help
 	r.Commands["help"] = help
-	r.Commands["setup"] = handlers.Setup(db, auth, out, texts)
-	r.Commands["bind"] = handlers.Bind(db, auth, out, texts, depts)
+	r.Commands["setup"] = handlers.Setup(db, auth, out, texts, sight)
+	r.Commands["bind"] = handlers.Bind(db, auth, out, texts, depts, sight)
 	r.Commands["join"] = handlers.Join(db, out, texts)
 	r.Commands["roster"] = handlers.Roster(db, out, texts)
 	r.Commands["approve"] = handlers.Approve(db, auth, out, texts)
 	r.Commands["lang"] = handlers.Lang(db, auth, out, texts)
-	r.Members = handlers.Members(db, out, texts, a.Me.ID, cfg.File.Approval)
+	r.Members = handlers.Members(db, out, texts, a.Me.ID, cfg.File.Approval, sight, a.chatDepts)
 
 	// Check-ins, leave and reminders (docs/checkins.md).
 	ck := cfg.File.Checkin
 	board := handlers.NewBoard(db, out, texts, a.Calendar, a.Clock, a.Log, ck.BoardInterval.Duration)
 	checkins := handlers.NewCheckins(db, out, texts, a.Calendar, board, a.Log, handlers.CheckinConfig{Milestones: ck.Milestones,
 		DetailTTL: ck.DetailTTL.Duration, BoardInterval: ck.BoardInterval.Duration, Location: cfg.Location})
+	a.Courier.OnSent("board:", board.Sent)
 	r.Commands["checkin"] = checkins.Command
 	r.Text = append(r.Text, checkins.Text)
 	r.Location = checkins.Location
@@ -66,6 +71,10 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Callbacks["p"] = pr.CardButton()
 	r.Callbacks["pq"] = pr.ListPage()
 	r.Intercept = append(r.Intercept, pr.Intercept)
+	// A card that waited in the outbox for its department's budget is
+	// recorded when it goes out, or flagged when it cannot.
+	a.Courier.OnSent("card:", pr.CardSent)
+	a.Courier.FlagRefs("card:", outboxFlagger(pr.CardFailed))
 	// A village or department group that becomes a supergroup takes its
 	// problems and cards along.
 	db.OnMigrate(db.MigrateProblems)
@@ -82,5 +91,32 @@ func (a *App) buildRoutes() bot.Routes {
 // routes and jobs may each build their own.
 func (a *App) problems() *handlers.Problems {
 	return &handlers.Problems{Store: a.DB, Out: a.Sender, Texts: a.Texts, Auth: a.Auth, Cfg: &a.Cfg.File,
-		Loc: a.Cfg.Location, Log: a.Log, Permanent: bot.IsPermanent}
+		Loc: a.Cfg.Location, Log: a.Log, Permanent: bot.IsPermanent, Now: a.Clock.Now}
+}
+
+// outboxFlagger adapts a function to outbox.Flagger.
+type outboxFlagger func(ctx context.Context, ref, reason string) error
+
+func (f outboxFlagger) Undeliverable(ctx context.Context, ref, reason string) error { return f(ctx, ref, reason) }
+
+// sight tells handlers whether the bot sees a group's plain messages.
+func (a *App) sight() *bot.Sight {
+	return &bot.Sight{ReadsAll: a.Me.CanReadAllGroupMessages, BotID: a.Me.ID, Auth: a.Auth, Store: a.DB}
+}
+
+// chatDepts names the departments whose chat chat is: config chat_id or
+// /bind.
+func (a *App) chatDepts(ctx context.Context, chat int64) ([]handlers.Department, error) {
+	bound, err := a.DB.DepartmentChats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	chats := report.DeptChats(&a.Cfg.File, bound)
+	var out []handlers.Department
+	for _, id := range report.DeptsOfChat(&a.Cfg.File, chats, chat) {
+		if d, ok := a.Cfg.File.Department(id); ok {
+			out = append(out, handlers.Department{ID: d.ID, Name: d.Name})
+		}
+	}
+	return out, nil
 }

@@ -44,6 +44,7 @@ type RouterStore interface {
 	UserState(ctx context.Context, user int64) (store.User, error)
 	SetUser(ctx context.Context, user int64, kv ...string) error
 	MigrateGroup(ctx context.Context, from, to int64) error
+	UpdateGroup(ctx context.Context, chat int64, p store.GroupPatch) error
 }
 
 // Replier is how the router answers: error messages and button presses.
@@ -60,6 +61,7 @@ type Router struct {
 	db       RouterStore
 	out      Replier
 	texts    *i18n.Catalog
+	auth     *Auth
 	log      *slog.Logger
 	metrics  *metrics.Metrics
 	approved map[int64]bool
@@ -72,11 +74,11 @@ type Router struct {
 }
 
 // NewRouter builds the router.
-func NewRouter(cfg RouterConfig, routes Routes, db RouterStore, out Replier, texts *i18n.Catalog, log *slog.Logger, m *metrics.Metrics) *Router {
+func NewRouter(cfg RouterConfig, routes Routes, db RouterStore, out Replier, texts *i18n.Catalog, auth *Auth, log *slog.Logger, m *metrics.Metrics) *Router {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	r := &Router{cfg: cfg, routes: routes, db: db, out: out, texts: texts, log: log, metrics: m,
+	r := &Router{cfg: cfg, routes: routes, db: db, out: out, texts: texts, auth: auth, log: log, metrics: m,
 		approved: map[int64]bool{}, flooded: map[int64]time.Time{}}
 	for _, c := range cfg.ApprovedChats {
 		r.approved[c] = true
@@ -91,6 +93,16 @@ func (r *Router) Handle(ctx context.Context, upd *models.Update, w *handlers.Wor
 	kind := updateType(upd)
 	defer func() { r.metrics.HandlerLatency.WithLabelValues(kind).Observe(time.Since(start).Seconds()) }()
 
+	if cm := upd.MyChatMember; cm != nil {
+		r.metrics.Updates.WithLabelValues(kind, "").Inc()
+		if err := r.myStatus(ctx, cm); err != nil {
+			r.log.Warn("record the bot's status in a chat", "chat", cm.Chat.ID, "err", err)
+			if errors.Is(err, cadrebot.ErrUnavailable) {
+				w.Keep()
+			}
+		}
+		return
+	}
 	u, ok := r.digest(upd)
 	if !ok {
 		r.metrics.Updates.WithLabelValues(kind, "").Inc()
@@ -128,6 +140,27 @@ func (r *Router) Handle(ctx context.Context, upd *models.Update, w *handlers.Wor
 			r.log.Warn("answer callback", "err", err)
 		}
 	}
+}
+
+// myStatus records the bot's own status in a chat: in a group, whether it
+// is an admin (and so sees every message despite privacy mode); in a
+// private chat, whether the user blocked it.
+func (r *Router) myStatus(ctx context.Context, cm *models.ChatMemberUpdated) error {
+	st := string(cm.NewChatMember.Type)
+	if cm.NewChatMember.Type == models.ChatMemberTypeBanned {
+		st = "kicked"
+	}
+	if r.auth != nil {
+		r.auth.Forget(cm.Chat.ID, r.cfg.BotID)
+	}
+	if cm.Chat.Type == models.ChatTypePrivate {
+		started := "1"
+		if st == "kicked" || st == "left" {
+			started = "0"
+		}
+		return r.db.SetUser(ctx, cm.Chat.ID, "started", started)
+	}
+	return r.db.UpdateGroup(ctx, cm.Chat.ID, store.GroupPatch{BotStatus: &st})
 }
 
 // countable reports whether the bot will act on the update whatever the

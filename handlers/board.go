@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -148,7 +150,7 @@ func (b *Board) refresh(ctx context.Context, chat int64, day calendar.Date, owne
 			return err
 		}
 	}
-	id, err := b.out.Send(ctx, send.Message{ChatID: chat, Text: text, Silent: true})
+	id, err := b.out.Send(ctx, send.Message{ChatID: chat, Text: text, Silent: true, Ref: boardRef(chat, day)})
 	if err != nil {
 		// Let the next check-in try again rather than leave a claim with
 		// no message behind it.
@@ -156,7 +158,29 @@ func (b *Board) refresh(ctx context.Context, chat int64, day calendar.Date, owne
 		return err
 	}
 	b.remember(key, text)
+	if id == 0 {
+		// Queued behind the group's other messages: Sent records it.
+		return nil
+	}
 	return b.st.SetBoard(ctx, chat, day, id)
+}
+
+// boardRef names a board in the outbox: "board:<chat>:<YYYY-MM-DD>".
+func boardRef(chat int64, day calendar.Date) string {
+	return "board:" + strconv.FormatInt(chat, 10) + ":" + day.String()
+}
+
+// Sent records a board the outbox delivered (a hook for refs "board:").
+func (b *Board) Sent(ctx context.Context, ref string, chat int64, msgID int) error {
+	parts := strings.Split(ref, ":")
+	if len(parts) != 3 {
+		return fmt.Errorf("board ref %q", ref)
+	}
+	day, err := calendar.ParseDate(parts[2])
+	if err != nil {
+		return fmt.Errorf("board ref %q: %w", ref, err)
+	}
+	return b.st.SetBoard(ctx, chat, day, msgID)
 }
 
 func (b *Board) shown(k boardKey) string {

@@ -22,9 +22,30 @@ type GroupStore interface {
 // Department is a department known to the deployment config.
 type Department struct{ ID, Name string }
 
+// Sight tells whether the bot sees a group's plain messages (bot.Sight):
+// Telegram's privacy mode hides them unless the bot is an admin there.
+type Sight interface {
+	SeesAll(ctx context.Context, g *cadrebot.Group) (bool, error)
+}
+
+// privacyNote is the one message that tells a group's admin what to do
+// when the bot cannot see plain messages, or "" when it can.
+func privacyNote(ctx context.Context, sight Sight, texts Texts, u *Update, g *cadrebot.Group) string {
+	if sight == nil || g == nil {
+		return ""
+	}
+	ok, err := sight.SeesAll(ctx, g)
+	if err != nil || ok {
+		// Unknown is not worth a warning: the next /setup asks again.
+		return ""
+	}
+	return texts.T(u.Lang, "privacy_blind")
+}
+
 // Setup handles /setup VILLAGE [TOWN], for group admins: it names the
-// village the group serves.
-func Setup(st GroupStore, auth Auth, out Sender, texts Texts) Func {
+// village the group serves, and says what to do if the bot cannot see the
+// group's plain messages.
+func Setup(st GroupStore, auth Auth, out Sender, texts Texts, sight Sight) Func {
 	return func(ctx context.Context, u *Update) error {
 		if err := requireGroup(u); err != nil {
 			return err
@@ -43,13 +64,17 @@ func Setup(st GroupStore, auth Auth, out Sender, texts Texts) Func {
 		if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{Village: &village, Town: &town}); err != nil {
 			return err
 		}
-		return Reply(ctx, out, u, texts.T(u.Lang, "setup_done", i18n.Args{"Village": village, "Town": town}))
+		text := texts.T(u.Lang, "setup_done", i18n.Args{"Village": village, "Town": town})
+		if note := privacyNote(ctx, sight, texts, u, u.Group); note != "" {
+			text += "\n\n" + note
+		}
+		return Reply(ctx, out, u, text)
 	}
 }
 
 // Bind handles /bind DEPT, for deployment admins: it makes this chat the
 // department's group, overriding chat_id from config.
-func Bind(st GroupStore, auth Auth, out Sender, texts Texts, depts []Department) Func {
+func Bind(st GroupStore, auth Auth, out Sender, texts Texts, depts []Department, sight Sight) Func {
 	ids := make([]string, 0, len(depts))
 	for _, d := range depts {
 		ids = append(ids, d.ID)
@@ -72,7 +97,11 @@ func Bind(st GroupStore, auth Auth, out Sender, texts Texts, depts []Department)
 				if err := st.BindDepartment(ctx, d.ID, u.ChatID); err != nil {
 					return err
 				}
-				return Reply(ctx, out, u, texts.T(u.Lang, "bind_done", i18n.Args{"Name": d.Name, "Dept": d.ID}))
+				text := texts.T(u.Lang, "bind_done", i18n.Args{"Name": d.Name, "Dept": d.ID})
+				if note := privacyNote(ctx, sight, texts, u, u.Group); note != "" {
+					text += "\n\n" + note
+				}
+				return Reply(ctx, out, u, text)
 			}
 		}
 		return cadrebot.Errorf("bind_unknown", "Dept", id, "Depts", list)
@@ -125,18 +154,30 @@ func Roster(st GroupStore, out Sender, texts Texts) Func {
 	}
 }
 
+// ChatDepts names the departments whose chat a chat is (config and /bind).
+type ChatDepts func(ctx context.Context, chat int64) ([]Department, error)
+
 // Members keeps the roster in step with Telegram: people added to the
 // group join it, people who leave are taken off. When the bot itself is
-// added it introduces itself.
-func Members(st GroupStore, out Sender, texts Texts, botID int64, approval bool) Func {
+// added it introduces itself as what the group is to it: a village group
+// (listed in the config or set up before), a department's group, or a new
+// group that still needs /setup or /bind; and it says what to do if it
+// cannot see the group's plain messages.
+func Members(st GroupStore, out Sender, texts Texts, botID int64, approval bool, sight Sight, depts ChatDepts) Func {
 	return func(ctx context.Context, u *Update) error {
 		m := u.Msg
 		var names []string
 		for _, usr := range m.NewChatMembers {
 			if usr.ID == botID {
-				text := texts.T(u.Lang, "welcome")
+				text, err := welcome(ctx, texts, u, depts)
+				if err != nil {
+					return err
+				}
 				if approval && (u.Group == nil || !u.Group.Approved) {
 					text += "\n" + texts.T(u.Lang, "welcome_needs_approval")
+				}
+				if note := privacyNote(ctx, sight, texts, u, u.Group); note != "" {
+					text += "\n\n" + note
 				}
 				if _, err := out.Send(ctx, sendText(u.ChatID, text)); err != nil {
 					return err
@@ -162,6 +203,27 @@ func Members(st GroupStore, out Sender, texts Texts, botID int64, approval bool)
 		}
 		return nil
 	}
+}
+
+// welcome is the bot's introduction in a group it was just added to.
+func welcome(ctx context.Context, texts Texts, u *Update, depts ChatDepts) (string, error) {
+	if u.Group.IsVillage() {
+		return texts.T(u.Lang, "welcome_village", i18n.Args{"Village": u.Group.Village}), nil
+	}
+	if depts != nil {
+		ds, err := depts(ctx, u.ChatID)
+		if err != nil {
+			return "", err
+		}
+		if len(ds) > 0 {
+			names := make([]string, len(ds))
+			for i, d := range ds {
+				names[i] = d.Name
+			}
+			return texts.T(u.Lang, "welcome_dept", i18n.Args{"Dept": strings.Join(names, "、")}), nil
+		}
+	}
+	return texts.T(u.Lang, "welcome"), nil
 }
 
 // Approve handles /approve, for deployment admins, when config requires

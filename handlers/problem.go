@@ -70,6 +70,15 @@ type Problems struct {
 	// CardRetry is how long an undelivered card waits before the overdue
 	// sweep tries again.
 	CardRetry time.Duration
+	// Now is the clock, for what happens outside an update (outbox hooks).
+	Now func() time.Time
+}
+
+func (h *Problems) now() time.Time {
+	if h.Now == nil {
+		return time.Now()
+	}
+	return h.Now()
 }
 
 func (h *Problems) log() *slog.Logger {

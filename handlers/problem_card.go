@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -97,8 +98,9 @@ func (h *Problems) cardText(lang string, p *cadrebot.Problem, full bool, now tim
 // postCard sends p's card to dept's chat and records it. A chat that
 // cannot be reached (no chat bound, the bot removed: 403) leaves the
 // problem stored and flagged undeliverable; the overdue sweep retries.
-// The card goes out with Send, not Enqueue, because editing it in place
-// later needs its message id.
+// When the department chat's budget is spent the card waits in the
+// outbox, which delivers it or flags it (CardFailed) and reports its
+// message id to CardSent.
 func (h *Problems) postCard(ctx context.Context, p *cadrebot.Problem, dept string, now time.Time) bool {
 	chat, err := h.deptChat(ctx, dept)
 	if err == nil && chat == 0 {
@@ -112,25 +114,47 @@ func (h *Problems) postCard(ctx context.Context, p *cadrebot.Problem, dept strin
 			shown.Undeliverable = false // if this gets through, it no longer is
 		}
 		msgID, err = h.Out.Send(ctx, send.Message{ChatID: chat, Text: h.cardText(lang, &shown, false, now),
-			Buttons: h.cardButtons(lang, p, dept), Ref: ref(p.ID)})
+			Buttons: h.cardButtons(lang, p, dept), Ref: cardRef(p.ID, dept)})
 	}
 	if err != nil {
-		permanent := h.Permanent != nil && h.Permanent(err)
-		h.log().Error("problem card not delivered", "problem", p.ID, "dept", dept, "chat", chat, "permanent", permanent, "err", err)
-		e := cadrebot.Entry{At: now, Action: cadrebot.ActUndeliverable, Dept: dept}
-		if p.Undeliverable {
-			e = cadrebot.Entry{} // already recorded once; keep the history readable
-		}
-		var ep *cadrebot.Entry
-		if e.Action != "" {
-			ep = &e
-		}
-		if ferr := h.Store.SetUndeliverable(ctx, p.ID, now.Add(h.cardRetry()), ep); ferr != nil {
-			h.log().Error("flag undeliverable problem", "problem", p.ID, "err", ferr)
-		}
-		p.Undeliverable = true
+		h.cardUndelivered(ctx, p, dept, chat, now, err)
 		return false
 	}
+	if msgID == 0 {
+		// Queued: the outbox owns it now, so the card retry must not post
+		// it a second time.
+		if dept == p.Dept {
+			if err := h.Store.CardPosted(ctx, p.ID); err != nil {
+				h.log().Error("record card queued", "problem", p.ID, "err", err)
+			}
+		}
+		return true
+	}
+	h.cardPosted(ctx, p, chat, msgID, dept, now)
+	return true
+}
+
+// cardUndelivered flags p when its card could not reach dept.
+func (h *Problems) cardUndelivered(ctx context.Context, p *cadrebot.Problem, dept string, chat int64, now time.Time, err error) {
+	permanent := h.Permanent != nil && h.Permanent(err)
+	h.log().Error("problem card not delivered", "problem", p.ID, "dept", dept, "chat", chat, "permanent", permanent, "err", err)
+	e := cadrebot.Entry{At: now, Action: cadrebot.ActUndeliverable, Dept: dept}
+	if p.Undeliverable {
+		e = cadrebot.Entry{} // already recorded once; keep the history readable
+	}
+	var ep *cadrebot.Entry
+	if e.Action != "" {
+		ep = &e
+	}
+	if ferr := h.Store.SetUndeliverable(ctx, p.ID, now.Add(h.cardRetry()), ep); ferr != nil {
+		h.log().Error("flag undeliverable problem", "problem", p.ID, "err", ferr)
+	}
+	p.Undeliverable = true
+}
+
+// cardPosted records the card that reached dept's chat as msgID, and
+// sends the report's photos under it.
+func (h *Problems) cardPosted(ctx context.Context, p *cadrebot.Problem, chat int64, msgID int, dept string, now time.Time) {
 	if err := h.Store.SetCard(ctx, p.ID, chat, msgID, dept); err != nil {
 		h.log().Error("record problem card", "problem", p.ID, "err", err)
 	}
@@ -156,7 +180,52 @@ func (h *Problems) postCard(ctx context.Context, p *cadrebot.Problem, dept strin
 			h.log().Warn("problem photo not sent", "problem", p.ID, "err", err)
 		}
 	}
-	return true
+}
+
+// cardRef names a card in the outbox: "card:<problem>:<dept>".
+func cardRef(id int64, dept string) string { return "card:" + strconv.FormatInt(id, 10) + ":" + dept }
+
+func parseCardRef(r string) (int64, string, bool) {
+	rest, ok := strings.CutPrefix(r, "card:")
+	if !ok {
+		return 0, "", false
+	}
+	n, dept, ok := strings.Cut(rest, ":")
+	id, err := strconv.ParseInt(n, 10, 64)
+	return id, dept, ok && err == nil
+}
+
+// CardSent records a card the outbox delivered (a hook for refs "card:").
+// The problem may have moved on meanwhile; the card is then edited to
+// show it as it is now.
+func (h *Problems) CardSent(ctx context.Context, r string, chat int64, msgID int) error {
+	id, dept, ok := parseCardRef(r)
+	if !ok {
+		return fmt.Errorf("card ref %q", r)
+	}
+	p, err := h.Store.Problem(ctx, id)
+	if err != nil {
+		return err
+	}
+	now := h.now()
+	h.cardPosted(ctx, &p, chat, msgID, dept, now)
+	h.editCard(ctx, &p, chat, msgID, dept, now)
+	return nil
+}
+
+// CardFailed flags a problem whose queued card the outbox could not
+// deliver (a Flagger for refs "card:"); the card retry posts it again.
+func (h *Problems) CardFailed(ctx context.Context, r, reason string) error {
+	id, dept, ok := parseCardRef(r)
+	if !ok {
+		return fmt.Errorf("card ref %q", r)
+	}
+	p, err := h.Store.Problem(ctx, id)
+	if err != nil {
+		return err
+	}
+	h.cardUndelivered(ctx, &p, dept, 0, h.now(), errors.New(reason))
+	return nil
 }
 
 func (h *Problems) cardRetry() time.Duration {

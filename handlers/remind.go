@@ -51,7 +51,7 @@ type ReminderConfig struct {
 // on how to enable DMs. With mentions off, the names go privately to the
 // group's admins and the group gets the count only. Every message goes
 // through Sender.Enqueue.
-func CheckinReminder(st RemindStore, out Sender, admins AdminLister, texts Texts, cal *calendar.Calendar, log *slog.Logger, cfg ReminderConfig) func(ctx context.Context, g *cadrebot.Group, at time.Time) error {
+func CheckinReminder(st RemindStore, out Sender, admins AdminLister, texts Texts, cal *calendar.Calendar, sight Sight, log *slog.Logger, cfg ReminderConfig) func(ctx context.Context, g *cadrebot.Group, at time.Time) error {
 	return func(ctx context.Context, g *cadrebot.Group, at time.Time) error {
 		loc := g.Location(cfg.Location)
 		day := dayOf(at, loc)
@@ -95,13 +95,26 @@ func CheckinReminder(st RemindStore, out Sender, admins AdminLister, texts Texts
 		if err != nil {
 			return err
 		}
-		r := reminder{st: st, out: out, texts: texts, log: log, cfg: cfg, g: g, at: at}
+		// A group whose plain messages the bot cannot see is told only
+		// /checkin: a plain "打卡" would never arrive.
+		plain := true
+		if sight != nil {
+			if ok, err := sight.SeesAll(ctx, g); err == nil {
+				plain = ok
+			}
+		}
+		r := reminder{st: st, out: out, texts: texts, log: log, cfg: cfg, g: g, at: at, plain: plain}
 		var inGroup, hinted []cadrebot.Member
 		for _, m := range missing {
 			if !ok[m.UserID] {
 				continue
 			}
-			if s := states[m.UserID]; s.RemindMe && s.Started {
+			switch s := states[m.UserID]; {
+			case s.RemindMe && !s.Started:
+				// They asked for DMs but blocked the bot (or never
+				// started it): mention them, with how to get DMs.
+				hinted = append(hinted, m)
+			case s.RemindMe:
 				switch err := r.dm(ctx, m); {
 				case err == nil:
 					continue
@@ -132,6 +145,7 @@ type reminder struct {
 	cfg   ReminderConfig
 	g     *cadrebot.Group
 	at    time.Time
+	plain bool // the group's plain "打卡" reaches the bot
 }
 
 func (r reminder) key(kind string, id int64) string {
@@ -146,7 +160,7 @@ func (r reminder) title() string {
 }
 
 func (r reminder) dm(ctx context.Context, m cadrebot.Member) error {
-	text := r.texts.T(r.g.Lang, "remind_dm", i18n.Args{"Village": r.g.Village, "Final": r.cfg.Final})
+	text := r.texts.T(r.g.Lang, "remind_dm", i18n.Args{"Village": r.g.Village, "Final": r.cfg.Final, "Plain": r.plain})
 	// Sent now rather than queued: a refusal must turn into a mention in
 	// this firing's group reminder. The key keeps a re-run firing from
 	// sending it twice.
@@ -169,7 +183,7 @@ func (r reminder) mention(ctx context.Context, ms, hinted []cadrebot.Member) err
 		links[i] = mentionLink(m)
 	}
 	var b strings.Builder
-	b.WriteString(r.texts.T(r.g.Lang, r.title(), i18n.Args{"Names": i18n.HTML(strings.Join(links, " ")), "Count": len(ms)}))
+	b.WriteString(r.texts.T(r.g.Lang, r.title(), i18n.Args{"Names": i18n.HTML(strings.Join(links, " ")), "Count": len(ms), "Plain": r.plain}))
 	r.hint(&b, hinted)
 	return r.out.Enqueue(ctx, send.Message{ChatID: r.g.ChatID, Text: b.String(), Key: r.key("group", 0)})
 }

@@ -27,6 +27,7 @@ const (
 	fLon      = "lon"
 	fRadius   = "radius"
 	fMentions = "mentions_off"
+	fBot      = "bot"
 	fSched    = "sched:"
 )
 
@@ -44,7 +45,7 @@ func (db *DB) Group(ctx context.Context, chat int64) (*cadrebot.Group, error) {
 
 func decodeGroup(chat int64, m map[string]string) *cadrebot.Group {
 	g := &cadrebot.Group{ChatID: chat, Title: m[fTitle], Village: m[fVillage], Town: m[fTown], Lang: m[fLang],
-		TZ: m[fTZ], Approved: m[fApproved] == "1", Dept: m[fDept], MentionsOff: m[fMentions] == "1"}
+		TZ: m[fTZ], Approved: m[fApproved] == "1", Dept: m[fDept], MentionsOff: m[fMentions] == "1", BotStatus: m[fBot]}
 	if n, err := strconv.ParseInt(m[fCreated], 10, 64); err == nil {
 		g.Created = time.Unix(n, 0)
 	}
@@ -75,7 +76,7 @@ func (db *DB) touchGroup(p redis.Pipeliner, ctx context.Context, chat int64, tit
 
 // GroupPatch changes some fields of a group; nil fields stay.
 type GroupPatch struct {
-	Village, Town, Lang, TZ, Dept *string
+	Village, Town, Lang, TZ, Dept, BotStatus *string
 	Approved, MentionsOff         *bool
 	Lat, Lon, RadiusM             *float64
 	Schedule                      map[string]string // job -> spec; "" deletes the override
@@ -95,6 +96,7 @@ func (db *DB) UpdateGroup(ctx context.Context, chat int64, p GroupPatch) error {
 	str(fLang, p.Lang)
 	str(fTZ, p.TZ)
 	str(fDept, p.Dept)
+	str(fBot, p.BotStatus)
 	b := func(f string, v *bool) {
 		if v != nil {
 			set[f] = map[bool]string{true: "1", false: "0"}[*v]

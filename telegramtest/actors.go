@@ -107,22 +107,43 @@ func (c *chat) noteSender(s *Server, m *models.Message) {
 	}
 }
 
-// visible applies group privacy mode (WithPrivacyMode).
+// visible applies group privacy mode (WithPrivacyMode) as Telegram does
+// for a bot that is not an administrator of the group: it receives
+//   - service messages;
+//   - commands addressed to it (/cmd@this_bot);
+//   - other commands (/cmd) only while it is the last bot that posted in
+//     the group (or no bot has posted yet);
+//   - replies to its own messages (a ForceReply prompt's answer).
+//
+// Plain text, photos and locations are not delivered, and neither is a
+// plain @mention. The caller holds c.mu and has already added m.
 func (s *Server) visible(c *chat, m *models.Message) bool {
 	if !s.cfg.privacy || c.info.Type == models.ChatTypePrivate || c.botAdmin() {
 		return true
 	}
-	if m.NewChatMembers != nil || m.LeftChatMember != nil || m.MigrateToChatID != 0 || m.MigrateFromChatID != 0 {
+	if m.NewChatMembers != nil || m.LeftChatMember != nil || m.MigrateToChatID != 0 || m.MigrateFromChatID != 0 ||
+		m.ForumTopicCreated != nil || m.PinnedMessage != nil || m.NewChatTitle != "" {
 		return true
 	}
-	text := m.Text + m.Caption
-	if strings.HasPrefix(text, "/") {
+	if r := m.ReplyToMessage; r != nil && r.From != nil && r.From.ID == s.cfg.bot.ID &&
+		!(m.IsTopicMessage && r.ID == m.MessageThreadID) {
 		return true
 	}
-	if r := m.ReplyToMessage; r != nil && r.From != nil && r.From.ID == s.cfg.bot.ID {
-		return true
+	text, ents := m.Text, m.Entities
+	if text == "" {
+		text, ents = m.Caption, m.CaptionEntities
 	}
-	return s.cfg.bot.Username != "" && strings.Contains(strings.ToLower(text), "@"+strings.ToLower(s.cfg.bot.Username))
+	for _, e := range ents {
+		if e.Type != models.MessageEntityTypeBotCommand || e.Offset != 0 {
+			continue
+		}
+		word := text[:min(len(text), e.Length)]
+		if _, at, ok := strings.Cut(word, "@"); ok {
+			return strings.EqualFold(at, s.cfg.bot.Username)
+		}
+		return c.lastBot == 0 || c.lastBot == s.cfg.bot.ID
+	}
+	return false
 }
 
 // SendText posts text from a user. A leading "/cmd" or "/cmd@bot" gets a

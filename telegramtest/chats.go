@@ -91,6 +91,7 @@ type chat struct {
 
 	started, blocked bool // private chats
 	bot              string
+	lastBot          int64 // the bot that posted last in a group (privacy mode)
 	migratedTo       int64
 	members          map[int64]string
 
@@ -185,6 +186,12 @@ func (c *chat) add(s *Server, m *models.Message, fromBot bool) *entry {
 		m.Date = s.now()
 	}
 	e := &entry{msg: m, fromBot: fromBot}
+	switch {
+	case fromBot:
+		c.lastBot = s.cfg.bot.ID
+	case m.From != nil && m.From.IsBot && m.From.ID != groupAnonymousBot.ID && m.From.ID != channelBot.ID:
+		c.lastBot = m.From.ID
+	}
 	c.msgs = append(c.msgs, e)
 	c.byID[m.ID] = e
 	if n := s.transcriptCap(); n > 0 && len(c.msgs) > n+n/4 {

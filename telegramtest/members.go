@@ -141,6 +141,14 @@ func (s *Server) SetMember(chatID, userID int64, status string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if userID == s.cfg.bot.ID {
+		// Telegram tells the bot when its own status changes in a group.
+		if old := c.bot; old != status && c.info.Type != models.ChatTypePrivate {
+			c.bot = status
+			if c.receives() {
+				s.enqueue(s.myChatMember(c, s.actor(c), old, status))
+			}
+			return
+		}
 		c.bot = status
 		return
 	}

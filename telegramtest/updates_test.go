@@ -202,14 +202,30 @@ func TestPrivacyMode(t *testing.T) {
 	s.SendText(g, alice, "chatter")
 	s.SendText(g, alice, "/report")
 	s.SendText(g, alice, "answer", ReplyTo(bm.ID))
-	s.SendText(g, alice, "hey @CadreBot_bot")
+	s.SendText(g, alice, "hey @CadreBot_bot") // a plain mention is not delivered
+	s.SendText(g, alice, "/help@other_bot")   // a command for another bot
+	s.SendAsBot(g, models.User{ID: 777, Username: "other_bot"}, "I am another bot")
+	s.SendText(g, alice, "/help")              // another bot spoke last
+	s.SendText(g, alice, "/help@CadreBot_bot") // addressed: always delivered
 	s.AddMembers(g, alice, carol)
 	var texts []string
 	for _, u := range getUpdates(t, s, 0, 0, 0) {
 		texts = append(texts, u.Message.Text)
 	}
-	if got := strings.Join(texts, "|"); got != "/report|answer|hey @CadreBot_bot|" {
+	if got := strings.Join(texts, "|"); got != "/report|answer|/help@CadreBot_bot|" {
 		t.Fatalf("delivered = %q", got)
+	}
+	// An administrator bot sees everything.
+	s.SetMember(g.ID, me.ID, StatusAdministrator)
+	s.SendText(g, alice, "打卡")
+	var last string
+	for _, u := range getUpdates(t, s, 0, 0, 0) {
+		if u.Message != nil {
+			last = u.Message.Text
+		}
+	}
+	if last != "打卡" {
+		t.Fatalf("an admin bot did not get a plain message: last = %q", last)
 	}
 }
 
