@@ -97,7 +97,9 @@ func (a *App) problems() *handlers.Problems {
 // outboxFlagger adapts a function to outbox.Flagger.
 type outboxFlagger func(ctx context.Context, ref, reason string) error
 
-func (f outboxFlagger) Undeliverable(ctx context.Context, ref, reason string) error { return f(ctx, ref, reason) }
+func (f outboxFlagger) Undeliverable(ctx context.Context, ref, reason string) error {
+	return f(ctx, ref, reason)
+}
 
 // sight tells handlers whether the bot sees a group's plain messages.
 func (a *App) sight() *bot.Sight {

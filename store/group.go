@@ -77,9 +77,9 @@ func (db *DB) touchGroup(p redis.Pipeliner, ctx context.Context, chat int64, tit
 // GroupPatch changes some fields of a group; nil fields stay.
 type GroupPatch struct {
 	Village, Town, Lang, TZ, Dept, BotStatus *string
-	Approved, MentionsOff         *bool
-	Lat, Lon, RadiusM             *float64
-	Schedule                      map[string]string // job -> spec; "" deletes the override
+	Approved, MentionsOff                    *bool
+	Lat, Lon, RadiusM                        *float64
+	Schedule                                 map[string]string // job -> spec; "" deletes the override
 }
 
 // UpdateGroup applies a patch in one transaction.
