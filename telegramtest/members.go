@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -70,14 +71,76 @@ func (s *Server) RemoveMember(chat models.Chat, by, user models.User) *models.Me
 	return &cp
 }
 
-// Migrate upgrades a group to a supergroup with id newID: the old chat gets a
-// migrate_to_chat_id message, the new one a migrate_from_chat_id message,
-// members carry over, and later calls to the old id answer 400 with
+// MigrateOpt adjusts how a group's upgrade to a supergroup is announced.
+type MigrateOpt func(*migrateOpts)
+
+type migrateOpts struct {
+	anonymous bool
+	newFirst  bool
+}
+
+// Anonymously announces the upgrade as made by an anonymous group admin:
+// each service message comes from GroupAnonymousBot with sender_chat set
+// to the chat it is posted in.
+func Anonymously() MigrateOpt { return func(o *migrateOpts) { o.anonymous = true } }
+
+// NewChatFirst delivers the new supergroup's migrate_from_chat_id message
+// before the old chat's migrate_to_chat_id one. Telegram promises no order.
+func NewChatFirst() MigrateOpt { return func(o *migrateOpts) { o.newFirst = true } }
+
+// Migration is a group's upgrade to a supergroup whose two service
+// messages the bot may not have received yet (BeginMigrate).
+type Migration struct {
+	// Chat is the new supergroup.
+	Chat models.Chat
+
+	s       *Server
+	updates []models.Update
+	once    sync.Once
+}
+
+// Announce delivers the upgrade's service messages to the bot (once).
+func (m *Migration) Announce() {
+	m.once.Do(func() {
+		for _, u := range m.updates {
+			m.s.enqueue(u)
+		}
+	})
+}
+
+// Migrate upgrades a group to a supergroup with id newID and delivers the
+// two service messages at once: the old chat gets a migrate_to_chat_id
+// message, the new one a migrate_from_chat_id message, members carry over,
+// and later calls to the old id answer 400 with
 // parameters.migrate_to_chat_id (tgbot.MigrateError in go-telegram/bot).
-func (s *Server) Migrate(old models.Chat, newID int64) models.Chat {
+func (s *Server) Migrate(old models.Chat, newID int64, opts ...MigrateOpt) models.Chat {
+	m := s.BeginMigrate(old, newID, opts...)
+	m.Announce()
+	return m.Chat
+}
+
+// BeginMigrate upgrades a group like Migrate, but the bot receives the two
+// service messages only when the test calls Announce on the result. The
+// messages are in both transcripts already and the supergroup works, so
+// what people post there meanwhile reaches the bot before the
+// announcements, as happens with Telegram, which orders updates of
+// different chats in no particular way.
+func (s *Server) BeginMigrate(old models.Chat, newID int64, opts ...MigrateOpt) *Migration {
+	var o migrateOpts
+	for _, f := range opts {
+		f(&o)
+	}
 	oc := s.mustChat(old.ID)
 	if newID >= 0 || newID == old.ID {
 		panic(fmt.Sprintf("telegramtest: Migrate: bad new chat id %d", newID))
+	}
+	mig := &Migration{s: s}
+	announce := func(c *chat, m *models.Message) *models.Message {
+		if o.anonymous {
+			from, sc := groupAnonymousBot, c.info
+			m.From, m.SenderChat = &from, &sc
+		}
+		return m
 	}
 	oc.mu.Lock()
 	actor := s.actor(oc)
@@ -86,12 +149,13 @@ func (s *Server) Migrate(old models.Chat, newID int64) models.Chat {
 		members[k] = v
 	}
 	botStatus, title := oc.bot, oc.info.Title
-	m1 := &models.Message{From: &actor, MigrateToChatID: newID}
+	m1 := announce(oc, &models.Message{From: &actor, MigrateToChatID: newID})
 	receives := oc.receives()
 	e1 := oc.add(s, m1, false)
 	oc.migratedTo = newID
+	var u1 *models.Update
 	if receives {
-		s.enqueue(models.Update{Message: m1})
+		u1 = &models.Update{Message: m1}
 	}
 	s.emit(oc, EventMessage, e1)
 	oc.mu.Unlock()
@@ -105,13 +169,24 @@ func (s *Server) Migrate(old models.Chat, newID int64) models.Chat {
 		}
 	}
 	nc.bot = botStatus
-	m2 := &models.Message{From: &actor, MigrateFromChatID: old.ID}
+	m2 := announce(nc, &models.Message{From: &actor, MigrateFromChatID: old.ID})
 	e2 := nc.add(s, m2, false)
+	var u2 *models.Update
 	if nc.receives() {
-		s.enqueue(models.Update{Message: m2})
+		u2 = &models.Update{Message: m2}
 	}
 	s.emit(nc, EventMessage, e2)
-	return nc.info
+	first, second := u1, u2
+	if o.newFirst {
+		first, second = u2, u1
+	}
+	for _, u := range []*models.Update{first, second} {
+		if u != nil {
+			mig.updates = append(mig.updates, *u)
+		}
+	}
+	mig.Chat = nc.info
+	return mig
 }
 
 // BlockBot makes user userID block the bot: sends answer 403 and the bot gets
