@@ -67,8 +67,9 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Callbacks["pq"] = pr.ListPage()
 	r.Intercept = append(r.Intercept, pr.Intercept)
 	// A village or department group that becomes a supergroup takes its
-	// problems and cards along.
+	// problems and cards along, and what the config says about its old id.
 	db.OnMigrate(db.MigrateProblems)
+	db.OnMigrate(a.followConfig)
 
 	// Digests, statistics and exports (docs/digests.md).
 	dg := a.digests()

@@ -127,6 +127,16 @@ func (r *Router) digest(upd *models.Update) (*handlers.Update, bool) {
 	switch {
 	case upd.Message != nil:
 		m := upd.Message
+		if isMigration(m) {
+			// Kept whoever announces it: an anonymous admin's upgrade
+			// comes from the group itself (sender_chat) by way of
+			// GroupAnonymousBot, which the rule below drops.
+			u.Msg, u.ChatID, u.ChatType = m, m.Chat.ID, string(m.Chat.Type)
+			if m.From != nil {
+				u.From = *m.From
+			}
+			return u, true
+		}
 		if m.From == nil || m.SenderChat != nil || (m.From.IsBot && len(m.NewChatMembers) == 0 && m.LeftChatMember == nil) {
 			return nil, false
 		}
@@ -255,14 +265,21 @@ func (r *Router) route(ctx context.Context, u *handlers.Update) error {
 	return nil
 }
 
+// isMigration reports whether m announces a group's upgrade to a
+// supergroup, in the old chat or in the new one.
+func isMigration(m *models.Message) bool { return m.MigrateToChatID != 0 || m.MigrateFromChatID != 0 }
+
 // service handles group service messages: roster changes and migration.
 func (r *Router) service(ctx context.Context, u *handlers.Update) (bool, error) {
 	m := u.Msg
+	// Migrations name the chat the message was posted in, not u.ChatID:
+	// once the move is recorded, the intake points u.ChatID of a late
+	// update of the old chat at the new one.
 	switch {
 	case m.MigrateToChatID != 0:
-		return true, r.migrate(ctx, u.ChatID, m.MigrateToChatID)
+		return true, r.migrate(ctx, m.Chat.ID, m.MigrateToChatID)
 	case m.MigrateFromChatID != 0:
-		return true, r.migrate(ctx, m.MigrateFromChatID, u.ChatID)
+		return true, r.migrate(ctx, m.MigrateFromChatID, m.Chat.ID)
 	case len(m.NewChatMembers) > 0 || m.LeftChatMember != nil:
 		if r.routes.Members != nil {
 			return true, r.routes.Members(ctx, u)
@@ -272,7 +289,13 @@ func (r *Router) service(ctx context.Context, u *handlers.Update) (bool, error) 
 	return false, nil
 }
 
+// migrate merges the old group into its supergroup. Both announcements
+// call it, in either order or at once: MigrateGroup is idempotent and
+// serializes runs for one chat.
 func (r *Router) migrate(ctx context.Context, from, to int64) error {
+	if from == to {
+		return nil
+	}
 	if err := r.db.MigrateGroup(ctx, from, to); err != nil {
 		return fmt.Errorf("migrate group %d to %d: %w", from, to, err)
 	}

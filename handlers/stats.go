@@ -32,12 +32,12 @@ func (d *Digests) scopeOf(ctx context.Context, u *Update) (digestScope, error) {
 		return s, nil
 	}
 	s.village = u.Group.IsVillage()
-	bound, err := d.Store.DepartmentChats(ctx)
+	chats, moves, err := d.deptChats(ctx)
 	if err != nil {
 		return s, err
 	}
-	s.depts = report.DeptsOfChat(d.Cfg, report.DeptChats(d.Cfg, bound), u.ChatID)
-	s.deploy = d.Cfg.DigestChatID != 0 && u.ChatID == d.Cfg.DigestChatID
+	s.depts = report.DeptsOfChat(d.Cfg, chats, u.ChatID)
+	s.deploy = d.Cfg.DigestChatID != 0 && u.ChatID == moves.Chat(d.Cfg.DigestChatID)
 	return s, nil
 }
 
