@@ -208,3 +208,32 @@ func TestMigrationKeepsConfigApproval(t *testing.T) {
 	e.TG.SendText(super, apptest.Li, "/join")
 	e.WaitSent(super.ID, "李强 已加入名单（共 2 人）")
 }
+
+// The two announcements in the worst order: the new chat's is handled
+// first, and the old chat's arrives after the move is recorded (the
+// intake then hands the old chat's updates to the new chat). The second
+// run finds nothing to merge and must not touch the supergroup.
+func TestMigrationAnnouncedNewChatFirst(t *testing.T) {
+	e := apptest.Start(t)
+	old := e.TG.BasicGroup(-4801, "谢家坞村工作群")
+	e.TG.SendText(old, apptest.Admin, "/setup 谢家坞村")
+	e.WaitSent(old.ID, "本群服务")
+	e.TG.SendText(old, apptest.Wang, "/join")
+	e.WaitSent(old.ID, "王芳 已加入名单")
+
+	mig := e.TG.BeginMigrate(old, -1004801)
+	mig.AnnounceNew()
+	e.Drain()
+	mig.AnnounceOld()
+	e.Drain()
+	ctx := context.Background()
+	if g, err := e.DB.Group(ctx, mig.Chat.ID); err != nil || g.Village != "谢家坞村" {
+		t.Fatalf("supergroup after both announcements = %+v, %v", g, err)
+	}
+	ids, err := e.DB.GroupIDs(ctx)
+	if err != nil || len(ids) != 1 || ids[0] != mig.Chat.ID {
+		t.Errorf("registered groups = %v, %v; want only the supergroup", ids, err)
+	}
+	e.TG.SendText(mig.Chat, apptest.Li, "/join")
+	e.WaitSent(mig.Chat.ID, "李强 已加入名单（共 2 人）")
+}

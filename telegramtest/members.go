@@ -94,16 +94,35 @@ type Migration struct {
 	// Chat is the new supergroup.
 	Chat models.Chat
 
-	s       *Server
-	updates []models.Update
-	once    sync.Once
+	s          *Server
+	newFirst   bool
+	old, new   *models.Update // nil when the bot is not in the chat
+	oldO, newO sync.Once
 }
 
-// Announce delivers the upgrade's service messages to the bot (once).
+// Announce delivers both service messages to the bot, the old chat's
+// first unless NewChatFirst was given. Each is delivered once, whichever
+// of Announce, AnnounceOld and AnnounceNew asks first.
 func (m *Migration) Announce() {
-	m.once.Do(func() {
-		for _, u := range m.updates {
-			m.s.enqueue(u)
+	if m.newFirst {
+		m.AnnounceNew()
+		m.AnnounceOld()
+		return
+	}
+	m.AnnounceOld()
+	m.AnnounceNew()
+}
+
+// AnnounceOld delivers the old chat's migrate_to_chat_id message.
+func (m *Migration) AnnounceOld() { m.deliver(&m.oldO, m.old) }
+
+// AnnounceNew delivers the new chat's migrate_from_chat_id message.
+func (m *Migration) AnnounceNew() { m.deliver(&m.newO, m.new) }
+
+func (m *Migration) deliver(once *sync.Once, u *models.Update) {
+	once.Do(func() {
+		if u != nil {
+			m.s.enqueue(*u)
 		}
 	})
 }
@@ -120,7 +139,8 @@ func (s *Server) Migrate(old models.Chat, newID int64, opts ...MigrateOpt) model
 }
 
 // BeginMigrate upgrades a group like Migrate, but the bot receives the two
-// service messages only when the test calls Announce on the result. The
+// service messages only when the test calls Announce (or AnnounceOld and
+// AnnounceNew, in the order it needs) on the result. The
 // messages are in both transcripts already and the supergroup works, so
 // what people post there meanwhile reaches the bot before the
 // announcements, as happens with Telegram, which orders updates of
@@ -176,16 +196,7 @@ func (s *Server) BeginMigrate(old models.Chat, newID int64, opts ...MigrateOpt) 
 		u2 = &models.Update{Message: m2}
 	}
 	s.emit(nc, EventMessage, e2)
-	first, second := u1, u2
-	if o.newFirst {
-		first, second = u2, u1
-	}
-	for _, u := range []*models.Update{first, second} {
-		if u != nil {
-			mig.updates = append(mig.updates, *u)
-		}
-	}
-	mig.Chat = nc.info
+	mig.Chat, mig.old, mig.new, mig.newFirst = nc.info, u1, u2, o.newFirst
 	return mig
 }
 
