@@ -141,6 +141,7 @@ func (r *Router) digest(upd *models.Update) (*handlers.Update, bool) {
 			return nil, false
 		}
 		u.Msg, u.From, u.ChatID, u.ChatType = m, *m.From, m.Chat.ID, string(m.Chat.Type)
+		u.ThreadID = topicOf(m)
 		text := m.Text
 		ents := m.Entities
 		if text == "" {
@@ -156,8 +157,9 @@ func (r *Router) digest(upd *models.Update) (*handlers.Update, bool) {
 			return nil, false
 		}
 		u.Callback, u.From = cq, cq.From
-		if cq.Message.Message != nil {
-			u.ChatID, u.ChatType = cq.Message.Message.Chat.ID, string(cq.Message.Message.Chat.Type)
+		if pm := cq.Message.Message; pm != nil {
+			u.ChatID, u.ChatType = pm.Chat.ID, string(pm.Chat.Type)
+			u.ThreadID = topicOf(pm)
 		} else {
 			u.ChatID, u.ChatType = cq.From.ID, "private"
 		}
@@ -263,6 +265,16 @@ func (r *Router) route(ctx context.Context, u *handlers.Update) error {
 		}
 	}
 	return nil
+}
+
+// topicOf is the forum topic m was posted in, or 0. Only a topic message
+// counts: in other supergroups a reply carries the id of its reply thread
+// in message_thread_id, which Telegram refuses as a send's thread.
+func topicOf(m *models.Message) int {
+	if m.IsTopicMessage {
+		return m.MessageThreadID
+	}
+	return 0
 }
 
 // isMigration reports whether m announces a group's upgrade to a
@@ -387,7 +399,7 @@ func (r *Router) fail(ctx context.Context, u *handlers.Update, err error) {
 	if u.Msg == nil || (u.Command == "" && ue == nil && !errors.Is(err, cadrebot.ErrUnavailable)) {
 		return
 	}
-	if _, serr := r.out.Send(ctx, send.Message{ChatID: u.ChatID, Text: text, ReplyTo: u.Msg.ID}); serr != nil {
+	if _, serr := r.out.Send(ctx, send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID, Text: text, ReplyTo: u.Msg.ID}); serr != nil {
 		r.log.Warn("error answer not delivered", "err", serr)
 	}
 }

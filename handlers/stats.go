@@ -131,7 +131,7 @@ func (d *Digests) Stats() Func {
 				continue
 			}
 			m := d.message(rep, u.ChatID, "stats")
-			m.ReplyTo = u.MessageID()
+			m.ReplyTo, m.ThreadID = u.MessageID(), u.ThreadID
 			if _, err := d.Out.Send(ctx, m); err != nil {
 				return err
 			}
@@ -208,7 +208,7 @@ func (d *Digests) sendNow(ctx context.Context, u *Update, kind string, per repor
 		return err
 	}
 	m := d.message(rep, u.ChatID, key)
-	m.ReplyTo = u.MessageID()
+	m.ReplyTo, m.ThreadID = u.MessageID(), u.ThreadID
 	if _, err := d.Out.Send(ctx, m); err != nil {
 		return err
 	}

@@ -22,6 +22,13 @@ type Update struct {
 	Callback *models.CallbackQuery // nil for messages
 	ChatID   int64
 	ChatType string // "private", "group", "supergroup"
+	// ThreadID is the forum topic the update belongs to: the topic of a
+	// message posted in one, or of the message whose button was pressed;
+	// 0 elsewhere. Answers carry it (send.Message.ThreadID) so that they
+	// land in the topic. Replies in ordinary groups have a
+	// message_thread_id too (their reply thread); that is no topic and
+	// leaves ThreadID 0, since Telegram refuses it as a send's thread.
+	ThreadID int
 	From     models.User
 	// Command is the lower-case command without "/" and "@bot"; Args is
 	// the rest of the text, trimmed.
@@ -54,6 +61,23 @@ func (u *Update) MessageID() int {
 	return 0
 }
 
+// ReplyTarget returns the message the user replied to, or nil. In a forum
+// topic, Telegram sets reply_to_message on every message that replies to
+// nothing to the topic's first message (its forum_topic_created service
+// message): that is no reply, and taking it for one would pick whoever
+// opened the topic as "this person". Use it wherever a reply names
+// someone.
+func ReplyTarget(u *Update) *models.Message {
+	if u.Msg == nil || u.Msg.ReplyToMessage == nil {
+		return nil
+	}
+	r := u.Msg.ReplyToMessage
+	if u.Msg.IsTopicMessage && (r.ForumTopicCreated != nil || r.ID == u.Msg.MessageThreadID) {
+		return nil
+	}
+	return r
+}
+
 // Func handles an update.
 type Func func(ctx context.Context, u *Update) error
 
@@ -81,9 +105,10 @@ type Auth interface {
 	IsDeploymentAdmin(user int64) bool
 }
 
-// Reply answers the update in its chat, as a reply to its message.
+// Reply answers the update in its chat (and forum topic), as a reply to
+// its message.
 func Reply(ctx context.Context, out Sender, u *Update, text string, kb ...[]send.Button) error {
-	_, err := out.Send(ctx, send.Message{ChatID: u.ChatID, Text: text, ReplyTo: u.MessageID(), Buttons: kb})
+	_, err := out.Send(ctx, send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID, Text: text, ReplyTo: u.MessageID(), Buttons: kb})
 	return err
 }
 

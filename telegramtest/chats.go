@@ -93,6 +93,7 @@ type chat struct {
 	bot              string
 	migratedTo       int64
 	members          map[int64]string
+	topics           map[int]*models.Message // forums: topic id -> its first message
 
 	nextID int
 	msgs   []*entry

@@ -323,7 +323,7 @@ func mGetChat(s *Server, _ *http.Request, q *request) (any, *apiError) {
 	return s.withChat(q, func(c *chat) (any, *apiError) {
 		i := c.info
 		return &models.ChatFullInfo{
-			ID: i.ID, Type: i.Type, Title: i.Title, Username: i.Username,
+			ID: i.ID, Type: i.Type, Title: i.Title, Username: i.Username, IsForum: i.IsForum,
 			FirstName: i.FirstName, LastName: i.LastName, MaxReactionCount: 11,
 		}, nil
 	})
