@@ -128,7 +128,7 @@ func (r *Router) digest(upd *models.Update) (*handlers.Update, bool) {
 	case upd.Message != nil:
 		m := upd.Message
 		if isMigration(m) {
-			// Kept whoever announces it: an anonymous admin's upgrade
+			// Handled whoever announces it: an anonymous admin's upgrade
 			// comes from the group itself (sender_chat) by way of
 			// GroupAnonymousBot, which the rule below drops.
 			u.Msg, u.ChatID, u.ChatType = m, m.Chat.ID, string(m.Chat.Type)
