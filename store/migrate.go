@@ -211,6 +211,21 @@ func (db *DB) mergeGroup(ctx context.Context, from, to int64, keys []string) err
 	if err != nil && err != redis.Nil {
 		return wrap(err)
 	}
+	// The keys read are deleted afterwards, so one that could not be read
+	// stops the migration rather than being skipped (a key gone since the
+	// scan, redis.Nil, is no loss).
+	for _, o := range olds {
+		var err error
+		switch {
+		case o.str != nil:
+			err = o.str.Err()
+		case o.hash != nil:
+			err = o.hash.Err()
+		}
+		if err != nil && err != redis.Nil {
+			return fmt.Errorf("read %s: %w", o.key, wrap(err))
+		}
+	}
 	var idx, members map[string]string
 	var leave map[string]string
 	for _, o := range olds {
