@@ -87,6 +87,23 @@ func (g *Group) Location(def *time.Location) *time.Location {
 	return def
 }
 
+// ChatMoves maps the old id of a group that became a supergroup to its new
+// id. The deployment config names chats by the ids they had when it was
+// written; resolving them through the moves keeps a configured department
+// or village working after Telegram changed its id, without editing the
+// file.
+type ChatMoves map[int64]int64
+
+// Chat returns the chat's current id: its supergroup's when it migrated,
+// chat itself otherwise. A group migrates once (a supergroup never does),
+// so one step is all there is.
+func (m ChatMoves) Chat(chat int64) int64 {
+	if n := m[chat]; n != 0 {
+		return n
+	}
+	return chat
+}
+
 // Member is a cadre on a group's roster.
 type Member struct {
 	UserID   int64

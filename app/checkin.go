@@ -46,15 +46,22 @@ func (a *App) checkinJobs() []scheduler.Job {
 
 // seedVillages applies config villages to their groups: name, town, time
 // zone and position, each only where the group has none yet, so what an
-// admin set with /setup or /setvillage wins over the file.
+// admin set with /setup or /setvillage wins over the file. A village
+// whose group became a supergroup is seeded under its new id: seeding the
+// id in the file would bring the old group back as a second, empty
+// village.
 func (a *App) seedVillages(ctx context.Context) error {
 	vs := a.Cfg.File.Villages
 	if len(vs) == 0 {
 		return nil
 	}
+	moves, err := a.DB.ChatMoves(ctx)
+	if err != nil {
+		return err
+	}
 	ids := make([]int64, len(vs))
 	for i, v := range vs {
-		ids[i] = v.ChatID
+		ids[i] = moves.Chat(v.ChatID)
 	}
 	gs, err := a.DB.Groups(ctx, ids)
 	if err != nil {
@@ -64,10 +71,11 @@ func (a *App) seedVillages(ctx context.Context) error {
 	for _, g := range gs {
 		known[g.ChatID] = g
 	}
-	for _, v := range vs {
-		g := known[v.ChatID]
+	for i, v := range vs {
+		chat := ids[i]
+		g := known[chat]
 		if g == nil {
-			g = &cadrebot.Group{ChatID: v.ChatID}
+			g = &cadrebot.Group{ChatID: chat}
 		}
 		var p store.GroupPatch
 		if g.Village == "" && v.Name != "" {
@@ -79,7 +87,7 @@ func (a *App) seedVillages(ctx context.Context) error {
 		if _, ok := g.VillagePoint(); !ok && v.RadiusM > 0 {
 			p.Lat, p.Lon, p.RadiusM = &v.Lat, &v.Lon, &v.RadiusM
 		}
-		if err := a.DB.UpdateGroup(ctx, v.ChatID, p); err != nil {
+		if err := a.DB.UpdateGroup(ctx, chat, p); err != nil {
 			return err
 		}
 	}

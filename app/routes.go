@@ -76,8 +76,9 @@ func (a *App) buildRoutes() bot.Routes {
 	a.Courier.OnSent("card:", pr.CardSent)
 	a.Courier.FlagRefs("card:", outboxFlagger(pr.CardFailed))
 	// A village or department group that becomes a supergroup takes its
-	// problems and cards along.
+	// problems and cards along, and what the config says about its old id.
 	db.OnMigrate(db.MigrateProblems)
+	db.OnMigrate(a.followConfig)
 
 	// Digests, statistics and exports (docs/digests.md).
 	dg := a.digests()
@@ -113,7 +114,11 @@ func (a *App) chatDepts(ctx context.Context, chat int64) ([]handlers.Department,
 	if err != nil {
 		return nil, err
 	}
-	chats := report.DeptChats(&a.Cfg.File, bound)
+	moves, err := a.DB.ChatMoves(ctx)
+	if err != nil {
+		return nil, err
+	}
+	chats := report.DeptChats(&a.Cfg.File, bound, moves)
 	var out []handlers.Department
 	for _, id := range report.DeptsOfChat(&a.Cfg.File, chats, chat) {
 		if d, ok := a.Cfg.File.Department(id); ok {

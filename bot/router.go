@@ -264,10 +264,21 @@ func (r *Router) digest(upd *models.Update) (*handlers.Update, bool) {
 	switch {
 	case upd.Message != nil:
 		m := upd.Message
+		if isMigration(m) {
+			// Handled whoever announces it: an anonymous admin's upgrade
+			// comes from the group itself (sender_chat) by way of
+			// GroupAnonymousBot, which the rule below drops.
+			u.Msg, u.ChatID, u.ChatType = m, m.Chat.ID, string(m.Chat.Type)
+			if m.From != nil {
+				u.From = *m.From
+			}
+			return u, true
+		}
 		if m.From == nil || m.SenderChat != nil || (m.From.IsBot && len(m.NewChatMembers) == 0 && m.LeftChatMember == nil) {
 			return nil, false
 		}
 		u.Msg, u.From, u.ChatID, u.ChatType = m, *m.From, m.Chat.ID, string(m.Chat.Type)
+		u.ThreadID = topicOf(m)
 		text := m.Text
 		ents := m.Entities
 		if text == "" {
@@ -283,8 +294,9 @@ func (r *Router) digest(upd *models.Update) (*handlers.Update, bool) {
 			return nil, false
 		}
 		u.Callback, u.From = cq, cq.From
-		if cq.Message.Message != nil {
-			u.ChatID, u.ChatType = cq.Message.Message.Chat.ID, string(cq.Message.Message.Chat.Type)
+		if pm := cq.Message.Message; pm != nil {
+			u.ChatID, u.ChatType = pm.Chat.ID, string(pm.Chat.Type)
+			u.ThreadID = topicOf(pm)
 		} else {
 			u.ChatID, u.ChatType = cq.From.ID, "private"
 		}
@@ -401,14 +413,31 @@ func (r *Router) route(ctx context.Context, u *handlers.Update, counted bool) er
 	return nil
 }
 
+// topicOf is the forum topic m was posted in, or 0. Only a topic message
+// counts: in other supergroups a reply carries the id of its reply thread
+// in message_thread_id, which Telegram refuses as a send's thread.
+func topicOf(m *models.Message) int {
+	if m.IsTopicMessage {
+		return m.MessageThreadID
+	}
+	return 0
+}
+
+// isMigration reports whether m announces a group's upgrade to a
+// supergroup, in the old chat or in the new one.
+func isMigration(m *models.Message) bool { return m.MigrateToChatID != 0 || m.MigrateFromChatID != 0 }
+
 // service handles group service messages: roster changes and migration.
 func (r *Router) service(ctx context.Context, u *handlers.Update) (bool, error) {
 	m := u.Msg
+	// Migrations name the chat the message was posted in, not u.ChatID:
+	// once the move is recorded, the intake points u.ChatID of a late
+	// update of the old chat at the new one.
 	switch {
 	case m.MigrateToChatID != 0:
-		return true, r.migrate(ctx, u.ChatID, m.MigrateToChatID)
+		return true, r.migrate(ctx, m.Chat.ID, m.MigrateToChatID)
 	case m.MigrateFromChatID != 0:
-		return true, r.migrate(ctx, m.MigrateFromChatID, u.ChatID)
+		return true, r.migrate(ctx, m.MigrateFromChatID, m.Chat.ID)
 	case len(m.NewChatMembers) > 0 || m.LeftChatMember != nil:
 		if r.routes.Members != nil {
 			return true, r.routes.Members(ctx, u)
@@ -418,7 +447,13 @@ func (r *Router) service(ctx context.Context, u *handlers.Update) (bool, error) 
 	return false, nil
 }
 
+// migrate merges the old group into its supergroup. Both announcements
+// call it, in either order or at once: MigrateGroup is idempotent and
+// serializes runs for one chat.
 func (r *Router) migrate(ctx context.Context, from, to int64) error {
+	if from == to {
+		return nil
+	}
 	if err := r.db.MigrateGroup(ctx, from, to); err != nil {
 		return fmt.Errorf("migrate group %d to %d: %w", from, to, err)
 	}
@@ -472,7 +507,7 @@ func (r *Router) fail(ctx context.Context, u *handlers.Update, err error) {
 	if u.Msg == nil || (u.Command == "" && ue == nil && !errors.Is(err, cadrebot.ErrUnavailable)) {
 		return
 	}
-	if _, serr := r.out.Send(ctx, send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID(), Text: text, ReplyTo: u.Msg.ID}); serr != nil {
+	if _, serr := r.out.Send(ctx, send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID, Text: text, ReplyTo: u.Msg.ID}); serr != nil {
 		r.log.Warn("error answer not delivered", "err", serr)
 	}
 }

@@ -213,7 +213,7 @@ func (c *Checkins) react(ctx context.Context, u *Update) error {
 	if err == nil {
 		return nil
 	}
-	m := send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID(), ReplyTo: u.Msg.ID, Text: c.texts.T(u.Lang, "checkin_done"),
+	m := send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID, ReplyTo: u.Msg.ID, Text: c.texts.T(u.Lang, "checkin_done"),
 		Key: "ack:" + strconv.FormatInt(u.ChatID, 10) + ":" + strconv.Itoa(u.Msg.ID)}
 	if rerr := c.out.Enqueue(ctx, m); rerr != nil {
 		return fmt.Errorf("acknowledge check-in: react: %w; reply: %w", err, rerr)

@@ -25,6 +25,7 @@ type DigestStore interface {
 	GroupIDs(ctx context.Context) ([]int64, error)
 	Groups(ctx context.Context, chats []int64) ([]*cadrebot.Group, error)
 	DepartmentChats(ctx context.Context) (map[string]int64, error)
+	ChatMoves(ctx context.Context) (cadrebot.ChatMoves, error)
 	CheckinPeriods(ctx context.Context, chats []int64, from, to calendar.Date) (map[int64]*attendance.Period, error)
 	CheckinDetails(ctx context.Context, periods map[int64]*attendance.Period, from, to calendar.Date) (map[int64]map[calendar.Date]map[int64]cadrebot.Checkin, error)
 	DigestProblems(ctx context.Context, since, from, to time.Time) ([]cadrebot.Problem, error)
@@ -114,6 +115,20 @@ func (d *Digests) IsDigestGroup(g *cadrebot.Group) bool {
 	return ok
 }
 
+// deptChats resolves every department's chat (report.DeptChats) and
+// returns the migrations it followed, for other chat ids of the config.
+func (d *Digests) deptChats(ctx context.Context) (map[string]int64, cadrebot.ChatMoves, error) {
+	bound, err := d.Store.DepartmentChats(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	moves, err := d.Store.ChatMoves(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return report.DeptChats(d.Cfg, bound, moves), moves, nil
+}
+
 // DigestKey is the idempotency key of one digest: kind, chat and period.
 func DigestKey(kind string, chat int64, p report.Period) string {
 	return "digest:" + kind + ":" + strconv.FormatInt(chat, 10) + ":" + p.ID()
@@ -195,11 +210,10 @@ func (d *Digests) loadFleet(ctx context.Context, per report.Period) (*fleet, err
 			f.villages = append(f.villages, report.VillageRef{Chat: g.ChatID, Name: report.VillageName(g.Village, g.Title)})
 		}
 	}
-	bound, err := d.Store.DepartmentChats(ctx)
+	f.deptChats, _, err = d.deptChats(ctx)
 	if err != nil {
 		return nil, err
 	}
-	f.deptChats = report.DeptChats(d.Cfg, bound)
 	ck, err := d.Store.CheckinPeriods(ctx, chats, per.From, per.To)
 	if err != nil {
 		return nil, err

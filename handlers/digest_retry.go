@@ -43,11 +43,10 @@ func (d *Digests) RetryDigests(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	bound, err := d.Store.DepartmentChats(ctx)
+	chats, _, err := d.deptChats(ctx)
 	if err != nil {
 		return err
 	}
-	chats := report.DeptChats(d.Cfg, bound)
 	type due struct {
 		g  *cadrebot.Group // nil for the deployment digest
 		at time.Time

@@ -26,7 +26,14 @@ func (d *Digests) Export() Func {
 			return err
 		}
 		admin := d.Auth.IsDeploymentAdmin(u.From.ID)
-		all := u.IsPrivate() || (d.Cfg.DigestChatID != 0 && u.ChatID == d.Cfg.DigestChatID)
+		all := u.IsPrivate()
+		if !all && d.Cfg.DigestChatID != 0 {
+			moves, err := d.Store.ChatMoves(ctx)
+			if err != nil {
+				return err
+			}
+			all = u.ChatID == moves.Chat(d.Cfg.DigestChatID)
+		}
 		var s digestScope
 		switch {
 		case u.IsPrivate() && !admin:

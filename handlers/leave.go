@@ -94,7 +94,7 @@ func Leave(st LeaveStore, auth Auth, out Sender, texts Texts, cal *calendar.Cale
 // leaveTarget is whose leave it is: the sender's, or, for a group admin
 // replying to someone's message, that person's.
 func leaveTarget(ctx context.Context, auth Auth, u *Update) (models.User, error) {
-	r := u.Msg.ReplyToMessage
+	r := ReplyTarget(u)
 	if r == nil || r.From == nil || r.From.IsBot || r.From.ID == u.From.ID || !u.IsGroup() {
 		return u.From, nil
 	}

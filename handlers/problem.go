@@ -48,6 +48,7 @@ type ProblemStore interface {
 	SaveForm(ctx context.Context, chat, user int64, kind string, data []byte, ttl time.Duration) error
 	DeleteForm(ctx context.Context, chat, user int64, kind string) error
 	DepartmentChats(ctx context.Context) (map[string]int64, error)
+	ChatMoves(ctx context.Context) (cadrebot.ChatMoves, error)
 	Group(ctx context.Context, chat int64) (*cadrebot.Group, error)
 }
 
@@ -119,15 +120,20 @@ func (h *Problems) deptName(lang, id string) string {
 	return d.Name
 }
 
-// deptChats resolves every department's chat: /bind overrides config.
+// deptChats resolves every department's chat: /bind overrides config,
+// and a config chat that became a supergroup is followed to it.
 func (h *Problems) deptChats(ctx context.Context) (map[string]int64, error) {
 	bound, err := h.Store.DepartmentChats(ctx)
 	if err != nil {
 		return nil, err
 	}
+	moves, err := h.Store.ChatMoves(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[string]int64, len(h.Cfg.Departments))
 	for _, d := range h.Cfg.Departments {
-		out[d.ID] = d.ChatID
+		out[d.ID] = moves.Chat(d.ChatID)
 		if c, ok := bound[d.ID]; ok && c != 0 {
 			out[d.ID] = c
 		}

@@ -281,7 +281,7 @@ func (h *Problems) askNote(ctx context.Context, u *Update, p *cadrebot.Problem, 
 		return err
 	}
 	id := map[string]string{"res": "pr_ask_note", "ret": "pr_ask_reason"}[act]
-	_, err := h.Out.Send(ctx, send.Message{ChatID: u.ChatID, ReplyTo: u.MessageID(),
+	_, err := h.Out.Send(ctx, send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID, ReplyTo: u.MessageID(),
 		Text: h.Texts.T(u.Lang, id, i18n.Args{"N": p.ID, "Name": DisplayName(u.From)})})
 	if err != nil {
 		return err

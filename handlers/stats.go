@@ -32,12 +32,12 @@ func (d *Digests) scopeOf(ctx context.Context, u *Update) (digestScope, error) {
 		return s, nil
 	}
 	s.village = u.Group.IsVillage()
-	bound, err := d.Store.DepartmentChats(ctx)
+	chats, moves, err := d.deptChats(ctx)
 	if err != nil {
 		return s, err
 	}
-	s.depts = report.DeptsOfChat(d.Cfg, report.DeptChats(d.Cfg, bound), u.ChatID)
-	s.deploy = d.Cfg.DigestChatID != 0 && u.ChatID == d.Cfg.DigestChatID
+	s.depts = report.DeptsOfChat(d.Cfg, chats, u.ChatID)
+	s.deploy = d.Cfg.DigestChatID != 0 && u.ChatID == moves.Chat(d.Cfg.DigestChatID)
 	return s, nil
 }
 
@@ -131,7 +131,7 @@ func (d *Digests) Stats() Func {
 				continue
 			}
 			m := d.message(rep, u.ChatID, "stats")
-			m.ReplyTo = u.MessageID()
+			m.ReplyTo, m.ThreadID = u.MessageID(), u.ThreadID
 			if _, err := d.Out.Send(ctx, m); err != nil {
 				return err
 			}
@@ -208,7 +208,7 @@ func (d *Digests) sendNow(ctx context.Context, u *Update, kind string, per repor
 		return err
 	}
 	m := d.message(rep, u.ChatID, key)
-	m.ReplyTo = u.MessageID()
+	m.ReplyTo, m.ThreadID = u.MessageID(), u.ThreadID
 	if _, err := d.Out.Send(ctx, m); err != nil {
 		return err
 	}

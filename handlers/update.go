@@ -24,6 +24,13 @@ type Update struct {
 	Callback *models.CallbackQuery // nil for messages
 	ChatID   int64
 	ChatType string // "private", "group", "supergroup"
+	// ThreadID is the forum topic the update belongs to: the topic of a
+	// message posted in one, or of the message whose button was pressed;
+	// 0 elsewhere. Answers carry it (send.Message.ThreadID) so that they
+	// land in the topic. Replies in ordinary groups have a
+	// message_thread_id too (their reply thread); that is no topic and
+	// leaves ThreadID 0, since Telegram refuses it as a send's thread.
+	ThreadID int
 	From     models.User
 	// Command is the lower-case command without "/" and "@bot"; Args is
 	// the rest of the text, trimmed.
@@ -40,19 +47,6 @@ type Update struct {
 	// check-in's reaction). The intake counts the update as finished, and
 	// lets Telegram forget it, only once that is done too.
 	Work *Work
-}
-
-// ThreadID is the forum topic the update came from, where answers go.
-func (u *Update) ThreadID() int {
-	if m := u.Msg; m != nil && m.IsTopicMessage {
-		return m.MessageThreadID
-	}
-	if u.Callback != nil {
-		if m := u.Callback.Message.Message; m != nil && m.IsTopicMessage {
-			return m.MessageThreadID
-		}
-	}
-	return 0
 }
 
 // Go runs fn in the background as part of the update (see Work); without
@@ -114,6 +108,23 @@ func (u *Update) MessageID() int {
 	return 0
 }
 
+// ReplyTarget returns the message the user replied to, or nil. In a forum
+// topic, Telegram sets reply_to_message on every message that replies to
+// nothing to the topic's first message (its forum_topic_created service
+// message): that is no reply, and taking it for one would pick whoever
+// opened the topic as "this person". Use it wherever a reply names
+// someone.
+func ReplyTarget(u *Update) *models.Message {
+	if u.Msg == nil || u.Msg.ReplyToMessage == nil {
+		return nil
+	}
+	r := u.Msg.ReplyToMessage
+	if u.Msg.IsTopicMessage && (r.ForumTopicCreated != nil || r.ID == u.Msg.MessageThreadID) {
+		return nil
+	}
+	return r
+}
+
 // Func handles an update.
 type Func func(ctx context.Context, u *Update) error
 
@@ -149,7 +160,7 @@ type Poster interface {
 // Reply answers the update in its chat (and forum topic), as a reply to
 // its message.
 func Reply(ctx context.Context, out Poster, u *Update, text string, kb ...[]send.Button) error {
-	_, err := out.Send(ctx, send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID(), Text: text, ReplyTo: u.MessageID(), Buttons: kb})
+	_, err := out.Send(ctx, send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID, Text: text, ReplyTo: u.MessageID(), Buttons: kb})
 	return err
 }
 

@@ -78,12 +78,12 @@ func (c *Composer) queueLine(lang string, p *cadrebot.Problem, d *Data) string {
 		"Age": ageDays(p.Created, d.Now), "Status": status, "Text": snippet(p.Text, 24)})
 }
 
-// DeptChats resolves every configured department's chat: config chat_id,
-// overridden by /bind.
-func DeptChats(cfg *config.File, bound map[string]int64) map[string]int64 {
+// DeptChats resolves every configured department's chat: config chat_id
+// (followed to its supergroup if it migrated), overridden by /bind.
+func DeptChats(cfg *config.File, bound map[string]int64, moves cadrebot.ChatMoves) map[string]int64 {
 	out := make(map[string]int64, len(cfg.Departments))
 	for _, d := range cfg.Departments {
-		out[d.ID] = d.ChatID
+		out[d.ID] = moves.Chat(d.ChatID)
 		if c, ok := bound[d.ID]; ok && c != 0 {
 			out[d.ID] = c
 		}

@@ -19,6 +19,8 @@ func TestCluster(t *testing.T) {
 	t.Run("Outbox", func(t *testing.T) { runOutboxSuite(t, true) })
 	t.Run("Groups", func(t *testing.T) { testGroupFlows(t, outboxDB(t, true)) })
 	t.Run("Intake", func(t *testing.T) { testIntakeFlows(t, outboxDB(t, true)) })
+	t.Run("Migration", func(t *testing.T) { testMigrationMerge(t, outboxDB(t, true)) })
+	t.Run("MigrationConcurrent", func(t *testing.T) { testMigrationConcurrent(t, outboxDB(t, true)) })
 }
 
 // TestGroupFlows is the single-node twin of the cluster run.

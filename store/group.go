@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strconv"
 	"time"
@@ -284,18 +283,41 @@ func (db *DB) MemberGroups(ctx context.Context, user int64) ([]int64, error) {
 }
 
 // BindDepartment makes chat the chat of department dept, replacing any
-// earlier binding of that department.
+// earlier binding of that department. The chat bound before loses its
+// record of the department, so nothing (a digest, a migration of that
+// chat) takes it for the department's chat any more.
 func (db *DB) BindDepartment(ctx context.Context, dept string, chat int64) error {
+	prev, err := db.rdb.HGet(ctx, db.keyDeptChats(), dept).Int64()
+	if err != nil && err != redis.Nil {
+		return wrap(err)
+	}
 	// Three slots on Cluster (see UpdateGroup): a pipeline of idempotent
 	// writes, not a transaction.
-	_, err := db.rdb.Pipelined(ctx, func(tx redis.Pipeliner) error {
+	_, err = db.rdb.Pipelined(ctx, func(tx redis.Pipeliner) error {
 		tx.HSet(ctx, db.keyDeptChats(), dept, itoa(chat))
 		tx.HSet(ctx, db.keyGroup(chat), fDept, dept)
 		tx.SAdd(ctx, db.keyGroups(), itoa(chat))
 		return nil
 	})
-	return wrap(err)
+	if err != nil {
+		return wrap(err)
+	}
+	if prev == 0 || prev == chat {
+		return nil
+	}
+	return wrap(unbindScript.Run(ctx, db.rdb, []string{db.keyGroup(prev)}, dept).Err())
 }
+
+// unbindScript drops a group's department field while it still names the
+// department, so a chat bound to another department since keeps that one.
+// KEYS[1] the group's meta. ARGV[1] department id.
+var unbindScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'dept') == ARGV[1] then
+  redis.call('HDEL', KEYS[1], 'dept')
+  return 1
+end
+return 0
+`)
 
 // DepartmentChats returns the /bind overrides: department id -> chat.
 func (db *DB) DepartmentChats(ctx context.Context) (map[string]int64, error) {
@@ -311,129 +333,3 @@ func (db *DB) DepartmentChats(ctx context.Context) (map[string]int64, error) {
 	}
 	return out, nil
 }
-
-// Moved returns the chat a migrated group moved to, or 0.
-func (db *DB) Moved(ctx context.Context, chat int64) (int64, error) {
-	n, err := db.rdb.Get(ctx, db.keyMoved(chat)).Int64()
-	if err != nil {
-		if err == redis.Nil {
-			return 0, nil
-		}
-		return 0, wrap(err)
-	}
-	return n, nil
-}
-
-// MigrateGroup moves every key of a group to its new supergroup ID. Keys
-// of the two chats live in different hash slots, so each key is copied
-// with DUMP/RESTORE rather than RENAME; the copy is idempotent, so a crash
-// half-way is repaired by running it again. Hooks let features fix
-// references held elsewhere (problems, department bindings).
-func (db *DB) MigrateGroup(ctx context.Context, from, to int64) error {
-	keys, err := db.groupKeys(ctx, from)
-	if err != nil {
-		return err
-	}
-	oldTag, newTag := gtag(from), gtag(to)
-	for _, k := range keys {
-		dump, err := db.rdb.Dump(ctx, k).Result()
-		if err == redis.Nil {
-			continue
-		}
-		if err != nil {
-			return wrap(err)
-		}
-		ttl, err := db.rdb.PTTL(ctx, k).Result()
-		if err != nil {
-			return wrap(err)
-		}
-		if ttl < 0 {
-			ttl = 0
-		}
-		nk := db.prefix + newTag + k[len(db.prefix)+len(oldTag):]
-		if err := db.rdb.RestoreReplace(ctx, nk, ttl, dump).Err(); err != nil {
-			return wrap(fmt.Errorf("restore %s: %w", nk, err))
-		}
-	}
-	dept, _ := db.rdb.HGet(ctx, db.keyGroup(to), fDept).Result()
-	_, err = db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, db.keyMoved(from), itoa(to), 0)
-		p.SAdd(ctx, db.keyGroups(), itoa(to))
-		p.SRem(ctx, db.keyGroups(), itoa(from))
-		if dept != "" {
-			p.HSet(ctx, db.keyDeptChats(), dept, itoa(to))
-		}
-		return nil
-	})
-	if err != nil {
-		return wrap(err)
-	}
-	for _, h := range db.migrateHooks {
-		if err := h(ctx, from, to); err != nil {
-			return err
-		}
-	}
-	if len(keys) > 0 {
-		if err := db.rdb.Del(ctx, keys...).Err(); err != nil {
-			return wrap(err)
-		}
-	}
-	return nil
-}
-
-// groupKeys finds the keys of a group. On Cluster all of them sit in one
-// slot, so scanning each master finds them wherever they live.
-func (db *DB) groupKeys(ctx context.Context, chat int64) ([]string, error) {
-	pattern := db.keyGroupAll(chat)
-	// SCAN treats [ ] and * specially; the tag contains neither but the
-	// prefix might.
-	var out []string
-	scan := func(ctx context.Context, c *redis.Client) error {
-		it := c.Scan(ctx, 0, escapeGlob(db.prefix)+pattern[len(db.prefix):], 1000).Iterator()
-		for it.Next(ctx) {
-			out = append(out, it.Val())
-		}
-		return it.Err()
-	}
-	var err error
-	switch c := db.rdb.(type) {
-	case *redis.ClusterClient:
-		var mu = make(chan struct{}, 1)
-		err = c.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error {
-			mu <- struct{}{}
-			defer func() { <-mu }()
-			return scan(ctx, n)
-		})
-	case *redis.Client:
-		err = scan(ctx, c)
-	default:
-		it := db.rdb.Scan(ctx, 0, escapeGlob(db.prefix)+pattern[len(db.prefix):], 1000).Iterator()
-		for it.Next(ctx) {
-			out = append(out, it.Val())
-		}
-		err = it.Err()
-	}
-	if err != nil {
-		return nil, wrap(err)
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
-func escapeGlob(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '*', '?', '[', ']', '\\':
-			b = append(b, '\\')
-		}
-		b = append(b, s[i])
-	}
-	return string(b)
-}
-
-// MigrateHook fixes references to a group held outside its own keys.
-type MigrateHook func(ctx context.Context, from, to int64) error
-
-// OnMigrate registers a hook run by MigrateGroup after the keys are copied.
-func (db *DB) OnMigrate(h MigrateHook) { db.migrateHooks = append(db.migrateHooks, h) }

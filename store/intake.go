@@ -59,7 +59,16 @@ func (db *DB) Admit(ctx context.Context, a Admission) (Intake, error) {
 	var in Intake
 	if a.IsGroup {
 		if n, err := strconv.ParseInt(moved.Val(), 10, 64); err == nil && n != 0 {
+			// A late update of a group that became a supergroup: the
+			// touch above brought back a record of the old chat, which
+			// must stay gone.
 			in.MovedTo = n
+			_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				p.Del(ctx, db.keyGroup(a.Chat))
+				p.SRem(ctx, db.keyGroups(), itoa(a.Chat))
+				return nil
+			})
+			return in, wrap(err)
 		}
 		in.Group = decodeGroup(a.Chat, meta.Val())
 	}

@@ -33,6 +33,7 @@ func gtag(chat int64) string { return "{g" + itoa(chat) + "}" }
 func (db *DB) keySchema() string          { return db.k("schema") }
 func (db *DB) keyGroups() string          { return db.k("groups") }
 func (db *DB) keyMoved(chat int64) string { return db.k("moved:", itoa(chat)) }
+func (db *DB) keyMigrated() string        { return db.k("migrated") }
 func (db *DB) keyDeptChats() string       { return db.k("deptchats") }
 func (db *DB) keyUser(user int64) string  { return db.k("{u", itoa(user), "}") }
 func (db *DB) keyLock(name string) string { return db.k("lock:", name) }

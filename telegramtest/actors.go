@@ -35,7 +35,10 @@ func Entities(e ...models.MessageEntity) MsgOpt {
 // At overrides the message date.
 func At(t time.Time) MsgOpt { return func(o *msgOpts) { o.at = t } }
 
-// Thread puts the message in a forum topic.
+// Thread posts the message in a forum topic: id is what CreateTopic
+// returned. The message gets message_thread_id, is_topic_message and, unless
+// it replies to something else, reply_to_message = the topic's first
+// message, as Telegram sends it.
 func Thread(id int) MsgOpt { return func(o *msgOpts) { o.thread = id } }
 
 // MediaGroup marks the message as part of an album.
@@ -62,7 +65,7 @@ func (s *Server) userPost(chat models.Chat, m *models.Message, opts []MsgOpt) *m
 	if !o.at.IsZero() {
 		m.Date = int(o.at.Unix())
 	}
-	m.MessageThreadID, m.MediaGroupID = o.thread, o.mediaGroup
+	m.MediaGroupID = o.mediaGroup
 	c := s.reg.ensure(chat)
 	if u := m.From; u != nil && u.ID != groupAnonymousBot.ID && u.ID != channelBot.ID {
 		s.reg.noteUser(*u)
@@ -70,13 +73,16 @@ func (s *Server) userPost(chat models.Chat, m *models.Message, opts []MsgOpt) *m
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var reply *models.Message
 	if o.replyTo != 0 {
 		e := c.byID[o.replyTo]
 		if e == nil {
 			panic(fmt.Sprintf("telegramtest: ReplyTo(%d): no such message in chat %d", o.replyTo, c.info.ID))
 		}
+		reply = e.msg
 		m.ReplyToMessage = replyCopy(e.msg)
 	}
+	c.placeUserMessage(m, o.thread, reply)
 	c.noteSender(s, m)
 	e := c.add(s, m, false)
 	if c.receives() && s.visible(c, m) {

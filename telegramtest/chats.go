@@ -94,6 +94,7 @@ type chat struct {
 	lastBot          int64 // the bot that posted last in a group (privacy mode)
 	migratedTo       int64
 	members          map[int64]string
+	topics           map[int]*models.Message // forums: topic id -> its first message
 
 	nextID int
 	msgs   []*entry

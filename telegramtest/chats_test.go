@@ -114,6 +114,49 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
+// A migration by an anonymous admin comes from GroupAnonymousBot on behalf
+// of the chat itself, in both chats.
+func TestMigrateAnonymously(t *testing.T) {
+	s := startServer(t)
+	old := s.BasicGroup(-3013, "Old village")
+	nc := s.Migrate(old, -1003013, Anonymously(), NewChatFirst())
+	ups := getUpdates(t, s, 0, 0, 0)
+	if len(ups) != 2 {
+		t.Fatalf("%d updates, want 2", len(ups))
+	}
+	from, to := ups[0].Message, ups[1].Message
+	if from.MigrateFromChatID != old.ID || from.Chat.ID != nc.ID || to.MigrateToChatID != nc.ID || to.Chat.ID != old.ID {
+		t.Fatalf("updates not new chat first: %+v, %+v", from, to)
+	}
+	for _, m := range []*models.Message{from, to} {
+		if m.From == nil || m.From.ID != 1087968824 || m.SenderChat == nil || m.SenderChat.ID != m.Chat.ID {
+			t.Errorf("message in %d: from %+v, sender_chat %+v; want GroupAnonymousBot for the chat itself", m.Chat.ID, m.From, m.SenderChat)
+		}
+	}
+}
+
+// BeginMigrate holds the announcements back: the supergroup works and its
+// messages reach the bot first.
+func TestBeginMigrate(t *testing.T) {
+	s := startServer(t)
+	old := s.BasicGroup(-3023, "Old village")
+	mig := s.BeginMigrate(old, -1003023)
+	if got := getUpdates(t, s, 0, 0, 0); len(got) != 0 {
+		t.Fatalf("%d updates before Announce, want none", len(got))
+	}
+	s.SendText(mig.Chat, alice, "打卡")
+	mig.Announce()
+	mig.Announce() // once only
+	ups := getUpdates(t, s, 0, 0, 0)
+	if len(ups) != 3 || ups[0].Message.Text != "打卡" || ups[1].Message.MigrateToChatID != mig.Chat.ID ||
+		ups[2].Message.MigrateFromChatID != old.ID {
+		t.Fatalf("updates = %+v; want the new chat's message, then both announcements", ups)
+	}
+	if tr := s.Transcript(old.ID); len(tr) != 1 || tr[0].Message.MigrateToChatID != mig.Chat.ID {
+		t.Errorf("old chat's transcript = %+v", tr)
+	}
+}
+
 func TestChatMembers(t *testing.T) {
 	s := startServer(t)
 	g := s.Group(-3004, "G")

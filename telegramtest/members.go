@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -70,14 +71,96 @@ func (s *Server) RemoveMember(chat models.Chat, by, user models.User) *models.Me
 	return &cp
 }
 
-// Migrate upgrades a group to a supergroup with id newID: the old chat gets a
-// migrate_to_chat_id message, the new one a migrate_from_chat_id message,
-// members carry over, and later calls to the old id answer 400 with
+// MigrateOpt adjusts how a group's upgrade to a supergroup is announced.
+type MigrateOpt func(*migrateOpts)
+
+type migrateOpts struct {
+	anonymous bool
+	newFirst  bool
+}
+
+// Anonymously announces the upgrade as made by an anonymous group admin:
+// each service message comes from GroupAnonymousBot with sender_chat set
+// to the chat it is posted in.
+func Anonymously() MigrateOpt { return func(o *migrateOpts) { o.anonymous = true } }
+
+// NewChatFirst delivers the new supergroup's migrate_from_chat_id message
+// before the old chat's migrate_to_chat_id one. Telegram promises no order.
+func NewChatFirst() MigrateOpt { return func(o *migrateOpts) { o.newFirst = true } }
+
+// Migration is a group's upgrade to a supergroup whose two service
+// messages the bot may not have received yet (BeginMigrate).
+type Migration struct {
+	// Chat is the new supergroup.
+	Chat models.Chat
+
+	s          *Server
+	newFirst   bool
+	old, new   *models.Update // nil when the bot is not in the chat
+	oldO, newO sync.Once
+}
+
+// Announce delivers both service messages to the bot, the old chat's
+// first unless NewChatFirst was given. Each is delivered once, whichever
+// of Announce, AnnounceOld and AnnounceNew asks first.
+func (m *Migration) Announce() {
+	if m.newFirst {
+		m.AnnounceNew()
+		m.AnnounceOld()
+		return
+	}
+	m.AnnounceOld()
+	m.AnnounceNew()
+}
+
+// AnnounceOld delivers the old chat's migrate_to_chat_id message.
+func (m *Migration) AnnounceOld() { m.deliver(&m.oldO, m.old) }
+
+// AnnounceNew delivers the new chat's migrate_from_chat_id message.
+func (m *Migration) AnnounceNew() { m.deliver(&m.newO, m.new) }
+
+func (m *Migration) deliver(once *sync.Once, u *models.Update) {
+	once.Do(func() {
+		if u != nil {
+			m.s.enqueue(*u)
+		}
+	})
+}
+
+// Migrate upgrades a group to a supergroup with id newID and delivers the
+// two service messages at once: the old chat gets a migrate_to_chat_id
+// message, the new one a migrate_from_chat_id message, members carry over,
+// and later calls to the old id answer 400 with
 // parameters.migrate_to_chat_id (tgbot.MigrateError in go-telegram/bot).
-func (s *Server) Migrate(old models.Chat, newID int64) models.Chat {
+func (s *Server) Migrate(old models.Chat, newID int64, opts ...MigrateOpt) models.Chat {
+	m := s.BeginMigrate(old, newID, opts...)
+	m.Announce()
+	return m.Chat
+}
+
+// BeginMigrate upgrades a group like Migrate, but the bot receives the two
+// service messages only when the test calls Announce (or AnnounceOld and
+// AnnounceNew, in the order it needs) on the result. The
+// messages are in both transcripts already and the supergroup works, so
+// what people post there meanwhile reaches the bot before the
+// announcements, as happens with Telegram, which orders updates of
+// different chats in no particular way.
+func (s *Server) BeginMigrate(old models.Chat, newID int64, opts ...MigrateOpt) *Migration {
+	var o migrateOpts
+	for _, f := range opts {
+		f(&o)
+	}
 	oc := s.mustChat(old.ID)
 	if newID >= 0 || newID == old.ID {
 		panic(fmt.Sprintf("telegramtest: Migrate: bad new chat id %d", newID))
+	}
+	mig := &Migration{s: s}
+	announce := func(c *chat, m *models.Message) *models.Message {
+		if o.anonymous {
+			from, sc := groupAnonymousBot, c.info
+			m.From, m.SenderChat = &from, &sc
+		}
+		return m
 	}
 	oc.mu.Lock()
 	actor := s.actor(oc)
@@ -86,12 +169,13 @@ func (s *Server) Migrate(old models.Chat, newID int64) models.Chat {
 		members[k] = v
 	}
 	botStatus, title := oc.bot, oc.info.Title
-	m1 := &models.Message{From: &actor, MigrateToChatID: newID}
+	m1 := announce(oc, &models.Message{From: &actor, MigrateToChatID: newID})
 	receives := oc.receives()
 	e1 := oc.add(s, m1, false)
 	oc.migratedTo = newID
+	var u1 *models.Update
 	if receives {
-		s.enqueue(models.Update{Message: m1})
+		u1 = &models.Update{Message: m1}
 	}
 	s.emit(oc, EventMessage, e1)
 	oc.mu.Unlock()
@@ -105,13 +189,15 @@ func (s *Server) Migrate(old models.Chat, newID int64) models.Chat {
 		}
 	}
 	nc.bot = botStatus
-	m2 := &models.Message{From: &actor, MigrateFromChatID: old.ID}
+	m2 := announce(nc, &models.Message{From: &actor, MigrateFromChatID: old.ID})
 	e2 := nc.add(s, m2, false)
+	var u2 *models.Update
 	if nc.receives() {
-		s.enqueue(models.Update{Message: m2})
+		u2 = &models.Update{Message: m2}
 	}
 	s.emit(nc, EventMessage, e2)
-	return nc.info
+	mig.Chat, mig.old, mig.new, mig.newFirst = nc.info, u1, u2, o.newFirst
+	return mig
 }
 
 // BlockBot makes user userID block the bot: sends answer 403 and the bot gets
@@ -245,7 +331,7 @@ func mGetChat(s *Server, _ *http.Request, q *request) (any, *apiError) {
 	return s.withChat(q, func(c *chat) (any, *apiError) {
 		i := c.info
 		return &models.ChatFullInfo{
-			ID: i.ID, Type: i.Type, Title: i.Title, Username: i.Username,
+			ID: i.ID, Type: i.Type, Title: i.Title, Username: i.Username, IsForum: i.IsForum,
 			FirstName: i.FirstName, LastName: i.LastName, MaxReactionCount: 11,
 		}, nil
 	})

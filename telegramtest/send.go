@@ -31,15 +31,17 @@ func (s *Server) botSend(q *request, weight int, build func(c *chat, reply *mode
 	if err != nil {
 		return nil, err
 	}
+	topic, root, err := c.botThread(thread, reply)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.admit(c, weight); err != nil {
 		return nil, err
 	}
 	entries := build(c, reply)
 	out := make([]*models.Message, len(entries))
 	for i, e := range entries {
-		if thread != 0 && e.msg.MessageThreadID == 0 {
-			e.msg.MessageThreadID = thread
-		}
+		c.placeBotMessage(e.msg, topic, root, reply)
 		out[i] = e.msg
 		s.emit(c, EventMessage, e)
 	}
