@@ -51,6 +51,7 @@ type Env struct {
 
 	env    map[string]string
 	opts   app.Options
+	tgOpts []telegramtest.Option
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -87,6 +88,12 @@ func WithClock(c *clock.Fake) Option { return func(e *Env) { e.Clock = c } }
 
 // WithServer uses an existing fake Bot API (two replicas sharing one).
 func WithServer(s *telegramtest.Server) Option { return func(e *Env) { e.TG = s } }
+
+// WithTelegram passes options to the fake Bot API the Env starts (privacy
+// mode, Telegram's rate limits).
+func WithTelegram(opts ...telegramtest.Option) Option {
+	return func(e *Env) { e.tgOpts = append(e.tgOpts, opts...) }
+}
 
 // WithPrefix shares a key prefix with another Env (replicas, restarts).
 func WithPrefix(p string) Option { return func(e *Env) { e.Prefix = p } }
@@ -128,7 +135,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 		WithYAML(DefaultYAML)(e)
 	}
 	if e.TG == nil {
-		e.TG = telegramtest.New(telegramtest.WithClock(e.Clock.Now)).Start()
+		e.TG = telegramtest.New(append([]telegramtest.Option{telegramtest.WithClock(e.Clock.Now)}, e.tgOpts...)...).Start()
 		t.Cleanup(e.TG.Close)
 	}
 	if e.Prefix == "" {

@@ -342,3 +342,22 @@ func updateKind(u *models.Update) string {
 	}
 	return "unknown"
 }
+
+// TakeUpdates removes and returns every pending update, as a poller that
+// fetched them and confirmed them would: a test's stand-in for a bot that
+// died after taking updates from Telegram.
+func (s *Server) TakeUpdates() []models.Update {
+	s.q.mu.Lock()
+	defer s.q.mu.Unlock()
+	s.q.dropUnwanted()
+	out := make([]models.Update, 0, len(s.q.pending)+len(s.q.forced))
+	for _, it := range append(s.q.forced, s.q.pending...) {
+		var u models.Update
+		if err := json.Unmarshal(it.raw, &u); err != nil {
+			panic(fmt.Sprintf("telegramtest: cannot decode queued update: %v", err))
+		}
+		out = append(out, u)
+	}
+	s.q.pending, s.q.forced = nil, nil
+	return out
+}
