@@ -43,8 +43,10 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Text = append(r.Text, checkins.Text)
 	r.Location = checkins.Location
 	r.Commands["today"] = handlers.Today(db, out, texts, a.Calendar)
-	r.Commands["leave"] = handlers.Leave(db, auth, out, texts, a.Calendar, handlers.LeaveConfig{
-		OutingMonthlyCap: ck.OutingMonthlyCap, MaxBackDays: 31, Location: cfg.Location})
+	leave := handlers.LeaveConfig{OutingMonthlyCap: ck.OutingMonthlyCap, MaxBackDays: 31, Approval: ck.LeaveApproval,
+		Location: cfg.Location}
+	r.Commands["leave"] = handlers.Leave(db, auth, out, texts, a.Calendar, leave)
+	r.Callbacks["lv"] = handlers.LeaveDecision(db, auth, out, texts, a.Calendar, leave)
 	r.Commands["schedule"] = handlers.Schedule(db, auth, out, texts, a.checkinScheduleJobs())
 	r.Commands["setvillage"] = handlers.SetVillage(db, auth, out, texts)
 	r.Commands["remindme"] = handlers.RemindMe(db, out, texts, a.Me.Username)

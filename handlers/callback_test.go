@@ -18,7 +18,7 @@ func testProblems(t *testing.T) *Problems {
 		t.Fatal(err)
 	}
 	return &Problems{Texts: texts, Cfg: &config.File{Language: "zh",
-		Categories: []config.Category{{ID: "parking", Department: "traffic"}, {ID: "sanitation", Department: "env"}},
+		Categories:  []config.Category{{ID: "parking", Department: "traffic"}, {ID: "sanitation", Department: "env"}},
 		Departments: []config.Department{{ID: "traffic", Parent: "county"}, {ID: "env", Parent: "county"}, {ID: "county"}}}}
 }
 
