@@ -29,7 +29,6 @@ type ProblemStore interface {
 	SetProblemAsked(ctx context.Context, id int64, at time.Time, e cadrebot.Entry) error
 	History(ctx context.Context, id int64) ([]cadrebot.Entry, error)
 	ProblemPage(ctx context.Context, l store.ProblemList, offset, limit int) ([]int64, int, error)
-	Nearby(ctx context.Context, lat, lon, radius float64, limit int) ([]int64, error)
 	DueBy(ctx context.Context, t time.Time) ([]int64, error)
 	ResolvedBy(ctx context.Context, t time.Time) ([]int64, error)
 	MarkProblem(ctx context.Context, id int64, name, value string) (bool, error)
