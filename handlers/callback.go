@@ -22,10 +22,15 @@ import (
 // pressed message.
 
 // offered reports whether the pressed message carries a button with the
-// pressed data.
+// pressed data. Telegram leaves the content out of a message that is too
+// old (an InaccessibleMessage, only chat and id): then there is nothing
+// to compare, and the bot's own record decides alone, as it does anyway.
 func offered(u *Update) bool {
 	if u.Callback == nil {
 		return false
+	}
+	if u.Callback.Message.Message == nil && u.Callback.Message.InaccessibleMessage != nil {
+		return true
 	}
 	m := u.Callback.Message.Message
 	if m == nil || m.ReplyMarkup == nil {

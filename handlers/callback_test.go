@@ -86,6 +86,12 @@ func TestOfferedAndAnswers(t *testing.T) {
 			t.Errorf("offered(%q) on %+v", c.Callback.Data, c.Callback.Message.Message)
 		}
 	}
+	// Too old for Telegram to include: the bot's record decides alone.
+	old := u("p:acc:1:2", nil)
+	old.Callback.Message.InaccessibleMessage = &models.InaccessibleMessage{MessageID: 5}
+	if !offered(old) {
+		t.Error("a message without content was judged by its (absent) keyboard")
+	}
 	if !answers(nil, 0) || !answers([]int{4}, 4) || answers([]int{4}, 5) || answers(nil, 5) {
 		t.Error("answers: a plain message or a reply to the form's prompt is an answer, a reply to another bot message is not")
 	}
