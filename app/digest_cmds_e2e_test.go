@@ -215,9 +215,14 @@ func TestExportWorkbook(t *testing.T) {
 		}
 	}
 
-	// CSV: three files, readable by Excel (BOM).
+	// The leave sheet: who recorded each range, and when.
+	if row(wb["请假登记"], "李强", "请假", "2025-12-30", "2025-12-31", "2", "李强", "2025-12-29 09:30") == nil {
+		t.Errorf("请假登记 lacks Li's leave with its record: %q", wb["请假登记"])
+	}
+
+	// CSV: four files, readable by Excel (BOM).
 	e.TG.SendText(v1, apptest.Wang, "/export csv 2025-12")
-	e.Wait("three CSV files", func() bool { return len(exportDocs(e, dm.ID)) == 4 })
+	e.Wait("four CSV files", func() bool { return len(exportDocs(e, dm.ID)) == 5 })
 	for _, d := range exportDocs(e, dm.ID)[1:] {
 		f, _ := e.TG.File(d.Document.FileID)
 		if !strings.HasSuffix(d.Document.FileName, ".csv") || !bytes.HasPrefix(f.Data, []byte("\ufeff")) {

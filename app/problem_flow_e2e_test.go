@@ -177,8 +177,8 @@ func TestProblemQueries(t *testing.T) {
 		t.Errorf("deployment list:\n%s", a.Text)
 	}
 	// /problem N is kept to the chats that deal with it.
-	p.TG.SendText(p.v2, apptest.Li, "/problem 2")
-	p.last(prVillage2, "#2 不属于这个群")
+	p.TG.SendText(p.v2, apptest.Zhang, "/problem 2")
+	p.last(prVillage2, "#2 不存在，或您无权在这里查看")
 }
 
 // A village group that becomes a supergroup keeps its problems: lists and

@@ -44,12 +44,15 @@ func (a *App) buildRoutes() bot.Routes {
 	checkins := handlers.NewCheckins(db, out, texts, a.Calendar, board, a.Log, handlers.CheckinConfig{Milestones: ck.Milestones,
 		DetailTTL: ck.DetailTTL.Duration, BoardInterval: ck.BoardInterval.Duration, Location: cfg.Location})
 	a.Courier.OnSent("board:", board.Sent)
+	a.Courier.OnSent("leavereq:", handlers.LeaveRequestSent(db))
 	r.Commands["checkin"] = checkins.Command
 	r.Text = append(r.Text, checkins.Text)
 	r.Location = checkins.Location
 	r.Commands["today"] = handlers.Today(db, out, texts, a.Calendar)
-	r.Commands["leave"] = handlers.Leave(db, auth, out, texts, a.Calendar, handlers.LeaveConfig{
-		OutingMonthlyCap: ck.OutingMonthlyCap, MaxBackDays: 31, Location: cfg.Location})
+	leave := handlers.LeaveConfig{OutingMonthlyCap: ck.OutingMonthlyCap, MaxBackDays: 31, Approval: ck.LeaveApproval,
+		Location: cfg.Location}
+	r.Commands["leave"] = handlers.Leave(db, auth, out, texts, a.Calendar, leave)
+	r.Callbacks["lv"] = handlers.LeaveDecision(db, auth, out, texts, a.Calendar, leave)
 	r.Commands["schedule"] = handlers.Schedule(db, auth, out, texts, a.checkinScheduleJobs())
 	r.Commands["setvillage"] = handlers.SetVillage(db, auth, out, texts)
 	r.Commands["remindme"] = handlers.RemindMe(db, out, texts, a.Me.Username)
@@ -74,6 +77,7 @@ func (a *App) buildRoutes() bot.Routes {
 	// A card that waited in the outbox for its department's budget is
 	// recorded when it goes out, or flagged when it cannot.
 	a.Courier.OnSent("card:", pr.CardSent)
+	a.Courier.OnSent("form:", pr.FormSent)
 	a.Courier.FlagRefs("card:", outboxFlagger(pr.CardFailed))
 	// A village or department group that becomes a supergroup takes its
 	// problems and cards along, and what the config says about its old id.

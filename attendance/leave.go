@@ -8,11 +8,27 @@ import (
 	"cadrebot/calendar"
 )
 
-// Leave is one range of days off, both ends included.
+// Leave is one range of days off, both ends included, with who recorded
+// it and when, and who approved it where leave needs approval. Leave
+// stored before the audit fields existed has them zero: "not recorded".
 type Leave struct {
 	From calendar.Date      `json:"f"`
 	To   calendar.Date      `json:"t"`
 	Kind cadrebot.LeaveKind `json:"k"`
+	// By recorded it (the member, or an admin for them), at At (unix).
+	By     int64  `json:"by,omitempty"`
+	ByName string `json:"bn,omitempty"`
+	At     int64  `json:"at,omitempty"`
+	// OKBy approved the member's request, at OKAt (unix).
+	OKBy     int64  `json:"ob,omitempty"`
+	OKByName string `json:"on,omitempty"`
+	OKAt     int64  `json:"oa,omitempty"`
+}
+
+// span returns l over [from, to], keeping its kind and record.
+func (l Leave) span(from, to calendar.Date) Leave {
+	l.From, l.To = from, to
+	return l
 }
 
 // Covers reports whether d is in the range.
@@ -46,10 +62,10 @@ func (ls Leaves) Set(n Leave) Leaves {
 			continue
 		}
 		if l.From.Before(n.From) {
-			out = append(out, Leave{From: l.From, To: n.From.AddDays(-1), Kind: l.Kind})
+			out = append(out, l.span(l.From, n.From.AddDays(-1)))
 		}
 		if l.To.After(n.To) {
-			out = append(out, Leave{From: n.To.AddDays(1), To: l.To, Kind: l.Kind})
+			out = append(out, l.span(n.To.AddDays(1), l.To))
 		}
 	}
 	out = append(out, n)
@@ -68,7 +84,7 @@ func (ls Leaves) Cancel(day calendar.Date) (out Leaves, changed bool) {
 		case l.To.Before(day):
 			out = append(out, l)
 		case l.From.Before(day):
-			out = append(out, Leave{From: l.From, To: day.AddDays(-1), Kind: l.Kind})
+			out = append(out, l.span(l.From, day.AddDays(-1)))
 			changed = true
 		default:
 			changed = true
@@ -131,4 +147,23 @@ func (ls Leaves) OverOutingCap(cal *calendar.Calendar, n Leave, limit int) (year
 		d = calendar.Date{Year: next.Year, Month: next.Month, Day: 1}
 	}
 	return 0, 0, 0, true
+}
+
+// Request is a member's leave waiting for a group admin's approval (the
+// leave_approval switch). Until approved it is not leave: it lives apart
+// from Leaves, so no rate, reminder or streak ever sees it.
+type Request struct {
+	ID    string `json:"id"`
+	Chat  int64  `json:"c"` // the village group whose admins decide
+	User  int64  `json:"u"`
+	Name  string `json:"n"`
+	Leave Leave  `json:"l"`
+	// Msg is the request's message in Chat, the one with Approve and
+	// Reject: the only message whose buttons may decide it.
+	Msg int `json:"m"`
+	// Origin and OriginMsg are where the member asked (the group, or
+	// their private chat): the outcome is told there, as a reply.
+	Origin    int64  `json:"o"`
+	OriginMsg int    `json:"om"`
+	Lang      string `json:"lg,omitempty"` // the member's language there
 }

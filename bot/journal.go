@@ -59,6 +59,20 @@ func (j *Journal) Owner() string { return j.owner }
 // Submit hands u to d unless it is in flight already, or finished and not
 // yet deleted from the inbox.
 func (j *Journal) Submit(ctx context.Context, d *Dispatcher, u *models.Update) bool {
+	return j.submit(ctx, d, u, nil)
+}
+
+// SubmitWait is Submit that also returns a channel closed once u is
+// finished (nil if u was not submitted).
+func (j *Journal) SubmitWait(ctx context.Context, d *Dispatcher, u *models.Update) <-chan struct{} {
+	ch := make(chan struct{})
+	if !j.submit(ctx, d, u, func() { close(ch) }) {
+		return nil
+	}
+	return ch
+}
+
+func (j *Journal) submit(ctx context.Context, d *Dispatcher, u *models.Update, after func()) bool {
 	j.mu.Lock()
 	_, busy := j.inflight[u.ID]
 	_, done := j.finished[u.ID]
@@ -68,7 +82,11 @@ func (j *Journal) Submit(ctx context.Context, d *Dispatcher, u *models.Update) b
 	}
 	j.inflight[u.ID] = struct{}{}
 	j.mu.Unlock()
-	d.Submit(ctx, u, j.finish(u.ID))
+	fin := j.finish(u.ID)
+	if after != nil {
+		fin = func(kept bool) { j.finish(u.ID)(kept); after() }
+	}
+	d.Submit(ctx, u, fin)
 	return true
 }
 

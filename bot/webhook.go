@@ -28,9 +28,12 @@ type WebhookStore interface {
 // Webhook receives updates pushed by Telegram. It refuses a request
 // without the right secret with 401, always: there is no configuration in
 // which it accepts an unauthenticated update. An accepted update is
-// written to this replica's inbox and answered at once, before it is
-// handled, so that a slow chat never ties up Telegram's connections; a
-// replica that dies leaves its inbox to be adopted by another (Run).
+// written to this replica's inbox first, so a replica that dies loses
+// nothing: its inbox is adopted by another (Run). Telegram gets its answer
+// once the update is handled, which keeps a chat's updates in order even
+// across replicas, since Telegram sends the next one only then; an update
+// still not handled after Hold is answered anyway (it is safe in the
+// inbox), so one slow chat cannot tie up Telegram's connections.
 type Webhook struct {
 	secret   []byte
 	st       WebhookStore
@@ -46,6 +49,8 @@ type Webhook struct {
 	// for Silence has its inbox adopted.
 	Beat    time.Duration
 	Silence time.Duration
+	// Hold is how long a request waits for its update to be handled.
+	Hold time.Duration
 
 	wg     sync.WaitGroup
 	mu     sync.RWMutex
@@ -56,7 +61,7 @@ type Webhook struct {
 // secret refuses every request. Handlers run under work.
 func NewWebhook(secret string, st WebhookStore, j *Journal, d *Dispatcher, work context.Context, log *slog.Logger, m *metrics.Metrics) *Webhook {
 	return &Webhook{secret: []byte(secret), st: st, owner: j.Owner(), dispatch: d, journal: j,
-		work: work, log: log, metrics: m, now: time.Now, Beat: 2 * time.Second, Silence: 10 * time.Second}
+		work: work, log: log, metrics: m, now: time.Now, Beat: 2 * time.Second, Silence: 10 * time.Second, Hold: 5 * time.Second}
 }
 
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -102,7 +107,15 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		rw.WriteHeader(http.StatusOK)
 		return
 	}
-	w.journal.Submit(w.work, w.dispatch, u)
+	if done := w.journal.SubmitWait(w.work, w.dispatch, u); done != nil {
+		t := time.NewTimer(w.Hold)
+		select {
+		case <-done:
+		case <-t.C:
+		case <-r.Context().Done():
+		}
+		t.Stop()
+	}
 	rw.WriteHeader(http.StatusOK)
 }
 

@@ -120,6 +120,9 @@ type Checkin struct {
 	// DetailTTL is how long a day's check-in times, notes and locations
 	// are kept; the flags themselves (bits) are kept for good.
 	DetailTTL Duration `yaml:"detail_ttl"` // default 400d
+	// LeaveApproval makes a member's own /leave a request that a group
+	// admin approves or rejects with buttons; it counts once approved.
+	LeaveApproval bool `yaml:"leave_approval"` // default false
 }
 
 // Problems tunes problem reports.

@@ -29,7 +29,6 @@ type ProblemStore interface {
 	SetProblemAsked(ctx context.Context, id int64, at time.Time, e cadrebot.Entry) error
 	History(ctx context.Context, id int64) ([]cadrebot.Entry, error)
 	ProblemPage(ctx context.Context, l store.ProblemList, offset, limit int) ([]int64, int, error)
-	Nearby(ctx context.Context, lat, lon, radius float64, limit int) ([]int64, error)
 	DueBy(ctx context.Context, t time.Time) ([]int64, error)
 	ResolvedBy(ctx context.Context, t time.Time) ([]int64, error)
 	MarkProblem(ctx context.Context, id int64, name, value string) (bool, error)
@@ -163,6 +162,21 @@ func (h *Problems) deptOfChat(ctx context.Context, chat int64) (string, error) {
 	return "", nil
 }
 
+// deptsOfChat returns every department whose chat chat is.
+func (h *Problems) deptsOfChat(ctx context.Context, chat int64) ([]string, error) {
+	m, err := h.deptChats(ctx)
+	if err != nil || chat == 0 {
+		return nil, err
+	}
+	var out []string
+	for _, d := range h.Cfg.Departments {
+		if m[d.ID] == chat {
+			out = append(out, d.ID)
+		}
+	}
+	return out, nil
+}
+
 // chatLang is the language of a chat the bot writes to unprompted.
 func (h *Problems) chatLang(ctx context.Context, chat int64) string {
 	if g, err := h.Store.Group(ctx, chat); err == nil && g.Lang != "" {
@@ -286,22 +300,17 @@ func (h *Problems) notifyVillage(ctx context.Context, p *cadrebot.Problem, e cad
 	args := i18n.Args{"N": p.ID, "Dept": h.deptName(lang, p.Dept), "Name": e.Name, "Note": e.Note,
 		"Reporter": p.ReporterName, "Days": h.Cfg.Problems.ReopenDays}
 	var kb [][]send.Button
+	if e.Action == cadrebot.ActResolve || e.Action == cadrebot.ActReturn {
+		kb = h.villageButtons(lang, p)
+	}
 	var id string
 	switch e.Action {
 	case cadrebot.ActAccept:
 		id = "pr_note_accepted"
 	case cadrebot.ActResolve:
 		id = "pr_note_resolved"
-		kb = [][]send.Button{{
-			{Text: h.Texts.T(lang, "pr_btn_fixed"), Data: cbData("ok", p.ID, p.Version)},
-			{Text: h.Texts.T(lang, "pr_btn_not_fixed"), Data: cbData("no", p.ID, p.Version)},
-		}}
 	case cadrebot.ActReturn:
 		id = "pr_note_returned"
-		kb = [][]send.Button{{
-			{Text: h.Texts.T(lang, "pr_btn_resubmit"), Data: cbData("rsb", p.ID, p.Version)},
-			{Text: h.Texts.T(lang, "pr_btn_withdraw"), Data: cbData("wd", p.ID, p.Version)},
-		}}
 	case cadrebot.ActReassign, cadrebot.ActCategorize, cadrebot.ActResubmit:
 		id = "pr_note_routed"
 		args["Cat"] = h.catName(lang, p.Category)
@@ -320,6 +329,26 @@ func (h *Problems) notifyVillage(ctx context.Context, p *cadrebot.Problem, e cad
 	if err := h.Out.Enqueue(ctx, m); err != nil {
 		h.log().Warn("problem notification not sent", "problem", p.ID, "chat", p.VillageChat, "err", err)
 	}
+}
+
+// villageButtons are the answers the village's notification of p asks
+// for: fixed or not after a resolution, resubmit or withdraw after a
+// return. Only the notification of that very transition carries them
+// (the version is in the data), so they follow from p's status.
+func (h *Problems) villageButtons(lang string, p *cadrebot.Problem) [][]send.Button {
+	switch p.Status {
+	case cadrebot.StatusResolved:
+		return [][]send.Button{{
+			{Text: h.Texts.T(lang, "pr_btn_fixed"), Data: cbData("ok", p.ID, p.Version)},
+			{Text: h.Texts.T(lang, "pr_btn_not_fixed"), Data: cbData("no", p.ID, p.Version)},
+		}}
+	case cadrebot.StatusReturned:
+		return [][]send.Button{{
+			{Text: h.Texts.T(lang, "pr_btn_resubmit"), Data: cbData("rsb", p.ID, p.Version)},
+			{Text: h.Texts.T(lang, "pr_btn_withdraw"), Data: cbData("wd", p.ID, p.Version)},
+		}}
+	}
+	return nil
 }
 
 // ref ties outgoing messages to their problem, so the outbox can flag a

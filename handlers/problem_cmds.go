@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 
 	"cadrebot"
@@ -149,14 +151,16 @@ func (h *Problems) statusLine(lang string, p *cadrebot.Problem) string {
 // CardButton handles "p:" buttons: the actions on department cards and
 // the reporter's answers in the village group. Data can be forged, so
 // every press is checked again: the pressed card must be the problem's,
-// the version must be the one drawn, and the presser must hold a role.
+// the version must be the one drawn, the button must be one the card (or
+// question) shows for the problem as it is, and the presser must hold a
+// role. A forgery changes nothing, not even the pressed message.
 func (h *Problems) CardButton() Func {
 	return func(ctx context.Context, u *Update) error {
 		act, id, ver, arg, ok := parseCB(u.Callback.Data)
-		if !ok {
-			return cadrebot.Errorf("err_stale_button")
+		onCard, known := cardActs[act]
+		if !ok || !known {
+			return refuseForged(ctx, h.Out, h.Texts, u)
 		}
-		onCard := act == "acc" || act == "res" || act == "ret" || act == "asg" || act == "to" || act == "cat" || act == "back"
 		if onCard {
 			real, err := h.Store.CardProblem(ctx, u.ChatID, u.MessageID())
 			if err != nil {
@@ -164,22 +168,27 @@ func (h *Problems) CardButton() Func {
 			}
 			if real != id {
 				// Tampered data, or a button on a message that is no card.
-				h.refreshPressed(ctx, u, real)
 				return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_err_forged")), true)
 			}
+		} else if !offered(u) {
+			// A question is never redrawn, so its buttons are still on it.
+			return refuseForged(ctx, h.Out, h.Texts, u)
 		}
 		p, err := h.Store.Problem(ctx, id)
 		if errors.Is(err, cadrebot.ErrNotFound) {
-			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_err_unknown", i18n.Args{"N": id})), true)
+			return refuseForged(ctx, h.Out, h.Texts, u)
 		}
 		if err != nil {
 			return err
 		}
 		if !onCard && p.VillageChat != u.ChatID {
-			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_err_forged")), true)
+			return refuseForged(ctx, h.Out, h.Texts, u)
 		}
 		if p.Version != ver {
 			return h.stale(ctx, u, &p, onCard)
+		}
+		if !slices.Contains(h.offers(&p, u.ChatID, onCard), u.Callback.Data) || !offered(u) {
+			return refuseForged(ctx, h.Out, h.Texts, u)
 		}
 		switch act {
 		case "back":
@@ -211,6 +220,35 @@ func (h *Problems) CardButton() Func {
 		}
 		return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.doneText(u.Lang, &next, c.Action)), false)
 	}
+}
+
+// cardActs are the "p:" actions: true for buttons on department cards,
+// false for the questions in the village group.
+var cardActs = map[string]bool{"acc": true, "res": true, "ret": true, "asg": true, "to": true, "cat": true, "back": true,
+	"ok": false, "no": false, "rsb": false, "wd": false}
+
+// offers is every button data the problem's current version shows in
+// chat: on a card, its actions and the department list behind 🔀; on the
+// village's question, the answers its status asks for.
+func (h *Problems) offers(p *cadrebot.Problem, chat int64, onCard bool) []string {
+	var out []string
+	add := func(rows [][]send.Button) {
+		for _, r := range rows {
+			for _, b := range r {
+				out = append(out, b.Data)
+			}
+		}
+	}
+	if onCard {
+		rows := h.cardButtons(h.Cfg.Language, p, p.CardDepts[chat])
+		add(rows)
+		if slices.Contains(out, cbData("asg", p.ID, p.Version)) {
+			add(h.deptButtons(h.Cfg.Language, p))
+		}
+		return out
+	}
+	add(h.villageButtons(h.Cfg.Language, p))
+	return out
 }
 
 func (h *Problems) buttonChange(lang, act, arg string, p *cadrebot.Problem) (cadrebot.Change, error) {
@@ -255,9 +293,6 @@ func (h *Problems) stale(ctx context.Context, u *Update, p *cadrebot.Problem, on
 // is now; a message that is no card loses its buttons.
 func (h *Problems) refreshPressed(ctx context.Context, u *Update, id int64) {
 	if id == 0 {
-		if err := h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.Texts.T(u.Lang, "err_stale_button"), nil); err != nil {
-			h.log().Warn("disable forged buttons", "err", err)
-		}
 		return
 	}
 	p, err := h.Store.Problem(ctx, id)
@@ -277,17 +312,25 @@ func (h *Problems) askNote(ctx context.Context, u *Update, p *cadrebot.Problem, 
 		return h.localize(err, u.Lang)
 	}
 	f := &actionForm{ID: p.ID, Ver: p.Version, Act: act}
-	if err := h.saveForm(ctx, u.ChatID, u.From.ID, store.FormAction, f, u.Now); err != nil {
+	// The note is typed: a new message asks for it with ForceReply, and
+	// names the presser, since a button press has no message of theirs
+	// to reply to and a selective prompt must reach them.
+	mid, err := h.Out.Send(ctx, send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID, ReplyTo: u.MessageID(), ForceReply: true,
+		Placeholder: i18n.Plain(h.Texts.T(u.Lang, noteAsk[act]+"_ph")),
+		Text:        h.Texts.T(u.Lang, noteAsk[act], i18n.Args{"N": p.ID, "Name": mention(u.From)}),
+		Ref:         formRef(store.FormAction, u.ChatID, u.From.ID, strconv.FormatInt(p.ID, 10), false)})
+	if err != nil {
 		return err
 	}
-	id := map[string]string{"res": "pr_ask_note", "ret": "pr_ask_reason"}[act]
-	_, err := h.Out.Send(ctx, send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID, ReplyTo: u.MessageID(),
-		Text: h.Texts.T(u.Lang, id, i18n.Args{"N": p.ID, "Name": DisplayName(u.From)})})
-	if err != nil {
+	f.Prompts = addPrompts(f.Prompts, mid)
+	if err := h.saveForm(ctx, u.ChatID, u.From.ID, store.FormAction, f, u.Now); err != nil {
 		return err
 	}
 	return AnswerCallback(ctx, h.Out, u, "", false)
 }
+
+// noteAsk is the question for each action's note.
+var noteAsk = map[string]string{"res": "pr_ask_note", "ret": "pr_ask_reason"}
 
 // mayAct refuses early, before asking for a note or a department, anyone
 // the transition would refuse anyway.
@@ -302,8 +345,10 @@ func (h *Problems) mayAct(ctx context.Context, p *cadrebot.Problem, user int64, 
 	return nil
 }
 
-// actionNote takes a handler's note for a pending Resolve or Return.
-func (h *Problems) actionNote(ctx context.Context, u *Update) (bool, error) {
+// actionNote takes a handler's note for a pending Resolve or Return: a
+// reply to the bot's question, or (privacy off) a plain message. A reply
+// to any other bot message, such as a colleague's question, is not it.
+func (h *Problems) actionNote(ctx context.Context, u *Update, replyTo int) (bool, error) {
 	var f actionForm
 	st, err := h.loadForm(ctx, u.ChatID, u.From.ID, store.FormAction, &f, u.Now)
 	if err != nil || st == formNone {
@@ -313,13 +358,23 @@ func (h *Problems) actionNote(ctx context.Context, u *Update) (bool, error) {
 		// Too late to be the note; let the message be what it is.
 		return false, h.dropForm(ctx, u.ChatID, u.From.ID, store.FormAction)
 	}
+	if !answers(f.Prompts, replyTo) {
+		return false, nil
+	}
 	note := strings.TrimSpace(u.Msg.Text)
 	if note == "" {
 		note = strings.TrimSpace(u.Msg.Caption)
 	}
 	if note == "" {
-		return true, Reply(ctx, h.Out, u, h.Texts.T(u.Lang, map[string]string{"res": "pr_ask_note", "ret": "pr_ask_reason"}[f.Act],
-			i18n.Args{"N": f.ID, "Name": DisplayName(u.From)}))
+		mid, err := h.Out.Send(ctx, send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID, ReplyTo: u.Msg.ID, ForceReply: true,
+			Placeholder: i18n.Plain(h.Texts.T(u.Lang, noteAsk[f.Act]+"_ph")),
+			Text:        h.Texts.T(u.Lang, noteAsk[f.Act], i18n.Args{"N": f.ID, "Name": DisplayName(u.From)}),
+			Ref:         formRef(store.FormAction, u.ChatID, u.From.ID, strconv.FormatInt(f.ID, 10), false)})
+		if err != nil {
+			return true, err
+		}
+		f.Prompts = addPrompts(f.Prompts, mid)
+		return true, h.saveForm(ctx, u.ChatID, u.From.ID, store.FormAction, &f, u.Now)
 	}
 	if err := h.dropForm(ctx, u.ChatID, u.From.ID, store.FormAction); err != nil {
 		return true, err
@@ -340,16 +395,20 @@ func (h *Problems) askDept(ctx context.Context, u *Update, p *cadrebot.Problem) 
 	if err := h.mayAct(ctx, p, u.From.ID, cadrebot.ActReassign); err != nil {
 		return h.localize(err, u.Lang)
 	}
+	return h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.cardText(u.Lang, p, false, u.Now)+"\n\n"+
+		h.Texts.T(u.Lang, "pr_ask_dept", i18n.Args{"N": p.ID}), h.deptButtons(u.Lang, p))
+}
+
+// deptButtons are the departments a card's 🔀 offers, and ◀ back.
+func (h *Problems) deptButtons(lang string, p *cadrebot.Problem) [][]send.Button {
 	var rows [][]send.Button
 	for _, d := range h.Cfg.Departments {
 		if d.ID == p.Dept {
 			continue
 		}
-		rows = append(rows, []send.Button{{Text: h.deptName(u.Lang, d.ID), Data: cbData("to", p.ID, p.Version, d.ID)}})
+		rows = append(rows, []send.Button{{Text: h.deptName(lang, d.ID), Data: cbData("to", p.ID, p.Version, d.ID)}})
 	}
-	return h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.cardText(u.Lang, p, false, u.Now)+"\n\n"+
-		h.Texts.T(u.Lang, "pr_ask_dept", i18n.Args{"N": p.ID}), append(rows, []send.Button{{
-		Text: h.Texts.T(u.Lang, "pr_btn_back"), Data: cbData("back", p.ID, p.Version)}}))
+	return append(rows, []send.Button{{Text: h.Texts.T(lang, "pr_btn_back"), Data: cbData("back", p.ID, p.Version)}})
 }
 
 // startResubmit opens the report dialog on a returned problem, filled in,

@@ -202,12 +202,9 @@ func (h *Problems) ask(ctx context.Context, p *cadrebot.Problem, at time.Time) e
 	}
 	lang := h.chatLang(ctx, p.VillageChat)
 	m := send.Message{ChatID: p.VillageChat, ReplyTo: p.ReportMsgID, Ref: ref(p.ID),
-		Key:  fmt.Sprintf("pr:%d:ask:%d", p.ID, p.ResolvedAt.Unix()),
-		Text: h.Texts.T(lang, "pr_ask_fixed", i18n.Args{"N": p.ID, "Name": p.ReporterName, "Note": p.Note, "Days": h.Cfg.Problems.ReopenDays}),
-		Buttons: [][]send.Button{{
-			{Text: h.Texts.T(lang, "pr_btn_fixed"), Data: cbData("ok", p.ID, p.Version)},
-			{Text: h.Texts.T(lang, "pr_btn_not_fixed"), Data: cbData("no", p.ID, p.Version)},
-		}}}
+		Key:     fmt.Sprintf("pr:%d:ask:%d", p.ID, p.ResolvedAt.Unix()),
+		Text:    h.Texts.T(lang, "pr_ask_fixed", i18n.Args{"N": p.ID, "Name": p.ReporterName, "Note": p.Note, "Days": h.Cfg.Problems.ReopenDays}),
+		Buttons: h.villageButtons(lang, p)}
 	if err := h.Out.Enqueue(ctx, m); err != nil {
 		h.log().Warn("is-it-fixed question not sent", "problem", p.ID, "err", err)
 	}

@@ -44,28 +44,38 @@ func (h *Problems) List() Func {
 }
 
 // ListPage handles the page buttons: "pq:<filter>:<page>:<user b36>".
+// The list is worked out again from the presser and the chat, so a page
+// never shows more than /problems would there; a page the list does not
+// have, or data the message did not offer, is refused.
 func (h *Problems) ListPage() Func {
 	return func(ctx context.Context, u *Update) error {
 		f := strings.Split(u.Callback.Data, ":")
-		if len(f) != 4 || !slices.Contains(problemFilters, f[1]) {
-			return cadrebot.Errorf("err_stale_button")
+		if len(f) != 4 || !slices.Contains(problemFilters, f[1]) || !offered(u) {
+			return refuseForged(ctx, h.Out, h.Texts, u)
 		}
 		page, err1 := strconv.Atoi(f[2])
 		owner, err2 := strconv.ParseInt(f[3], 36, 64)
 		if err1 != nil || err2 != nil || page < 0 {
-			return cadrebot.Errorf("err_stale_button")
+			return refuseForged(ctx, h.Out, h.Texts, u)
 		}
 		if f[1] == "mine" && owner != u.From.ID {
 			// "Mine" is the asker's list; anyone else asks for their own.
 			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_list_not_yours")), true)
 		}
 		text, kb, err := h.page(ctx, u, f[1], page, owner)
+		if errors.Is(err, errNoPage) {
+			// Offered, but the list has shrunk since.
+			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "err_stale_button")), true)
+		}
 		if err != nil {
 			return err
 		}
 		return h.Out.Edit(ctx, u.ChatID, u.MessageID(), text, kb)
 	}
 }
+
+// errNoPage is a page number past the end of a list.
+var errNoPage = errors.New("no such page")
 
 // scope is what a chat's lists cover.
 type scope struct {
@@ -164,6 +174,9 @@ func (h *Problems) page(ctx context.Context, u *Update, filter string, page int,
 	}
 	T := func(id string, a ...i18n.Args) string { return h.Texts.T(u.Lang, id, a...) }
 	pages := max(1, (total+pageSize-1)/pageSize)
+	if page >= pages {
+		return "", nil, errNoPage
+	}
 	var b strings.Builder
 	where := ""
 	switch {
@@ -258,19 +271,26 @@ func (h *Problems) Show() Func {
 		if !ok {
 			return cadrebot.Errorf("pr_err_not_number", "Arg", arg)
 		}
+		// Not found and not allowed get the same answer, so that asking
+		// cannot tell whether a number exists.
+		hidden := cadrebot.Errorf("pr_err_no_access", "N", id)
 		p, err := h.Store.Problem(ctx, id)
 		if errors.Is(err, cadrebot.ErrNotFound) {
-			return cadrebot.Errorf("pr_err_unknown", "N", id)
+			return hidden
 		}
 		if err != nil {
-			return err
-		}
-		if err := h.maySee(ctx, u, &p); err != nil {
 			return err
 		}
 		hist, err := h.Store.History(ctx, id)
 		if err != nil {
 			return err
+		}
+		ok, err = h.maySee(ctx, u, &p, hist)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return hidden
 		}
 		var b strings.Builder
 		b.WriteString(h.cardText(u.Lang, &p, true, u.Now))
@@ -282,22 +302,47 @@ func (h *Problems) Show() Func {
 	}
 }
 
-// maySee keeps a problem inside the chats that deal with it: its village,
-// department chats, the reporter's private chat, and deployment admins.
-func (h *Problems) maySee(ctx context.Context, u *Update, p *cadrebot.Problem) error {
+// maySee keeps a problem inside the chats that deal with it: its village
+// group, the chats of the departments it was routed, reassigned or
+// escalated to, the reporter's private chat, the admins of its village
+// group (anywhere) and deployment admins. A department that never had it
+// does not read it, nor does another village.
+func (h *Problems) maySee(ctx context.Context, u *Update, p *cadrebot.Problem, hist []cadrebot.Entry) (bool, error) {
 	if h.Auth.IsDeploymentAdmin(u.From.ID) || u.ChatID == p.VillageChat || (u.IsPrivate() && u.From.ID == p.Reporter) {
-		return nil
+		return true, nil
 	}
 	if u.IsGroup() {
-		dept, err := h.deptOfChat(ctx, u.ChatID)
+		depts, err := h.deptsOfChat(ctx, u.ChatID)
 		if err != nil {
-			return err
+			return false, err
 		}
-		if dept != "" {
-			return nil
+		for _, d := range depts {
+			if routedTo(p, hist, h.Cfg.Ancestors(p.Dept), d) {
+				return true, nil
+			}
 		}
 	}
-	return cadrebot.Errorf("pr_err_not_here", "N", p.ID)
+	return h.Auth.IsGroupAdmin(ctx, p.VillageChat, u.From.ID)
+}
+
+// routedTo reports whether dept ever had p: it holds it, got a card of
+// it, appears in its routing history (filed, reassigned, categorized,
+// escalated, reminded), or is an ancestor its escalation reached.
+func routedTo(p *cadrebot.Problem, hist []cadrebot.Entry, ancestors []string, dept string) bool {
+	if p.Dept == dept {
+		return true
+	}
+	for _, d := range p.CardDepts {
+		if d == dept {
+			return true
+		}
+	}
+	for _, e := range hist {
+		if e.Dept == dept {
+			return true
+		}
+	}
+	return slices.Contains(ancestors[:min(p.Stage, len(ancestors))], dept)
 }
 
 func (h *Problems) historyLine(lang string, e cadrebot.Entry) string {

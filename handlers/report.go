@@ -34,10 +34,10 @@ func (h *Problems) startReport(ctx context.Context, u *Update, text string) erro
 	}
 	if text == "" {
 		f.Step = stepDesc
-		if err := h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now); err != nil {
+		if err := h.askText(ctx, u, f, h.Texts.T(u.Lang, "pr_dlg_desc", i18n.Args{"Name": DisplayName(u.From)}), "pr_ph_desc"); err != nil {
 			return err
 		}
-		return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_desc", i18n.Args{"Name": DisplayName(u.From)}))
+		return h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now)
 	}
 	if err := cadrebot.ValidateText(text); err != nil {
 		return err
@@ -51,10 +51,50 @@ func (h *Problems) startReport(ctx context.Context, u *Update, text string) erro
 		return Reply(ctx, h.Out, u, h.createdText(u.Lang, &p))
 	}
 	f.Step = stepCat
-	if err := h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now); err != nil {
+	if err := h.board(ctx, u, f, h.reply(u, h.Texts.T(u.Lang, "pr_dlg_cat_onestep"), h.catKeyboard(u.Lang, u.From.ID, f))); err != nil {
 		return err
 	}
-	return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_cat_onestep"), h.catKeyboard(u.Lang, u.From.ID, f)...)
+	return h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now)
+}
+
+// reply is a message answering u in its chat.
+func (h *Problems) reply(u *Update, text string, kb [][]send.Button) send.Message {
+	return send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID, Text: text, ReplyTo: u.MessageID(), Buttons: kb}
+}
+
+// board sends the form's new live message (the one with its buttons) and
+// records it. The caller saves the form afterwards: updates of one chat
+// are handled in order, so no press or answer can arrive in between. A
+// message queued behind the group's others is recorded by FormSent.
+func (h *Problems) board(ctx context.Context, u *Update, f *reportForm, m send.Message) error {
+	m.Ref = formRef(store.FormReport, u.ChatID, u.From.ID, f.Nonce, true)
+	id, err := h.Out.Send(ctx, m)
+	if err != nil {
+		return err
+	}
+	if id != 0 {
+		f.Board, f.Prompts = id, addPrompts(f.Prompts, id)
+	}
+	return nil
+}
+
+// askText posts a question that wants typed text as a new ForceReply message,
+// selective and replying to the user's own message (the one u carries,
+// or the report itself after a button), so the answer comes back as a
+// reply: the only kind of group message a bot in privacy mode receives.
+// The caller saves the form afterwards.
+func (h *Problems) askText(ctx context.Context, u *Update, f *reportForm, text, placeholder string) error {
+	to := f.MsgID
+	if u.Msg != nil {
+		to = u.Msg.ID
+	}
+	id, err := h.Out.Send(ctx, send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID, Text: text, ReplyTo: to, ForceReply: true,
+		Placeholder: i18n.Plain(h.Texts.T(u.Lang, placeholder)), Ref: formRef(store.FormReport, u.ChatID, u.From.ID, f.Nonce, false)})
+	if err != nil {
+		return err
+	}
+	f.Prompts = addPrompts(f.Prompts, id)
+	return nil
 }
 
 // Cancel handles /cancel: it ends the user's report dialog or pending
@@ -83,12 +123,16 @@ func (h *Problems) Cancel() Func {
 
 // Intercept sees plain messages before anything else: a handler's note
 // for a pending card action, the next answer of a report dialog, or a
-// photo captioned "#上报".
+// photo captioned "#上报". An answer comes as a reply to one of the
+// form's prompts (privacy mode) or as a plain message (privacy off); a
+// reply to any other bot message, such as another user's prompt, is not
+// taken for one.
 func (h *Problems) Intercept(ctx context.Context, u *Update) (bool, error) {
 	if !u.IsGroup() || u.Msg == nil {
 		return false, nil
 	}
-	if done, err := h.actionNote(ctx, u); done || err != nil {
+	to := replyToBot(u)
+	if done, err := h.actionNote(ctx, u, to); done || err != nil {
 		return done, err
 	}
 	var f reportForm
@@ -104,6 +148,9 @@ func (h *Problems) Intercept(ctx context.Context, u *Update) (bool, error) {
 			return true, err
 		}
 		return true, Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_expired"))
+	}
+	if !answers(f.Prompts, to) {
+		return false, nil
 	}
 	return true, h.dialogInput(ctx, u, &f)
 }
@@ -162,10 +209,10 @@ func (h *Problems) dialogInput(ctx context.Context, u *Update, f *reportForm) er
 			if ph == "" {
 				return cadrebot.Errorf("pr_err_empty")
 			}
-			if err := save(); err != nil {
+			if err := h.askText(ctx, u, f, h.Texts.T(u.Lang, "pr_dlg_desc_needed"), "pr_ph_desc"); err != nil {
 				return err
 			}
-			return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_desc_needed"))
+			return save()
 		}
 		if err := cadrebot.ValidateText(text); err != nil {
 			return err
@@ -175,40 +222,29 @@ func (h *Problems) dialogInput(ctx context.Context, u *Update, f *reportForm) er
 		case f.Editing:
 			return h.toSummary(ctx, u, f, false)
 		case h.Cfg.TriageDepartment != "":
-			f.Step = stepMedia
-			if err := save(); err != nil {
-				return err
-			}
-			return Reply(ctx, h.Out, u, h.mediaPrompt(u.Lang, f), h.mediaKeyboard(u.Lang, u.From.ID, f)...)
+			return h.toMedia(ctx, u, f, false)
 		}
 		f.Step = stepCat
-		if err := save(); err != nil {
+		if err := h.board(ctx, u, f, h.reply(u, h.Texts.T(u.Lang, "pr_dlg_cat"), h.catKeyboard(u.Lang, u.From.ID, f))); err != nil {
 			return err
 		}
-		return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_cat"), h.catKeyboard(u.Lang, u.From.ID, f)...)
+		return save()
 	case stepMedia:
 		switch {
 		case ph != "":
 			if len(f.Photos) >= h.Cfg.Problems.MaxPhotos {
-				return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_photos_full", i18n.Args{"Max": h.Cfg.Problems.MaxPhotos}),
-					h.mediaKeyboard(u.Lang, u.From.ID, f)...)
+				return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_photos_full", i18n.Args{"Max": h.Cfg.Problems.MaxPhotos}))
 			}
 			f.Photos = append(f.Photos, ph)
-			if err := save(); err != nil {
-				return err
-			}
-			// A reaction acknowledges each photo without spending the
-			// group's 20 messages a minute.
-			if err := h.Out.React(ctx, u.ChatID, m.ID, "👍"); err != nil {
-				h.log().Warn("react to report photo", "err", err)
-			}
-			return nil
 		case m.Location != nil:
 			f.HasLoc, f.Lat, f.Lon = true, m.Location.Latitude, m.Location.Longitude
 		default:
 			addr := strings.TrimSpace(m.Text)
 			if addr == "" {
-				return Reply(ctx, h.Out, u, h.mediaPrompt(u.Lang, f), h.mediaKeyboard(u.Lang, u.From.ID, f)...)
+				if err := h.askText(ctx, u, f, h.Texts.T(u.Lang, "pr_dlg_media_ask"), "pr_ph_address"); err != nil {
+					return err
+				}
+				return save()
 			}
 			if n := utf8.RuneCountInString(addr); n > cadrebot.MaxAddress {
 				return cadrebot.Errorf("pr_err_address_long", "Len", n, "Max", cadrebot.MaxAddress)
@@ -218,11 +254,40 @@ func (h *Problems) dialogInput(ctx context.Context, u *Update, f *reportForm) er
 		if err := save(); err != nil {
 			return err
 		}
-		return Reply(ctx, h.Out, u, h.mediaPrompt(u.Lang, f), h.mediaKeyboard(u.Lang, u.From.ID, f)...)
+		// A reaction acknowledges each photo, location and address, and
+		// the form's message shows what it has, edited in place: no new
+		// message spends the group's 20 a minute.
+		if err := h.Out.React(ctx, u.ChatID, m.ID, "👍"); err != nil {
+			h.log().Warn("react to report input", "err", err)
+		}
+		if ph != "" {
+			return nil
+		}
+		return h.Out.Edit(ctx, u.ChatID, f.Board, h.mediaPrompt(u.Lang, f), h.mediaKeyboard(u.Lang, u.From.ID, f))
 	default:
 		// Buttons are expected; say so instead of dropping the message.
 		return Reply(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_use_buttons"))
 	}
+}
+
+// toMedia moves the form to the photos-location-address step: its message
+// (edited in place after a button, new after typed text) shows what the
+// form has, with Next and Cancel, and a ForceReply prompt asks for the
+// address, which is typed.
+func (h *Problems) toMedia(ctx context.Context, u *Update, f *reportForm, edit bool) error {
+	f.Step = stepMedia
+	text, kb := h.mediaPrompt(u.Lang, f), h.mediaKeyboard(u.Lang, u.From.ID, f)
+	if edit {
+		if err := h.Out.Edit(ctx, u.ChatID, u.MessageID(), text, kb); err != nil {
+			return err
+		}
+	} else if err := h.board(ctx, u, f, h.reply(u, text, kb)); err != nil {
+		return err
+	}
+	if err := h.askText(ctx, u, f, h.Texts.T(u.Lang, "pr_dlg_media_ask"), "pr_ph_address"); err != nil {
+		return err
+	}
+	return h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now)
 }
 
 func (h *Problems) catKeyboard(lang string, user int64, f *reportForm) [][]send.Button {
@@ -257,14 +322,12 @@ func (h *Problems) mediaKeyboard(lang string, user int64, f *reportForm) [][]sen
 // or to send a new one.
 func (h *Problems) toSummary(ctx context.Context, u *Update, f *reportForm, edit bool) error {
 	f.Step, f.Editing = stepSum, false
-	if err := h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now); err != nil {
-		return err
-	}
 	dups, err := h.duplicates(ctx, u.ChatID, f)
 	if err != nil {
 		return err
 	}
-	text := h.summaryText(u.Lang, f) + h.dupText(u.Lang, dups)
+	f.Offered = dupIDs(dups)
+	text := h.summaryText(u.Lang, f) + h.dupText(u.Lang, f, dups)
 	kb := [][]send.Button{{
 		{Text: h.Texts.T(u.Lang, "pr_btn_confirm"), Data: rdData(u.From.ID, f.Nonce, "ok")},
 		{Text: h.Texts.T(u.Lang, "pr_btn_edit"), Data: rdData(u.From.ID, f.Nonce, "ed")},
@@ -272,9 +335,23 @@ func (h *Problems) toSummary(ctx context.Context, u *Update, f *reportForm, edit
 	}}
 	kb = append(kb, h.meTooButtons(u.Lang, u.From.ID, f, dups)...)
 	if edit {
+		if err := h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now); err != nil {
+			return err
+		}
 		return h.Out.Edit(ctx, u.ChatID, u.MessageID(), text, kb)
 	}
-	return Reply(ctx, h.Out, u, text, kb...)
+	if err := h.board(ctx, u, f, h.reply(u, text, kb)); err != nil {
+		return err
+	}
+	return h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now)
+}
+
+func dupIDs(ps []cadrebot.Problem) []int64 {
+	ids := make([]int64, len(ps))
+	for i := range ps {
+		ids[i] = ps[i].ID
+	}
+	return ids
 }
 
 func (h *Problems) summaryText(lang string, f *reportForm) string {
@@ -300,9 +377,12 @@ func (h *Problems) summaryText(lang string, f *reportForm) string {
 	return b.String()
 }
 
-// duplicates are open problems of the same category in the same village,
-// or near the reported location in any village: what the reporter may
-// join as "me too" instead of filing again.
+// duplicates are the open problems of the same category in the same
+// village: what the reporter may join as "me too" instead of filing
+// again. Those near the reported location come first. Problems of other
+// villages are never offered, however near: joining one would put this
+// reporter's text on another village's card, and listing them would show
+// another village's reports here.
 func (h *Problems) duplicates(ctx context.Context, chat int64, f *reportForm) ([]cadrebot.Problem, error) {
 	if f.Cat == "" {
 		return nil, nil // triage decides the category; nothing to match on
@@ -311,41 +391,62 @@ func (h *Problems) duplicates(ctx context.Context, chat int64, f *reportForm) ([
 	if err != nil {
 		return nil, err
 	}
-	near := map[int64]bool{}
-	if f.HasLoc {
-		nids, err := h.Store.Nearby(ctx, f.Lat, f.Lon, h.Cfg.Problems.DuplicateRadiusM, 20)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range nids {
-			near[id] = true
-			if !slices.Contains(ids, id) {
-				ids = append(ids, id)
-			}
-		}
-	}
 	ps, err := h.Store.Problems(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	var out []cadrebot.Problem
 	for _, p := range ps {
-		if p.Category == f.Cat && p.Status.Held() && p.ID != f.Resubmit && (p.VillageChat == chat || near[p.ID]) {
+		if p.Category == f.Cat && p.Status.Held() && p.ID != f.Resubmit && p.VillageChat == chat {
 			out = append(out, p)
 		}
 	}
-	slices.SortFunc(out, func(a, b cadrebot.Problem) int { return int(b.ID - a.ID) })
+	near := func(p *cadrebot.Problem) bool {
+		_, ok := h.dupDistance(f, p)
+		return ok
+	}
+	slices.SortFunc(out, func(a, b cadrebot.Problem) int {
+		if na, nb := near(&a), near(&b); na != nb {
+			if na {
+				return -1
+			}
+			return 1
+		}
+		return int(b.ID - a.ID)
+	})
 	return out[:min(len(out), 5)], nil
 }
 
-func (h *Problems) dupText(lang string, dups []cadrebot.Problem) string {
+// dupDistance is how far p is from the form's map pin, when both have one
+// and it is within the duplicate radius.
+func (h *Problems) dupDistance(f *reportForm, p *cadrebot.Problem) (float64, bool) {
+	if !f.HasLoc || !p.HasLoc {
+		return 0, false
+	}
+	d := cadrebot.Distance(f.Lat, f.Lon, p.Lat, p.Lon)
+	return d, d <= h.Cfg.Problems.DuplicateRadiusM
+}
+
+// dupText lists possible duplicates without anything personal: number,
+// category, status, the day it was reported and, near a pin, the
+// distance. No reporter, no description or address, which are free text
+// and may hold names and phone numbers; the village group can read the
+// whole problem with /problem N.
+func (h *Problems) dupText(lang string, f *reportForm, dups []cadrebot.Problem) string {
 	if len(dups) == 0 {
 		return ""
 	}
 	var b strings.Builder
 	b.WriteString("\n\n" + h.Texts.T(lang, "pr_dup_title", i18n.Args{"Count": len(dups)}))
-	for _, p := range dups {
-		b.WriteString("\n" + h.listLine(lang, &p))
+	for i := range dups {
+		p := &dups[i]
+		dist := ""
+		if d, ok := h.dupDistance(f, p); ok {
+			dist = strconv.Itoa(int(d + 0.5))
+		}
+		b.WriteString("\n" + h.Texts.T(lang, "pr_dup_line", i18n.Args{"Icon": statusIcon[p.Status], "N": p.ID,
+			"Cat": h.catName(lang, p.Category), "Status": i18n.HTML(h.Texts.T(lang, "pr_status_"+string(p.Status))),
+			"Date": p.Created.In(h.Loc).Format("2006-01-02"), "Dist": dist}))
 	}
 	return b.String()
 }

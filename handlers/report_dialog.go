@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"cadrebot"
@@ -14,12 +15,15 @@ import (
 // ReportButton handles the buttons of the report dialog ("rd:" data).
 // Only the reporter may press them; a press on a form that expired, was
 // replaced by a newer /report or was stored by an older version of the
-// bot gets "this form expired, please start again".
+// bot gets "this form expired, please start again", and a press on an
+// older message of the live form "use the latest message". Data the
+// pressed message did not offer, or that the form did not offer (a
+// category not listed, a me-too for a problem not shown), is forged.
 func (h *Problems) ReportButton() Func {
 	return func(ctx context.Context, u *Update) error {
 		owner, nonce, op, arg, ok := parseRD(u.Callback.Data)
-		if !ok {
-			return cadrebot.Errorf("err_stale_button")
+		if !ok || !offered(u) {
+			return refuseForged(ctx, h.Out, h.Texts, u)
 		}
 		if owner != u.From.ID {
 			return AnswerCallback(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_not_yours"), true)
@@ -40,16 +44,60 @@ func (h *Problems) ReportButton() Func {
 			}
 			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_dlg_expired")), true)
 		}
+		if u.MessageID() != f.Board {
+			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_dlg_old_button")), true)
+		}
+		if !h.formOffers(&f, op, arg) {
+			return refuseForged(ctx, h.Out, h.Texts, u)
+		}
+		if !slices.Contains(stepOps[f.Step], op) {
+			// A double tap, or a tap on a keyboard the client had not
+			// redrawn yet: the form moved on.
+			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_dlg_old_button")), false)
+		}
 		return h.dialogButton(ctx, u, &f, op, arg)
 	}
+}
+
+// stepOps are the buttons each step's message shows.
+var stepOps = map[string][]string{
+	stepCat:   {"c", "x"},
+	stepMedia: {"nx", "x"},
+	stepSum:   {"ok", "ed", "e", "x", "mt"},
+	stepDup:   {"mt", "ok", "x"},
+}
+
+// formOffers reports whether the form ever offered op with arg: a listed
+// category, a part to edit, a problem shown as a possible duplicate.
+// Anything else is forged, whatever the step.
+func (h *Problems) formOffers(f *reportForm, op, arg string) bool {
+	switch op {
+	case "x", "nx", "ed", "ok":
+		return arg == ""
+	case "c":
+		_, ok := h.category(arg)
+		return ok
+	case "e":
+		return slices.Contains(h.editChoices(f), arg)
+	case "mt":
+		id, ok := parseID(arg)
+		return ok && slices.Contains(f.Offered, id)
+	}
+	return false
+}
+
+// editChoices are the parts of a report "Edit" offers: with triage, the
+// reporter does not choose the category of a new report.
+func (h *Problems) editChoices(f *reportForm) []string {
+	if h.Cfg.TriageDepartment != "" && f.Resubmit == 0 {
+		return []string{stepDesc, stepMedia}
+	}
+	return []string{stepDesc, stepCat, stepMedia}
 }
 
 func (h *Problems) dialogButton(ctx context.Context, u *Update, f *reportForm, op, arg string) error {
 	edit := func(text string, kb [][]send.Button) error { return h.Out.Edit(ctx, u.ChatID, u.MessageID(), text, kb) }
 	save := func() error { return h.saveForm(ctx, u.ChatID, u.From.ID, store.FormReport, f, u.Now) }
-	wrongStep := func() error {
-		return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_dlg_old_button")), false)
-	}
 	switch op {
 	case "x":
 		if err := h.dropForm(ctx, u.ChatID, u.From.ID, store.FormReport); err != nil {
@@ -57,13 +105,6 @@ func (h *Problems) dialogButton(ctx context.Context, u *Update, f *reportForm, o
 		}
 		return edit(h.Texts.T(u.Lang, "pr_cancelled"), nil)
 	case "c":
-		if f.Step != stepCat {
-			return wrongStep()
-		}
-		if _, ok := h.category(arg); !ok {
-			// Only forged data gets here: the keyboard lists config's.
-			return cadrebot.Errorf("pr_err_unknown_category", "Cat", arg, "Cats", h.catList())
-		}
 		f.Cat = arg
 		switch {
 		case f.OneStep:
@@ -74,7 +115,7 @@ func (h *Problems) dialogButton(ctx context.Context, u *Update, f *reportForm, o
 			if len(dups) == 0 {
 				return h.file(ctx, u, f)
 			}
-			f.Step = stepDup
+			f.Step, f.Offered = stepDup, dupIDs(dups)
 			if err := save(); err != nil {
 				return err
 			}
@@ -83,75 +124,51 @@ func (h *Problems) dialogButton(ctx context.Context, u *Update, f *reportForm, o
 				{Text: h.Texts.T(u.Lang, "pr_btn_file_new"), Data: rdData(u.From.ID, f.Nonce, "ok")},
 				{Text: h.Texts.T(u.Lang, "pr_btn_cancel"), Data: rdData(u.From.ID, f.Nonce, "x")},
 			})
-			return edit(h.Texts.T(u.Lang, "pr_dup_ask")+h.dupText(u.Lang, dups), kb)
+			return edit(h.Texts.T(u.Lang, "pr_dup_ask")+h.dupText(u.Lang, f, dups), kb)
 		case f.Editing:
 			return h.toSummary(ctx, u, f, true)
 		}
-		f.Step = stepMedia
-		if err := save(); err != nil {
-			return err
-		}
-		return edit(h.mediaPrompt(u.Lang, f), h.mediaKeyboard(u.Lang, u.From.ID, f))
+		return h.toMedia(ctx, u, f, true)
 	case "nx":
-		if f.Step != stepMedia {
-			return wrongStep()
-		}
 		return h.toSummary(ctx, u, f, true)
 	case "ed":
-		if f.Step != stepSum {
-			return wrongStep()
+		labels := map[string]string{stepDesc: "pr_btn_edit_desc", stepCat: "pr_btn_edit_cat", stepMedia: "pr_btn_edit_media"}
+		var row []send.Button
+		for _, c := range h.editChoices(f) {
+			row = append(row, send.Button{Text: h.Texts.T(u.Lang, labels[c]), Data: rdData(u.From.ID, f.Nonce, "e", c)})
 		}
-		kb := [][]send.Button{{
-			{Text: h.Texts.T(u.Lang, "pr_btn_edit_desc"), Data: rdData(u.From.ID, f.Nonce, "e", stepDesc)},
-			{Text: h.Texts.T(u.Lang, "pr_btn_edit_cat"), Data: rdData(u.From.ID, f.Nonce, "e", stepCat)},
-			{Text: h.Texts.T(u.Lang, "pr_btn_edit_media"), Data: rdData(u.From.ID, f.Nonce, "e", stepMedia)},
-		}}
-		if h.Cfg.TriageDepartment != "" && f.Resubmit == 0 {
-			kb[0] = append(kb[0][:1], kb[0][2])
-		}
-		return edit(h.summaryText(u.Lang, f)+"\n\n"+h.Texts.T(u.Lang, "pr_dlg_edit_what"), kb)
+		return edit(h.summaryText(u.Lang, f)+"\n\n"+h.Texts.T(u.Lang, "pr_dlg_edit_what"), [][]send.Button{row})
 	case "e":
-		if f.Step != stepSum {
-			return wrongStep()
-		}
 		f.Editing = true
 		switch arg {
 		case stepDesc:
+			// The new description is typed: the summary loses its buttons
+			// and a new message asks for it with ForceReply, which an edit
+			// cannot carry.
 			f.Step = stepDesc
-			if err := save(); err != nil {
+			if err := edit(h.summaryText(u.Lang, f), nil); err != nil {
 				return err
 			}
-			return edit(h.Texts.T(u.Lang, "pr_dlg_desc_again", i18n.Args{"Text": clip(f.Text, 1000)}), nil)
+			if err := h.askText(ctx, u, f, h.Texts.T(u.Lang, "pr_dlg_desc_again", i18n.Args{"Text": clip(f.Text, 1000)}), "pr_ph_desc"); err != nil {
+				return err
+			}
+			return save()
 		case stepCat:
 			f.Step = stepCat
 			if err := save(); err != nil {
 				return err
 			}
 			return edit(h.Texts.T(u.Lang, "pr_dlg_cat"), h.catKeyboard(u.Lang, u.From.ID, f))
-		case stepMedia:
-			f.Step, f.Photos, f.HasLoc, f.Addr, f.Album = stepMedia, nil, false, "", ""
-			if err := save(); err != nil {
-				return err
-			}
-			return edit(h.mediaPrompt(u.Lang, f), h.mediaKeyboard(u.Lang, u.From.ID, f))
 		}
-		return cadrebot.Errorf("err_stale_button")
+		f.Photos, f.HasLoc, f.Addr, f.Album = nil, false, "", ""
+		return h.toMedia(ctx, u, f, true)
 	case "ok":
-		if f.Step != stepSum && f.Step != stepDup {
-			return wrongStep()
-		}
 		return h.file(ctx, u, f)
 	case "mt":
-		if f.Step != stepSum && f.Step != stepDup {
-			return wrongStep()
-		}
-		id, ok := parseID(arg)
-		if !ok {
-			return cadrebot.Errorf("err_stale_button")
-		}
+		id, _ := parseID(arg)
 		return h.meToo(ctx, u, f, id)
 	}
-	return cadrebot.Errorf("err_stale_button")
+	return refuseForged(ctx, h.Out, h.Texts, u)
 }
 
 // file creates the problem (or resubmits the returned one) and turns the
@@ -245,6 +262,10 @@ func (h *Problems) meToo(ctx context.Context, u *Update, f *reportForm, id int64
 		}
 		if err != nil {
 			return err
+		}
+		if cur.VillageChat != u.ChatID {
+			// Offered only within its village; never joins another's card.
+			return refuseForged(ctx, h.Out, h.Texts, u)
 		}
 		if !cur.Status.Held() {
 			return h.localize(cadrebot.Errorf("pr_err_metoo_closed", "N", id, "Status", string(cur.Status)), u.Lang)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,8 +18,10 @@ import (
 // reportFormVersion is the layout of reportForm. Bump it whenever a change
 // would make an old stored form mean something else: forms of the old
 // layout then get "this form expired, please start again" instead of an
-// error or a half-understood state.
-const reportFormVersion = 1
+// error or a half-understood state. Version 2 added the messages a form
+// sent (Board, Prompts) and the duplicates it offered: a version-1 form
+// cannot prove what its buttons offered, so it expires.
+const reportFormVersion = 2
 
 // Dialog steps.
 const (
@@ -48,6 +51,38 @@ type reportForm struct {
 	Editing  bool     `json:"ed,omitempty"` // back to the summary after this step
 	Resubmit int64    `json:"r,omitempty"`  // a returned problem being corrected
 	ResubVer int64    `json:"rv,omitempty"`
+	// Board is the message whose buttons are live; a press on any other
+	// message of the form is an old button.
+	Board int `json:"b,omitempty"`
+	// Prompts are the bot's messages of this form: a reply to one of them
+	// is an answer (privacy mode delivers only those), a reply to any
+	// other bot message is not.
+	Prompts []int `json:"pm,omitempty"`
+	// Offered are the problems the live message offers to join as "me
+	// too"; a me-too press for any other is forged.
+	Offered []int64 `json:"d,omitempty"`
+}
+
+// maxPrompts bounds the prompts a form remembers; older ones have long
+// scrolled away.
+const maxPrompts = 8
+
+// addPrompts remembers a bot message of the form.
+func addPrompts(ps []int, id int) []int {
+	if id == 0 {
+		return ps
+	}
+	ps = append(ps, id)
+	if len(ps) > maxPrompts {
+		ps = ps[len(ps)-maxPrompts:]
+	}
+	return ps
+}
+
+// answers reports whether a message replying to bot message replyTo (0:
+// no reply to the bot) is an answer to a form that sent prompts.
+func answers(prompts []int, replyTo int) bool {
+	return replyTo == 0 || slices.Contains(prompts, replyTo)
 }
 
 // actionForm is a card action waiting for its note: a handler pressed
@@ -58,6 +93,8 @@ type actionForm struct {
 	ID  int64  `json:"id"`
 	Ver int64  `json:"ver"`
 	Act string `json:"a"` // res or ret
+	// Prompts are the bot's questions for this note (see reportForm).
+	Prompts []int `json:"pm,omitempty"`
 }
 
 type formState int

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -70,13 +71,66 @@ func (c *Composer) checkinRows(x *ExportData) int {
 	return n * (c.Cal.CountWorkdays(x.Period.From, x.Period.To) + 1)
 }
 
-// Tables builds the three tables of an export: Problems (every field and
+// Tables builds the four tables of an export: Problems (every field and
 // the history), Check-ins (one row per member per workday, and per day off
-// with a check-in) and Summary (per
-// member over the range: days present, check-in rate, items reported,
-// median time to resolve, overdue items).
+// with a check-in), Summary (per member over the range: days present,
+// check-in rate, items reported, median time to resolve, overdue items)
+// and Leave (every range of leave, trip or outing touching the range, with
+// who recorded it and when, and who approved it: the audit trail of the
+// days the rate leaves out or counts present).
 func (c *Composer) Tables(x *ExportData, lang string) []Table {
-	return []Table{c.problemTable(x, lang), c.checkinTable(x, lang), c.summaryTable(x, lang)}
+	return []Table{c.problemTable(x, lang), c.checkinTable(x, lang), c.summaryTable(x, lang), c.leaveTable(x, lang)}
+}
+
+func (c *Composer) leaveTable(x *ExportData, lang string) Table {
+	t := Table{Name: plain(c.t(lang, "xl_sheet_leave")), File: "leave.csv",
+		Header: c.header(lang, "village", "village_chat", "member", "user_id", "kind", "from", "to", "workdays",
+			"recorded_by", "recorded_by_id", "recorded_at", "approved_by", "approved_by_id", "approved_at"),
+		Widths: []float64{12, 16, 12, 12, 8, 11, 11, 8, 12, 12, 17, 12, 12, 17}}
+	loc := x.Period.Loc
+	at := func(unix int64) string {
+		if unix == 0 {
+			return ""
+		}
+		return c.stamp(time.Unix(unix, 0), loc)
+	}
+	id := func(n int64) any {
+		if n == 0 {
+			return ""
+		}
+		return n
+	}
+	for _, v := range x.Villages {
+		p := x.Checkins[v.Chat]
+		if p == nil {
+			continue
+		}
+		// Roster order, then anyone who left the roster since.
+		names := map[int64]string{}
+		var users []int64
+		for _, m := range p.Roster {
+			names[m.UserID] = m.Name
+			users = append(users, m.UserID)
+		}
+		var gone []int64
+		for u := range p.Leaves {
+			if _, ok := names[u]; !ok {
+				gone = append(gone, u)
+			}
+		}
+		slices.Sort(gone)
+		for _, u := range append(users, gone...) {
+			for _, l := range p.Leaves[u] {
+				if l.To.Before(x.Period.From) || l.From.After(x.Period.To) {
+					continue
+				}
+				t.Rows = append(t.Rows, []any{v.Name, v.Chat, names[u], u, plain(c.t(lang, "leave_kind_"+string(l.Kind))),
+					l.From.String(), l.To.String(), c.Cal.CountWorkdays(l.From, l.To),
+					l.ByName, id(l.By), at(l.At), l.OKByName, id(l.OKBy), at(l.OKAt)})
+			}
+		}
+	}
+	return t
 }
 
 func (c *Composer) header(lang string, ids ...string) []string {

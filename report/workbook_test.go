@@ -77,14 +77,27 @@ func TestTablesOfAnExport(t *testing.T) {
 	p.Reporter, p.ResolvedAt, p.Text = 1, at("2026-12-02 22:00"), "=1+1 停车"
 	x := &ExportData{Period: week, Now: at("2026-12-07 09:00"), Villages: []VillageRef{{Chat: -1, Name: "青山村"}},
 		Checkins: map[int64]*attendance.Period{-1: {Chat: -1, From: week.From, To: week.To, Roster: []cadrebot.Member{wang}, Bits: bits,
-			Leaves: map[int64]attendance.Leaves{1: {{From: date("2026-12-01"), To: date("2026-12-01"), Kind: cadrebot.LeaveTrip}}}}},
+			Leaves: map[int64]attendance.Leaves{
+				1: {{From: date("2026-12-01"), To: date("2026-12-01"), Kind: cadrebot.LeaveTrip,
+					By: 1, ByName: "王芳", At: at("2026-11-30 18:00").Unix(), OKBy: 9, OKByName: "李强", OKAt: at("2026-11-30 19:05").Unix()}},
+				// Recorded before the bot kept who did, and outside the week.
+				2: {{From: date("2026-12-02"), To: date("2026-12-03"), Kind: cadrebot.LeaveAbsence},
+					{From: date("2026-11-02"), To: date("2026-11-03"), Kind: cadrebot.LeaveAbsence}},
+			}}},
 		Problems: []cadrebot.Problem{p},
 		History: map[int64][]cadrebot.Entry{7: {{At: at("2026-12-01 10:00"), Action: cadrebot.ActCreate, To: "new", Name: "王芳"},
 			{At: at("2026-12-02 22:00"), Action: cadrebot.ActResolve, From: "new", To: "resolved", Name: "赵队长", Note: "已划线"}}},
 	}
 	ts := c.Tables(x, "zh")
-	if len(ts) != 3 || ts[0].Name != "问题" || ts[1].Name != "打卡" || ts[2].Name != "汇总" {
+	if len(ts) != 4 || ts[0].Name != "问题" || ts[1].Name != "打卡" || ts[2].Name != "汇总" || ts[3].Name != "请假登记" {
 		t.Fatalf("tables = %v", ts)
+	}
+	wantLeave := [][]any{
+		{"青山村", int64(-1), "王芳", int64(1), "出差", "2026-12-01", "2026-12-01", 1, "王芳", int64(1), "2026-11-30 18:00", "李强", int64(9), "2026-11-30 19:05"},
+		{"青山村", int64(-1), "", int64(2), "请假", "2026-12-02", "2026-12-03", 2, "", "", "", "", "", ""},
+	}
+	if diff := cmp.Diff(wantLeave, ts[3].Rows); diff != "" {
+		t.Errorf("leave rows (-want +got):\n%s", diff)
 	}
 	pr := ts[0].Rows[0]
 	if pr[0] != int64(7) || pr[1] != "已办结" || pr[8] != "=1+1 停车" || pr[23] != (Days{V: 1.5, OK: true}) {

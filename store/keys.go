@@ -71,7 +71,8 @@ func (db *DB) keyCheckinNotes(chat int64, day calendar.Date) string {
 func (db *DB) keyCheckinTimes(chat int64, day calendar.Date) string {
 	return db.k(gtag(chat), ":cit:", strconv.Itoa(day.Compact()))
 }
-func (db *DB) keyLeave(chat int64) string { return db.k(gtag(chat), ":leave") }
+func (db *DB) keyLeave(chat int64) string    { return db.k(gtag(chat), ":leave") }
+func (db *DB) keyLeaveReq(chat int64) string { return db.k(gtag(chat), ":leavereq") }
 func (db *DB) keyBoard(chat int64, day calendar.Date) string {
 	return db.k(gtag(chat), ":board:", strconv.Itoa(day.Compact()))
 }

@@ -114,6 +114,7 @@ type entry struct {
 	userReact map[int64][]models.ReactionType
 	callbacks []Callback
 	keyboard  *models.ReplyKeyboardMarkup
+	force     *models.ForceReply
 }
 
 func (c *chat) kind() string {

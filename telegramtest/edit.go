@@ -46,7 +46,7 @@ func mEditMessageText(s *Server, _ *http.Request, q *request) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	markup, _, err := parseMarkup(q)
+	markup, err := parseEditMarkup(q)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func mEditMessageCaption(s *Server, _ *http.Request, q *request) (any, *apiError
 	if err != nil {
 		return nil, err
 	}
-	markup, _, err := parseMarkup(q)
+	markup, err := parseEditMarkup(q)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func mEditMessageCaption(s *Server, _ *http.Request, q *request) (any, *apiError
 }
 
 func mEditMessageReplyMarkup(s *Server, _ *http.Request, q *request) (any, *apiError) {
-	markup, _, err := parseMarkup(q)
+	markup, err := parseEditMarkup(q)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,9 @@ type Entry struct {
 	Reactions     []models.ReactionType       // the bot's reaction on it
 	Callbacks     []Callback                  // button presses on it and their answers
 	ReplyKeyboard *models.ReplyKeyboardMarkup // reply keyboard sent with it, if any
+	// ForceReply is the force_reply markup the bot sent with it, if any:
+	// the client opens a reply to it, which reaches a bot in privacy mode.
+	ForceReply *models.ForceReply
 }
 
 // Callback is a button press (Press) and the bot's answerCallbackQuery.
@@ -144,6 +147,7 @@ func (e *entry) snapshot() Entry {
 		Reactions:     append([]models.ReactionType(nil), e.reactions...),
 		Callbacks:     append([]Callback(nil), e.callbacks...),
 		ReplyKeyboard: e.keyboard,
+		ForceReply:    e.force,
 	}
 }
 
@@ -198,6 +202,22 @@ func (s *Server) Message(chatID int64, msgID int) (*models.Message, bool) {
 	}
 	m := *e.msg
 	return &m, !e.deleted
+}
+
+// ForceReply returns the force_reply markup the bot sent with a message,
+// or nil when it asked for no reply.
+func (s *Server) ForceReply(chatID int64, msgID int) *models.ForceReply {
+	c := s.reg.get(chatID)
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.byID[msgID]; e != nil && e.force != nil {
+		f := *e.force
+		return &f
+	}
+	return nil
 }
 
 // Reactions returns the bot's current reaction on a message.

@@ -8,42 +8,72 @@ import (
 	"github.com/go-telegram/bot/models"
 )
 
-// parseMarkup decodes reply_markup. Only inline keyboards end up on the
-// Message (that is all Telegram echoes back); reply keyboards are kept on the
-// transcript entry for the playground; remove/force-reply are accepted.
-func parseMarkup(q *request) (*models.InlineKeyboardMarkup, *models.ReplyKeyboardMarkup, *apiError) {
+// markup is a decoded reply_markup. Only inline keyboards end up on the
+// Message (that is all Telegram echoes back); reply keyboards and
+// ForceReply are kept on the transcript entry, so the playground can show
+// them and tests can check that a prompt asked for a reply.
+type markup struct {
+	inline *models.InlineKeyboardMarkup
+	reply  *models.ReplyKeyboardMarkup
+	force  *models.ForceReply
+}
+
+// parseMarkup decodes reply_markup; remove_keyboard is accepted and kept
+// nowhere.
+func parseMarkup(q *request) (markup, *apiError) {
 	raw := q.str("reply_markup")
 	if raw == "" {
-		return nil, nil, nil
+		return markup{}, nil
 	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(raw), &probe); err != nil {
-		return nil, nil, badRequest("can't parse reply keyboard markup JSON object")
+		return markup{}, badRequest("can't parse reply keyboard markup JSON object")
 	}
 	if _, ok := probe["inline_keyboard"]; ok {
 		var m models.InlineKeyboardMarkup
 		if err := json.Unmarshal([]byte(raw), &m); err != nil {
-			return nil, nil, badRequest("can't parse inline keyboard markup JSON object")
+			return markup{}, badRequest("can't parse inline keyboard markup JSON object")
 		}
 		if err := checkInline(&m); err != nil {
-			return nil, nil, err
+			return markup{}, err
 		}
-		return &m, nil, nil
+		return markup{inline: &m}, nil
 	}
 	if _, ok := probe["keyboard"]; ok {
 		var k models.ReplyKeyboardMarkup
 		if err := json.Unmarshal([]byte(raw), &k); err != nil {
-			return nil, nil, badRequest("can't parse reply keyboard markup JSON object")
+			return markup{}, badRequest("can't parse reply keyboard markup JSON object")
 		}
-		return nil, &k, nil
+		return markup{reply: &k}, nil
 	}
 	if _, ok := probe["remove_keyboard"]; ok {
-		return nil, nil, nil
+		return markup{}, nil
 	}
 	if _, ok := probe["force_reply"]; ok {
-		return nil, nil, nil
+		var f models.ForceReply
+		if err := json.Unmarshal([]byte(raw), &f); err != nil || !f.ForceReply {
+			return markup{}, badRequest("can't parse force reply markup JSON object")
+		}
+		if n := len([]rune(f.InputFieldPlaceholder)); n > 64 {
+			return markup{}, badRequest("input field placeholder is too long")
+		}
+		return markup{force: &f}, nil
 	}
-	return nil, nil, badRequest("can't parse reply keyboard markup JSON object")
+	return markup{}, badRequest("can't parse reply keyboard markup JSON object")
+}
+
+// parseEditMarkup decodes the reply_markup of an edit, which Telegram
+// allows to be an inline keyboard only: a prompt that wants a reply must
+// be a new message.
+func parseEditMarkup(q *request) (*models.InlineKeyboardMarkup, *apiError) {
+	mk, err := parseMarkup(q)
+	if err != nil {
+		return nil, err
+	}
+	if mk.reply != nil || mk.force != nil {
+		return nil, badRequest("inline keyboard expected")
+	}
+	return mk.inline, nil
 }
 
 // checkInline rejects keyboards Telegram rejects; callback_data over 64

@@ -432,3 +432,41 @@ func TestUnknownMethodAndTransports(t *testing.T) {
 		t.Fatalf("unknown group = %+v", env)
 	}
 }
+
+// A force_reply prompt is kept on the transcript entry, where tests check
+// that a question asked for a reply; an edit cannot attach one.
+func TestForceReplyRecorded(t *testing.T) {
+	s := startServer(t)
+	g := s.Group(-1001, "Village")
+	b := newClient(t, s)
+	m, err := b.SendMessage(ctx(t), &tgbot.SendMessageParams{ChatID: g.ID, Text: "请描述问题",
+		ReplyMarkup: &models.ForceReply{ForceReply: true, Selective: true, InputFieldPlaceholder: "问题描述"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := s.ForceReply(g.ID, m.ID)
+	if fr == nil || !fr.Selective || fr.InputFieldPlaceholder != "问题描述" {
+		t.Fatalf("ForceReply(%d) = %+v, want a selective prompt with its placeholder", m.ID, fr)
+	}
+	if tr := s.Transcript(g.ID); len(tr) != 1 || tr[0].ForceReply == nil {
+		t.Fatalf("transcript = %+v, want the prompt's force_reply", tr)
+	}
+	plain, err := b.SendMessage(ctx(t), &tgbot.SendMessageParams{ChatID: g.ID, Text: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fr := s.ForceReply(g.ID, plain.ID); fr != nil {
+		t.Errorf("ForceReply of a plain message = %+v, want nil", fr)
+	}
+	_, err = b.EditMessageText(ctx(t), &tgbot.EditMessageTextParams{ChatID: g.ID, MessageID: plain.ID, Text: "edited",
+		ReplyMarkup: &models.ForceReply{ForceReply: true}})
+	if err == nil || !strings.Contains(err.Error(), "inline keyboard expected") {
+		t.Errorf("edit with force_reply: err = %v, want inline keyboard expected", err)
+	}
+	long := strings.Repeat("字", 65)
+	_, err = b.SendMessage(ctx(t), &tgbot.SendMessageParams{ChatID: g.ID, Text: "x",
+		ReplyMarkup: &models.ForceReply{ForceReply: true, InputFieldPlaceholder: long}})
+	if err == nil {
+		t.Errorf("a 65-character placeholder was accepted")
+	}
+}

@@ -58,15 +58,15 @@ func mSendMessage(s *Server, _ *http.Request, q *request) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	markup, kb, err := parseMarkup(q)
+	mk, err := parseMarkup(q)
 	if err != nil {
 		return nil, err
 	}
 	msgs, err := s.botSend(q, 1, func(c *chat, reply *models.Message) []*entry {
 		m := s.botMessage(reply)
-		m.Text, m.Entities, m.ReplyMarkup = text, ents, markup
+		m.Text, m.Entities, m.ReplyMarkup = text, ents, mk.inline
 		e := c.add(s, m, true)
-		e.keyboard = kb
+		e.keyboard, e.force = mk.reply, mk.force
 		return []*entry{e}
 	})
 	if err != nil {
@@ -98,7 +98,7 @@ func (s *Server) sendMedia(q *request, field, kind string, fill func(*models.Mes
 	if err != nil {
 		return nil, err
 	}
-	markup, kb, err := parseMarkup(q)
+	mk, err := parseMarkup(q)
 	if err != nil {
 		return nil, err
 	}
@@ -108,10 +108,10 @@ func (s *Server) sendMedia(q *request, field, kind string, fill func(*models.Mes
 	}
 	msgs, err := s.botSend(q, 1, func(c *chat, reply *models.Message) []*entry {
 		m := s.botMessage(reply)
-		m.Caption, m.CaptionEntities, m.ReplyMarkup = caption, cents, markup
+		m.Caption, m.CaptionEntities, m.ReplyMarkup = caption, cents, mk.inline
 		fill(m, f)
 		e := c.add(s, m, true)
-		e.keyboard = kb
+		e.keyboard, e.force = mk.reply, mk.force
 		return []*entry{e}
 	})
 	if err != nil {
@@ -207,7 +207,7 @@ func mSendLocation(s *Server, _ *http.Request, q *request) (any, *apiError) {
 	if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
 		return nil, badRequest("wrong latitude or longitude specified")
 	}
-	markup, kb, err := parseMarkup(q)
+	mk, err := parseMarkup(q)
 	if err != nil {
 		return nil, err
 	}
@@ -217,9 +217,9 @@ func mSendLocation(s *Server, _ *http.Request, q *request) (any, *apiError) {
 	}
 	msgs, err := s.botSend(q, 1, func(c *chat, reply *models.Message) []*entry {
 		m := s.botMessage(reply)
-		m.Location, m.ReplyMarkup = &models.Location{Latitude: lat, Longitude: lon, LivePeriod: live}, markup
+		m.Location, m.ReplyMarkup = &models.Location{Latitude: lat, Longitude: lon, LivePeriod: live}, mk.inline
 		e := c.add(s, m, true)
-		e.keyboard = kb
+		e.keyboard, e.force = mk.reply, mk.force
 		return []*entry{e}
 	})
 	if err != nil {
