@@ -31,6 +31,9 @@ type canvas struct {
 
 	width  vg.Length // stroke width, as vgimg keeps it: not stacked
 	dashed bool
+
+	cx    []float64 // fillRect's scratch space
+	solid []byte
 }
 
 // images recycles canvases' pixels (3.8 MB each) between charts: a

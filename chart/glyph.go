@@ -43,10 +43,10 @@ type glyph struct {
 	advance fixed.Int26_6 // along the baseline, in pixels
 }
 
-// maxGlyphs bounds the shared cache: the chart's own words and digits are
-// a few hundred glyphs, village names add a few per village. Past the
-// bound glyphs are rasterised per use rather than kept.
-const maxGlyphs = 20000
+// maxGlyphs bounds the shared cache (a glyph is about 1 KB): the chart's
+// own words and digits are a few hundred glyphs, in a handful of sizes.
+// Past the bound, glyphs are rasterised per use rather than kept.
+const maxGlyphs = 8192
 
 var glyphs = struct {
 	sync.RWMutex

@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 
 	"gonum.org/v1/plot/vg"
 )
@@ -104,7 +105,8 @@ func (c *canvas) fillRect(r vg.Rectangle) bool {
 	}
 	// Coverage per column. The fully covered columns [in0, in1) are
 	// contiguous; in a fully covered row they are one copy.
-	cx := make([]float64, X1-X0)
+	cx := slices.Grow(c.cx[:0], X1-X0)[:X1-X0]
+	c.cx = cx
 	in0, in1 := len(cx), 0
 	for i := range cx {
 		X := float64(X0 + i)
@@ -115,7 +117,8 @@ func (c *canvas) fillRect(r vg.Rectangle) bool {
 	}
 	var solid []byte
 	if in0 < in1 {
-		solid = make([]byte, 4*(in1-in0))
+		solid = slices.Grow(c.solid[:0], 4*(in1-in0))[:4*(in1-in0)]
+		c.solid = solid
 		for i := 0; i < len(solid); i += 4 {
 			solid[i], solid[i+1], solid[i+2], solid[i+3] = col.R, col.G, col.B, 0xff
 		}
