@@ -13,7 +13,7 @@ import (
 )
 
 // palette is every colour a chart PNG may use. Sixteen colours make a
-// 4-bit PNG, a quarter of the bytes of RGBA before compression and about
+// 4-bit PNG, an eighth of the bytes of RGBA before compression and about
 // a fifth after, with no visible loss: the chart is flat fills plus
 // anti-aliasing, and anti-aliased edges only need a few steps to look
 // smooth at phone size. The greys are the theme's (ink, muted, baseline,
