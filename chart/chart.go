@@ -2,14 +2,20 @@
 // the daily check-in rate on top and problems opened vs resolved below,
 // sharing one day axis so a column reads as one day.
 //
-// # ASCII only
+// # Text and fonts
 //
-// Text is drawn with the Liberation fonts bundled with gonum.org/v1/plot.
-// They have no CJK glyphs, so Input.Title and Day.Label must be ASCII
-// (e.g. "Week 2026-11-23", "Mon 11-23"); put localised wording in the
-// sendPhoto caption instead. Any rune the font cannot draw is replaced by
-// '?', so a caller mistake shows up as visible question marks instead of
-// blank boxes, and never as an error.
+// The caller passes every word in the reader's language: Input.Title,
+// Day.Label and Input.Labels (the panel headers, axis titles, legend and
+// notes; an empty field falls back to English). Numbers are drawn in
+// Liberation Sans, bundled with gonum.org/v1/plot. When any word needs a
+// glyph Liberation lacks, all the words of that chart are drawn in the
+// embedded subset of WenQuanYi Micro Hei (fonts/README.md), which covers
+// GB 2312, the 8,105 hanzi of 通用规范汉字表 and CJK punctuation, so
+// Chinese labels and village names render the same in any container; it
+// has no bold face, so bold Chinese is emboldened synthetically. A rune
+// the chosen font cannot draw (an emoji, a rare hanzi) is replaced by '?',
+// so a caller mistake shows up as visible question marks instead of blank
+// boxes, and never as an error.
 //
 // # Look
 //
@@ -19,30 +25,19 @@
 // Okabe-Ito colours. Non-workdays are drawn as hatched grey columns and
 // never as 0%; a workday whose Rate is NaN (nobody expected) is left
 // blank. Day labels are thinned out (every 2nd, 3rd, ... day) when they do
-// not fit, as in a 31-day month view.
+// not fit, as in a 31-day month view. The PNG is 4-bit paletted (see
+// palette): a week's chart is about 20 KB.
 package chart
 
 import (
-	"bytes"
 	"fmt"
-	"image"
 	"image/color"
-	"image/png"
 	"math"
-	"strings"
-	"sync"
-	"unicode"
-	"unicode/utf8"
 
-	"git.sr.ht/~sbinet/gg"
-	xfont "golang.org/x/image/font"
-	"golang.org/x/image/font/sfnt"
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // Width and Height are the size of the rendered PNG in pixels.
@@ -58,7 +53,8 @@ const MaxDays = 366
 
 // Day is one column of the chart.
 type Day struct {
-	// Label is printed under the column, e.g. "Mon 11-23". ASCII only.
+	// Label is printed under the column, e.g. "Mon 11-23" or "周一 11-23";
+	// a label with a space may be broken there onto two lines.
 	Label string
 	// Workday false draws the column as a hatched "off" day; Rate is then
 	// ignored.
@@ -72,14 +68,65 @@ type Day struct {
 	Resolved int
 }
 
+// Labels are the fixed words of a chart, in the reader's language. An
+// empty field is drawn as in EnglishLabels.
+type Labels struct {
+	Rate         string // header of the check-in panel: "Check-in rate"
+	RateAxis     string // its vertical axis: "check-in %"
+	Problems     string // header of the problems panel: "Problems"
+	ProblemsAxis string // its vertical axis: "problems"
+	Opened       string // legend of the opened bars: "opened"
+	Resolved     string // legend of the resolved bars: "resolved"
+	DayOff       string // legend of the hatching: "day off"
+	Off          string // under a non-workday's column: "off"
+	NoData       string // a chart of zero days: "no data"
+	NoRate       string // a check-in panel without any rate: "no check-in data"
+}
+
+// EnglishLabels are the words of a chart whose caller passes none.
+var EnglishLabels = Labels{
+	Rate:         "Check-in rate",
+	RateAxis:     "check-in %",
+	Problems:     "Problems",
+	ProblemsAxis: "problems",
+	Opened:       "opened",
+	Resolved:     "resolved",
+	DayOff:       "day off",
+	Off:          "off",
+	NoData:       "no data",
+	NoRate:       "no check-in data",
+}
+
+// orEnglish fills the empty fields of l from EnglishLabels.
+func (l Labels) orEnglish() Labels {
+	for _, f := range []struct {
+		p  *string
+		en string
+	}{
+		{&l.Rate, EnglishLabels.Rate}, {&l.RateAxis, EnglishLabels.RateAxis},
+		{&l.Problems, EnglishLabels.Problems}, {&l.ProblemsAxis, EnglishLabels.ProblemsAxis},
+		{&l.Opened, EnglishLabels.Opened}, {&l.Resolved, EnglishLabels.Resolved},
+		{&l.DayOff, EnglishLabels.DayOff}, {&l.Off, EnglishLabels.Off},
+		{&l.NoData, EnglishLabels.NoData}, {&l.NoRate, EnglishLabels.NoRate},
+	} {
+		if *f.p == "" {
+			*f.p = f.en
+		}
+	}
+	return l
+}
+
 // Input is everything Render needs.
 type Input struct {
-	// Title is printed at the top, e.g. "Week 2026-11-23". ASCII only;
-	// empty leaves more room for the panels.
+	// Title is printed at the top, e.g. "2026-W48  2026-11-23 to
+	// 2026-11-29" or "2026年第48周 11月23日–29日"; empty leaves more room for
+	// the panels.
 	Title string
 	// Days are drawn left to right in the given order. Zero days renders a
 	// "no data" chart.
 	Days []Day
+	// Labels are the chart's other words.
+	Labels Labels
 }
 
 // dpi is chosen so that Width x Height pixels is a whole number of points
@@ -89,12 +136,16 @@ const dpi = 96
 func pxToPt(px int) vg.Length { return vg.Length(px) * vg.Inch / dpi }
 
 // Render draws the chart and returns it PNG-encoded. It is safe for
-// concurrent use. Bad values (NaN, Inf, negative counts, non-ASCII text)
-// are drawn sensibly rather than reported; the only errors are too many
-// days and an internal failure of the drawing library.
+// concurrent use. Bad values (NaN, Inf, negative counts, text the fonts
+// cannot draw) are drawn sensibly rather than reported; the only errors
+// are too many days and an internal failure of the drawing library.
 func Render(in Input) (out []byte, err error) {
 	if len(in.Days) > MaxDays {
 		return nil, fmt.Errorf("chart: %d days, at most %d supported", len(in.Days), MaxDays)
+	}
+	fs, err := fonts()
+	if err != nil {
+		return nil, fmt.Errorf("chart: %w", err)
 	}
 	// gonum/plot reports some internal failures (e.g. font metrics) by
 	// panicking; a digest job must get an error it can log, not a crash.
@@ -105,43 +156,10 @@ func Render(in Input) (out []byte, err error) {
 	}()
 
 	cv := newCanvas()
-	newRenderer(draw.New(cv), in).draw()
-
-	var buf bytes.Buffer
-	buf.Grow(128 << 10)
-	// PNG encoding is about half the render time. BestSpeed because
-	// Telegram recompresses photos anyway; the pool reuses the encoder's
-	// zlib state between digests.
-	enc := png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderPool}
-	if err := enc.Encode(&buf, cv.Image()); err != nil {
-		return nil, fmt.Errorf("chart: encode png: %w", err)
-	}
-	return buf.Bytes(), nil
+	defer cv.close()
+	newRenderer(draw.New(cv), fs, in).draw()
+	return encode(cv.img)
 }
-
-// newCanvas is vgimg.New without its full-image copy: vgimg.New hands a
-// fresh image to gg.NewContextForImage, which copies it again. That copy
-// was a fifth of the render time.
-func newCanvas() *vgimg.Canvas {
-	img := image.NewRGBA(image.Rect(0, 0, Width, Height))
-	ctx := gg.NewContextForRGBA(img)
-	// vgimg only configures contexts it creates itself; without these the
-	// picture comes out upside down with round line caps.
-	ctx.SetLineCapButt()
-	ctx.InvertY()
-	return vgimg.NewWith(vgimg.UseImageWithContext(img, ctx), vgimg.UseDPI(dpi))
-}
-
-type pngPool struct{ p sync.Pool }
-
-func (p *pngPool) Get() *png.EncoderBuffer {
-	b, _ := p.p.Get().(*png.EncoderBuffer)
-	return b
-}
-
-func (p *pngPool) Put(b *png.EncoderBuffer) { p.p.Put(b) }
-
-var encoderPool pngPool
 
 // Colours. Okabe-Ito blue / vermillion / bluish green stay distinct for
 // the common colour-vision deficiencies, which a red/green pair would not.
@@ -155,12 +173,6 @@ var (
 	colResolved = color.RGBA{0x00, 0x9e, 0x73, 0xff}
 	colOffFill  = color.RGBA{0xf2, 0xf2, 0xf2, 0xff}
 	colOffHatch = color.RGBA{0xd2, 0xd2, 0xd2, 0xff}
-)
-
-// Fonts. Sans reads better than plot's default serif at phone scale.
-var (
-	fontRegular = font.Font{Typeface: "Liberation", Variant: "Sans"}
-	fontBold    = font.Font{Typeface: "Liberation", Variant: "Sans", Weight: xfont.WeightBold}
 )
 
 // Sizes in points (1pt = 4/3 px at 96 DPI).
@@ -194,13 +206,14 @@ const (
 // village has a trillion problems a day.
 const maxCount = 1e12
 
-func style(f font.Font, size vg.Length, c color.Color, xa text.XAlignment, ya text.YAlignment) text.Style {
+// style is a text style drawn with the chart's own fonts.
+func (r *renderer) style(f font.Font, size vg.Length, c color.Color, xa text.XAlignment, ya text.YAlignment) text.Style {
 	return text.Style{
 		Color:   c,
 		Font:    font.From(f, size),
 		XAlign:  xa,
 		YAlign:  ya,
-		Handler: plot.DefaultTextHandler,
+		Handler: r.fs.handler,
 	}
 }
 
@@ -219,8 +232,14 @@ type day struct {
 
 type renderer struct {
 	c     draw.Canvas
+	fs    *fontSet
 	title string
+	lab   Labels
 	days  []day
+
+	// regular and bold draw words (title, labels); numbers are always
+	// drawn in fontRegular and fontBold.
+	regular, bold font.Font
 
 	plotL, plotR vg.Length
 	slot         vg.Length
@@ -232,8 +251,29 @@ type renderer struct {
 	xLabelStep int
 }
 
-func newRenderer(c draw.Canvas, in Input) *renderer {
-	r := &renderer{c: c, title: sanitize(in.Title)}
+func newRenderer(c draw.Canvas, fs *fontSet, in Input) *renderer {
+	r := &renderer{c: c, fs: fs, lab: in.Labels.orEnglish()}
+	l := &r.lab
+	words := []*string{&in.Title, &l.Rate, &l.RateAxis, &l.Problems, &l.ProblemsAxis,
+		&l.Opened, &l.Resolved, &l.DayOff, &l.Off, &l.NoData, &l.NoRate}
+	texts := make([]string, 0, len(words)+len(in.Days))
+	for _, w := range words {
+		texts = append(texts, *w)
+	}
+	for _, d := range in.Days {
+		texts = append(texts, d.Label)
+	}
+	r.regular, r.bold = fontRegular, fontBold
+	face := fs.latin
+	if fs.needsCJK(texts...) {
+		r.regular, r.bold = cjkRegular, cjkBold
+		face = fs.cjk
+	}
+	for _, w := range words[1:] {
+		*w = sanitize(face, *w)
+	}
+	r.title = sanitize(face, in.Title)
+
 	r.days = make([]day, len(in.Days))
 	for i, d := range in.Days {
 		rate := math.NaN()
@@ -241,7 +281,7 @@ func newRenderer(c draw.Canvas, in Input) *renderer {
 			rate = math.Min(1, math.Max(0, d.Rate))
 		}
 		r.days[i] = day{
-			label:    sanitize(d.Label),
+			label:    sanitize(face, d.Label),
 			work:     d.Workday,
 			rate:     rate,
 			opened:   min(max(0, d.Opened), maxCount),
@@ -263,12 +303,12 @@ func (r *renderer) layout() {
 	}
 	r.countMax, r.countStep = countScale(highest)
 
-	tick := style(fontRegular, sizeTick, colInk, text.XRight, text.YCenter)
+	tick := r.style(fontRegular, sizeTick, colInk, text.XRight, text.YCenter)
 	tickW := tick.Width("100%")
 	for v := 0; v <= r.countMax; v += r.countStep {
 		tickW = max(tickW, tick.Width(fmt.Sprint(v)))
 	}
-	axisTitleH := lineHeight(style(fontRegular, sizeAxisTitle, colInk, 0, 0))
+	axisTitleH := lineHeight(r.style(r.regular, sizeAxisTitle, colInk, 0, 0))
 	r.plotL = marginL + axisTitleH + gapTickLabel + tickW + gapTickLabel
 	r.plotR = W - marginR
 	r.slot = (r.plotR - r.plotL) / vg.Length(max(r.n(), 1))
@@ -277,9 +317,9 @@ func (r *renderer) layout() {
 
 	y := H - marginT
 	if r.title != "" {
-		y -= lineHeight(style(fontBold, sizeTitle, colInk, 0, 0)) + gapTitle
+		y -= lineHeight(r.style(r.bold, sizeTitle, colInk, 0, 0)) + gapTitle
 	}
-	headerH := lineHeight(style(fontBold, sizeHeader, colInk, 0, 0)) + gapHeader
+	headerH := lineHeight(r.style(r.bold, sizeHeader, colInk, 0, 0)) + gapHeader
 	y -= headerH
 	bottom := marginB + xLabelH + gapXLabel
 	panelH := (y - bottom - gapPanels - headerH) / 2
@@ -291,7 +331,7 @@ func (r *renderer) layout() {
 // layoutXLabels picks one- or two-line day labels and how many to skip
 // so neighbours never overlap, and returns the height they need.
 func (r *renderer) layoutXLabels() vg.Length {
-	sty := style(fontRegular, sizeTick, colInk, text.XCenter, text.YTop)
+	sty := r.style(r.regular, sizeTick, colInk, text.XCenter, text.YTop)
 	gap := sty.Width("  ")
 	one := make([]string, r.n())
 	two := make([]string, r.n())
@@ -338,7 +378,7 @@ func countScale(highest int) (top, step int) {
 func (r *renderer) draw() {
 	c := &r.c
 	if r.title != "" {
-		sty := style(fontBold, sizeTitle, colInk, text.XLeft, text.YTop)
+		sty := r.style(r.bold, sizeTitle, colInk, text.XLeft, text.YTop)
 		t := fit(sty, r.title, pxToPt(Width)-marginL-marginR)
 		c.FillText(sty, vg.Point{X: marginL, Y: pxToPt(Height) - marginT}, t)
 	}
@@ -354,7 +394,7 @@ func (r *renderer) slotCenter(i int) vg.Length {
 // header draws the panel title flush with the image's left margin and
 // returns the baseline-ish y where legends go.
 func (r *renderer) header(area vg.Rectangle, title string) vg.Length {
-	sty := style(fontBold, sizeHeader, colInk, text.XLeft, text.YBottom)
+	sty := r.style(r.bold, sizeHeader, colInk, text.XLeft, text.YBottom)
 	y := area.Max.Y + gapHeader
 	r.c.FillText(sty, vg.Point{X: marginL, Y: y}, title)
 	return y
@@ -362,7 +402,7 @@ func (r *renderer) header(area vg.Rectangle, title string) vg.Length {
 
 // legend draws swatch+label pairs right-aligned at x=right.
 func (r *renderer) legend(right, y vg.Length, items []legendItem) {
-	sty := style(fontRegular, sizeTick, colInk, text.XLeft, text.YBottom)
+	sty := r.style(r.regular, sizeTick, colInk, text.XLeft, text.YBottom)
 	sw := vg.Length(sizeTick) * 0.8
 	gap := vg.Length(6)
 	space := vg.Length(20)
@@ -418,6 +458,10 @@ func (r *renderer) drawOff(area vg.Rectangle) {
 }
 
 func hatch(c *draw.Canvas, band vg.Rectangle) {
+	if cv, ok := c.Canvas.(*canvas); ok && cv.hatch(band) {
+		return
+	}
+	// The same pattern as vectors, for any other canvas.
 	fillRect(c, band, colOffFill)
 	clip := draw.Canvas{Canvas: c.Canvas, Rectangle: band}
 	// Stripes start on multiples of spacing, not at the band's edge, so
@@ -436,7 +480,7 @@ func hatch(c *draw.Canvas, band vg.Rectangle) {
 // note prints a centred message (e.g. "no data") on a white plate so it
 // stays readable over hatching.
 func (r *renderer) note(area vg.Rectangle, msg string) {
-	sty := style(fontRegular, sizeNote, colMuted, text.XCenter, text.YCenter)
+	sty := r.style(r.regular, sizeNote, colMuted, text.XCenter, text.YCenter)
 	ctr := vg.Point{X: (area.Min.X + area.Max.X) / 2, Y: (area.Min.Y + area.Max.Y) / 2}
 	w, h := sty.Width(msg)+24, lineHeight(sty)+12
 	fillRect(&r.c, vg.Rectangle{Min: vg.Point{X: ctr.X - w/2, Y: ctr.Y - h/2}, Max: vg.Point{X: ctr.X + w/2, Y: ctr.Y + h/2}}, color.White)
@@ -449,28 +493,35 @@ func (r *renderer) note(area vg.Rectangle, msg string) {
 func (r *renderer) yAxis(area vg.Rectangle, title string, top float64, ticks []float64, label func(float64) string, headroom vg.Length) func(float64) vg.Length {
 	h := area.Max.Y - area.Min.Y - headroom
 	y := func(v float64) vg.Length { return area.Min.Y + vg.Length(v/top)*h }
-	tick := style(fontRegular, sizeTick, colInk, text.XRight, text.YCenter)
+	tick := r.style(fontRegular, sizeTick, colInk, text.XRight, text.YCenter)
 	for _, v := range ticks {
 		if v != 0 {
 			hline(&r.c, area.Min.X, area.Max.X, y(v), colGrid, 1)
 		}
 		r.c.FillText(tick, vg.Point{X: area.Min.X - gapTickLabel, Y: y(v)}, label(v))
 	}
-	at := style(fontRegular, sizeAxisTitle, colMuted, text.XCenter, text.YCenter)
+	at := r.style(r.regular, sizeAxisTitle, colMuted, text.XCenter, text.YCenter)
+	pt := vg.Point{X: marginL + lineHeight(at)/2, Y: area.Min.Y + h/2}
+	// Chinese is set upright in a column, as Chinese charts do; anything
+	// else, or a column taller than the panel, is turned a quarter.
+	if col := stack(title); col != "" && at.Height(col) <= h {
+		r.c.FillText(at, pt, col)
+		return y
+	}
 	at.Rotation = math.Pi / 2
-	r.c.FillText(at, vg.Point{X: marginL + lineHeight(at)/2, Y: area.Min.Y + h/2}, title)
+	r.c.FillText(at, pt, title)
 	return y
 }
 
 func (r *renderer) drawRatePanel() {
 	area := r.top
-	hy := r.header(area, "Check-in rate")
+	hy := r.header(area, r.lab.Rate)
 	hasOff := false
 	for _, d := range r.days {
 		hasOff = hasOff || !d.work
 	}
 	if hasOff {
-		r.legend(area.Max.X, hy, []legendItem{{"day off", func(c *draw.Canvas, b vg.Rectangle) {
+		r.legend(area.Max.X, hy, []legendItem{{r.lab.DayOff, func(c *draw.Canvas, b vg.Rectangle) {
 			hatch(c, b)
 			c.StrokeLines(draw.LineStyle{Color: colOffHatch, Width: 1}, []vg.Point{b.Min, {X: b.Min.X, Y: b.Max.Y}, b.Max, {X: b.Max.X, Y: b.Min.Y}, b.Min})
 		}}})
@@ -478,9 +529,9 @@ func (r *renderer) drawRatePanel() {
 
 	r.drawOff(area)
 
-	val := style(fontBold, sizeValue, colInk, text.XCenter, text.YBottom)
+	val := r.style(fontBold, sizeValue, colInk, text.XCenter, text.YBottom)
 	valH := lineHeight(val)
-	y := r.yAxis(area, "check-in %", 1, []float64{0, 0.25, 0.5, 0.75, 1},
+	y := r.yAxis(area, r.lab.RateAxis, 1, []float64{0, 0.25, 0.5, 0.75, 1},
 		func(v float64) string { return fmt.Sprintf("%.0f%%", v*100) }, valH+valuePad)
 
 	// Print values horizontally when the widest one fits its column,
@@ -500,13 +551,13 @@ func (r *renderer) drawRatePanel() {
 
 	// Capped so a one- or two-day chart does not turn into a wall of blue.
 	barW := min(r.slot*0.64, 90)
-	off := style(fontRegular, sizeOff, colMuted, text.XCenter, text.YBottom)
+	off := r.style(r.regular, sizeOff, colMuted, text.XCenter, text.YBottom)
 	anyRate := false
 	for i, d := range r.days {
 		cx := r.slotCenter(i)
 		if !d.work {
-			if off.Width("off") <= r.slot*0.95 {
-				r.c.FillText(off, vg.Point{X: cx, Y: area.Min.Y + 4}, "off")
+			if off.Width(r.lab.Off) <= r.slot*0.95 {
+				r.c.FillText(off, vg.Point{X: cx, Y: area.Min.Y + 4}, r.lab.Off)
 			}
 			continue
 		}
@@ -543,29 +594,29 @@ func (r *renderer) drawRatePanel() {
 
 	switch {
 	case r.n() == 0:
-		r.note(area, "no data")
+		r.note(area, r.lab.NoData)
 	case !anyRate:
-		r.note(area, "no check-in data")
+		r.note(area, r.lab.NoRate)
 	}
 }
 
 func (r *renderer) drawCountPanel() {
 	area := r.bot
-	hy := r.header(area, "Problems")
+	hy := r.header(area, r.lab.Problems)
 	r.legend(area.Max.X, hy, []legendItem{
-		{"opened", solid(colOpened)},
-		{"resolved", solid(colResolved)},
+		{r.lab.Opened, solid(colOpened)},
+		{r.lab.Resolved, solid(colResolved)},
 	})
 
 	r.drawOff(area)
 
-	cnt := style(fontBold, sizeCount, colInk, text.XCenter, text.YBottom)
+	cnt := r.style(fontBold, sizeCount, colInk, text.XCenter, text.YBottom)
 	cntH := lineHeight(cnt)
 	var ticks []float64
 	for v := 0; v <= r.countMax; v += r.countStep {
 		ticks = append(ticks, float64(v))
 	}
-	y := r.yAxis(area, "problems", float64(r.countMax), ticks,
+	y := r.yAxis(area, r.lab.ProblemsAxis, float64(r.countMax), ticks,
 		func(v float64) string { return fmt.Sprint(int(v)) }, cntH+valuePad)
 
 	// The gap inside a pair is much smaller than between days so that in
@@ -594,12 +645,12 @@ func (r *renderer) drawCountPanel() {
 	hline(&r.c, area.Min.X, area.Max.X, area.Min.Y, colBaseline, 1.5)
 
 	if r.n() == 0 {
-		r.note(area, "no data")
+		r.note(area, r.lab.NoData)
 	}
 }
 
 func (r *renderer) drawXLabels() {
-	sty := style(fontRegular, sizeTick, colInk, text.XCenter, text.YTop)
+	sty := r.style(r.regular, sizeTick, colInk, text.XCenter, text.YTop)
 	W := pxToPt(Width)
 	for i, d := range r.days {
 		if i%r.xLabelStep != 0 {
@@ -614,78 +665,4 @@ func (r *renderer) drawXLabels() {
 		x := min(r.slotCenter(i), W-4-s.Width(r.xLabels[i])/2)
 		r.c.FillText(s, vg.Point{X: x, Y: r.bot.Min.Y - gapXLabel}, r.xLabels[i])
 	}
-}
-
-var glyphFace = plot.DefaultTextHandler.Cache().Lookup(fontRegular, 10)
-
-// sanitize turns caller text into a single line the bundled font can draw:
-// whitespace controls become spaces, other controls are dropped, missing
-// glyphs (CJK, emoji) become '?' and runaway text is cut at maxLabelRune
-// runes so that later width fitting stays cheap.
-func sanitize(s string) string {
-	var (
-		b   strings.Builder
-		buf sfnt.Buffer
-		n   int
-	)
-	for _, c := range s {
-		if n >= maxLabelRune {
-			b.WriteString("...")
-			break
-		}
-		switch {
-		case c == utf8.RuneError:
-			c = '?'
-		case unicode.IsSpace(c):
-			c = ' '
-		case !unicode.IsPrint(c):
-			continue
-		default:
-			if idx, err := glyphFace.Face.GlyphIndex(&buf, c); err != nil || idx == 0 {
-				c = '?'
-			}
-		}
-		b.WriteRune(c)
-		n++
-	}
-	return strings.TrimSpace(b.String())
-}
-
-// fit shortens s with a trailing "..." until it is at most w wide.
-func fit(sty text.Style, s string, w vg.Length) string {
-	if sty.Width(s) <= w {
-		return s
-	}
-	rs := []rune(s)
-	for len(rs) > 0 {
-		rs = rs[:len(rs)-1]
-		t := strings.TrimRight(string(rs), " ") + "..."
-		if sty.Width(t) <= w {
-			return t
-		}
-	}
-	return ""
-}
-
-// splitMiddle breaks s at the space nearest its middle so "Mon 11-23"
-// becomes "Mon\n11-23"; text without spaces is returned unchanged.
-func splitMiddle(s string) string {
-	best := -1
-	mid := len(s) / 2
-	for i := 0; i < len(s); i++ {
-		if s[i] == ' ' && (best < 0 || abs(i-mid) < abs(best-mid)) {
-			best = i
-		}
-	}
-	if best < 0 {
-		return s
-	}
-	return s[:best] + "\n" + s[best+1:]
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
 }

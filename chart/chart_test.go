@@ -53,6 +53,56 @@ func monthInput(n int) Input {
 	return in
 }
 
+// mustFonts loads the embedded fonts or stops the test binary: every test
+// needs them.
+func mustFonts() *fontSet {
+	fs, err := fonts()
+	if err != nil {
+		panic(err)
+	}
+	return fs
+}
+
+// zhLabels are the words report passes for a Chinese group
+// (i18n/locales/digest.zh.yaml).
+var zhLabels = Labels{
+	Rate:         "每日打卡率",
+	RateAxis:     "打卡率",
+	Problems:     "每日问题",
+	ProblemsAxis: "问题数",
+	Opened:       "新增问题",
+	Resolved:     "已办结",
+	DayOff:       "休息日",
+	Off:          "休",
+	NoData:       "暂无数据",
+	NoRate:       "暂无打卡数据",
+}
+
+var zhWeekdays = []string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+
+// zh turns a test input starting on start into its Chinese version, with
+// weekdays in the day labels as report writes them for a week.
+func zh(in Input, start time.Time, title string) Input {
+	in.Title = title
+	in.Labels = zhLabels
+	days := make([]Day, len(in.Days))
+	for i, d := range in.Days {
+		t := start.AddDate(0, 0, i)
+		d.Label = zhWeekdays[t.Weekday()] + " " + t.Format("01-02")
+		days[i] = d
+	}
+	in.Days = days
+	return in
+}
+
+func weekInputZH() Input {
+	return zh(weekInput(), time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), "2026年第48周  11月23日–29日")
+}
+
+func monthInputZH() Input {
+	return zh(monthInput(31), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), "2026年12月")
+}
+
 // render renders in and decodes the result, failing the test on any error.
 func render(t testing.TB, in Input) image.Image {
 	t.Helper()
@@ -74,7 +124,7 @@ func render(t testing.TB, in Input) image.Image {
 // same layout code Render uses so the test does not hard-code geometry.
 func panels(in Input) (top, bot image.Rectangle) {
 	cv := vgimg.NewWith(vgimg.UseWH(pxToPt(Width), pxToPt(Height)), vgimg.UseDPI(dpi))
-	r := newRenderer(draw.New(cv), in)
+	r := newRenderer(draw.New(cv), mustFonts(), in)
 	return toPx(r.top), toPx(r.bot)
 }
 
@@ -129,10 +179,10 @@ func distinctColours(img image.Image) int {
 }
 
 // assertDrawn checks the picture is not blank: anti-aliased text and
-// several fills give many colours, and each panel has visible ink.
+// several fills use most of the palette, and each panel has visible ink.
 func assertDrawn(t *testing.T, img image.Image, in Input, minTop, minBot float64) {
 	t.Helper()
-	if n := distinctColours(img); n < 20 {
+	if n := distinctColours(img); n < 10 {
 		t.Errorf("only %d distinct colours; image looks blank", n)
 	}
 	if rgb(img.At(0, 0)) != [3]uint32{255, 255, 255} {
@@ -253,20 +303,34 @@ func TestRenderConcurrent(t *testing.T) {
 }
 
 func TestSanitize(t *testing.T) {
-	tests := map[string]string{
-		"Week 2026-11-23": "Week 2026-11-23",
-		"周一 11-23":        "?? 11-23",
-		" a\tb\nc ":       "a b c",
-		"bell\a":          "bell",
-		"\xff":            "?",
-		"Пн 11-23":        "Пн 11-23", // Cyrillic is in Liberation
+	fs := mustFonts()
+	tests := []struct {
+		name     string
+		latin    bool // sanitize for Liberation; else for the CJK font
+		in, want string
+	}{
+		{"ascii", true, "Week 2026-11-23", "Week 2026-11-23"},
+		{"hanzi in liberation", true, "周一 11-23", "?? 11-23"},
+		{"hanzi", false, "周一 11-23", "周一 11-23"},
+		{"place names outside GB 2312", false, "梅垟村 溇港 漈头", "梅垟村 溇港 漈头"},
+		{"cjk punctuation", false, "第48周（11月23日–29日）、「」…", "第48周（11月23日–29日）、「」…"},
+		{"emoji", false, "📊 周报", "? 周报"},
+		{"rare hanzi outside the subset", false, "𠀀村", "?村"},
+		{"whitespace", true, " a\tb\nc ", "a b c"},
+		{"control", false, "bell\a", "bell"},
+		{"invalid utf-8", false, "\xff", "?"},
+		{"cyrillic in liberation", true, "Пн 11-23", "Пн 11-23"},
 	}
-	for in, want := range tests {
-		if got := sanitize(in); got != want {
-			t.Errorf("sanitize(%q) = %q, want %q", in, got, want)
+	for _, tt := range tests {
+		f := fs.cjk
+		if tt.latin {
+			f = fs.latin
+		}
+		if got := sanitize(f, tt.in); got != tt.want {
+			t.Errorf("%s: sanitize(%q) = %q, want %q", tt.name, tt.in, got, tt.want)
 		}
 	}
-	if got, want := sanitize(strings.Repeat("a", 1000)), strings.Repeat("a", maxLabelRune)+"..."; got != want {
+	if got, want := sanitize(fs.latin, strings.Repeat("a", 1000)), strings.Repeat("a", maxLabelRune)+"..."; got != want {
 		t.Errorf("sanitize(1000 x a) = %q, want %q", got, want)
 	}
 }
@@ -317,12 +381,16 @@ func TestWriteSamples(t *testing.T) {
 		nan.Days[i].Rate = math.NaN()
 	}
 	samples := map[string]Input{
-		"week":  weekInput(),
-		"month": monthInput(31),
-		"empty": {Title: "Week 2026-11-23"},
-		"nan":   nan,
-		"one":   {Title: "Day", Days: []Day{{Label: "Mon 11-23", Workday: true, Rate: 0.5, Opened: 1}}},
-		"60":    monthInput(60),
+		"week":     weekInput(),
+		"month":    monthInput(31),
+		"empty":    {Title: "Week 2026-11-23"},
+		"nan":      nan,
+		"one":      {Title: "Day", Days: []Day{{Label: "Mon 11-23", Workday: true, Rate: 0.5, Opened: 1}}},
+		"60":       monthInput(60),
+		"week-zh":  weekInputZH(),
+		"month-zh": monthInputZH(),
+		"empty-zh": {Title: "2026年第48周", Labels: zhLabels},
+		"nan-zh":   zh(nan, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), "2026年第48周  11月23日–29日"),
 	}
 	for name, in := range samples {
 		b, err := Render(in)
@@ -339,7 +407,7 @@ func BenchmarkRender(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		in   Input
-	}{{"week", weekInput()}, {"month", monthInput(31)}} {
+	}{{"week", weekInput()}, {"month", monthInput(31)}, {"week-zh", weekInputZH()}, {"month-zh", monthInputZH()}} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
 				if _, err := Render(bc.in); err != nil {

@@ -188,14 +188,15 @@ func snippet(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-// chartDays builds chart columns from per-day rates and problem counts.
-// rate returns NaN where nothing was expected.
+// chartDays builds chart columns from per-day rates and problem counts,
+// unlabelled (chartInput labels them). rate returns NaN where nothing was
+// expected.
 func chartDays(p Period, cal *calendar.Calendar, rate func(i int) float64, opened, resolved Set) []chart.Day {
 	n := p.Days()
 	out := make([]chart.Day, n)
 	for i := range out {
 		d := p.From.AddDays(i)
-		out[i] = chart.Day{Label: p.dayLabel(d), Workday: cal.IsWorkday(d), Rate: rate(i)}
+		out[i] = chart.Day{Workday: cal.IsWorkday(d), Rate: rate(i)}
 	}
 	at := func(t time.Time) int {
 		return calendar.DaysBetween(p.From, calendar.DateOf(t.In(p.Loc)))

@@ -94,7 +94,7 @@ func TestVillageEdgeCases(t *testing.T) {
 					t.Errorf("text has %q:\n%s", w, r.Text)
 				}
 			}
-			if len(r.Chart.Days) != 7 || r.Chart.Days[0].Label != "Mon "+fmt.Sprintf("%02d-%02d", int(tt.period.From.Month), tt.period.From.Day) {
+			if len(r.Chart.Days) != 7 || r.Chart.Days[0].Label != "周一 "+fmt.Sprintf("%02d-%02d", int(tt.period.From.Month), tt.period.From.Day) {
 				t.Errorf("chart days = %+v", r.Chart.Days)
 			}
 		})

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"cadrebot"
-	"cadrebot/chart"
 	"cadrebot/config"
 	"cadrebot/i18n"
 )
@@ -63,8 +62,8 @@ func (c *Composer) Department(d *Data, depts []string, lang string, m Mode) Repo
 		opened = append(opened, dep.Reported...)
 		resolved = append(resolved, dep.Resolved...)
 	}
-	return Report{Text: strings.Join(lines, "\n"), Chart: chart.Input{Title: d.Period.ChartTitle(),
-		Days: chartDays(d.Period, c.Cal, noRate, opened, resolved)}}
+	return Report{Text: strings.Join(lines, "\n"), Chart: c.chartInput(lang, d.Period,
+		chartDays(d.Period, c.Cal, noRate, opened, resolved))}
 }
 
 // queueLine is one waiting item: number, village, category, age and

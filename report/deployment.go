@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"cadrebot/attendance"
-	"cadrebot/chart"
 	"cadrebot/i18n"
 )
 
@@ -97,8 +96,8 @@ func (c *Composer) Deployment(d *Data, villages []VillageRef, lang string, m Mod
 		}
 		return math.NaN()
 	}
-	return Report{Text: strings.Join(lines, "\n"), Chart: chart.Input{Title: d.Period.ChartTitle(),
-		Days: chartDays(d.Period, c.Cal, rate, all.Reported, all.Resolved)}}
+	return Report{Text: strings.Join(lines, "\n"), Chart: c.chartInput(lang, d.Period,
+		chartDays(d.Period, c.Cal, rate, all.Reported, all.Resolved))}
 }
 
 // rankVillages orders villages by check-in rate, highest first, then by

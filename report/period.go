@@ -111,26 +111,6 @@ func (p Period) ID() string {
 	return strconv.Itoa(p.From.Compact()) + "-" + strconv.Itoa(p.To.Compact())
 }
 
-// ChartTitle is the chart's title: ASCII, as chart requires.
-func (p Period) ChartTitle() string {
-	switch p.Kind {
-	case Week:
-		return fmt.Sprintf("%s  %s to %s", p.ID(), p.From, p.To)
-	case Month:
-		return p.ID()
-	}
-	return fmt.Sprintf("%s to %s", p.From, p.To)
-}
-
-// dayLabel is a chart column label: ASCII, short enough for a month.
-func (p Period) dayLabel(d calendar.Date) string {
-	md := fmt.Sprintf("%02d-%02d", int(d.Month), d.Day)
-	if p.Days() <= 7 {
-		return d.Weekday().String()[:3] + " " + md
-	}
-	return md
-}
-
 // MaxRangeDays bounds an export or /stats range: a year and a day, enough
 // for the yearly assessment (考核) of a leap year.
 const MaxRangeDays = 366

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"cadrebot/attendance"
-	"cadrebot/chart"
 	"cadrebot/i18n"
 )
 
@@ -51,8 +50,8 @@ func (c *Composer) Village(d *Data, chat int64, name, lang string, m Mode) Repor
 		}
 		return math.NaN()
 	}
-	return Report{Text: strings.Join(lines, "\n"), Chart: chart.Input{Title: d.Period.ChartTitle(),
-		Days: chartDays(d.Period, c.Cal, rate, v.Reported, v.Resolved)}}
+	return Report{Text: strings.Join(lines, "\n"), Chart: c.chartInput(lang, d.Period,
+		chartDays(d.Period, c.Cal, rate, v.Reported, v.Resolved))}
 }
 
 // attendance writes the check-in part of a village report.
