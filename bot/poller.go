@@ -92,6 +92,7 @@ func (p *Poller) Run(ctx, work context.Context, gen int64) error {
 		if len(raws) == 0 {
 			continue
 		}
+		p.log.Debug("getUpdates", "offset", offset, "count", len(raws))
 		next, err := p.accept(ctx, work, gen, raws, j)
 		if errors.Is(err, store.ErrFenced) {
 			p.log.Warn("poller: another replica took over; stopping")

@@ -44,6 +44,8 @@ type ProblemStore interface {
 	SetAlbum(ctx context.Context, chat int64, group string, id int64) error
 	Album(ctx context.Context, chat int64, group string) (int64, error)
 	Form(ctx context.Context, chat, user int64, kind string) ([]byte, error)
+	FormAndMessages(ctx context.Context, chat, user int64, kind string) ([]byte, map[int]string, error)
+	AddFormMessage(ctx context.Context, chat, user int64, kind string, msgID int, mark string, ttl time.Duration) error
 	SaveForm(ctx context.Context, chat, user int64, kind string, data []byte, ttl time.Duration) error
 	DeleteForm(ctx context.Context, chat, user int64, kind string) error
 	DepartmentChats(ctx context.Context) (map[string]int64, error)

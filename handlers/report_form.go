@@ -117,10 +117,11 @@ func (h *Problems) dialogTTL() time.Duration { return h.Cfg.Problems.DialogTTL.D
 // which tests fake), not by the Redis TTL, which only collects garbage a
 // day later: so an expired form is still there to be answered politely.
 func (h *Problems) loadForm(ctx context.Context, chat, user int64, kind string, v any, now time.Time) (formState, error) {
-	b, err := h.Store.Form(ctx, chat, user, kind)
+	b, msgs, err := h.Store.FormAndMessages(ctx, chat, user, kind)
 	if err != nil || b == nil {
 		return formNone, err
 	}
+	defer adoptMessages(v, msgs)
 	var head struct {
 		V   int   `json:"v"`
 		Exp int64 `json:"e"`

@@ -3,10 +3,10 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
-
-	"cadrebot/store"
+	"time"
 )
 
 // A message that waits in the outbox (its chat's budget was spent) comes
@@ -29,37 +29,45 @@ func formRef(kind string, chat, user int64, tag string, live bool) string {
 }
 
 // FormSent records the id of a form's message the outbox delivered (a
-// hook for refs "form:"). A form that ended or was replaced meanwhile is
-// left alone.
+// hook for refs "form:"), beside the form rather than in it, so that it
+// does not matter whether the form's owner saves the form before or after
+// (see store.AddFormMessage); loadForm adopts it.
 func (h *Problems) FormSent(ctx context.Context, ref string, chat int64, msgID int) error {
 	f := strings.Split(ref, ":")
 	if len(f) != 6 || f[0] != "form" {
 		return fmt.Errorf("form ref %q", ref)
 	}
-	kind, tag, live := f[1], f[4], f[5] == "b"
 	user, err := strconv.ParseInt(f[3], 10, 64)
 	if err != nil {
 		return fmt.Errorf("form ref %q: %w", ref, err)
 	}
-	now := h.now()
-	switch kind {
-	case store.FormReport:
-		var rf reportForm
-		if st, err := h.loadForm(ctx, chat, user, kind, &rf, now); err != nil || st != formLive || rf.Nonce != tag {
-			return err
+	return h.Store.AddFormMessage(ctx, chat, user, f[1], msgID, f[4]+":"+f[5], h.dialogTTL()+24*time.Hour)
+}
+
+// adoptMessages adds to a loaded form the messages FormSent recorded for
+// it (by its tag): prompts to its prompts, and a later live message as its
+// live message.
+func adoptMessages(v any, msgs map[int]string) {
+	for id, mark := range msgs {
+		tag, role, ok := strings.Cut(mark, ":")
+		if !ok {
+			continue
 		}
-		if live {
-			rf.Board = msgID
+		switch f := v.(type) {
+		case *reportForm:
+			if tag != f.Nonce {
+				continue
+			}
+			if role == "b" && id > f.Board {
+				f.Board = id
+			}
+			if !slices.Contains(f.Prompts, id) {
+				f.Prompts = addPrompts(f.Prompts, id)
+			}
+		case *actionForm:
+			if tag == strconv.FormatInt(f.ID, 10) && !slices.Contains(f.Prompts, id) {
+				f.Prompts = addPrompts(f.Prompts, id)
+			}
 		}
-		rf.Prompts = addPrompts(rf.Prompts, msgID)
-		return h.saveForm(ctx, chat, user, kind, &rf, now)
-	case store.FormAction:
-		var af actionForm
-		if st, err := h.loadForm(ctx, chat, user, kind, &af, now); err != nil || st != formLive || strconv.FormatInt(af.ID, 10) != tag {
-			return err
-		}
-		af.Prompts = addPrompts(af.Prompts, msgID)
-		return h.saveForm(ctx, chat, user, kind, &af, now)
 	}
-	return fmt.Errorf("form ref %q: unknown kind", ref)
 }

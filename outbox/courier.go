@@ -278,14 +278,16 @@ func (o *Courier) read(ctx context.Context, q *fairQueue) {
 	batches := make(chan []store.OutboxEntry)
 	// A blocking XREADGROUP cannot be interrupted, so this goroutine may
 	// outlive ctx by one read. Entries that read returns stay pending on
-	// this consumer and are reclaimed by the next sender.
+	// this consumer: a leadership this process has taken again meanwhile
+	// gets them at once (handoff), another sender reclaims them.
 	go func() {
 		for q.waitBelow(ctx, o.cfg.MaxHeld, o.cfg.MaxBytes) {
 			es, err := o.db.OutboxRead(ctx, o.consumer, o.cfg.Batch, o.cfg.Block)
+			if ctx.Err() != nil {
+				o.handoff(q, es)
+				return
+			}
 			if err != nil {
-				if ctx.Err() != nil {
-					return
-				}
 				o.log.Warn("outbox: read", "err", err)
 				sleep(ctx, time.Second)
 				continue
@@ -296,6 +298,7 @@ func (o *Courier) read(ctx context.Context, q *fairQueue) {
 			select {
 			case batches <- es:
 			case <-ctx.Done():
+				o.handoff(q, es)
 				return
 			}
 		}
@@ -312,6 +315,20 @@ func (o *Courier) read(ctx context.Context, q *fairQueue) {
 			o.reclaim(ctx, q)
 			reclaim.Reset(time.Until(o.cfg.NextReclaim(time.Now())))
 		}
+	}
+}
+
+// handoff gives entries a finished leadership read to the current one,
+// if this process leads again.
+func (o *Courier) handoff(old *fairQueue, es []store.OutboxEntry) {
+	if len(es) == 0 {
+		return
+	}
+	o.qmu.Lock()
+	cur := o.q
+	o.qmu.Unlock()
+	if cur != nil && cur != old {
+		cur.push(es)
 	}
 }
 

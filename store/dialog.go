@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,7 +37,48 @@ func (db *DB) SaveForm(ctx context.Context, chat, user int64, kind string, data 
 	return wrap(db.rdb.Set(ctx, db.keyForm(chat, kind, user), data, ttl).Err())
 }
 
-// DeleteForm drops a form.
+// DeleteForm drops a form and its messages.
 func (db *DB) DeleteForm(ctx context.Context, chat, user int64, kind string) error {
-	return wrap(db.rdb.Del(ctx, db.keyForm(chat, kind, user)).Err())
+	k := db.keyForm(chat, kind, user)
+	return wrap(db.rdb.Del(ctx, k, k+":m").Err())
+}
+
+// A form's messages that waited in the outbox get their ids only when the
+// outbox sends them, which may be before or after the form's owner saves
+// the form. They go to a hash of their own beside the form, message id ->
+// mark, so that neither write can undo the other.
+
+// AddFormMessage records message msgID of a form with its owner's mark.
+func (db *DB) AddFormMessage(ctx context.Context, chat, user int64, kind string, msgID int, mark string, ttl time.Duration) error {
+	k := db.keyForm(chat, kind, user) + ":m"
+	_, err := db.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, k, itoa(int64(msgID)), mark)
+		p.Expire(ctx, k, ttl)
+		return nil
+	})
+	return wrap(err)
+}
+
+// FormAndMessages returns a saved form (nil when none) and the messages
+// recorded with AddFormMessage, in one round trip.
+func (db *DB) FormAndMessages(ctx context.Context, chat, user int64, kind string) ([]byte, map[int]string, error) {
+	k := db.keyForm(chat, kind, user)
+	var form *redis.StringCmd
+	var msgs *redis.MapStringStringCmd
+	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		form = p.Get(ctx, k)
+		msgs = p.HGetAll(ctx, k+":m")
+		return nil
+	})
+	if err != nil && err != redis.Nil {
+		return nil, nil, wrap(err)
+	}
+	b, _ := form.Bytes()
+	out := make(map[int]string, len(msgs.Val()))
+	for f, v := range msgs.Val() {
+		if id, err := strconv.Atoi(f); err == nil {
+			out[id] = v
+		}
+	}
+	return b, out, nil
 }
