@@ -21,7 +21,7 @@ import (
 	"cadrebot/config"
 	"cadrebot/handlers"
 	"cadrebot/i18n"
-	"cadrebot/report"
+	"cadrebot/digest"
 	"cadrebot/store"
 )
 
@@ -44,7 +44,7 @@ var benchFiring = time.Date(2026, 12, 7, 9, 0, 0, 0, apptest.Shanghai) // Monday
 func benchSeed(b *testing.B, rdb redis.UniversalClient, db *store.DB, cal *calendar.Calendar) {
 	ctx := context.Background()
 	p := db.Prefix()
-	week := report.LastWeek(benchFiring, apptest.Shanghai)
+	week := digest.LastWeek(benchFiring, apptest.Shanghai)
 	from := week.Prev().From
 	t0 := time.Now()
 	pipe := rdb.Pipeline()
@@ -130,7 +130,7 @@ func benchChat(g int) int64 { return -1009000000 - int64(g) }
 
 // benchProblem reports one problem in week-w-before-the-digest's week and
 // moves it along: resolved, closed, accepted or left new by turns.
-func benchProblem(ctx context.Context, db *store.DB, g, w, k int, dept string, week report.Period) error {
+func benchProblem(ctx context.Context, db *store.DB, g, w, k int, dept string, week digest.Period) error {
 	created := week.Start().AddDate(0, 0, -7*w+(g+k)%5).Add(10*time.Hour + time.Duration(k*30)*time.Minute)
 	user := int64(100000 + g*benchMembers + k)
 	p := cadrebot.Problem{Status: cadrebot.StatusNew, Version: 1, VillageChat: benchChat(g), Village: fmt.Sprintf("第%d村", g+1),
@@ -170,7 +170,7 @@ func benchProblem(ctx context.Context, db *store.DB, g, w, k int, dept string, w
 // benchCheck verifies the raw seeding through the store: a group's
 // roster and check-in rate come back as seeded.
 func benchCheck(b *testing.B, db *store.DB, cal *calendar.Calendar) {
-	week := report.LastWeek(benchFiring, apptest.Shanghai)
+	week := digest.LastWeek(benchFiring, apptest.Shanghai)
 	ps, err := db.CheckinPeriods(context.Background(), []int64{benchChat(7)}, week.From, week.To)
 	if err != nil {
 		b.Fatal(err)

@@ -5,7 +5,7 @@ import (
 
 	"cadrebot/bot"
 	"cadrebot/handlers"
-	"cadrebot/report"
+	"cadrebot/digest"
 )
 
 // buildRoutes is the one list of everything the bot answers to: commands,
@@ -122,9 +122,9 @@ func (a *App) chatDepts(ctx context.Context, chat int64) ([]handlers.Department,
 	if err != nil {
 		return nil, err
 	}
-	chats := report.DeptChats(&a.Cfg.File, bound, moves)
+	chats := digest.DeptChats(&a.Cfg.File, bound, moves)
 	var out []handlers.Department
-	for _, id := range report.DeptsOfChat(&a.Cfg.File, chats, chat) {
+	for _, id := range digest.DeptsOfChat(&a.Cfg.File, chats, chat) {
 		if d, ok := a.Cfg.File.Department(id); ok {
 			out = append(out, handlers.Department{ID: d.ID, Name: d.Name})
 		}

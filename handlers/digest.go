@@ -15,7 +15,7 @@ import (
 	"cadrebot/attendance"
 	"cadrebot/calendar"
 	"cadrebot/config"
-	"cadrebot/report"
+	"cadrebot/digest"
 	"cadrebot/send"
 	"cadrebot/store"
 )
@@ -93,8 +93,8 @@ func (d *Digests) log() *slog.Logger {
 	return d.Log
 }
 
-func (d *Digests) composer() *report.Composer {
-	return &report.Composer{Texts: d.Texts, Cal: d.Cal, Cfg: d.Cfg}
+func (d *Digests) composer() *digest.Composer {
+	return &digest.Composer{Texts: d.Texts, Cal: d.Cal, Cfg: d.Cfg}
 }
 
 func (d *Digests) lang(g *cadrebot.Group) string {
@@ -115,7 +115,7 @@ func (d *Digests) IsDigestGroup(g *cadrebot.Group) bool {
 	return ok
 }
 
-// deptChats resolves every department's chat (report.DeptChats) and
+// deptChats resolves every department's chat (digest.DeptChats) and
 // returns the migrations it followed, for other chat ids of the config.
 func (d *Digests) deptChats(ctx context.Context) (map[string]int64, cadrebot.ChatMoves, error) {
 	bound, err := d.Store.DepartmentChats(ctx)
@@ -126,19 +126,19 @@ func (d *Digests) deptChats(ctx context.Context) (map[string]int64, cadrebot.Cha
 	if err != nil {
 		return nil, nil, err
 	}
-	return report.DeptChats(d.Cfg, bound, moves), moves, nil
+	return digest.DeptChats(d.Cfg, bound, moves), moves, nil
 }
 
 // DigestKey is the idempotency key of one digest: kind, chat and period.
-func DigestKey(kind string, chat int64, p report.Period) string {
+func DigestKey(kind string, chat int64, p digest.Period) string {
 	return "digest:" + kind + ":" + strconv.FormatInt(chat, 10) + ":" + p.ID()
 }
 
 // fleet is the whole deployment's data for one period.
 type fleet struct {
-	data      *report.Data
+	data      *digest.Data
 	groups    map[int64]*cadrebot.Group
-	villages  []report.VillageRef
+	villages  []digest.VillageRef
 	deptChats map[string]int64
 }
 
@@ -152,7 +152,7 @@ type snapshot struct {
 // fleetFor returns the data of per for every group, loading it once per
 // firing however many groups ask at once: the per-group jobs of a firing
 // share one load of a bounded number of pipelined round trips.
-func (d *Digests) fleetFor(ctx context.Context, per report.Period, at time.Time) (*fleet, error) {
+func (d *Digests) fleetFor(ctx context.Context, per digest.Period, at time.Time) (*fleet, error) {
 	key := per.ID() + "|" + per.Loc.String() + "|" + strconv.FormatInt(at.Unix(), 10)
 	now := d.Now()
 	d.mu.Lock()
@@ -192,7 +192,7 @@ func (d *Digests) fleetFor(ctx context.Context, per report.Period, at time.Time)
 
 // loadFleet reads every group, the check-ins of every village group and
 // the problems the period's digests can mention.
-func (d *Digests) loadFleet(ctx context.Context, per report.Period) (*fleet, error) {
+func (d *Digests) loadFleet(ctx context.Context, per digest.Period) (*fleet, error) {
 	ids, err := d.Store.GroupIDs(ctx)
 	if err != nil {
 		return nil, err
@@ -207,7 +207,7 @@ func (d *Digests) loadFleet(ctx context.Context, per report.Period) (*fleet, err
 		f.groups[g.ChatID] = g
 		if g.IsVillage() {
 			chats = append(chats, g.ChatID)
-			f.villages = append(f.villages, report.VillageRef{Chat: g.ChatID, Name: report.VillageName(g.Village, g.Title)})
+			f.villages = append(f.villages, digest.VillageRef{Chat: g.ChatID, Name: digest.VillageName(g.Village, g.Title)})
 		}
 	}
 	f.deptChats, _, err = d.deptChats(ctx)
@@ -222,11 +222,11 @@ func (d *Digests) loadFleet(ctx context.Context, per report.Period) (*fleet, err
 	if err != nil {
 		return nil, err
 	}
-	hist, err := d.Store.Histories(ctx, report.PrevReported(ps, per))
+	hist, err := d.Store.Histories(ctx, digest.PrevReported(ps, per))
 	if err != nil {
 		return nil, err
 	}
-	f.data = &report.Data{Period: per, Now: d.Now(), Checkins: ck, Problems: ps, History: hist}
+	f.data = &digest.Data{Period: per, Now: d.Now(), Checkins: ck, Problems: ps, History: hist}
 	return f, nil
 }
 
@@ -234,7 +234,7 @@ func (d *Digests) loadFleet(ctx context.Context, per report.Period) (*fleet, err
 // village group, and the department digest for a department's group.
 // Each goes out at most once per group and week (deliver).
 func (d *Digests) WeeklyDigest(ctx context.Context, g *cadrebot.Group, at time.Time) error {
-	per := report.LastWeek(at, g.Location(d.Loc))
+	per := digest.LastWeek(at, g.Location(d.Loc))
 	f, err := d.fleetFor(ctx, per, at)
 	if err != nil {
 		return err
@@ -247,13 +247,13 @@ func (d *Digests) WeeklyDigest(ctx context.Context, g *cadrebot.Group, at time.T
 	}
 	var errs []error
 	if g.IsVillage() {
-		errs = append(errs, d.deliver(ctx, KindVillage, g.ChatID, per, func() report.Report {
-			return d.composer().Village(f.data, g.ChatID, report.VillageName(g.Village, g.Title), d.lang(g), report.Digest)
+		errs = append(errs, d.deliver(ctx, KindVillage, g.ChatID, per, func() digest.Report {
+			return d.composer().Village(f.data, g.ChatID, digest.VillageName(g.Village, g.Title), d.lang(g), digest.Digest)
 		}))
 	}
-	if depts := report.DeptsOfChat(d.Cfg, f.deptChats, g.ChatID); len(depts) > 0 {
-		errs = append(errs, d.deliver(ctx, KindDept, g.ChatID, per, func() report.Report {
-			return d.composer().Department(f.data, depts, d.lang(g), report.Digest)
+	if depts := digest.DeptsOfChat(d.Cfg, f.deptChats, g.ChatID); len(depts) > 0 {
+		errs = append(errs, d.deliver(ctx, KindDept, g.ChatID, per, func() digest.Report {
+			return d.composer().Department(f.data, depts, d.lang(g), digest.Digest)
 		}))
 	}
 	return errors.Join(errs...)
@@ -266,13 +266,13 @@ func (d *Digests) DeploymentDigest(ctx context.Context, at time.Time) error {
 	if chat == 0 {
 		return nil
 	}
-	per := report.LastWeek(at, d.Loc)
+	per := digest.LastWeek(at, d.Loc)
 	f, err := d.fleetFor(ctx, per, at)
 	if err != nil {
 		return err
 	}
-	return d.deliver(ctx, KindDeployment, chat, per, func() report.Report {
-		return d.composer().Deployment(f.data, f.villages, d.lang(f.groups[chat]), report.Digest)
+	return d.deliver(ctx, KindDeployment, chat, per, func() digest.Report {
+		return d.composer().Deployment(f.data, f.villages, d.lang(f.groups[chat]), digest.Digest)
 	})
 }
 
@@ -280,7 +280,7 @@ func (d *Digests) DeploymentDigest(ctx context.Context, at time.Time) error {
 type Preview struct {
 	Kind   string
 	Chat   int64
-	Report report.Report
+	Report digest.Report
 }
 
 // Preview composes every digest of the firing at at, as the jobs would,
@@ -306,7 +306,7 @@ func (d *Digests) Preview(ctx context.Context, at time.Time) ([]Preview, error) 
 	c := d.composer()
 	var out []Preview
 	for _, groups := range byZone {
-		per := report.LastWeek(at, groups[0].Location(d.Loc))
+		per := digest.LastWeek(at, groups[0].Location(d.Loc))
 		f, err := d.fleetFor(ctx, per, at)
 		if err != nil {
 			return nil, err
@@ -314,19 +314,19 @@ func (d *Digests) Preview(ctx context.Context, at time.Time) ([]Preview, error) 
 		for _, g := range groups {
 			if g.IsVillage() {
 				out = append(out, Preview{KindVillage, g.ChatID,
-					c.Village(f.data, g.ChatID, report.VillageName(g.Village, g.Title), d.lang(g), report.Digest)})
+					c.Village(f.data, g.ChatID, digest.VillageName(g.Village, g.Title), d.lang(g), digest.Digest)})
 			}
-			if depts := report.DeptsOfChat(d.Cfg, f.deptChats, g.ChatID); len(depts) > 0 {
-				out = append(out, Preview{KindDept, g.ChatID, c.Department(f.data, depts, d.lang(g), report.Digest)})
+			if depts := digest.DeptsOfChat(d.Cfg, f.deptChats, g.ChatID); len(depts) > 0 {
+				out = append(out, Preview{KindDept, g.ChatID, c.Department(f.data, depts, d.lang(g), digest.Digest)})
 			}
 		}
 	}
 	if chat := d.Cfg.DigestChatID; chat != 0 {
-		f, err := d.fleetFor(ctx, report.LastWeek(at, d.Loc), at)
+		f, err := d.fleetFor(ctx, digest.LastWeek(at, d.Loc), at)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Preview{KindDeployment, chat, c.Deployment(f.data, f.villages, d.lang(f.groups[chat]), report.Digest)})
+		out = append(out, Preview{KindDeployment, chat, c.Deployment(f.data, f.villages, d.lang(f.groups[chat]), digest.Digest)})
 	}
 	return out, nil
 }
@@ -336,7 +336,7 @@ func (d *Digests) Preview(ctx context.Context, at time.Time) ([]Preview, error) 
 // marker, composes, hands the message to the outbox with the same key
 // (the outbox sends a key once, so a retried enqueue is no second
 // digest), and sets the marker only once that succeeded.
-func (d *Digests) deliver(ctx context.Context, kind string, chat int64, per report.Period, build func() report.Report) error {
+func (d *Digests) deliver(ctx context.Context, kind string, chat int64, per digest.Period, build func() digest.Report) error {
 	key := DigestKey(kind, chat, per)
 	if settled, err := d.settled(ctx, key); err != nil || settled {
 		return err
@@ -397,7 +397,7 @@ func (d *Digests) settled(ctx context.Context, key string) (bool, error) {
 // caption is the text (the sender carries on in text messages past the
 // caption limit). A chart that fails to render costs the picture, not
 // the digest.
-func (d *Digests) message(rep report.Report, chat int64, name string) send.Message {
+func (d *Digests) message(rep digest.Report, chat int64, name string) send.Message {
 	m := send.Message{ChatID: chat, Text: rep.Text}
 	png, err := rep.Render()
 	if err != nil {

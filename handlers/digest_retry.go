@@ -10,7 +10,7 @@ import (
 
 	"cadrebot"
 	"cadrebot/config"
-	"cadrebot/report"
+	"cadrebot/digest"
 )
 
 // JobWeeklyDigest is the per-group digest job's name: the key of a
@@ -54,7 +54,7 @@ func (d *Digests) RetryDigests(ctx context.Context, now time.Time) error {
 	var dues []due
 	var names []string
 	need := func(kind string, chat int64, at time.Time, loc *time.Location) {
-		k := DigestKey(kind, chat, report.LastWeek(at, loc))
+		k := DigestKey(kind, chat, digest.LastWeek(at, loc))
 		names = append(names, k, k+":failed")
 	}
 	for _, g := range gs {
@@ -74,7 +74,7 @@ func (d *Digests) RetryDigests(ctx context.Context, now time.Time) error {
 		if g.IsVillage() {
 			need(KindVillage, g.ChatID, at, loc)
 		}
-		if len(report.DeptsOfChat(d.Cfg, chats, g.ChatID)) > 0 {
+		if len(digest.DeptsOfChat(d.Cfg, chats, g.ChatID)) > 0 {
 			need(KindDept, g.ChatID, at, loc)
 		}
 		if len(names) > n {
@@ -95,7 +95,7 @@ func (d *Digests) RetryDigests(ctx context.Context, now time.Time) error {
 		return err
 	}
 	pending := func(kind string, chat int64, at time.Time, loc *time.Location) bool {
-		k := DigestKey(kind, chat, report.LastWeek(at, loc))
+		k := DigestKey(kind, chat, digest.LastWeek(at, loc))
 		return !state[k] && !state[k+":failed"]
 	}
 	var (

@@ -15,7 +15,7 @@ import (
 	"cadrebot/config"
 	"cadrebot/handlers"
 	"cadrebot/i18n"
-	"cadrebot/report"
+	"cadrebot/digest"
 	"cadrebot/send"
 	"cadrebot/store"
 )
@@ -93,7 +93,7 @@ func TestWeeklyDigestOnceAcrossReplicas(t *testing.T) {
 	db := store.New(apptest.NewRedis(t), apptest.NewPrefix(t))
 	g := villageGroup(t, db, -42)
 	out := &outbox{}
-	key := handlers.DigestKey(handlers.KindVillage, -42, report.LastWeek(firing, apptest.Shanghai))
+	key := handlers.DigestKey(handlers.KindVillage, -42, digest.LastWeek(firing, apptest.Shanghai))
 	var wg sync.WaitGroup
 	for range 5 {
 		wg.Add(1)
@@ -119,7 +119,7 @@ func TestWeeklyDigestRetries(t *testing.T) {
 	ctx := context.Background()
 	db := store.New(apptest.NewRedis(t), apptest.NewPrefix(t))
 	g := villageGroup(t, db, -43)
-	key := handlers.DigestKey(handlers.KindVillage, -43, report.LastWeek(firing, apptest.Shanghai))
+	key := handlers.DigestKey(handlers.KindVillage, -43, digest.LastWeek(firing, apptest.Shanghai))
 	out := &outbox{fail: []error{errors.New("redis: connection reset")}}
 	d := replica(t, db, out)
 	if err := d.WeeklyDigest(ctx, g, firing); err == nil {
@@ -136,7 +136,7 @@ func TestWeeklyDigestRetries(t *testing.T) {
 	}
 
 	g2 := villageGroup(t, db, -44)
-	key2 := handlers.DigestKey(handlers.KindVillage, -44, report.LastWeek(firing, apptest.Shanghai))
+	key2 := handlers.DigestKey(handlers.KindVillage, -44, digest.LastWeek(firing, apptest.Shanghai))
 	out.fail = []error{errPermanent}
 	if err := replica(t, db, out).WeeklyDigest(ctx, g2, firing); err == nil {
 		t.Fatal("a permanent failure reported success")
@@ -144,7 +144,7 @@ func TestWeeklyDigestRetries(t *testing.T) {
 	// A group the run never reached (the process stopped) is sent by the
 	// sweep; the one that failed for good is not.
 	villageGroup(t, db, -45)
-	key3 := handlers.DigestKey(handlers.KindVillage, -45, report.LastWeek(firing, apptest.Shanghai))
+	key3 := handlers.DigestKey(handlers.KindVillage, -45, digest.LastWeek(firing, apptest.Shanghai))
 	if err := replica(t, db, out).RetryDigests(ctx, firing.Add(10*time.Minute)); err != nil {
 		t.Fatal(err)
 	}

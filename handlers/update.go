@@ -1,10 +1,17 @@
-// Package handlers holds one file per feature of cadrebot. Each handler is a
-// maker function whose dependencies show in its signature; it returns its
-// error, and one adapter in bot/ turns errors into localized answers.
+// Package handlers holds what cadrebot does with an update and at a
+// scheduled time, in file groups by feature, each file one part of it:
+// checkin_* (check-ins, the board, leave, reminders, schedules),
+// problem_* (reports, cards, the lifecycle, queries, sweeps), digest_*
+// (weekly digests, /stats, /digest, /export) and group_* (setup, binding,
+// the roster, help). update*.go is what they share: the digested update,
+// the small interfaces they need and the button checks. A handler returns
+// its error, and one adapter in bot/ turns errors into localized answers;
+// app/routes.go names every entry point.
 package handlers
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -208,3 +215,8 @@ func DisplayName(usr models.User) string {
 	}
 	return n
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// sendText is a plain message to chat.
+func sendText(chat int64, text string) send.Message { return send.Message{ChatID: chat, Text: text} }

@@ -10,7 +10,7 @@ import (
 
 	"cadrebot"
 	"cadrebot/calendar"
-	"cadrebot/report"
+	"cadrebot/digest"
 	"cadrebot/store"
 )
 
@@ -36,7 +36,7 @@ func (d *Digests) scopeOf(ctx context.Context, u *Update) (digestScope, error) {
 	if err != nil {
 		return s, err
 	}
-	s.depts = report.DeptsOfChat(d.Cfg, chats, u.ChatID)
+	s.depts = digest.DeptsOfChat(d.Cfg, chats, u.ChatID)
 	s.deploy = d.Cfg.DigestChatID != 0 && u.ChatID == moves.Chat(d.Cfg.DigestChatID)
 	return s, nil
 }
@@ -44,7 +44,7 @@ func (d *Digests) scopeOf(ctx context.Context, u *Update) (digestScope, error) {
 // loadScope loads what the reports of s over per need: the whole
 // deployment for the county chat, else the group's own problems and
 // check-ins, which is a few round trips however large the deployment.
-func (d *Digests) loadScope(ctx context.Context, u *Update, s digestScope, per report.Period) (*fleet, error) {
+func (d *Digests) loadScope(ctx context.Context, u *Update, s digestScope, per digest.Period) (*fleet, error) {
 	if s.deploy {
 		return d.loadFleet(ctx, per)
 	}
@@ -60,8 +60,8 @@ func (d *Digests) loadScope(ctx context.Context, u *Update, s digestScope, per r
 			return nil, err
 		}
 		ps = append(ps, vp...)
-		f.villages = []report.VillageRef{{Chat: u.ChatID, Name: report.VillageName(u.Group.Village, u.Group.Title)}}
-		f.data = &report.Data{Checkins: ck}
+		f.villages = []digest.VillageRef{{Chat: u.ChatID, Name: digest.VillageName(u.Group.Village, u.Group.Title)}}
+		f.data = &digest.Data{Checkins: ck}
 	}
 	for _, dept := range s.depts {
 		dp, err := d.Store.ProblemsOf(ctx, store.ListDeptAll(dept))
@@ -73,23 +73,23 @@ func (d *Digests) loadScope(ctx context.Context, u *Update, s digestScope, per r
 	// A group can be a village and a department at once: one copy each.
 	slices.SortFunc(ps, func(a, b cadrebot.Problem) int { return int(a.ID - b.ID) })
 	ps = slices.CompactFunc(ps, func(a, b cadrebot.Problem) bool { return a.ID == b.ID })
-	hist, err := d.Store.Histories(ctx, report.PrevReported(ps, per))
+	hist, err := d.Store.Histories(ctx, digest.PrevReported(ps, per))
 	if err != nil {
 		return nil, err
 	}
 	if f.data == nil {
-		f.data = &report.Data{}
+		f.data = &digest.Data{}
 	}
 	f.data.Period, f.data.Now, f.data.Problems, f.data.History = per, d.Now(), ps, hist
 	return f, nil
 }
 
 // reports composes the reports of s.
-func (d *Digests) reports(f *fleet, u *Update, s digestScope, m report.Mode) []report.Report {
+func (d *Digests) reports(f *fleet, u *Update, s digestScope, m digest.Mode) []digest.Report {
 	c := d.composer()
-	var out []report.Report
+	var out []digest.Report
 	if s.village {
-		out = append(out, c.Village(f.data, u.ChatID, report.VillageName(u.Group.Village, u.Group.Title), u.Lang, m))
+		out = append(out, c.Village(f.data, u.ChatID, digest.VillageName(u.Group.Village, u.Group.Title), u.Lang, m))
 	}
 	if len(s.depts) > 0 {
 		out = append(out, c.Department(f.data, s.depts, u.Lang, m))
@@ -108,7 +108,7 @@ func (d *Digests) Stats() Func {
 		if !u.IsGroup() && !d.Auth.IsDeploymentAdmin(u.From.ID) {
 			return cadrebot.Errorf("err_group_only")
 		}
-		per, err := report.ParseStats(u.Args, calendar.DateOf(u.Now.In(u.Loc)), u.Loc)
+		per, err := digest.ParseStats(u.Args, calendar.DateOf(u.Now.In(u.Loc)), u.Loc)
 		if err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func (d *Digests) Stats() Func {
 		if err != nil {
 			return err
 		}
-		for _, rep := range d.reports(f, u, s, report.Stats) {
+		for _, rep := range d.reports(f, u, s, digest.Stats) {
 			if rep.Empty {
 				if err := Reply(ctx, d.Out, u, d.Texts.T(u.Lang, "stats_empty")); err != nil {
 					return err
@@ -163,7 +163,7 @@ func (d *Digests) SendDigest() Func {
 		if s.deploy && !s.village && len(s.depts) == 0 {
 			loc = d.Loc
 		}
-		per := report.LastWeek(u.Now, loc)
+		per := digest.LastWeek(u.Now, loc)
 		f, err := d.loadScope(ctx, u, s, per)
 		if err != nil {
 			return err
@@ -178,7 +178,7 @@ func (d *Digests) SendDigest() Func {
 		if s.deploy {
 			kinds = append(kinds, KindDeployment)
 		}
-		for i, rep := range d.reports(f, u, s, report.Digest) {
+		for i, rep := range d.reports(f, u, s, digest.Digest) {
 			if err := d.sendNow(ctx, u, kinds[i], per, rep); err != nil {
 				return err
 			}
@@ -189,7 +189,7 @@ func (d *Digests) SendDigest() Func {
 
 // sendNow sends a digest as a reply, under the digest's lock, and marks
 // the period sent if it was not yet.
-func (d *Digests) sendNow(ctx context.Context, u *Update, kind string, per report.Period, rep report.Report) error {
+func (d *Digests) sendNow(ctx context.Context, u *Update, kind string, per digest.Period, rep digest.Report) error {
 	if rep.Empty {
 		return Reply(ctx, d.Out, u, d.Texts.T(u.Lang, "digest_empty"))
 	}

@@ -8,7 +8,7 @@ import (
 	"cadrebot"
 	"cadrebot/calendar"
 	"cadrebot/i18n"
-	"cadrebot/report"
+	"cadrebot/digest"
 	"cadrebot/send"
 )
 
@@ -21,7 +21,7 @@ const maxUpload = 50 << 20
 // admins export the whole deployment, as they do in the county chat.
 func (d *Digests) Export() Func {
 	return func(ctx context.Context, u *Update) error {
-		per, csv, err := report.ParseExport(u.Args, calendar.DateOf(u.Now.In(u.Loc)), u.Loc)
+		per, csv, err := digest.ParseExport(u.Args, calendar.DateOf(u.Now.In(u.Loc)), u.Loc)
 		if err != nil {
 			return err
 		}
@@ -115,8 +115,8 @@ func (d *Digests) startFirst(ctx context.Context, u *Update) error {
 
 // exportData loads an export's data: the problems reported in the range
 // with their histories, and the check-ins of the village groups in scope.
-func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per report.Period) (*report.ExportData, error) {
-	x := &report.ExportData{Period: per, Now: d.Now()}
+func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per digest.Period) (*digest.ExportData, error) {
+	x := &digest.ExportData{Period: per, Now: d.Now()}
 	var ps []cadrebot.Problem
 	var err error
 	if s.deploy {
@@ -130,7 +130,7 @@ func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per 
 		}
 		for _, g := range gs {
 			if g.IsVillage() {
-				x.Villages = append(x.Villages, report.VillageRef{Chat: g.ChatID, Name: report.VillageName(g.Village, g.Title)})
+				x.Villages = append(x.Villages, digest.VillageRef{Chat: g.ChatID, Name: digest.VillageName(g.Village, g.Title)})
 			}
 		}
 		if ps, err = d.Store.ProblemsCreated(ctx, per.Start(), per.End()); err != nil {
@@ -172,7 +172,7 @@ func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per 
 }
 
 // exportFiles renders the export as one workbook or three CSV files.
-func (d *Digests) exportFiles(x *report.ExportData, lang string, csv, all bool, chat int64) ([]*send.File, error) {
+func (d *Digests) exportFiles(x *digest.ExportData, lang string, csv, all bool, chat int64) ([]*send.File, error) {
 	tables := d.composer().Tables(x, lang)
 	base := "cadrebot-" + strconv.FormatInt(chat, 10)
 	if all {
@@ -182,14 +182,14 @@ func (d *Digests) exportFiles(x *report.ExportData, lang string, csv, all bool, 
 	var files []*send.File
 	if csv {
 		for _, t := range tables {
-			b, err := report.CSV(t)
+			b, err := digest.CSV(t)
 			if err != nil {
 				return nil, fmt.Errorf("export csv: %w", err)
 			}
 			files = append(files, &send.File{Name: base + "-" + t.File, Data: b})
 		}
 	} else {
-		b, err := report.XLSX(tables)
+		b, err := digest.XLSX(tables)
 		if err != nil {
 			return nil, err
 		}

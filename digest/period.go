@@ -6,7 +6,7 @@
 // a digest, /today, /problems and an export never disagree. The store
 // loads the data (Data) in a bounded number of pipelined round trips; this
 // package only reads it.
-package report
+package digest
 
 import (
 	"fmt"
