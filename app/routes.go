@@ -4,8 +4,8 @@ import (
 	"context"
 
 	"cadrebot/bot"
-	"cadrebot/handlers"
 	"cadrebot/digest"
+	"cadrebot/handlers"
 )
 
 // buildRoutes is the one list of everything the bot answers to: commands,
