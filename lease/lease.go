@@ -55,7 +55,7 @@ func New(locks Locker, name, fence string, ttl time.Duration, log *slog.Logger) 
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	return &Lease{locks: locks, name: name, fence: fence, ttl: ttl, log: log, Retry: min(ttl/8, 250*time.Millisecond)}
+	return &Lease{locks: locks, name: name, fence: fence, ttl: ttl, log: log, Retry: min(ttl/10, 100*time.Millisecond)}
 }
 
 // Held reports whether this process may still act on the lease. It turns
