@@ -20,6 +20,10 @@ type Fault struct {
 	Applied bool
 	// Drop cuts the connection without any answer.
 	Drop bool
+	// Page answers with an HTML page instead of the API's JSON, echoing
+	// the request path (token included), as a reverse proxy's or a
+	// self-hosted Bot API server's error page does.
+	Page bool
 }
 
 func (f *Fault) apiError() *apiError {

@@ -10,6 +10,8 @@
 package telegramtest
 
 import (
+	"cmp"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -239,6 +241,16 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, token, name
 			// The standard way to make net/http cut the connection
 			// without an answer and without logging a stack trace.
 			panic(http.ErrAbortHandler)
+		}
+		if fault != nil && fault.Page {
+			code := cmp.Or(fault.Code, http.StatusNotFound)
+			call.Status, call.Err = code, "html page"
+			s.rec.add(call)
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(code)
+			fmt.Fprintf(w, "<html><body><h1>%d %s</h1><p>The requested URL %s was not found on this server.</p></body></html>",
+				code, http.StatusText(code), r.URL.Path)
+			return
 		}
 		if fault != nil && !fault.Applied {
 			aerr = fault.apiError()
