@@ -90,6 +90,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		}
 	}
 	a.DB = store.New(rdb, cfg.Env.KeyPrefix)
+	a.DB.SetRetention(store.Retention{Users: cfg.File.Retention.Users.Duration})
 	a.Metrics = metrics.NewMetrics()
 	a.DB.Stats().OnError = a.Metrics.RedisErrors.Inc
 	texts, err := i18n.Load(cfg.File.Language)
@@ -161,6 +162,10 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.seedVillages(ctx); err != nil {
 		ln.Close()
 		return fmt.Errorf("config villages: %w", err)
+	}
+	if err := a.seedDepartments(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("config departments: %w", err)
 	}
 	a.routes = a.buildRoutes()
 	a.Router = bot.NewRouter(bot.RouterConfig{BotUsername: a.Me.Username, BotID: a.Me.ID, Lang: cfg.File.Language,

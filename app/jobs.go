@@ -29,6 +29,7 @@ func (a *App) buildScheduler() *scheduler.Scheduler {
 		scheduler.Job{Name: handlers.JobWeeklyDigest, Spec: spec, Group: dg.WeeklyDigest, Groups: dg.IsDigestGroup, CatchUp: scheduler.Always},
 		scheduler.Job{Name: jobDeploymentDigest, Spec: spec, Global: dg.DeploymentDigest, CatchUp: scheduler.Always},
 		scheduler.Job{Name: jobDigestRetry, Spec: digestRetrySpec, Global: dg.RetryDigests, CatchUp: scheduler.Always},
+		a.retentionJob(),
 	)
 	return scheduler.New(a.Clock, a.DB, redislock.New(a.DB.Client()), a.Cfg.Location, a.Log, jobCounter{a}, jobs...)
 }

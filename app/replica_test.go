@@ -289,10 +289,11 @@ func TestReplicaSchedulersRunEachFiringOnce(t *testing.T) {
 			record("sweep " + at.Format("15:04"))
 			return nil
 		}},
-		{Name: "remind", Spec: "0,30 * * * *", Group: func(_ context.Context, g *cadrebot.Group, at time.Time) error {
-			record(fmt.Sprintf("remind %d %s", g.ChatID, at.Format("15:04")))
-			return nil
-		}},
+		{Name: "remind", Spec: "0,30 * * * *", Groups: func(g *cadrebot.Group) bool { return g.IsVillage() },
+			Group: func(_ context.Context, g *cadrebot.Group, at time.Time) error {
+				record(fmt.Sprintf("remind %d %s", g.ChatID, at.Format("15:04")))
+				return nil
+			}},
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup

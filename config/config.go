@@ -60,6 +60,7 @@ type File struct {
 	Checkin          Checkin   `yaml:"checkin"`
 	Problems         Problems  `yaml:"problems"`
 	Flood            Flood     `yaml:"flood"`
+	Retention        Retention `yaml:"retention"`
 	Limits           Limits    `yaml:"limits"`
 }
 
@@ -72,6 +73,7 @@ type Schedules struct {
 	OverdueSweep         string `yaml:"overdue_sweep"`          // default "@every 1h"
 	ResolvedSweep        string `yaml:"resolved_sweep"`         // default "@every 1h": "is this fixed?" and auto-close
 	OutboxReclaim        string `yaml:"outbox_reclaim"`         // default "@every 30s"
+	RetentionSweep       string `yaml:"retention_sweep"`        // default "30 3 * * *"
 }
 
 // Category is a kind of problem and the department that owns it.
@@ -132,6 +134,20 @@ type Problems struct {
 	DialogTTL        Duration `yaml:"dialog_ttl"`         // default 30m
 	DuplicateRadiusM float64  `yaml:"duplicate_radius_m"` // default 500
 	MaxPhotos        int      `yaml:"max_photos"`         // default 5
+}
+
+// Retention is how long the bot keeps what it learned about chats and
+// people that never became part of the deployment.
+type Retention struct {
+	// Chats: a group never set up (no village, department, approval or
+	// setting), after it was last seen (default 30 days).
+	Chats Duration `yaml:"chats"`
+	// Users: a person's private settings after their last private message,
+	// unless they turned on reminders by DM (default 180 days).
+	Users Duration `yaml:"users"`
+	// Undeliverable: records of messages that could not be delivered
+	// (default 90 days).
+	Undeliverable Duration `yaml:"undeliverable"`
 }
 
 // Flood is the per-user command flood control.

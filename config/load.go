@@ -60,6 +60,7 @@ func Defaults() File {
 			OverdueSweep:    "@every 1h",
 			ResolvedSweep:   "@every 1h",
 			OutboxReclaim:   "@every 30s",
+			RetentionSweep:  "30 3 * * *",
 		},
 		Calendar: Calendar{Weekdays: []int{1, 2, 3, 4, 5}},
 		Checkin: Checkin{
@@ -76,7 +77,8 @@ func Defaults() File {
 			DuplicateRadiusM: 500,
 			MaxPhotos:        5,
 		},
-		Flood: Flood{Commands: 20, Window: Duration{30 * time.Second}},
+		Flood:     Flood{Commands: 20, Window: Duration{30 * time.Second}},
+		Retention: Retention{Chats: Duration{30 * 24 * time.Hour}, Users: Duration{180 * 24 * time.Hour}, Undeliverable: Duration{90 * 24 * time.Hour}},
 		Limits: Limits{
 			GlobalPerSecond:  30,
 			GroupPerMinute:   20,
@@ -209,6 +211,7 @@ func (f *File) applyDefaults() {
 	orString(&s.OverdueSweep, d.Schedules.OverdueSweep)
 	orString(&s.ResolvedSweep, d.Schedules.ResolvedSweep)
 	orString(&s.OutboxReclaim, d.Schedules.OutboxReclaim)
+	orString(&s.RetentionSweep, d.Schedules.RetentionSweep)
 
 	if len(f.Calendar.Weekdays) == 0 {
 		f.Calendar.Weekdays = d.Calendar.Weekdays
@@ -236,6 +239,9 @@ func (f *File) applyDefaults() {
 
 	orZero(&f.Flood.Commands, d.Flood.Commands)
 	orZero(&f.Flood.Window, d.Flood.Window)
+	orZero(&f.Retention.Chats, d.Retention.Chats)
+	orZero(&f.Retention.Users, d.Retention.Users)
+	orZero(&f.Retention.Undeliverable, d.Retention.Undeliverable)
 
 	l := &f.Limits
 	orZero(&l.GlobalPerSecond, d.Limits.GlobalPerSecond)

@@ -204,6 +204,7 @@ func (s *Schedules) validate() error {
 		{"schedules.overdue_sweep", s.OverdueSweep, false},
 		{"schedules.resolved_sweep", s.ResolvedSweep, false},
 		{"schedules.outbox_reclaim", s.OutboxReclaim, false},
+		{"schedules.retention_sweep", s.RetentionSweep, false},
 	} {
 		if sc.optional && sc.spec == "" {
 			continue
@@ -400,6 +401,9 @@ func (f *File) validateTuning() error {
 		{"problems.default_sla", f.Problems.DefaultSLA},
 		{"problems.dialog_ttl", f.Problems.DialogTTL},
 		{"flood.window", f.Flood.Window},
+		{"retention.chats", f.Retention.Chats},
+		{"retention.users", f.Retention.Users},
+		{"retention.undeliverable", f.Retention.Undeliverable},
 		{"limits.shutdown_timeout", f.Limits.ShutdownTimeout},
 		{"limits.leader_lease", f.Limits.LeaderLease},
 		{"limits.send_give_up", f.Limits.SendGiveUp},

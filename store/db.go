@@ -29,6 +29,8 @@ type DB struct {
 	prefix string
 	stats  *Stats
 
+	retention Retention
+
 	migrateHooks []MigrateHook
 }
 

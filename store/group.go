@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"sort"
 	"strconv"
 	"time"
@@ -62,14 +63,15 @@ func decodeGroup(chat int64, m map[string]string) *cadrebot.Group {
 	return g
 }
 
-// Seen records first contact with a chat and returns the group. It is one
-// round trip; the dispatcher pipelines it with the update's dedupe key.
+// touchGroup records contact with a chat and returns the group, in the
+// router's pipeline. A group joins the registry (P groups) only once it is
+// configured (UpdateGroup, BindDepartment): a chat that never is does not
+// stay (see Retention).
 func (db *DB) touchGroup(p redis.Pipeliner, ctx context.Context, chat int64, title string, now time.Time) *redis.MapStringStringCmd {
 	p.HSetNX(ctx, db.keyGroup(chat), fCreated, itoa(now.Unix()))
 	if title != "" {
 		p.HSet(ctx, db.keyGroup(chat), fTitle, title)
 	}
-	p.SAdd(ctx, db.keyGroups(), itoa(chat))
 	return p.HGetAll(ctx, db.keyGroup(chat))
 }
 
@@ -130,10 +132,20 @@ func (db *DB) UpdateGroup(ctx context.Context, chat int64, p GroupPatch) error {
 		if len(del) > 0 {
 			tx.HDel(ctx, k, del...)
 		}
-		tx.SAdd(ctx, db.keyGroups(), itoa(chat))
+		if p.configures() {
+			tx.SAdd(ctx, db.keyGroups(), itoa(chat))
+		}
 		return nil
 	})
 	return wrap(err)
+}
+
+// configures reports whether the patch sets up the group (anything but the
+// bot's own status, which Telegram reports for any chat).
+func (p GroupPatch) configures() bool {
+	q := p
+	q.BotStatus = nil
+	return !reflect.ValueOf(q).IsZero()
 }
 
 // GroupIDs lists every registered group.

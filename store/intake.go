@@ -71,6 +71,11 @@ func (db *DB) Admit(ctx context.Context, a Admission) (Intake, error) {
 			return in, wrap(err)
 		}
 		in.Group = decodeGroup(a.Chat, meta.Val())
+		if unconfigured(meta.Val()) {
+			if err := db.markTransient(ctx, a.Chat, a.Now); err != nil {
+				return in, err
+			}
+		}
 	}
 	if flood != nil {
 		in.Flood = flood.Val()
@@ -133,13 +138,14 @@ func (db *DB) UserState(ctx context.Context, user int64) (User, error) {
 }
 
 // SetUser sets fields of a user's private settings ("lang", "started",
-// "remindme").
+// "remindme"), and their retention (see Retention).
 func (db *DB) SetUser(ctx context.Context, user int64, kv ...string) error {
-	args := make([]any, len(kv))
-	for i, s := range kv {
-		args[i] = s
+	args := make([]any, 0, len(kv)+1)
+	args = append(args, db.retention.Users.Milliseconds())
+	for _, s := range kv {
+		args = append(args, s)
 	}
-	return wrap(db.rdb.HSet(ctx, db.keyUser(user), args...).Err())
+	return wrap(setUserScript.Run(ctx, db.rdb, []string{db.keyUser(user)}, args...).Err())
 }
 
 // WebhookSecret returns the deployment's webhook secret, making candidate

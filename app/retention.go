@@ -1,0 +1,64 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"cadrebot"
+	"cadrebot/scheduler"
+	"cadrebot/store"
+)
+
+const jobRetention = "retention_sweep"
+
+// retentionJob deletes what the retention settings say to forget: chats
+// never set up and unseen for retention.chats, undeliverable records older
+// than retention.undeliverable. Users expire by themselves (store.SetUser).
+func (a *App) retentionJob() scheduler.Job {
+	r := a.Cfg.File.Retention
+	return scheduler.Job{Name: jobRetention, Spec: a.Cfg.File.Schedules.RetentionSweep, CatchUp: scheduler.Always,
+		Global: func(ctx context.Context, at time.Time) error {
+			chats, err := a.DB.SweepTransient(ctx, at.Add(-r.Chats.Duration))
+			if err != nil {
+				return fmt.Errorf("sweep chats: %w", err)
+			}
+			recs, err := a.DB.PruneUndeliverable(ctx, at.Add(-r.Undeliverable.Duration))
+			if err != nil {
+				return fmt.Errorf("prune undeliverable records: %w", err)
+			}
+			if chats+recs > 0 {
+				a.Log.Info("retention: forgot chats never set up and old records", "chats", chats, "undeliverable", recs)
+			}
+			return nil
+		}}
+}
+
+// seedDepartments marks each department chat named in the config as that
+// department's group, as /bind does, so it is a configured group: kept for
+// good, and found by the digest job.
+func (a *App) seedDepartments(ctx context.Context) error {
+	moves, err := a.DB.ChatMoves(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range a.Cfg.File.Departments {
+		if d.ChatID == 0 {
+			continue
+		}
+		chat := moves.Chat(d.ChatID)
+		g, err := a.DB.Group(ctx, chat)
+		if err != nil && !errors.Is(err, cadrebot.ErrNotFound) {
+			return err
+		}
+		if g != nil && g.Dept != "" {
+			continue
+		}
+		id := d.ID
+		if err := a.DB.UpdateGroup(ctx, chat, store.GroupPatch{Dept: &id}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
