@@ -167,10 +167,17 @@ func (a *App) Run(ctx context.Context) error {
 		ln.Close()
 		return fmt.Errorf("config departments: %w", err)
 	}
+	if err := a.seedApprovals(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("config approvals: %w", err)
+	}
+	if len(cfg.File.Admins) == 0 {
+		a.Log.Warn("no deployment admins configured: nobody can approve village groups, /bind departments or read county figures; " +
+			"add `admins: [<your Telegram user id>]` to the config file")
+	}
 	a.routes = a.buildRoutes()
 	a.Router = bot.NewRouter(bot.RouterConfig{BotUsername: a.Me.Username, BotID: a.Me.ID, Lang: cfg.File.Language,
-		Location: cfg.Location, Approval: cfg.File.Approval, ApprovedChats: cfg.File.ApprovedChats,
-		FloodCommands: cfg.File.Flood.Commands, FloodWindow: cfg.File.Flood.Window.Duration, Now: a.Clock.Now},
+		Location: cfg.Location, FloodCommands: cfg.File.Flood.Commands, FloodWindow: cfg.File.Flood.Window.Duration, Now: a.Clock.Now},
 		a.routes, a.DB, a.Sender, a.Texts, a.Auth, a.Log, a.Metrics)
 	if err := bot.SetCommands(ctx, a.API, a.routes.Menu, a.Texts, cfg.File.Language); err != nil {
 		a.Log.Warn("command menu not published", "err", err)

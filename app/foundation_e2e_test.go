@@ -236,25 +236,6 @@ func TestRestartKeepsOffset(t *testing.T) {
 	}
 }
 
-func TestApprovalGate(t *testing.T) {
-	e := apptest.Start(t, apptest.WithYAML(apptest.DefaultYAML+"approval: true\napproved_chats: [-100600]\n"))
-	g := e.TG.Group(village, "new group")
-	e.TG.SendText(g, apptest.Wang, "/join")
-	e.WaitSent(g.ID, "尚未获准")
-	e.TG.SendText(g, apptest.Wang, "/help")
-	e.WaitSent(g.ID, "cadrebot 驻村助手")
-	e.TG.SendText(g, apptest.Wang, "/approve")
-	e.WaitSent(g.ID, "只有部署管理员可以这样做")
-	e.TG.SendText(g, apptest.Admin, "/approve")
-	e.WaitSent(g.ID, "已获准使用")
-	e.TG.SendText(g, apptest.Wang, "/join")
-	e.WaitSent(g.ID, "王芳 已加入名单")
-
-	pre := e.TG.Group(-100600, "listed in config")
-	e.TG.SendText(pre, apptest.Li, "/join")
-	e.WaitSent(pre.ID, "李强 已加入名单")
-}
-
 func TestFloodControl(t *testing.T) {
 	e := apptest.Start(t, apptest.WithYAML(apptest.DefaultYAML+"flood: {commands: 5, window: 1h}\n"))
 	g := e.TG.Group(village, "g")

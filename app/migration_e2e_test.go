@@ -200,14 +200,23 @@ func TestMigrationByAnonymousAdmin(t *testing.T) {
 // A chat approved in the config (approval: true) stays approved under its
 // new id.
 func TestMigrationKeepsConfigApproval(t *testing.T) {
-	e := apptest.Start(t, apptest.WithYAML(apptest.DefaultYAML+"approval: true\napproved_chats: [-4701]\n"))
+	yaml := strings.Replace(apptest.DefaultYAML, "approval: false", "approval: true\napproved_chats: [-4701]", 1)
+	e := apptest.Start(t, apptest.WithYAML(yaml))
+	e.TG.Group(-1002, "交通运输局")
 	old := e.TG.BasicGroup(-4701, "谢家坞村工作群")
+	e.TG.SendText(old, apptest.Admin, "/setup 谢家坞村")
+	e.WaitSent(old.ID, "本群服务")
 	e.TG.SendText(old, apptest.Wang, "/join")
 	e.WaitSent(old.ID, "王芳 已加入名单")
 	super := e.TG.Migrate(old, -1004701)
 	e.Drain()
 	e.TG.SendText(super, apptest.Li, "/join")
 	e.WaitSent(super.ID, "李强 已加入名单（共 2 人）")
+	// Still approved under its new id: a report goes to its department.
+	e.TG.SendText(super, apptest.Li, "/report 园区门口没有停车线")
+	prompt := e.WaitSent(super.ID, "请选择问题分类")
+	e.TG.PressButton(super, apptest.Li, prompt.ID, "停车与交通")
+	e.WaitSent(-1002, "园区门口没有停车线")
 }
 
 // The two announcements in the worst order: the new chat's is handled

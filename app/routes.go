@@ -6,6 +6,7 @@ import (
 	"cadrebot/bot"
 	"cadrebot/digest"
 	"cadrebot/handlers"
+	"cadrebot/store"
 )
 
 // buildRoutes is the one list of everything the bot answers to: commands,
@@ -23,7 +24,6 @@ func (a *App) buildRoutes() bot.Routes {
 	r := bot.Routes{
 		Commands:  map[string]handlers.Func{},
 		Menu:      menu,
-		Open:      map[string]bool{"start": true, "help": true},
 		Callbacks: map[string]handlers.Func{},
 	}
 	sight := a.sight()
@@ -34,9 +34,14 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["bind"] = handlers.Bind(db, auth, out, texts, depts, sight)
 	r.Commands["join"] = handlers.Join(db, out, texts)
 	r.Commands["roster"] = handlers.Roster(db, out, texts)
-	r.Commands["approve"] = handlers.Approve(db, auth, out, texts)
+	pr := a.problems()
+	r.Commands["approve"] = handlers.Approve(db, auth, out, texts, pr.ReleaseHeld)
+	r.Callbacks["ap"] = pr.ApproveButton(func(ctx context.Context, chat int64) error {
+		yes := true
+		return db.UpdateGroup(ctx, chat, store.GroupPatch{Approved: &yes})
+	})
 	r.Commands["lang"] = handlers.Lang(db, auth, out, texts)
-	r.Members = handlers.Members(db, out, texts, a.Me.ID, cfg.File.Approval, sight, a.chatDepts)
+	r.Members = handlers.Members(db, out, texts, a.Me.ID, cfg.File.ApprovalRequired(), sight, a.chatDepts)
 
 	// Check-ins, leave and reminders (docs/checkins.md).
 	ck := cfg.File.Checkin
@@ -57,8 +62,7 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["setvillage"] = handlers.SetVillage(db, auth, out, texts)
 	r.Commands["remindme"] = handlers.RemindMe(db, out, texts, a.Me.Username)
 
-	// Problem reports (issue 4).
-	pr := a.problems()
+	// Problem reports.
 	r.Commands["report"] = pr.Report()
 	r.Commands["cancel"] = pr.Cancel()
 	r.Commands["accept"] = pr.Accept()

@@ -107,6 +107,8 @@ const DefaultYAML = `
 timezone: Asia/Shanghai
 language: zh
 admins: [9001]
+# Approval is tested on its own; here every group is trusted.
+approval: false
 digest_chat_id: -1009
 categories:
   - {id: parking, name: "停车与交通", department: traffic, sla: 72h}

@@ -21,12 +21,10 @@ import (
 
 // RouterConfig is what the router needs from the deployment config.
 type RouterConfig struct {
-	BotUsername   string
-	BotID         int64
-	Lang          string
-	Location      *time.Location
-	Approval      bool
-	ApprovedChats []int64
+	BotUsername string
+	BotID       int64
+	Lang        string
+	Location    *time.Location
 	// FloodCommands updates per FloodWindow is what one user may have the
 	// bot act on; past it their updates are dropped and they get one
 	// notice.
@@ -56,15 +54,14 @@ type Replier interface {
 // Router turns a raw update into a handlers.Update and runs its route. The
 // dispatcher calls Handle for every update.
 type Router struct {
-	cfg      RouterConfig
-	routes   Routes
-	db       RouterStore
-	out      Replier
-	texts    *i18n.Catalog
-	auth     *Auth
-	log      *slog.Logger
-	metrics  *metrics.Metrics
-	approved map[int64]bool
+	cfg     RouterConfig
+	routes  Routes
+	db      RouterStore
+	out     Replier
+	texts   *i18n.Catalog
+	auth    *Auth
+	log     *slog.Logger
+	metrics *metrics.Metrics
 
 	// flooded remembers users this replica saw over the limit, so that a
 	// dialog answer, which is counted only once a dialog takes it, is
@@ -78,12 +75,8 @@ func NewRouter(cfg RouterConfig, routes Routes, db RouterStore, out Replier, tex
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	r := &Router{cfg: cfg, routes: routes, db: db, out: out, texts: texts, auth: auth, log: log, metrics: m,
-		approved: map[int64]bool{}, flooded: map[int64]time.Time{}}
-	for _, c := range cfg.ApprovedChats {
-		r.approved[c] = true
-	}
-	return r
+	return &Router{cfg: cfg, routes: routes, db: db, out: out, texts: texts, auth: auth, log: log, metrics: m,
+		flooded: map[int64]time.Time{}}
 }
 
 // Handle handles one update. w collects the work the handler leaves
@@ -362,12 +355,6 @@ func (r *Router) route(ctx context.Context, u *handlers.Update, counted bool) er
 			return err
 		}
 	}
-	if !r.allowed(u) {
-		if u.Command != "" && r.routes.Commands[u.Command] != nil {
-			return handlers.Reply(ctx, r.out, u, r.texts.T(u.Lang, "not_approved"))
-		}
-		return nil
-	}
 	switch {
 	case u.Callback != nil:
 		prefix, _, _ := strings.Cut(u.Callback.Data, ":")
@@ -459,14 +446,6 @@ func (r *Router) migrate(ctx context.Context, from, to int64) error {
 	}
 	r.log.Info("group migrated to supergroup", "from", from, "to", to)
 	return nil
-}
-
-func (r *Router) allowed(u *handlers.Update) bool {
-	if !r.cfg.Approval || !u.IsGroup() || r.approved[u.ChatID] || (u.Group != nil && u.Group.Approved) {
-		return true
-	}
-	// /approve itself must get through; its handler checks who sends it.
-	return r.routes.Open[u.Command] || u.Command == "approve"
 }
 
 // fail is the one place an error becomes what the user sees and a log

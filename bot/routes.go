@@ -14,8 +14,6 @@ type Routes struct {
 	// in order, described by catalog message "cmd_<name>".
 	Commands map[string]handlers.Func
 	Menu     []string
-	// Open commands work in groups that are not approved yet.
-	Open map[string]bool
 	// Callbacks by the prefix of callback_data before the first ':'.
 	Callbacks map[string]handlers.Func
 	// Intercept sees non-command messages first (dialogs in progress) and

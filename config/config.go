@@ -43,11 +43,15 @@ type Env struct {
 // File is the YAML file named by CADREBOT_CONFIG. Zero values are replaced
 // by the defaults in Defaults before validation.
 type File struct {
-	Timezone      string       `yaml:"timezone"`
-	Language      string       `yaml:"language"`
-	Admins        []int64      `yaml:"admins"`
-	DigestChatID  int64        `yaml:"digest_chat_id"`
-	Approval      bool         `yaml:"approval"`
+	Timezone     string  `yaml:"timezone"`
+	Language     string  `yaml:"language"`
+	Admins       []int64 `yaml:"admins"`
+	DigestChatID int64   `yaml:"digest_chat_id"`
+	// Approval (default true) holds a village group's problem reports
+	// until a deployment admin approves the group (/approve or the button
+	// the admins receive); villages in the config and ApprovedChats are
+	// approved from the start. Set false for a closed deployment.
+	Approval      *bool        `yaml:"approval"`
 	ApprovedChats []int64      `yaml:"approved_chats"`
 	Schedules     Schedules    `yaml:"schedules"`
 	Categories    []Category   `yaml:"categories"`

@@ -69,3 +69,21 @@ func (f *File) Ancestors(deptID string) []string {
 	}
 	return chain
 }
+
+// ApprovalRequired reports whether new village groups need a deployment
+// admin's approval before their reports reach departments (the default).
+func (f *File) ApprovalRequired() bool { return f.Approval == nil || *f.Approval }
+
+// PreApproved reports whether the config approves chat from the start: it
+// is listed in approved_chats or is a configured village.
+func (f *File) PreApproved(chat int64) bool {
+	if slices.Contains(f.ApprovedChats, chat) {
+		return true
+	}
+	for _, v := range f.Villages {
+		if v.ChatID == chat {
+			return true
+		}
+	}
+	return false
+}

@@ -228,7 +228,7 @@ func welcome(ctx context.Context, texts Texts, u *Update, depts ChatDepts) (stri
 
 // Approve handles /approve, for deployment admins, when config requires
 // approval of new groups.
-func Approve(st GroupStore, auth Auth, out Sender, texts Texts) Func {
+func Approve(st GroupStore, auth Auth, out Sender, texts Texts, release func(ctx context.Context, chat int64) (int, error)) Func {
 	return func(ctx context.Context, u *Update) error {
 		if err := requireGroup(u); err != nil {
 			return err
@@ -238,6 +238,10 @@ func Approve(st GroupStore, auth Auth, out Sender, texts Texts) Func {
 		}
 		yes := true
 		if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{Approved: &yes}); err != nil {
+			return err
+		}
+		// The reports held until now go to their departments.
+		if _, err := release(ctx, u.ChatID); err != nil {
 			return err
 		}
 		return Reply(ctx, out, u, texts.T(u.Lang, "approve_done"))

@@ -46,6 +46,10 @@ type ProblemStore interface {
 	Form(ctx context.Context, chat, user int64, kind string) ([]byte, error)
 	FormAndMessages(ctx context.Context, chat, user int64, kind string) ([]byte, map[int]string, error)
 	AddFormMessage(ctx context.Context, chat, user int64, kind string, msgID int, mark string, ttl time.Duration) error
+	HoldReport(ctx context.Context, chat int64, report []byte) (int64, error)
+	HeldReports(ctx context.Context, chat int64) ([][]byte, error)
+	DropHeld(ctx context.Context, chat int64, n int) error
+	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	SaveForm(ctx context.Context, chat, user int64, kind string, data []byte, ttl time.Duration) error
 	DeleteForm(ctx context.Context, chat, user int64, kind string) error
 	DepartmentChats(ctx context.Context) (map[string]int64, error)

@@ -45,6 +45,9 @@ func (h *Problems) startReport(ctx context.Context, u *Update, text string) erro
 	f.Text, f.OneStep = text, true
 	if h.Cfg.TriageDepartment != "" {
 		p, err := h.create(ctx, u, f)
+		if errors.Is(err, errHeld) {
+			return Reply(ctx, h.Out, u, h.heldText(u.Lang, len(h.Cfg.Admins) > 0))
+		}
 		if err != nil {
 			return err
 		}

@@ -181,6 +181,9 @@ func (h *Problems) file(ctx context.Context, u *Update, f *reportForm) error {
 	} else {
 		p, err = h.create(ctx, u, f)
 	}
+	if errors.Is(err, errHeld) {
+		return h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.heldText(u.Lang, len(h.Cfg.Admins) > 0), nil)
+	}
 	if err != nil {
 		return err
 	}
@@ -208,6 +211,12 @@ func (h *Problems) create(ctx context.Context, u *Update, f *reportForm) (cadreb
 		Reporter: u.From.ID, ReporterName: DisplayName(u.From), ReportMsgID: f.MsgID,
 		Category: f.Cat, Dept: dept, Text: f.Text, Photos: f.Photos, HasLoc: f.HasLoc, Lat: f.Lat, Lon: f.Lon, Address: f.Addr,
 		Created: u.Now, SLA: sla, Due: u.Now.Add(sla)}
+	if !h.approved(u.Group) {
+		if err := h.hold(ctx, u, &p); err != nil {
+			return p, err
+		}
+		return p, errHeld
+	}
 	if _, err := h.Store.CreateProblem(ctx, &p, cadrebot.Entry{At: u.Now, By: u.From.ID, Name: p.ReporterName,
 		Action: cadrebot.ActCreate, To: p.Status, Dept: dept}); err != nil {
 		return p, err

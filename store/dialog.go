@@ -82,3 +82,34 @@ func (db *DB) FormAndMessages(ctx context.Context, chat, user int64, kind string
 	}
 	return b, out, nil
 }
+
+// Held reports are problem reports of a village group not yet approved:
+// kept in the group's slot, in order, until a deployment admin approves
+// the group and they are filed.
+
+func (db *DB) keyHeld(chat int64) string { return db.k(gtag(chat), ":held") }
+
+// HoldReport keeps a report of an unapproved group and returns how many
+// the group now holds.
+func (db *DB) HoldReport(ctx context.Context, chat int64, report []byte) (int64, error) {
+	n, err := db.rdb.RPush(ctx, db.keyHeld(chat), report).Result()
+	return n, wrap(err)
+}
+
+// HeldReports returns a group's held reports, oldest first.
+func (db *DB) HeldReports(ctx context.Context, chat int64) ([][]byte, error) {
+	ss, err := db.rdb.LRange(ctx, db.keyHeld(chat), 0, -1).Result()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make([][]byte, len(ss))
+	for i, s := range ss {
+		out[i] = []byte(s)
+	}
+	return out, nil
+}
+
+// DropHeld forgets the first n held reports of a group (filed now).
+func (db *DB) DropHeld(ctx context.Context, chat int64, n int) error {
+	return wrap(db.rdb.LTrim(ctx, db.keyHeld(chat), int64(n), -1).Err())
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"cadrebot"
@@ -33,6 +34,39 @@ func (a *App) retentionJob() scheduler.Job {
 			}
 			return nil
 		}}
+}
+
+// seedApprovals approves, once, the groups the config trusts from the
+// start: villages it lists and approved_chats. From then on the group's
+// own record says whether it is approved, wherever it is asked.
+func (a *App) seedApprovals(ctx context.Context) error {
+	f := &a.Cfg.File
+	if !f.ApprovalRequired() {
+		return nil
+	}
+	moves, err := a.DB.ChatMoves(ctx)
+	if err != nil {
+		return err
+	}
+	chats := slices.Clone(f.ApprovedChats)
+	for _, v := range f.Villages {
+		chats = append(chats, v.ChatID)
+	}
+	yes := true
+	for _, c := range chats {
+		chat := moves.Chat(c)
+		g, err := a.DB.Group(ctx, chat)
+		if err != nil && !errors.Is(err, cadrebot.ErrNotFound) {
+			return err
+		}
+		if g != nil && g.Approved {
+			continue
+		}
+		if err := a.DB.UpdateGroup(ctx, chat, store.GroupPatch{Approved: &yes}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // seedDepartments marks each department chat named in the config as that
