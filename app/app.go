@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -90,6 +91,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		}
 	}
 	a.DB = store.New(rdb, cfg.Env.KeyPrefix)
+	a.DB.CacheGroups(ctx, a.Log)
 	a.DB.SetRetention(store.Retention{Users: cfg.File.Retention.Users.Duration})
 	a.Metrics = metrics.NewMetrics()
 	a.DB.Stats().OnError = a.Metrics.RedisErrors.Inc
@@ -208,6 +210,12 @@ func (a *App) Run(ctx context.Context) error {
 		w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}))
+	if cfg.Env.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 
 	var wg sync.WaitGroup
 	var hook *bot.Webhook
@@ -221,7 +229,9 @@ func (a *App) Run(ctx context.Context) error {
 		if err := a.API.DeleteWebhook(ctx); err != nil {
 			a.Log.Warn("deleteWebhook", "err", err)
 		}
-		a.runLeader(ctx, work, &wg, bot.NewPoller(a.API, a.DB, journal, a.dispatch, a.Log, a.Metrics))
+		poller := bot.NewPoller(a.API, a.DB, journal, a.dispatch, a.Log, a.Metrics)
+		poller.Prepare = a.Router.Prepare
+		a.runLeader(ctx, work, &wg, poller)
 		a.Log.Info("long polling")
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

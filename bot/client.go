@@ -237,16 +237,6 @@ func (c *Client) SetMyCommands(ctx context.Context, cmds []models.BotCommand, la
 	})
 }
 
-type updatesResponse struct {
-	OK          bool              `json:"ok"`
-	Result      []json.RawMessage `json:"result"`
-	ErrorCode   int               `json:"error_code"`
-	Description string            `json:"description"`
-	Parameters  struct {
-		RetryAfter int `json:"retry_after"`
-	} `json:"parameters"`
-}
-
 // GetUpdates long-polls for updates from offset and returns each one as
 // Telegram sent it, so the intake can keep it verbatim. It never waits on
 // a 429: the poller owns its loop and backs off itself.
@@ -269,27 +259,45 @@ func (c *Client) GetUpdates(ctx context.Context, offset int64, limit int, timeou
 		if err != nil {
 			return fmt.Errorf("read: %w", err)
 		}
-		var r updatesResponse
+		var r apiResponse
 		if err := json.Unmarshal(raw, &r); err != nil {
 			// The body may be a proxy's page that echoes the request
 			// path, token included: call redacts it with the rest.
 			return fmt.Errorf("decode (HTTP %d) %q: %w", resp.StatusCode, clip(raw, 200), err)
 		}
 		if !r.OK {
-			return apiError(r.ErrorCode, r.Description, r.Parameters.RetryAfter)
+			return apiError(r.ErrorCode, r.Description, r.Parameters.RetryAfter, r.Parameters.MigrateToChatID)
 		}
-		out = r.Result
-		return nil
+		return json.Unmarshal(r.Result, &out)
 	})
 	return out, err
 }
 
-// apiError maps a getUpdates failure onto the library's error values, so
-// one set of checks (IsUnauthorized, RetryAfter) serves every call.
-func apiError(code int, desc string, retryAfter int) error {
+// apiResponse is the Bot API's envelope.
+type apiResponse struct {
+	OK          bool            `json:"ok"`
+	Result      json.RawMessage `json:"result"`
+	ErrorCode   int             `json:"error_code"`
+	Description string          `json:"description"`
+	Parameters  struct {
+		RetryAfter      int   `json:"retry_after"`
+		MigrateToChatID int64 `json:"migrate_to_chat_id"`
+	} `json:"parameters"`
+}
+
+// apiError maps a failed answer onto the library's error values, so one
+// set of checks (IsPermanent, RetryAfter, MigratedTo) serves every call.
+func apiError(code int, desc string, retryAfter int, migrateTo int64) error {
 	switch code {
 	case http.StatusTooManyRequests:
 		return &tgbot.TooManyRequestsError{Message: "too many requests, " + desc, RetryAfter: retryAfter}
+	case http.StatusForbidden:
+		return fmt.Errorf("%w, %s", tgbot.ErrorForbidden, desc)
+	case http.StatusBadRequest:
+		if migrateTo != 0 {
+			return &tgbot.MigrateError{Message: "bad request: " + desc, MigrateToChatID: int(migrateTo)}
+		}
+		return fmt.Errorf("%w, %s", tgbot.ErrorBadRequest, desc)
 	case http.StatusUnauthorized:
 		return fmt.Errorf("%w, %s", tgbot.ErrorUnauthorized, desc)
 	case http.StatusNotFound:
@@ -298,6 +306,48 @@ func apiError(code int, desc string, retryAfter int) error {
 		return fmt.Errorf("%w, %s", tgbot.ErrorConflict, desc)
 	}
 	return fmt.Errorf("error response from telegram, %d %s", code, desc)
+}
+
+// post calls method with params as a JSON body and decodes the result
+// into dest (nil to skip). The hot calls (a reaction per check-in, replies,
+// edits, button answers) go this way: go-telegram/bot builds every request
+// as a multipart form by reflection, which profiling showed to cost as much
+// as the rest of a check-in's handling. Its parameter and result types are
+// used as they are.
+func (c *Client) post(ctx context.Context, method string, params, dest any) error {
+	body, err := json.Marshal(params)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", method, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/"+method, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.httpc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	var r apiResponse
+	if err := json.Unmarshal(raw, &r); err != nil {
+		// The body may be a proxy's page that echoes the request path,
+		// token included: call redacts it with the rest.
+		return fmt.Errorf("decode (HTTP %d) %q: %w", resp.StatusCode, clip(raw, 200), err)
+	}
+	if !r.OK {
+		return apiError(r.ErrorCode, r.Description, r.Parameters.RetryAfter, r.Parameters.MigrateToChatID)
+	}
+	if dest != nil {
+		if err := json.Unmarshal(r.Result, dest); err != nil {
+			return fmt.Errorf("decode %s result: %w", method, err)
+		}
+	}
+	return nil
 }
 
 func clip(b []byte, n int) string {
@@ -309,8 +359,8 @@ func clip(b []byte, n int) string {
 
 // SendMessage sends one text message.
 func (c *Client) SendMessage(ctx context.Context, p *tgbot.SendMessageParams) (*models.Message, error) {
-	var msg *models.Message
-	err := c.call(ctx, "sendMessage", func() (err error) { msg, err = c.tg.SendMessage(ctx, p); return err })
+	msg := new(models.Message)
+	err := c.call(ctx, "sendMessage", func() error { return c.post(ctx, "sendMessage", p, msg) })
 	return msg, err
 }
 
@@ -337,22 +387,22 @@ func (c *Client) SendMediaGroup(ctx context.Context, p *tgbot.SendMediaGroupPara
 
 // EditMessageText replaces a message's text and keyboard.
 func (c *Client) EditMessageText(ctx context.Context, p *tgbot.EditMessageTextParams) error {
-	return c.call(ctx, "editMessageText", func() error { _, err := c.tg.EditMessageText(ctx, p); return err })
+	return c.call(ctx, "editMessageText", func() error { return c.post(ctx, "editMessageText", p, nil) })
 }
 
 // SetMessageReaction sets the bot's reaction on a message.
 func (c *Client) SetMessageReaction(ctx context.Context, p *tgbot.SetMessageReactionParams) error {
-	return c.call(ctx, "setMessageReaction", func() error { _, err := c.tg.SetMessageReaction(ctx, p); return err })
+	return c.call(ctx, "setMessageReaction", func() error { return c.post(ctx, "setMessageReaction", p, nil) })
 }
 
 // AnswerCallbackQuery stops a button's spinner, with a toast or an alert.
 func (c *Client) AnswerCallbackQuery(ctx context.Context, p *tgbot.AnswerCallbackQueryParams) error {
-	return c.call(ctx, "answerCallbackQuery", func() error { _, err := c.tg.AnswerCallbackQuery(ctx, p); return err })
+	return c.call(ctx, "answerCallbackQuery", func() error { return c.post(ctx, "answerCallbackQuery", p, nil) })
 }
 
 // DeleteMessage deletes a message.
 func (c *Client) DeleteMessage(ctx context.Context, p *tgbot.DeleteMessageParams) error {
-	return c.call(ctx, "deleteMessage", func() error { _, err := c.tg.DeleteMessage(ctx, p); return err })
+	return c.call(ctx, "deleteMessage", func() error { return c.post(ctx, "deleteMessage", p, nil) })
 }
 
 // GetChatMember returns a user's membership in a chat.

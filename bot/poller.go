@@ -43,6 +43,9 @@ type Poller struct {
 	metrics  *metrics.Metrics
 	Timeout  time.Duration // long-poll timeout
 	Limit    int
+	// Prepare, when set, is told each batch before it is dispatched
+	// (Router.Prepare admits it in one round trip).
+	Prepare func(ctx context.Context, ups []*models.Update)
 }
 
 // NewPoller builds a poller; j keeps its inbox (store.InboxPoll).
@@ -178,10 +181,17 @@ func (p *Poller) accept(ctx, work context.Context, gen int64, raws []json.RawMes
 		seen[id] = true
 		p.metrics.Duplicates.Inc()
 	}
+	fresh := us[:0]
 	for _, u := range us {
 		if !seen[u.ID] {
-			j.Submit(work, p.dispatch, u)
+			fresh = append(fresh, u)
 		}
+	}
+	if p.Prepare != nil {
+		p.Prepare(ctx, fresh)
+	}
+	for _, u := range fresh {
+		j.Submit(work, p.dispatch, u)
 	}
 	return next, nil
 }

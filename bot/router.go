@@ -35,7 +35,7 @@ type RouterConfig struct {
 
 // RouterStore is what the router needs from Redis (store.DB).
 type RouterStore interface {
-	Admit(ctx context.Context, a store.Admission) (store.Intake, error)
+	AdmitBatch(ctx context.Context, as []store.Admission) ([]store.Intake, error)
 	CountFlood(ctx context.Context, user int64, window time.Duration, now time.Time) (int64, error)
 	FloodNotice(ctx context.Context, user int64, quiet time.Duration) (bool, error)
 	Group(ctx context.Context, chat int64) (*cadrebot.Group, error)
@@ -62,6 +62,9 @@ type Router struct {
 	auth    *Auth
 	log     *slog.Logger
 	metrics *metrics.Metrics
+
+	// prepared holds what Prepare admitted, by update id, until Handle.
+	prepared sync.Map
 
 	// flooded remembers users this replica saw over the limit, so that a
 	// dialog answer, which is counted only once a dialog takes it, is
@@ -96,21 +99,24 @@ func (r *Router) Handle(ctx context.Context, upd *models.Update, w *handlers.Wor
 		}
 		return
 	}
-	u, ok := r.digest(upd)
-	if !ok {
+	var p *prepared
+	if v, ok := r.prepared.LoadAndDelete(upd.ID); ok {
+		p = v.(*prepared)
+	} else {
+		p = r.prepare(ctx, []*models.Update{upd})[0]
+	}
+	u := p.u
+	if u == nil {
 		r.metrics.Updates.WithLabelValues(kind, "").Inc()
 		return
 	}
-	u.Work = w
+	u.Work, u.Now = w, r.cfg.Now()
 	r.metrics.Updates.WithLabelValues(kind, r.commandLabel(u.Command)).Inc()
-
-	counted := r.cfg.FloodCommands > 0 && r.countable(u)
-	in, err := r.db.Admit(ctx, store.Admission{Chat: u.ChatID, IsGroup: u.IsGroup(), Title: chatTitle(upd),
-		User: u.From.ID, Count: counted, Window: r.cfg.FloodWindow, Now: u.Now})
-	if err != nil {
-		r.fail(ctx, u, err)
+	if p.err != nil {
+		r.fail(ctx, u, p.err)
 		return
 	}
+	in := p.in
 	if in.MovedTo != 0 {
 		// A late update for a group that became a supergroup.
 		u.ChatID = in.MovedTo
@@ -120,12 +126,12 @@ func (r *Router) Handle(ctx context.Context, upd *models.Update, w *handlers.Wor
 	}
 	u.Group = in.Group
 	r.localize(ctx, u)
-	if counted && in.Flood > int64(r.cfg.FloodCommands) {
+	if p.counted && in.Flood > int64(r.cfg.FloodCommands) {
 		r.flood(ctx, u)
 		return
 	}
 
-	if err := r.route(ctx, u, counted); err != nil {
+	if err := r.route(ctx, u, p.counted); err != nil {
 		r.fail(ctx, u, err)
 	}
 	if u.Callback != nil && !u.Answered {
@@ -133,6 +139,61 @@ func (r *Router) Handle(ctx context.Context, upd *models.Update, w *handlers.Wor
 			r.log.Warn("answer callback", "err", err)
 		}
 	}
+}
+
+// prepared is what Prepare learned about an update before the dispatcher
+// runs it: the digested update (nil for one to ignore), whether it counts
+// against flood control, and its admission.
+type prepared struct {
+	u       *handlers.Update
+	counted bool
+	in      store.Intake
+	err     error
+}
+
+// Prepare admits a batch of updates the intake just took, in one
+// pipelined round trip for the whole batch (store.AdmitBatch): their
+// groups and their senders' flood counts. Handle picks the result up.
+func (r *Router) Prepare(ctx context.Context, ups []*models.Update) {
+	for i, p := range r.prepare(ctx, ups) {
+		if p != nil {
+			r.prepared.Store(ups[i].ID, p)
+		}
+	}
+}
+
+func (r *Router) prepare(ctx context.Context, ups []*models.Update) []*prepared {
+	out := make([]*prepared, len(ups))
+	var as []store.Admission
+	var idx []int
+	for i, upd := range ups {
+		if upd.MyChatMember != nil {
+			continue
+		}
+		p := &prepared{}
+		out[i] = p
+		u, ok := r.digest(upd)
+		if !ok {
+			continue
+		}
+		p.u = u
+		p.counted = r.cfg.FloodCommands > 0 && r.countable(u)
+		as = append(as, store.Admission{Chat: u.ChatID, IsGroup: u.IsGroup(), Title: chatTitle(upd),
+			User: u.From.ID, Count: p.counted, Window: r.cfg.FloodWindow, Now: u.Now})
+		idx = append(idx, i)
+	}
+	if len(as) == 0 {
+		return out
+	}
+	ins, err := r.db.AdmitBatch(ctx, as)
+	for j, i := range idx {
+		if err != nil {
+			out[i].err = err
+			continue
+		}
+		out[i].in = ins[j]
+	}
+	return out
 }
 
 // myStatus records the bot's own status in a chat: in a group, whether it

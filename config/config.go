@@ -35,6 +35,9 @@ type Env struct {
 	Lang          string   `env:"CADREBOT_LANG"` // overrides File.Language when set
 	LogFormat     string   `env:"CADREBOT_LOG_FORMAT" envDefault:"text"`
 	LogLevel      string   `env:"CADREBOT_LOG_LEVEL" envDefault:"info"`
+	// Pprof serves Go's profiler at /debug/pprof/ on CADREBOT_HTTP_ADDR,
+	// for measuring; never expose it publicly.
+	Pprof bool `env:"CADREBOT_PPROF"`
 	// RedisSet reports whether REDIS_URL was given explicitly; the
 	// playground embeds a store only when it was not.
 	RedisSet bool `env:"-"`

@@ -30,6 +30,10 @@ type DB struct {
 	stats  *Stats
 
 	retention Retention
+	// cache holds group records (CacheGroups); nil when off.
+	cache atomic.Pointer[groupCache]
+	// floodWindow is the last flood window this process set the expiry of.
+	floodWindow atomic.Int64
 
 	migrateHooks []MigrateHook
 }

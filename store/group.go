@@ -135,6 +135,7 @@ func (db *DB) UpdateGroup(ctx context.Context, chat int64, p GroupPatch) error {
 		if p.configures() {
 			tx.SAdd(ctx, db.keyGroups(), itoa(chat))
 		}
+		db.groupChanged(ctx, tx, chat)
 		return nil
 	})
 	return wrap(err)
@@ -309,6 +310,7 @@ func (db *DB) BindDepartment(ctx context.Context, dept string, chat int64) error
 		tx.HSet(ctx, db.keyDeptChats(), dept, itoa(chat))
 		tx.HSet(ctx, db.keyGroup(chat), fDept, dept)
 		tx.SAdd(ctx, db.keyGroups(), itoa(chat))
+		db.groupChanged(ctx, tx, chat)
 		return nil
 	})
 	if err != nil {
@@ -317,7 +319,12 @@ func (db *DB) BindDepartment(ctx context.Context, dept string, chat int64) error
 	if prev == 0 || prev == chat {
 		return nil
 	}
-	return wrap(unbindScript.Run(ctx, db.rdb, []string{db.keyGroup(prev)}, dept).Err())
+	_, err = db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		unbindScript.Run(ctx, p, []string{db.keyGroup(prev)}, dept)
+		db.groupChanged(ctx, p, prev)
+		return nil
+	})
+	return wrap(err)
 }
 
 // unbindScript drops a group's department field while it still names the

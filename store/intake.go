@@ -32,65 +32,135 @@ type Intake struct {
 	Flood   int64           // the sender's counted updates in this window, this one included (0 when not counted)
 }
 
-// Admit registers a group on first contact and loads it, and counts the
-// sender for flood control, all in one pipelined round trip. The count
-// lives in Redis so that it holds across replicas.
+// Admit is AdmitBatch for one update.
 func (db *DB) Admit(ctx context.Context, a Admission) (Intake, error) {
-	var (
+	in, err := db.AdmitBatch(ctx, []Admission{a})
+	if err != nil {
+		return Intake{}, err
+	}
+	return in[0], nil
+}
+
+// AdmitBatch registers groups on first contact and loads them, and counts
+// senders for flood control, for a batch of updates in one pipelined
+// round trip: the poller admits each batch it takes from Telegram at once.
+// Groups come from the in-process cache (CacheGroups) when it has them, so
+// a batch of check-ins in known groups costs one command per update: the
+// flood count, which lives in Redis so that it holds across replicas.
+func (db *DB) AdmitBatch(ctx context.Context, as []Admission) ([]Intake, error) {
+	c := db.cache.Load()
+	type fetch struct {
 		meta  *redis.MapStringStringCmd
 		moved *redis.StringCmd
-		flood *redis.IntCmd
-	)
+	}
+	entries := map[int64]*groupEntry{}
+	fetches := map[int64]*fetch{}
+	floods := make([]*redis.IntCmd, len(as))
 	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		if a.IsGroup {
-			moved = p.Get(ctx, db.keyMoved(a.Chat))
-			meta = db.touchGroup(p, ctx, a.Chat, a.Title, a.Now)
-		}
-		if a.Count && a.Window > 0 {
-			k := db.keyFlood(a.User, a.Now.UnixNano()/int64(a.Window))
-			flood = p.Incr(ctx, k)
-			p.PExpire(ctx, k, 2*a.Window)
+		for i, a := range as {
+			if a.IsGroup && entries[a.Chat] == nil && fetches[a.Chat] == nil {
+				var e *groupEntry
+				if c != nil {
+					e = c.get(a.Chat, a.Now)
+				}
+				if e != nil && (a.Title == "" || e.meta[fTitle] == a.Title) {
+					entries[a.Chat] = e
+				} else {
+					fetches[a.Chat] = &fetch{moved: p.Get(ctx, db.keyMoved(a.Chat)), meta: db.touchGroup(p, ctx, a.Chat, a.Title, a.Now)}
+				}
+			}
+			if a.Count && a.Window > 0 {
+				w := a.Now.UnixNano() / int64(a.Window)
+				k := db.keyFlood(w)
+				floods[i] = p.HIncrBy(ctx, k, itoa(a.User), 1)
+				if db.floodWindow.Swap(w) != w {
+					// Once per window and process: the window's counts
+					// outlive it by one window, then go.
+					p.PExpire(ctx, k, 2*a.Window)
+				}
+			}
 		}
 		return nil
 	})
 	if err != nil && err != redis.Nil {
-		return Intake{}, wrap(err)
+		return nil, wrap(err)
 	}
-	var in Intake
-	if a.IsGroup {
-		if n, err := strconv.ParseInt(moved.Val(), 10, 64); err == nil && n != 0 {
-			// A late update of a group that became a supergroup: the
-			// touch above brought back a record of the old chat, which
-			// must stay gone.
-			in.MovedTo = n
-			_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-				p.Del(ctx, db.keyGroup(a.Chat))
-				p.SRem(ctx, db.keyGroups(), itoa(a.Chat))
-				return nil
-			})
-			return in, wrap(err)
+	for chat, f := range fetches {
+		e := &groupEntry{meta: f.meta.Val(), at: time.Now()}
+		if n, err := strconv.ParseInt(f.moved.Val(), 10, 64); err == nil {
+			e.movedTo = n
 		}
-		in.Group = decodeGroup(a.Chat, meta.Val())
-		if unconfigured(meta.Val()) {
-			if err := db.markTransient(ctx, a.Chat, a.Now); err != nil {
-				return in, err
-			}
+		entries[chat] = e
+		if c != nil && e.movedTo == 0 {
+			c.put(chat, e)
 		}
 	}
-	if flood != nil {
-		in.Flood = flood.Val()
+	out := make([]Intake, len(as))
+	for i, a := range as {
+		if floods[i] != nil {
+			out[i].Flood = floods[i].Val()
+		}
+		if !a.IsGroup {
+			continue
+		}
+		e := entries[a.Chat]
+		if e.movedTo != 0 {
+			out[i].MovedTo = e.movedTo
+			continue
+		}
+		out[i].Group = decodeGroup(a.Chat, e.meta)
 	}
-	return in, nil
+	if err := db.tidyAdmitted(ctx, as, entries); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// tidyAdmitted undoes the touch of groups that migrated away (a late
+// update must not bring the old chat's record back) and lists groups never
+// set up as transient, now and then (see Retention). Both are rare, so
+// they cost a round trip only when they happen.
+func (db *DB) tidyAdmitted(ctx context.Context, as []Admission, entries map[int64]*groupEntry) error {
+	var moved, transient []int64
+	now := time.Time{}
+	for chat, e := range entries {
+		switch {
+		case e.movedTo != 0:
+			moved = append(moved, chat)
+		case unconfigured(e.meta) && time.Since(e.transient) > time.Hour:
+			transient = append(transient, chat)
+			e.transient = time.Now()
+		}
+	}
+	if len(moved) == 0 && len(transient) == 0 {
+		return nil
+	}
+	for _, a := range as {
+		if a.Now.After(now) {
+			now = a.Now
+		}
+	}
+	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, chat := range moved {
+			p.Del(ctx, db.keyGroup(chat))
+			p.SRem(ctx, db.keyGroups(), itoa(chat))
+		}
+		for _, chat := range transient {
+			p.ZAdd(ctx, db.keyTransient(), redis.Z{Score: float64(now.Unix()), Member: itoa(chat)})
+		}
+		return nil
+	})
+	return wrap(err)
 }
 
 // CountFlood counts one more update of user against flood control, for an
 // update that turned out to be handled only after routing (a dialog answer
 // typed as a plain message), and returns the window's count.
 func (db *DB) CountFlood(ctx context.Context, user int64, window time.Duration, now time.Time) (int64, error) {
-	k := db.keyFlood(user, now.UnixNano()/int64(window))
+	k := db.keyFlood(now.UnixNano() / int64(window))
 	var n *redis.IntCmd
 	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		n = p.Incr(ctx, k)
+		n = p.HIncrBy(ctx, k, itoa(user), 1)
 		p.PExpire(ctx, k, 2*window)
 		return nil
 	})

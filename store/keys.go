@@ -30,17 +30,15 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func gtag(chat int64) string { return "{g" + itoa(chat) + "}" }
 
 // Deployment-wide keys.
-func (db *DB) keySchema() string          { return db.k("schema") }
-func (db *DB) keyGroups() string          { return db.k("groups") }
-func (db *DB) keyMoved(chat int64) string { return db.k("moved:", itoa(chat)) }
-func (db *DB) keyMigrated() string        { return db.k("migrated") }
-func (db *DB) keyDeptChats() string       { return db.k("deptchats") }
-func (db *DB) keyUser(user int64) string  { return db.k("{u", itoa(user), "}") }
-func (db *DB) keyLock(name string) string { return db.k("lock:", name) }
-func (db *DB) keyOnce(name string) string { return db.k("once:", name) }
-func (db *DB) keyFlood(user, window int64) string {
-	return db.k("flood:", itoa(user), ":", itoa(window))
-}
+func (db *DB) keySchema() string                { return db.k("schema") }
+func (db *DB) keyGroups() string                { return db.k("groups") }
+func (db *DB) keyMoved(chat int64) string       { return db.k("moved:", itoa(chat)) }
+func (db *DB) keyMigrated() string              { return db.k("migrated") }
+func (db *DB) keyDeptChats() string             { return db.k("deptchats") }
+func (db *DB) keyUser(user int64) string        { return db.k("{u", itoa(user), "}") }
+func (db *DB) keyLock(name string) string       { return db.k("lock:", name) }
+func (db *DB) keyOnce(name string) string       { return db.k("once:", name) }
+func (db *DB) keyFlood(window int64) string     { return db.k("flood:", itoa(window)) }
 func (db *DB) keyFloodNotice(user int64) string { return db.k("flood:", itoa(user), ":told") }
 func (db *DB) keyWebhookSecret() string         { return db.k("webhook:secret") }
 

@@ -56,6 +56,7 @@ func (db *DB) MigrateGroup(ctx context.Context, from, to int64) error {
 	// handled in the new one (the intake reads moved:) and configured chat
 	// ids resolve to it while the merge runs.
 	_, err = db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		db.groupChanged(ctx, p, from, to)
 		p.Set(ctx, db.keyMoved(from), itoa(to), 0)
 		p.HSet(ctx, db.keyMigrated(), itoa(from), itoa(to))
 		p.SAdd(ctx, db.keyGroups(), itoa(to))
@@ -86,6 +87,7 @@ func (db *DB) MigrateGroup(ctx context.Context, from, to int64) error {
 		if len(keys) > 0 {
 			p.Del(ctx, keys...) // one slot: the old group's
 		}
+		db.groupChanged(ctx, p, from, to)
 		return nil
 	})
 	return wrap(err)

@@ -84,6 +84,7 @@ func (db *DB) SweepTransient(ctx context.Context, cutoff time.Time) (int, error)
 		_, err = db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			p.SRem(ctx, db.keyGroups(), s)
 			p.ZRem(ctx, db.keyTransient(), s)
+			db.groupChanged(ctx, p, chat)
 			return nil
 		})
 		if err != nil {
