@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 
 	"cadrebot/send"
 	"cadrebot/store"
+	"cadrebot/storetest"
 )
 
 // outboxDB connects to REDIS_URL (or, with cluster set, to the cluster in
@@ -242,5 +244,37 @@ func testUndeliverable(t *testing.T, db *store.DB) {
 	}
 	if r, err := db.UndeliverableReason(ctx, "problem:42"); err != nil || r != "forbidden: bot was kicked" {
 		t.Fatalf("UndeliverableReason = %q, %v", r, err)
+	}
+}
+
+// An upload (a digest's chart) is stored once, as its bytes, beside the
+// message's JSON: base64 inside the JSON would make it a third larger.
+func TestOutboxUploadStoredOnce(t *testing.T) {
+	db := outboxDB(t, false)
+	ctx := context.Background()
+	chart := make([]byte, 20000)
+	for i := range chart {
+		chart[i] = byte(i * 7)
+	}
+	m := send.Message{ChatID: -1001, Text: "周报", Photo: &send.File{Name: "chart.png", Data: chart}, Key: "digest:1"}
+	if _, err := db.OutboxAdd(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	rdb := storetest.Client(t)
+	xs, err := rdb.XRange(ctx, db.Prefix()+"{outbox}", "-", "+").Result()
+	if err != nil || len(xs) != 1 {
+		t.Fatalf("XRANGE = %d entries, %v", len(xs), err)
+	}
+	u, _ := xs[0].Values["u"].(string)
+	j, _ := xs[0].Values["m"].(string)
+	if len(u) != len(chart) || len(j) > 300 {
+		t.Errorf("stored upload %d bytes and JSON %d bytes; want the %d bytes once and a small JSON", len(u), len(j), len(chart))
+	}
+	if err := db.OutboxInit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.OutboxRead(ctx, "c", 10, 0)
+	if err != nil || len(got) != 1 || !bytes.Equal(got[0].Msg.Photo.Data, chart) || got[0].Msg.Photo.Name != "chart.png" {
+		t.Fatalf("read back = %+v, %v", got, err)
 	}
 }

@@ -56,6 +56,7 @@ type options struct {
 	settle   time.Duration
 	jsonOut  bool
 	firstID  int64
+	redis    string        // a Redis to read INFO commandstats from
 	ready    chan<- string // tests: receives the API URL once listening
 	noGroups bool
 }
@@ -75,6 +76,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.limits, "limits", true, "answer 429 like Telegram when the bot exceeds 30 msg/s, 20/min per group, 1/s per private chat")
 	fs.StringVar(&o.metrics, "metrics", "", "the bot's Prometheus URL (cadrebot: http://CADREBOT_HTTP_ADDR/metrics) for RSS and Redis round trips")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
+	fs.StringVar(&o.redis, "redis", "", "redis://ADDR of a Redis only the bot under test uses: reports the commands it ran per update, those inside Lua scripts included (INFO commandstats)")
 	fs.DurationVar(&o.settle, "settle", time.Second, "quiet time that ends the setup phase")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the result as JSON")
 	fs.Int64Var(&o.firstID, "first-chat", -1002000000000, "ID of the first group; the others count down from it")
@@ -166,6 +168,7 @@ func load(ctx context.Context, o *options, log io.Writer) (*result, error) {
 		return nil, fmt.Errorf("setup: %w", err)
 	}
 	before, _ := scrape(o.metrics)
+	cmdsBefore, _ := redisCommands(ctx, o.redis)
 	st0 := tg.Stats()
 
 	events, unsubscribe := tg.Subscribe()
@@ -204,6 +207,10 @@ func load(ctx context.Context, o *options, log io.Writer) (*result, error) {
 	res.BotMessages = st.Sent - st0.Sent
 	res.TooManyRequests = st.TooManyRequests - st0.TooManyRequests
 	res.MaxMessagesPerSecond = st.MaxGlobalPerSecond
+	if cmdsAfter, err := redisCommands(ctx, o.redis); err == nil && cmdsBefore != nil {
+		res.RedisServerCommandsPerUpdate = float64(cmdsAfter.total-cmdsBefore.total) / float64(res.Updates)
+		res.RedisServerCPUPerUpdateUs = (cmdsAfter.cpu - cmdsBefore.cpu) / float64(res.Updates)
+	}
 	if after, err := scrape(o.metrics); err == nil && before != nil {
 		res.RSSMiB = after["process_resident_memory_bytes"] / (1 << 20)
 		res.RedisRoundTripsPerUpdate = (after["cadrebot_redis_roundtrips_total"] - before["cadrebot_redis_roundtrips_total"]) / float64(res.Updates)

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"cadrebot/telegramtest"
 )
 
@@ -116,6 +118,10 @@ type result struct {
 	RSSMiB                   float64 `json:"rss_mib,omitempty"`
 	RedisRoundTripsPerUpdate float64 `json:"redis_round_trips_per_update,omitempty"`
 	RedisCommandsPerUpdate   float64 `json:"redis_commands_per_update,omitempty"`
+	// RedisServerCommandsPerUpdate counts on the server (INFO
+	// commandstats), the commands inside Lua scripts included.
+	RedisServerCommandsPerUpdate float64 `json:"redis_server_commands_per_update,omitempty"`
+	RedisServerCPUPerUpdateUs    float64 `json:"redis_server_cpu_us_per_update,omitempty"`
 }
 
 func (w *watcher) result(start time.Time) *result {
@@ -140,6 +146,9 @@ func (r *result) print(out io.Writer) {
 	fmt.Fprintf(out, "updates/s              %.0f\n", r.UpdatesPerSecond)
 	fmt.Fprintf(out, "latency p50 / p99 / max %.1f / %.1f / %.1f ms\n", r.P50ms, r.P99ms, r.MaxMs)
 	fmt.Fprintf(out, "bot messages sent      %d (peak %d/s, %d answered 429)\n", r.BotMessages, r.MaxMessagesPerSecond, r.TooManyRequests)
+	if r.RedisServerCommandsPerUpdate > 0 {
+		fmt.Fprintf(out, "Redis server           %.2f commands (Lua included), %.1f µs CPU per update\n", r.RedisServerCommandsPerUpdate, r.RedisServerCPUPerUpdateUs)
+	}
 	if r.RSSMiB > 0 {
 		fmt.Fprintf(out, "bot RSS                %.1f MiB\n", r.RSSMiB)
 		fmt.Fprintf(out, "Redis per update       %.2f round trips, %.2f commands\n", r.RedisRoundTripsPerUpdate, r.RedisCommandsPerUpdate)
@@ -174,4 +183,48 @@ func scrape(url string) (map[string]float64, error) {
 		}
 	}
 	return out, sc.Err()
+}
+
+// commandStats is what INFO commandstats says: commands run and CPU
+// spent, in all.
+type commandStats struct {
+	total int64
+	cpu   float64 // µs
+}
+
+// redisCommands reads INFO commandstats from the Redis at url.
+func redisCommands(ctx context.Context, url string) (*commandStats, error) {
+	if url == "" {
+		return nil, fmt.Errorf("no -redis URL")
+	}
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	c := redis.NewClient(o)
+	defer c.Close()
+	info, err := c.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return nil, err
+	}
+	st := &commandStats{}
+	for _, line := range strings.Split(info, "\n") {
+		// cmdstat_get:calls=5,usec=12,usec_per_call=2.40,...
+		_, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || !strings.HasPrefix(line, "cmdstat_") || strings.HasPrefix(line, "cmdstat_info") {
+			continue
+		}
+		for _, kv := range strings.Split(rest, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			switch k {
+			case "calls":
+				n, _ := strconv.ParseInt(v, 10, 64)
+				st.total += n
+			case "usec":
+				n, _ := strconv.ParseFloat(v, 64)
+				st.cpu += n
+			}
+		}
+	}
+	return st, nil
 }
