@@ -19,9 +19,9 @@ import (
 	"cadrebot/attendance"
 	"cadrebot/calendar"
 	"cadrebot/config"
+	"cadrebot/digest"
 	"cadrebot/handlers"
 	"cadrebot/i18n"
-	"cadrebot/digest"
 	"cadrebot/store"
 )
 
