@@ -59,6 +59,7 @@ type File struct {
 	Calendar         Calendar  `yaml:"calendar"`
 	Checkin          Checkin   `yaml:"checkin"`
 	Problems         Problems  `yaml:"problems"`
+	Projects         Projects  `yaml:"projects"`
 	Flood            Flood     `yaml:"flood"`
 	Limits           Limits    `yaml:"limits"`
 }
@@ -72,6 +73,10 @@ type Schedules struct {
 	OverdueSweep         string `yaml:"overdue_sweep"`          // default "@every 1h"
 	ResolvedSweep        string `yaml:"resolved_sweep"`         // default "@every 1h": "is this fixed?" and auto-close
 	OutboxReclaim        string `yaml:"outbox_reclaim"`         // default "@every 30s"
+	// ProjectSweep reminds lead cadres of milestones coming due and tells
+	// village groups of milestones that slipped; daily, so nobody is
+	// messaged at night.
+	ProjectSweep string `yaml:"project_sweep"` // default "0 9 * * *"
 }
 
 // Category is a kind of problem and the department that owns it.
@@ -81,6 +86,10 @@ type Category struct {
 	NameEn     string   `yaml:"name_en"`
 	Department string   `yaml:"department"`
 	SLA        Duration `yaml:"sla"` // default Problems.DefaultSLA
+	// Support names supporting departments (协办) that every problem of
+	// the category starts with; the lead department adds or removes
+	// others from its card.
+	Support []string `yaml:"support"`
 }
 
 // Department is a Telegram group that fixes problems of some categories.
@@ -132,6 +141,13 @@ type Problems struct {
 	DialogTTL        Duration `yaml:"dialog_ttl"`         // default 30m
 	DuplicateRadiusM float64  `yaml:"duplicate_radius_m"` // default 500
 	MaxPhotos        int      `yaml:"max_photos"`         // default 5
+}
+
+// Projects tunes village projects.
+type Projects struct {
+	// RemindDays is how many days before a milestone is due its lead
+	// cadre is reminded privately.
+	RemindDays int `yaml:"remind_days"` // default 3
 }
 
 // Flood is the per-user command flood control.

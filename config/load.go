@@ -60,6 +60,7 @@ func Defaults() File {
 			OverdueSweep:    "@every 1h",
 			ResolvedSweep:   "@every 1h",
 			OutboxReclaim:   "@every 30s",
+			ProjectSweep:    "0 9 * * *",
 		},
 		Calendar: Calendar{Weekdays: []int{1, 2, 3, 4, 5}},
 		Checkin: Checkin{
@@ -76,7 +77,8 @@ func Defaults() File {
 			DuplicateRadiusM: 500,
 			MaxPhotos:        5,
 		},
-		Flood: Flood{Commands: 20, Window: Duration{30 * time.Second}},
+		Projects: Projects{RemindDays: 3},
+		Flood:    Flood{Commands: 20, Window: Duration{30 * time.Second}},
 		Limits: Limits{
 			GlobalPerSecond:  30,
 			GroupPerMinute:   20,
@@ -209,6 +211,7 @@ func (f *File) applyDefaults() {
 	orString(&s.OverdueSweep, d.Schedules.OverdueSweep)
 	orString(&s.ResolvedSweep, d.Schedules.ResolvedSweep)
 	orString(&s.OutboxReclaim, d.Schedules.OutboxReclaim)
+	orString(&s.ProjectSweep, d.Schedules.ProjectSweep)
 
 	if len(f.Calendar.Weekdays) == 0 {
 		f.Calendar.Weekdays = d.Calendar.Weekdays
@@ -233,6 +236,8 @@ func (f *File) applyDefaults() {
 	for i := range f.Categories {
 		orZero(&f.Categories[i].SLA, p.DefaultSLA)
 	}
+
+	orZero(&f.Projects.RemindDays, d.Projects.RemindDays)
 
 	orZero(&f.Flood.Commands, d.Flood.Commands)
 	orZero(&f.Flood.Window, d.Flood.Window)

@@ -97,12 +97,12 @@ func (h *Problems) askText(ctx context.Context, u *Update, f *reportForm, text, 
 	return nil
 }
 
-// Cancel handles /cancel: it ends the user's report dialog or pending
-// card action in this chat.
+// Cancel handles /cancel: it ends the user's report or project dialog
+// or pending note in this chat.
 func (h *Problems) Cancel() Func {
 	return func(ctx context.Context, u *Update) error {
 		had := false
-		for _, kind := range []string{store.FormReport, store.FormAction} {
+		for _, kind := range []string{store.FormReport, store.FormAction, store.FormProject} {
 			b, err := h.Store.Form(ctx, u.ChatID, u.From.ID, kind)
 			if err != nil {
 				return err
@@ -130,6 +130,9 @@ func (h *Problems) Cancel() Func {
 func (h *Problems) Intercept(ctx context.Context, u *Update) (bool, error) {
 	if !u.IsGroup() || u.Msg == nil {
 		return false, nil
+	}
+	if done, err := h.resolutionAlbum(ctx, u); done || err != nil {
+		return done, err
 	}
 	to := replyToBot(u)
 	if done, err := h.actionNote(ctx, u, to); done || err != nil {

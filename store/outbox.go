@@ -67,11 +67,12 @@ type wireMsg struct {
 	Force    bool            `json:"fr,omitempty"`
 	Hint     string          `json:"ph,omitempty"`
 	Edit     int             `json:"e,omitempty"`
+	Album    []*send.File    `json:"a,omitempty"`
 }
 
 func encodeMsg(m send.Message) ([]byte, error) {
 	return json.Marshal(wireMsg{Chat: m.ChatID, Text: m.Text, ReplyTo: m.ReplyTo, Buttons: m.Buttons, Photo: m.Photo,
-		Document: m.Document, Silent: m.Silent, Key: m.Key, Ref: m.Ref, Thread: m.ThreadID, Force: m.ForceReply, Hint: m.Placeholder, Edit: m.Edit})
+		Document: m.Document, Silent: m.Silent, Key: m.Key, Ref: m.Ref, Thread: m.ThreadID, Force: m.ForceReply, Hint: m.Placeholder, Edit: m.Edit, Album: m.Album})
 }
 
 func decodeEntry(x redis.XMessage) OutboxEntry {
@@ -83,7 +84,7 @@ func decodeEntry(x redis.XMessage) OutboxEntry {
 		return e
 	}
 	e.Msg = send.Message{ChatID: w.Chat, Text: w.Text, ReplyTo: w.ReplyTo, Buttons: w.Buttons, Photo: w.Photo,
-		Document: w.Document, Silent: w.Silent, Key: w.Key, Ref: w.Ref, ThreadID: w.Thread, ForceReply: w.Force, Placeholder: w.Hint, Edit: w.Edit}
+		Document: w.Document, Silent: w.Silent, Key: w.Key, Ref: w.Ref, ThreadID: w.Thread, ForceReply: w.Force, Placeholder: w.Hint, Edit: w.Edit, Album: w.Album}
 	return e
 }
 
