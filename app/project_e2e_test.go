@@ -74,6 +74,7 @@ func (p *prEnv) createProject(from models.User, lead, name string, milestones st
 // to completion. The sweep runs on the fake clock through the scheduler.
 func TestProjectLifecycle(t *testing.T) {
 	p := startProblems(t)
+	p.TG.Group(-1009, "县领导群") // digest_chat_id of apptest.DefaultYAML
 	for _, who := range []models.User{apptest.Wang, apptest.Zhang} {
 		p.TG.SendText(p.v1, who, "/join")
 		p.last(prVillage, who.FirstName)
@@ -105,7 +106,17 @@ func TestProjectLifecycle(t *testing.T) {
 
 	// Three days before the first milestone: the lead, privately, and
 	// nobody else.
-	before := p.count(prVillage, "完成设计")
+	// Weekly digests (photos) speak of the project too; the sweep's
+	// messages are text.
+	notices := func() (n int) {
+		for _, m := range p.TG.Sent(prVillage) {
+			if m.Photo == nil && strings.Contains(m.Text, "完成设计") {
+				n++
+			}
+		}
+		return n
+	}
+	before := notices()
 	pjFire(t, p, time.Date(2026, 12, 1, 9, 0, 0, 0, apptest.Shanghai))
 	if n := p.count(lead.ID, "完成设计"); n != 0 {
 		t.Fatalf("reminded 4 days ahead (%d)", n)
@@ -119,7 +130,7 @@ func TestProjectLifecycle(t *testing.T) {
 	if n := p.count(lead.ID, "将于 2026-12-05 到期"); n != 1 {
 		t.Errorf("reminded %d times, want once", n)
 	}
-	if got := p.count(prVillage, "完成设计"); got != before {
+	if got := notices(); got != before {
 		t.Errorf("the group heard of a milestone not yet late: %q", p.last(prVillage, "完成设计").Text)
 	}
 
@@ -136,6 +147,18 @@ func TestProjectLifecycle(t *testing.T) {
 	pjFire(t, p, time.Date(2026, 12, 7, 9, 0, 0, 0, apptest.Shanghai))
 	if n := p.count(prVillage, "有节点已逾期"); n != 1 {
 		t.Errorf("told %d times, want once", n)
+	}
+	// Monday's digests: the village's lists the slipped milestone, the
+	// leaders' counts it under the village's town.
+	dg, _ := waitDigest(t, p.Env, prVillage, "谢家坞 周报（11月30日至12月6日）")
+	for _, want := range []string{"🏗 项目：进行中 1 个 · 本期完成节点 0 个 · 下周到期 0 个 · 逾期 1 个",
+		"⚠️ P1 儿童公园停车场扩建：完成设计（期限 12/5，已逾期）"} {
+		if !strings.Contains(dg, want) {
+			t.Errorf("village digest lacks %q:\n%s", want, dg)
+		}
+	}
+	if lead, _ := waitDigest(t, p.Env, -1009, "全县 周报（11月30日至12月6日）"); !strings.Contains(lead, "平水镇：进行中 1 · 完成节点 0 · 下周到期 0 · 逾期 1") {
+		t.Errorf("leaders' digest lacks the town's projects:\n%s", lead)
 	}
 	p.TG.SendText(p.v1, apptest.Wang, "/projects")
 	if l := p.last(prVillage, "谢家坞 (平水镇) 项目"); !strings.Contains(l.Text, "P1") || !strings.Contains(l.Text, "逾期 1 个") {
