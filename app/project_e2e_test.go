@@ -27,11 +27,26 @@ func pjFire(t *testing.T, p *prEnv, at time.Time) {
 	p.Drain()
 }
 
-// answer replies to the bot's latest message in chat containing prompt,
-// as a user answers a ForceReply question.
+// answerPrompt replies to the bot's latest message in chat containing
+// prompt, as a user answers a ForceReply question.
 func (p *prEnv) answerPrompt(chat models.Chat, from models.User, prompt, text string) *models.Message {
 	p.t.Helper()
-	q := p.last(chat.ID, prompt)
+	return p.answerAfter(chat, from, 0, prompt, text)
+}
+
+// answerAfter is answerPrompt for a prompt newer than message after, so
+// that an older prompt with the same words is not taken for it.
+func (p *prEnv) answerAfter(chat models.Chat, from models.User, after int, prompt, text string) *models.Message {
+	p.t.Helper()
+	var q *models.Message
+	p.Wait("a prompt "+prompt, func() bool {
+		for _, m := range p.TG.Sent(chat.ID) {
+			if m.ID > after && has(m, prompt) {
+				q = m
+			}
+		}
+		return q != nil
+	})
 	if fr := p.TG.ForceReply(chat.ID, q.ID); fr == nil || !fr.Selective {
 		p.t.Errorf("prompt %q is no selective ForceReply", prompt)
 	}
@@ -42,14 +57,14 @@ func (p *prEnv) answerPrompt(chat models.Chat, from models.User, prompt, text st
 // with lead as the lead, and returns the project's number.
 func (p *prEnv) createProject(from models.User, lead, name string, milestones string) int64 {
 	p.t.Helper()
-	p.TG.SendText(p.v1, from, "/project")
-	p.answerPrompt(p.v1, from, "请直接回复项目名称", name)
-	p.answerPrompt(p.v1, from, "的简介", "在儿童公园北侧扩建 40 个停车位，缓解周末停车难")
+	start := p.TG.SendText(p.v1, from, "/project")
+	p.answerAfter(p.v1, from, start.ID, "请直接回复项目名称", name)
+	p.answerAfter(p.v1, from, start.ID, "请直接回复“"+name+"”的简介", "在儿童公园北侧扩建 40 个停车位，缓解周末停车难")
 	board := p.last(prVillage, "请选择“"+name+"”的负责人")
 	p.press(p.v1, from, board, lead)
-	p.answerPrompt(p.v1, from, "请直接回复预算", "50万元")
-	p.answerPrompt(p.v1, from, "请直接回复节点", milestones)
-	ms := p.last(prVillage, "的节点（已添加")
+	p.answerAfter(p.v1, from, board.ID, "请直接回复预算", "50万元")
+	p.answerAfter(p.v1, from, board.ID, "请直接回复节点", milestones)
+	ms := p.last(prVillage, name+"</b> 的节点（已添加")
 	p.Wait("the milestones listed", func() bool { return !strings.Contains(p.fresh(prVillage, ms).Text, "已添加 0 个") })
 	p.press(p.v1, from, p.fresh(prVillage, ms), "下一步 ▶")
 	sum := p.fresh(prVillage, ms)
