@@ -31,7 +31,7 @@ func TestProjectCounts(t *testing.T) {
 	ps := []cadrebot.Project{
 		finished,
 		project(2, -1, "平水镇", "2026-11-10 09:00",
-			open("late", "2026-12-05"),     // overdue at now
+			open("late", "2026-12-05"),      // overdue at now
 			open("due today", "2026-12-07"), // not overdue: its day has not ended; due next week
 			open("next", "2026-12-13"),      // due next week (12-07 to 12-13)
 			open("later", "2026-12-14")),    // after next week
