@@ -178,3 +178,32 @@ func TestProjectTable(t *testing.T) {
 		t.Errorf("progress cell %q", n)
 	}
 }
+
+// BenchmarkProjectCounts is the leaders' digest's project figures for a
+// deployment of 2,000 villages with two projects of five milestones each:
+//
+//	go test -run '^$' -bench BenchmarkProjectCounts ./digest/
+func BenchmarkProjectCounts(b *testing.B) {
+	week := WeekOf(date("2026-11-30"), shanghai)
+	now := at("2026-12-07 09:00")
+	var ps []cadrebot.Project
+	for v := range 2000 {
+		for k := range 2 {
+			p := project(int64(v*2+k+1), int64(-v-1), "镇"+itoa64(int64(v%40)), "2026-10-01 09:00")
+			for m := range 5 {
+				ms := cadrebot.Milestone{Name: "节点", Due: dayAt("2026-11-20").AddDate(0, 0, 7*m+v%7)}
+				if m < 2 {
+					ms.DoneAt = ms.Due.Add(-time.Hour)
+				}
+				p.Milestones = append(p.Milestones, ms)
+			}
+			ps = append(ps, p)
+		}
+	}
+	d := &Data{Period: week, Now: now, Projects: ps}
+	for b.Loop() {
+		if by := ProjectCountsBy(d.Projects, week, now, d.unitOf); len(by) != 40 {
+			b.Fatalf("%d towns, want 40", len(by))
+		}
+	}
+}

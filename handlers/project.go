@@ -33,6 +33,7 @@ type ProjectStore interface {
 	Roster(ctx context.Context, chat int64) ([]cadrebot.Member, error)
 	UserState(ctx context.Context, user int64) (store.User, error)
 	Group(ctx context.Context, chat int64) (*cadrebot.Group, error)
+	Groups(ctx context.Context, chats []int64) ([]*cadrebot.Group, error)
 	FormAndMessages(ctx context.Context, chat, user int64, kind string) ([]byte, map[int]string, error)
 	SaveForm(ctx context.Context, chat, user int64, kind string, data []byte, ttl time.Duration) error
 	DeleteForm(ctx context.Context, chat, user int64, kind string) error
@@ -86,11 +87,17 @@ func (h *Projects) villageOf(ctx context.Context, chat int64) (*cadrebot.Group, 
 	if err != nil {
 		g = nil
 	}
+	loc, lang := h.zoneLang(g)
+	return g, loc, lang
+}
+
+// zoneLang is a village group's zone and language (nil: the deployment's).
+func (h *Projects) zoneLang(g *cadrebot.Group) (*time.Location, string) {
 	lang := h.Cfg.Language
 	if g != nil && g.Lang != "" {
 		lang = g.Lang
 	}
-	return g, g.Location(h.Loc), lang
+	return g.Location(h.Loc), lang
 }
 
 // onRoster reports whether user is a cadre of chat's roster.

@@ -32,40 +32,69 @@ func (h *Projects) Sweep(ctx context.Context, at time.Time) error {
 	}
 	ahead := time.Duration(h.Cfg.Projects.RemindDays) * 24 * time.Hour
 	stamp := strconv.FormatInt(at.Unix(), 10)
+	type work struct {
+		p               *cadrebot.Project
+		remind, overdue []int
+	}
+	var todo []work
 	var errs []error
 	for i := range ps {
-		p := &ps[i]
-		var overdue []int
-		for j, m := range p.Milestones {
+		w := work{p: &ps[i]}
+		for j, m := range w.p.Milestones {
 			if m.Done() || at.Before(m.Due.Add(-ahead)) {
 				continue
 			}
 			key := strconv.Itoa(j) + ":" + strconv.FormatInt(m.Due.Unix(), 10)
 			if m.Overdue(at) {
-				won, err := h.Store.MarkProject(ctx, p.ID, "od:"+key, stamp)
+				won, err := h.Store.MarkProject(ctx, w.p.ID, "od:"+key, stamp)
 				if err != nil {
 					errs = append(errs, err)
 					continue
 				}
-				if _, err := h.Store.MarkProject(ctx, p.ID, "rem:"+key, stamp); err != nil {
+				if _, err := h.Store.MarkProject(ctx, w.p.ID, "rem:"+key, stamp); err != nil {
 					errs = append(errs, err)
 				}
 				if won {
-					overdue = append(overdue, j)
+					w.overdue = append(w.overdue, j)
 				}
 				continue
 			}
-			won, err := h.Store.MarkProject(ctx, p.ID, "rem:"+key, stamp)
+			won, err := h.Store.MarkProject(ctx, w.p.ID, "rem:"+key, stamp)
 			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
 			if won {
-				errs = append(errs, h.remindLead(ctx, p, j, at))
+				w.remind = append(w.remind, j)
 			}
 		}
-		if len(overdue) > 0 {
-			errs = append(errs, h.tellOverdue(ctx, p, overdue, at))
+		if len(w.remind)+len(w.overdue) > 0 {
+			todo = append(todo, w)
+		}
+	}
+	if len(todo) == 0 {
+		return errors.Join(errs...)
+	}
+	// The villages' zones and languages, in one load for the whole run.
+	chats := make([]int64, 0, len(todo))
+	for _, w := range todo {
+		chats = append(chats, w.p.VillageChat)
+	}
+	gs, err := h.Store.Groups(ctx, chats)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	groups := make(map[int64]*cadrebot.Group, len(gs))
+	for _, g := range gs {
+		groups[g.ChatID] = g
+	}
+	for _, w := range todo {
+		g := groups[w.p.VillageChat]
+		for _, j := range w.remind {
+			errs = append(errs, h.remindLead(ctx, w.p, g, j, at))
+		}
+		if len(w.overdue) > 0 {
+			errs = append(errs, h.tellOverdue(ctx, w.p, g, w.overdue, at))
 		}
 	}
 	return errors.Join(errs...)
@@ -73,9 +102,9 @@ func (h *Projects) Sweep(ctx context.Context, at time.Time) error {
 
 // remindLead reminds the lead cadre privately of milestone j, with the
 // button that marks it done.
-func (h *Projects) remindLead(ctx context.Context, p *cadrebot.Project, j int, at time.Time) error {
+func (h *Projects) remindLead(ctx context.Context, p *cadrebot.Project, g *cadrebot.Group, j int, at time.Time) error {
 	m := p.Milestones[j]
-	_, loc, lang := h.villageOf(ctx, p.VillageChat)
+	loc, lang := h.zoneLang(g)
 	left := int(m.Due.Sub(at).Hours()/24 + 0.999) // whole days to the due day, rounded up
 	msg := send.Message{ChatID: p.Lead, Ref: pjRef(p.ID), Key: fmt.Sprintf("pj:%d:rem:%d:%d", p.ID, j, m.Due.Unix()),
 		Text: h.Texts.T(lang, "pj_remind", i18n.Args{"Lead": p.LeadName, "P": label(p.ID), "Project": p.Name, "Name": m.Name,
@@ -89,8 +118,8 @@ func (h *Projects) remindLead(ctx context.Context, p *cadrebot.Project, j int, a
 
 // tellOverdue tells the village group of p's milestones that just
 // slipped, in one message with a button for each.
-func (h *Projects) tellOverdue(ctx context.Context, p *cadrebot.Project, js []int, at time.Time) error {
-	_, loc, lang := h.villageOf(ctx, p.VillageChat)
+func (h *Projects) tellOverdue(ctx context.Context, p *cadrebot.Project, g *cadrebot.Group, js []int, at time.Time) error {
+	loc, lang := h.zoneLang(g)
 	var b strings.Builder
 	b.WriteString(h.Texts.T(lang, "pj_overdue", i18n.Args{"P": label(p.ID), "Project": p.Name,
 		"Lead": i18n.HTML(leadMention(p))}))
