@@ -490,3 +490,19 @@ categories: [{id: a, name: A, department: d}, {id: b, name: B, department: d, sl
 		t.Errorf("b.SLA = %s, want 1h", b.SLA)
 	}
 }
+
+// docs/configuration.md shows example.yaml whole; a field added to one
+// and not the other fails here.
+func TestDocsShowTheExample(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "configuration.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := os.ReadFile("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "```yaml\n"+string(ex)+"```\n") {
+		t.Error("docs/configuration.md's YAML block is not config/example.yaml: copy the file into it")
+	}
+}
