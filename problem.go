@@ -306,9 +306,11 @@ func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
 		case from == StatusResolved:
 			// The reporter may reopen within the window, or later while
 			// the "is this fixed?" question is still open.
+			// "Unsatisfied" may be said as long as a rating may change:
+			// until the problem closes.
 			admin := c.Roles.Has(RoleVillageAdmin | RoleDeployAdmin)
 			inWindow := !now.After(p.ResolvedAt.Add(c.ReopenWindow))
-			if !admin && p.AskedAt.IsZero() && !inWindow {
+			if !admin && p.AskedAt.IsZero() && !inWindow && c.Rating == "" {
 				return p, e, Errorf("pr_err_reopen_window", "N", p.ID)
 			}
 		case from == StatusClosed:

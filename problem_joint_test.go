@@ -132,6 +132,18 @@ func TestUnsatisfiedReopens(t *testing.T) {
 	if got.Status != StatusReopened || got.Rating != RatingUnsatisfied || e.Note != "还是堵" || got.Version != p.Version+1 {
 		t.Errorf("reopened %+v entry %+v", got, e)
 	}
+	// Past the reopen window, before the sweep asked: "unsatisfied" still
+	// reopens (a rating may change until the problem closes), a bare
+	// reopen by the reporter does not.
+	late := t0.Add(10 * 24 * time.Hour)
+	if _, _, err := Transition(p, c, late); err != nil {
+		t.Errorf("unsatisfied past the window: %v", err)
+	}
+	bare := c
+	bare.Rating = ""
+	if _, _, err := Transition(p, bare, late); msgID(err) != "pr_err_reopen_window" {
+		t.Errorf("a bare reopen past the window: %v", err)
+	}
 	// A deployment admin reopens, but does not rate for the village.
 	c.Roles = RoleDeployAdmin
 	if _, _, err := Transition(p, c, t0.Add(3*time.Hour)); msgID(err) != "pr_err_forbidden" {

@@ -113,6 +113,16 @@ func (d *Data) unitOf(p *cadrebot.Project) string {
 	return p.Village
 }
 
+// villageProjectCounts sums a village's projects' figures in d.
+func (d *Data) villageProjectCounts(chat int64) ProjectCounts {
+	ps := d.villageProjects(chat)
+	var sum ProjectCounts
+	for i := range ps {
+		sum.Add(CountProject(&ps[i], d.Period, d.Now))
+	}
+	return sum
+}
+
 // villageProjects is a village's projects in d.
 func (d *Data) villageProjects(chat int64) []cadrebot.Project {
 	var out []cadrebot.Project
@@ -131,14 +141,11 @@ const maxProjectLines = 10
 // then the milestones done, due next week and overdue. Nothing when the
 // village has no project to speak of.
 func (c *Composer) projectSection(lang string, d *Data, chat int64, add func(string)) {
-	ps := d.villageProjects(chat)
-	var sum ProjectCounts
-	for i := range ps {
-		sum.Add(CountProject(&ps[i], d.Period, d.Now))
-	}
+	sum := d.villageProjectCounts(chat)
 	if sum.Zero() {
 		return
 	}
+	ps := d.villageProjects(chat)
 	add("")
 	add(c.t(lang, "dg_projects_head", i18n.Args{"Active": sum.Active, "Completed": sum.Completed, "Done": sum.Done,
 		"DueNext": sum.DueNext, "Overdue": sum.Overdue}))

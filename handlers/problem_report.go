@@ -128,11 +128,15 @@ func (h *Problems) Cancel() Func {
 // reply to any other bot message, such as another user's prompt, is not
 // taken for one.
 func (h *Problems) Intercept(ctx context.Context, u *Update) (bool, error) {
-	if !u.IsGroup() || u.Msg == nil {
+	if u.Msg == nil {
 		return false, nil
 	}
+	// /resolve works from any chat, and so does the rest of its album.
 	if done, err := h.resolutionAlbum(ctx, u); done || err != nil {
 		return done, err
+	}
+	if !u.IsGroup() {
+		return false, nil
 	}
 	to := replyToBot(u)
 	if done, err := h.actionNote(ctx, u, to); done || err != nil {
