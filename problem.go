@@ -61,6 +61,14 @@ const (
 	ActAsk           Action = "ask"
 	ActUndeliverable Action = "undeliverable"
 	ActDelivered     Action = "delivered"
+
+	// Joint handling and satisfaction (problem_joint.go, rating.go).
+	// Support and unsupport change who works on a problem; a note and a
+	// rating change neither status nor version.
+	ActSupport   Action = "support"
+	ActUnsupport Action = "unsupport"
+	ActNote      Action = "note"
+	ActRate      Action = "rate"
 )
 
 // Roles is the set of capacities in which someone acts on a problem.
@@ -78,6 +86,9 @@ const (
 	RoleDeployAdmin
 	// RoleSystem: the bot's own sweeps (auto-close).
 	RoleSystem
+	// RoleSupport: a member of the chat of one of its supporting
+	// departments (协办).
+	RoleSupport
 )
 
 // Has reports whether any of want is in r.
@@ -96,6 +107,15 @@ func MayAct(a Action) Roles {
 		return RoleReporter | RoleVillageAdmin | RoleDeployAdmin
 	case ActClose:
 		return RoleReporter | RoleVillageAdmin | RoleDeployAdmin | RoleSystem
+	case ActSupport, ActUnsupport:
+		// The lead department (主办) chooses who helps.
+		return RoleHandler | RoleDeployAdmin
+	case ActNote:
+		return RoleHandler | RoleSupport | RoleDeployAdmin
+	case ActRate:
+		// Satisfaction is the villagers' word: not even a deployment
+		// admin rates on their behalf.
+		return RoleReporter | RoleVillageAdmin
 	}
 	return RoleDeployAdmin
 }
@@ -113,12 +133,17 @@ type Problem struct {
 	ReportMsgID  int // the message notifications reply to
 
 	Category string
-	Dept     string
-	Text     string
-	Photos   []string // Telegram file_ids
-	HasLoc   bool
-	Lat, Lon float64
-	Address  string
+	Dept     string // the lead department (主办)
+	// Support are the supporting departments (协办), never Dept; each
+	// gets a card and adds progress notes, and SupportNoted says when
+	// each last did.
+	Support      []string
+	SupportNoted map[string]time.Time
+	Text         string
+	Photos       []string // Telegram file_ids
+	HasLoc       bool
+	Lat, Lon     float64
+	Address      string
 
 	Created    time.Time
 	Due        time.Time
@@ -130,6 +155,16 @@ type Problem struct {
 	Note    string // the latest resolution note
 	Reason  string // the latest return reason
 	Handler string // who accepted or resolved it last
+	// ResolutionPhotos are the evidence of the latest resolution
+	// (整改后), Telegram file_ids like Photos (整改前).
+	ResolutionPhotos []string
+
+	// Rating is the reporter's satisfaction with the latest resolution,
+	// "" until rated (or "unsatisfied" since it reopened the problem);
+	// RatedAt and RatedBy say when and who.
+	Rating  Rating
+	RatedAt time.Time
+	RatedBy string
 
 	MeToo         int
 	Undeliverable bool
@@ -168,6 +203,14 @@ type Change struct {
 	ReopenWindow time.Duration
 	// Edit carries the reporter's corrections on resubmit; nil keeps all.
 	Edit *Edit
+	// Photos are the evidence of a resolution.
+	Photos []string
+	// Support is the category's supporting departments on categorize;
+	// nil keeps the problem's own.
+	Support []string
+	// Rating is the satisfaction rate records, or the one a reopen for
+	// "unsatisfied" records with its reason.
+	Rating Rating
 }
 
 // Edit is what a reporter may change before resubmitting.
@@ -203,7 +246,10 @@ func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
 			return p, e, Errorf("pr_err_note_required", "N", p.ID)
 		}
 		p.Status, p.Note, p.ResolvedAt, p.Handler = StatusResolved, note, now, c.Name
-		p.AskedAt = time.Time{}
+		p.AskedAt, p.ResolutionPhotos = time.Time{}, c.Photos
+		// A rating judges one resolution: a new one is rated afresh (the
+		// history keeps the old).
+		p.Rating, p.RatedAt, p.RatedBy = "", time.Time{}, ""
 	case ActReturn:
 		if from != StatusNew && from != StatusAccepted && from != StatusReopened {
 			return p, e, wrongStatus(p, c.Action)
@@ -227,8 +273,13 @@ func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
 		if c.Category != "" {
 			p.Category = c.Category
 		}
+		if c.Support != nil {
+			p.Support = c.Support
+		}
 		e.Dept = c.Dept
 		p.Dept, p.Status = c.Dept, StatusNew
+		// The new lead cannot support itself.
+		p.Support = withoutDept(p.Support, p.Dept)
 		p.restartClock(now, c.SLA)
 	case ActResubmit:
 		if from != StatusReturned {
@@ -246,6 +297,7 @@ func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
 		if c.Dept != "" {
 			p.Dept = c.Dept
 		}
+		p.Support = withoutDept(p.Support, p.Dept)
 		e.Dept = p.Dept
 		p.Status, p.Reason = StatusNew, ""
 		p.restartClock(now, c.SLA)
@@ -254,9 +306,11 @@ func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
 		case from == StatusResolved:
 			// The reporter may reopen within the window, or later while
 			// the "is this fixed?" question is still open.
+			// "Unsatisfied" may be said as long as a rating may change:
+			// until the problem closes.
 			admin := c.Roles.Has(RoleVillageAdmin | RoleDeployAdmin)
 			inWindow := !now.After(p.ResolvedAt.Add(c.ReopenWindow))
-			if !admin && p.AskedAt.IsZero() && !inWindow {
+			if !admin && p.AskedAt.IsZero() && !inWindow && c.Rating == "" {
 				return p, e, Errorf("pr_err_reopen_window", "N", p.ID)
 			}
 		case from == StatusClosed:
@@ -265,6 +319,17 @@ func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
 			}
 		default:
 			return p, e, wrongStatus(p, c.Action)
+		}
+		if c.Rating != "" {
+			// "Unsatisfied" reopens with its reason and is recorded as the
+			// rating; only those who may rate give it.
+			if !c.Roles.Has(MayAct(ActRate)) {
+				return p, e, forbidden(p, ActRate)
+			}
+			if !c.Rating.Valid() {
+				return p, e, Errorf("pr_err_rating")
+			}
+			p.Rating, p.RatedAt, p.RatedBy = c.Rating, now, c.Name
 		}
 		e.Dept = p.Dept
 		p.Status, p.ClosedAt, p.AskedAt = StatusReopened, time.Time{}, time.Time{}
@@ -286,6 +351,19 @@ func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
 			return p, e, wrongStatus(p, c.Action)
 		}
 		p.Status, p.ClosedAt = StatusClosed, now
+	case ActSupport, ActUnsupport:
+		if err := p.changeSupport(c); err != nil {
+			return p, e, err
+		}
+		e.Dept = c.Dept
+	case ActRate:
+		if err := p.rate(c, now); err != nil {
+			return p, e, err
+		}
+		// A rating may change until the problem closes: the buttons that
+		// gave it stay valid, so the version stays.
+		e.Note, e.To = string(c.Rating), p.Status
+		return p, e, nil
 	default:
 		return p, e, Errorf("pr_err_unknown_action")
 	}

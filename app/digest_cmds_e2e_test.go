@@ -184,7 +184,7 @@ func TestExportWorkbook(t *testing.T) {
 	}
 	if r := row(problems, "3", "已关闭", "青山村", "工业园区门口没有停车位，进出车辆有安全隐患", "2025-12-29 10:00", "已施划停车位", "1.2"); r == nil {
 		t.Errorf("问题 lacks #3 with its fields: %q", problems)
-	} else if h := r[len(r)-1]; !strings.Contains(h, "受理") || !strings.Contains(h, "办结") || !strings.Contains(h, "关闭") {
+	} else if h := r[slices.Index(problems[0], "处理记录")]; !strings.Contains(h, "受理") || !strings.Contains(h, "办结") || !strings.Contains(h, "关闭") {
 		t.Errorf("#3 history = %q, want accept, resolve and close", h)
 	}
 	if r := row(problems, "4", "待受理", "路灯不亮 <b>夜里看不见</b>"); r == nil || !slices.Contains(r, "是") {
@@ -220,9 +220,9 @@ func TestExportWorkbook(t *testing.T) {
 		t.Errorf("请假登记 lacks Li's leave with its record: %q", wb["请假登记"])
 	}
 
-	// CSV: four files, readable by Excel (BOM).
+	// CSV: one file per sheet, readable by Excel (BOM).
 	e.TG.SendText(v1, apptest.Wang, "/export csv 2025-12")
-	e.Wait("four CSV files", func() bool { return len(exportDocs(e, dm.ID)) == 5 })
+	e.Wait("six CSV files", func() bool { return len(exportDocs(e, dm.ID)) == 7 })
 	for _, d := range exportDocs(e, dm.ID)[1:] {
 		f, _ := e.TG.File(d.Document.FileID)
 		if !strings.HasSuffix(d.Document.FileName, ".csv") || !bytes.HasPrefix(f.Data, []byte("\ufeff")) {

@@ -31,7 +31,7 @@ func TestProblemBadInput(t *testing.T) {
 		{"no number", "/resolve", "用法：/resolve 编号 办结说明"},
 		{"unknown category", "/category 1 roads", "没有 “roads” 这个分类。可选分类：parking, sanitation"},
 		{"unknown department", "/assign 1 police", "没有 “police” 这个部门。可选部门：traffic, environment, county"},
-		{"unknown filter", "/problems closed", "用法：/problems [open|overdue|mine|all]"},
+		{"unknown filter", "/problems closed", "用法：/problems [open|overdue|mine|all|support]"},
 	}
 	p.report(p.v1, apptest.Wang, "路灯不亮", "停车与交通")
 	for _, tt := range tests {

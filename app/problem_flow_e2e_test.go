@@ -50,7 +50,7 @@ func TestProblemReturnAndResubmit(t *testing.T) {
 		t.Errorf("text after resubmit %q", got)
 	}
 	p.Wait("a fresh card", func() bool { return p.count(prTraffic, "#1 停车与交通") == 2 })
-	if c := p.card(prTraffic, n); !strings.Contains(c.Text, "路面坑洼三处") || len(buttons(c)) != 4 {
+	if c := p.card(prTraffic, n); !strings.Contains(c.Text, "路面坑洼三处") || len(buttons(c)) != 5 {
 		t.Errorf("fresh card %q %v", c.Text, buttons(c))
 	}
 	// The old notice's buttons are stale now.

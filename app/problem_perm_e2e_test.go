@@ -138,16 +138,21 @@ func TestProblemStaleForgedAndDoubleTaps(t *testing.T) {
 	}
 	// A village question button pressed in another village's chat.
 	res := p.last(prVillage, "已由 交通运输局 办结")
-	cb = p.pressData(p.v2, apptest.Li, res.ID, buttonData(res, "👎 没有解决"))
+	cb = p.pressData(p.v2, apptest.Li, res.ID, buttonData(res, "😞 不满意"))
 	if !cb.ShowAlert {
 		t.Errorf("cross-chat press answered %+v", cb)
 	}
 	if got := p.problem(n).Status; got != cadrebot.StatusResolved {
 		t.Errorf("cross-chat press changed #1 to %s", got)
 	}
-	// Someone else than the reporter on "not fixed".
-	cb = p.press(p.v1, apptest.Zhang, res, "👎 没有解决")
-	if !cb.ShowAlert || !strings.Contains(cb.Text, "你不能对 #1 执行「重新打开」") {
-		t.Errorf("non-reporter's press answered %+v", cb)
+	// Someone else than the reporter on "unsatisfied", and on "satisfied".
+	for _, label := range []string{"😞 不满意", "😊 满意"} {
+		cb = p.press(p.v1, apptest.Zhang, res, label)
+		if !cb.ShowAlert || !strings.Contains(cb.Text, "只有上报人或村群管理员可以评价 #1") {
+			t.Errorf("non-reporter's %s answered %+v", label, cb)
+		}
+	}
+	if pr := p.problem(n); pr.Status != cadrebot.StatusResolved || pr.Rating != "" {
+		t.Errorf("non-reporter's presses changed #1: %s %q", pr.Status, pr.Rating)
 	}
 }

@@ -139,9 +139,10 @@ func TestOverdueSweepConcurrentReplicas(t *testing.T) {
 	}
 }
 
-// After problems.reopen_days the reporter is asked "is this fixed?"; no
-// answer closes it after as many days again; "not fixed" reopens it and
-// notifies the department and its parent.
+// After problems.reopen_days the reporter is asked "is this fixed?" with
+// the rating buttons; no answer closes it after as many days again;
+// "unsatisfied" with a reason reopens it and notifies the department and
+// its parent.
 func TestProblemResolvedSweep(t *testing.T) {
 	p := startProblems(t)
 	_, n := p.report(p.v1, apptest.Wang, "公交站牌倒了", "停车与交通")
@@ -170,7 +171,9 @@ func TestProblemResolvedSweep(t *testing.T) {
 
 	// #2's reporter says it is not fixed, past the 7-day window: it
 	// reopens, and the bureau and the county office hear it.
-	p.press(p.v1, apptest.Zhang, q2, "👎 没有解决")
+	p.press(p.v1, apptest.Zhang, q2, "😞 不满意")
+	p.last(prVillage, "请直接回复对 #2 不满意的原因")
+	p.TG.SendText(p.v1, apptest.Zhang, "车又停回来了")
 	p.last(prVillage, "#2 已重新打开")
 	p.Wait("cards again", func() bool {
 		return p.count(prTraffic, "#2 停车与交通") == 2 && p.count(prCounty, "#2 停车与交通") == 1

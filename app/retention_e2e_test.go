@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cadrebot/apptest"
+	"cadrebot/storetest"
 )
 
 // durableKinds are the keys kept without a TTL, each for a reason
@@ -69,13 +70,12 @@ func TestEveryKeyExpiresOrIsRecord(t *testing.T) {
 	defer rdb.Close()
 	keys := func() map[string]time.Duration {
 		out := map[string]time.Duration{}
-		it := rdb.Scan(ctx, 0, e.Prefix+"*", 1000).Iterator()
-		for it.Next(ctx) {
-			ttl, err := rdb.PTTL(ctx, it.Val()).Result()
+		for _, k := range storetest.Keys(t, rdb, e.Prefix) {
+			ttl, err := rdb.PTTL(ctx, k).Result()
 			if err != nil {
 				t.Fatal(err)
 			}
-			out[strings.TrimPrefix(it.Val(), e.Prefix)] = ttl
+			out[strings.TrimPrefix(k, e.Prefix)] = ttl
 		}
 		return out
 	}

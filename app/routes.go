@@ -19,8 +19,8 @@ func (a *App) buildRoutes() bot.Routes {
 		depts = append(depts, handlers.Department{ID: d.ID, Name: d.Name})
 	}
 	menu := []string{"help", "checkin", "today", "leave", "report", "problems", "problem", "accept", "resolve",
-		"reject", "reopen", "close", "assign", "cancel", "stats", "digest", "export", "setup", "join", "roster", "schedule", "setvillage",
-		"remindme", "lang", "bind", "approve"}
+		"reject", "reopen", "close", "assign", "support", "note", "project", "projects", "progress", "cancel", "stats", "digest",
+		"export", "setup", "join", "roster", "schedule", "setvillage", "remindme", "lang", "bind", "approve"}
 	r := bot.Routes{
 		Commands:  map[string]handlers.Func{},
 		Menu:      menu,
@@ -72,6 +72,8 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["close"] = pr.Close()
 	r.Commands["assign"] = pr.Assign()
 	r.Commands["category"] = pr.Categorize()
+	r.Commands["support"] = pr.Support()
+	r.Commands["note"] = pr.Note()
 	r.Commands["problems"] = pr.List()
 	r.Commands["problem"] = pr.Show()
 	r.Callbacks["rd"] = pr.ReportButton()
@@ -88,6 +90,17 @@ func (a *App) buildRoutes() bot.Routes {
 	db.OnMigrate(db.MigrateProblems)
 	db.OnMigrate(a.followConfig)
 
+	// Village projects (docs/user-guide.md): the dialog's messages that
+	// waited in the outbox are recorded by FormSent like the report's.
+	pj := a.projects()
+	r.Commands["project"] = pj.Project()
+	r.Commands["projects"] = pj.List()
+	r.Commands["progress"] = pj.Progress()
+	r.Callbacks["pj"] = pj.DialogButton()
+	r.Callbacks["pm"] = pj.Button()
+	r.Intercept = append(r.Intercept, pj.Intercept)
+	db.OnMigrate(db.MigrateProjects)
+
 	// Digests, statistics and exports (docs/digests.md).
 	dg := a.digests()
 	r.Commands["stats"] = dg.Stats()
@@ -100,7 +113,13 @@ func (a *App) buildRoutes() bot.Routes {
 // routes and jobs may each build their own.
 func (a *App) problems() *handlers.Problems {
 	return &handlers.Problems{Store: a.DB, Out: a.Sender, Texts: a.Texts, Auth: a.Auth, Cfg: &a.Cfg.File,
-		Loc: a.Cfg.Location, Log: a.Log, Permanent: bot.IsPermanent, Now: a.Clock.Now}
+		Loc: a.Cfg.Location, Log: a.Log, Permanent: bot.IsPermanent, Now: a.Clock.Now, Clock: a.Clock}
+}
+
+// projects builds the village project handlers; stateless like problems.
+func (a *App) projects() *handlers.Projects {
+	return &handlers.Projects{Store: a.DB, Out: a.Sender, Texts: a.Texts, Auth: a.Auth, Cfg: &a.Cfg.File,
+		Loc: a.Cfg.Location, Log: a.Log, Now: a.Clock.Now, BotUsername: a.Me.Username}
 }
 
 // outboxFlagger adapts a function to outbox.Flagger.

@@ -66,6 +66,7 @@ type File struct {
 	Calendar         Calendar  `yaml:"calendar"`
 	Checkin          Checkin   `yaml:"checkin"`
 	Problems         Problems  `yaml:"problems"`
+	Projects         Projects  `yaml:"projects"`
 	Flood            Flood     `yaml:"flood"`
 	Retention        Retention `yaml:"retention"`
 	Limits           Limits    `yaml:"limits"`
@@ -81,6 +82,10 @@ type Schedules struct {
 	ResolvedSweep        string `yaml:"resolved_sweep"`         // default "@every 1h": "is this fixed?" and auto-close
 	OutboxReclaim        string `yaml:"outbox_reclaim"`         // default "@every 30s"
 	RetentionSweep       string `yaml:"retention_sweep"`        // default "30 3 * * *"
+	// ProjectSweep reminds lead cadres of milestones coming due and tells
+	// village groups of milestones that slipped; daily, so nobody is
+	// messaged at night.
+	ProjectSweep string `yaml:"project_sweep"` // default "0 9 * * *"
 }
 
 // Category is a kind of problem and the department that owns it.
@@ -90,6 +95,10 @@ type Category struct {
 	NameEn     string   `yaml:"name_en"`
 	Department string   `yaml:"department"`
 	SLA        Duration `yaml:"sla"` // default Problems.DefaultSLA
+	// Support names supporting departments (协办) that every problem of
+	// the category starts with; the lead department adds or removes
+	// others from its card.
+	Support []string `yaml:"support"`
 }
 
 // Department is a Telegram group that fixes problems of some categories.
@@ -155,6 +164,13 @@ type Retention struct {
 	// Undeliverable: records of messages that could not be delivered
 	// (default 90 days).
 	Undeliverable Duration `yaml:"undeliverable"`
+}
+
+// Projects tunes village projects.
+type Projects struct {
+	// RemindDays is how many days before a milestone is due its lead
+	// cadre is reminded privately.
+	RemindDays int `yaml:"remind_days"` // default 3
 }
 
 // Flood is the per-user command flood control.

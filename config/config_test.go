@@ -130,6 +130,7 @@ func TestExampleFile(t *testing.T) {
 		{"calendar.weekdays", f.Calendar.Weekdays, d.Calendar.Weekdays},
 		{"checkin", f.Checkin, d.Checkin},
 		{"problems", f.Problems, d.Problems},
+		{"projects", f.Projects, d.Projects},
 		{"flood", f.Flood, d.Flood},
 		{"limits", f.Limits, d.Limits},
 	} {
@@ -139,6 +140,9 @@ func TestExampleFile(t *testing.T) {
 	}
 	if got := f.Ancestors("traffic"); !reflect.DeepEqual(got, []string{"county"}) {
 		t.Errorf("Ancestors(traffic) = %q", got)
+	}
+	if c, _ := f.Category("parking"); !reflect.DeepEqual(c.Support, []string{"environment"}) {
+		t.Errorf("parking's supporting departments = %q, want the example's [environment]", c.Support)
 	}
 	for _, id := range []string{"parking", "roads", "environment", "safety"} {
 		if _, ok := f.Category(id); !ok {
@@ -288,6 +292,16 @@ func TestLoadErrors(t *testing.T) {
 			field: "schedules.overdue_sweep", want: "TZ="},
 		{name: "sub-second every", yaml: "schedules:\n  outbox_reclaim: \"@every 100ms\"\n",
 			field: "schedules.outbox_reclaim", want: "at least 1s"},
+
+		{name: "support unknown", yaml: "departments:\n  - {id: d, name: D}\ncategories:\n  - {id: a, name: A, department: d, support: [x]}\n",
+			field: "categories[0].support[0]", want: `unknown department "x"`},
+		{name: "support itself", yaml: "departments:\n  - {id: d, name: D}\ncategories:\n  - {id: a, name: A, department: d, support: [d]}\n",
+			field: "categories[0].support[0]", want: "it leads, it cannot also support"},
+		{name: "support twice", yaml: "departments:\n  - {id: d, name: D}\n  - {id: e, name: E}\ncategories:\n  - {id: a, name: A, department: d, support: [e, e]}\n",
+			field: "categories[0].support[1]", want: `duplicate department "e" (also support[0])`},
+		{name: "remind days", yaml: "projects:\n  remind_days: -1\n", field: "projects.remind_days", want: "must be positive"},
+		{name: "bad project sweep", yaml: "schedules:\n  project_sweep: \"9 * *\"\n",
+			field: "schedules.project_sweep", want: "invalid cron spec"},
 
 		{name: "bad timezone", yaml: "timezone: Mars/Base\n",
 			field: "timezone", want: `config: timezone: unknown time zone "Mars/Base"`},
@@ -474,5 +488,21 @@ categories: [{id: a, name: A, department: d}, {id: b, name: B, department: d, sl
 	}
 	if b, _ := c.File.Category("b"); b.SLA.Duration != time.Hour {
 		t.Errorf("b.SLA = %s, want 1h", b.SLA)
+	}
+}
+
+// docs/configuration.md shows example.yaml whole; a field added to one
+// and not the other fails here.
+func TestDocsShowTheExample(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "configuration.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := os.ReadFile("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "```yaml\n"+string(ex)+"```\n") {
+		t.Error("docs/configuration.md's YAML block is not config/example.yaml: copy the file into it")
 	}
 }

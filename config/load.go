@@ -61,6 +61,7 @@ func Defaults() File {
 			ResolvedSweep:   "@every 1h",
 			OutboxReclaim:   "@every 30s",
 			RetentionSweep:  "30 3 * * *",
+			ProjectSweep:    "0 9 * * *",
 		},
 		Calendar: Calendar{Weekdays: []int{1, 2, 3, 4, 5}},
 		Checkin: Checkin{
@@ -79,6 +80,7 @@ func Defaults() File {
 		},
 		Flood:     Flood{Commands: 20, Window: Duration{30 * time.Second}},
 		Retention: Retention{Chats: Duration{30 * 24 * time.Hour}, Users: Duration{180 * 24 * time.Hour}, Undeliverable: Duration{90 * 24 * time.Hour}},
+		Projects:  Projects{RemindDays: 3},
 		Limits: Limits{
 			GlobalPerSecond:  30,
 			GroupPerMinute:   20,
@@ -212,6 +214,7 @@ func (f *File) applyDefaults() {
 	orString(&s.ResolvedSweep, d.Schedules.ResolvedSweep)
 	orString(&s.OutboxReclaim, d.Schedules.OutboxReclaim)
 	orString(&s.RetentionSweep, d.Schedules.RetentionSweep)
+	orString(&s.ProjectSweep, d.Schedules.ProjectSweep)
 
 	if len(f.Calendar.Weekdays) == 0 {
 		f.Calendar.Weekdays = d.Calendar.Weekdays
@@ -236,6 +239,8 @@ func (f *File) applyDefaults() {
 	for i := range f.Categories {
 		orZero(&f.Categories[i].SLA, p.DefaultSLA)
 	}
+
+	orZero(&f.Projects.RemindDays, d.Projects.RemindDays)
 
 	orZero(&f.Flood.Commands, d.Flood.Commands)
 	orZero(&f.Flood.Window, d.Flood.Window)

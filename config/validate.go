@@ -205,6 +205,7 @@ func (s *Schedules) validate() error {
 		{"schedules.resolved_sweep", s.ResolvedSweep, false},
 		{"schedules.outbox_reclaim", s.OutboxReclaim, false},
 		{"schedules.retention_sweep", s.RetentionSweep, false},
+		{"schedules.project_sweep", s.ProjectSweep, false},
 	} {
 		if sc.optional && sc.spec == "" {
 			continue
@@ -290,6 +291,33 @@ func (f *File) validateCategories() error {
 		if c.SLA.Duration <= 0 {
 			return fail(at+".sla", "must be positive, got %s", c.SLA)
 		}
+		if err := f.validateSupport(at, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxSupport is cadrebot.MaxSupport: a card's picker lists them all.
+const maxSupport = 8
+
+func (f *File) validateSupport(at string, c Category) error {
+	if len(c.Support) > maxSupport {
+		return fail(at+".support", "at most %d departments, got %d", maxSupport, len(c.Support))
+	}
+	seen := map[string]int{}
+	for j, d := range c.Support {
+		field := fmt.Sprintf("%s.support[%d]", at, j)
+		if _, ok := f.Department(d); !ok {
+			return fail(field, "unknown department %q", d)
+		}
+		if d == c.Department {
+			return fail(field, "%q is the category's own department; it leads, it cannot also support", d)
+		}
+		if k, dup := seen[d]; dup {
+			return fail(field, "duplicate department %q (also support[%d])", d, k)
+		}
+		seen[d] = j
 	}
 	return nil
 }
@@ -364,6 +392,7 @@ func (f *File) validateTuning() error {
 		{"checkin.outing_monthly_cap", f.Checkin.OutingMonthlyCap},
 		{"problems.reopen_days", f.Problems.ReopenDays},
 		{"problems.max_photos", f.Problems.MaxPhotos},
+		{"projects.remind_days", f.Projects.RemindDays},
 		{"flood.commands", f.Flood.Commands},
 		{"limits.updates_in_memory", f.Limits.UpdatesInMemory},
 		{"limits.updates_per_chat", f.Limits.UpdatesPerChat},

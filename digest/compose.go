@@ -146,7 +146,7 @@ func (c *Composer) resolution(lang string, a Activity) string {
 	if tr := c.trend(lang, a); tr != "" {
 		s += " · " + tr
 	}
-	return s
+	return s + " · " + c.satisfaction(lang, a.Fig)
 }
 
 // deptName is a department's name in lang.

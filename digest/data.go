@@ -30,6 +30,13 @@ type Data struct {
 	// Period.Prev(), for the trend of the resolution rate; without it the
 	// trend is left out.
 	History map[int64][]cadrebot.Entry
+	// Projects are the village projects the reports may mention (all of
+	// the deployment's, or a village's); see projects.go.
+	Projects []cadrebot.Project
+	// UnitOf names the unit (town) a village group counts under in the
+	// leaders' digest; nil counts each project under the town it
+	// recorded.
+	UnitOf func(village int64) string
 
 	once      sync.Once
 	byVillage map[int64][]*cadrebot.Problem

@@ -53,7 +53,8 @@ func (c *Composer) Deployment(d *Data, villages []VillageRef, lang string, m Mod
 	add(c.heading(lang, "dg_deploy_title", c.t(lang, "dg_deploy_name"), d.Period, m))
 	add("")
 	add(c.t(lang, "dg_deploy_summary", i18n.Args{"Villages": len(villages), "Rate": total.Percent(),
-		"Reported": len(all.Reported), "Resolution": all.Fig.ResolutionRate(), "Open": len(all.Open), "Overdue": len(all.Overdue)}))
+		"Reported": len(all.Reported), "Resolution": all.Fig.ResolutionRate(), "Open": len(all.Open), "Overdue": len(all.Overdue),
+		"Satisfaction": all.Fig.SatisfactionRate()}))
 	if tr := c.trend(lang, all); tr != "" {
 		add(tr)
 	}
@@ -71,15 +72,18 @@ func (c *Composer) Deployment(d *Data, villages []VillageRef, lang string, m Mod
 			continue
 		}
 		add(c.t(lang, "dg_league_line", i18n.Args{"N": i + 1, "Name": v.Name, "Rate": v.Rates.Percent(),
-			"Reported": len(v.Reported), "Resolution": v.Fig.ResolutionRate()}))
+			"Reported": len(v.Reported), "Resolution": v.Fig.ResolutionRate(), "Satisfaction": v.Fig.SatisfactionRate()}))
 	}
 	add("")
 	add(c.t(lang, "dg_depts_head"))
 	for i, dep := range c.rankDepartments(d) {
+		s := d.Support(dep.ID)
 		add(c.t(lang, "dg_dept_line", i18n.Args{"N": i + 1, "Name": c.deptName(lang, dep.ID), "OnTime": dep.Work.OnTimeRate(),
 			"OnTimeN": dep.Work.OnTime, "OnTimeOf": dep.Work.OnTimeOf, "Queue": len(dep.Queue), "Overdue": len(dep.Overdue),
-			"Resolved": len(dep.Resolved)}))
+			"Resolved": len(dep.Resolved), "Satisfaction": dep.Work.SatisfactionRate(), "Supported": len(s.Work),
+			"SupportOnTime": s.Figures.OnTimeRate()}))
 	}
+	c.unitProjectSection(lang, d, add)
 	add("")
 	add(c.t(lang, "dg_oldest_head"))
 	oldest := d.OldestOpen(oldestOpen)

@@ -22,6 +22,10 @@ type ExportData struct {
 	Details  map[int64]map[calendar.Date]map[int64]cadrebot.Checkin
 	Problems []cadrebot.Problem
 	History  map[int64][]cadrebot.Entry
+	// Projects of the villages in scope, with their histories (notes and
+	// their photos), for the 项目 sheet.
+	Projects       []cadrebot.Project
+	ProjectHistory map[int64][]cadrebot.ProjectEntry
 }
 
 // Table is one sheet of a workbook, or one CSV file.
@@ -79,7 +83,8 @@ func (c *Composer) checkinRows(x *ExportData) int {
 // who recorded it and when, and who approved it: the audit trail of the
 // days the rate leaves out or counts present).
 func (c *Composer) Tables(x *ExportData, lang string) []Table {
-	return []Table{c.problemTable(x, lang), c.checkinTable(x, lang), c.summaryTable(x, lang), c.leaveTable(x, lang)}
+	return []Table{c.problemTable(x, lang), c.checkinTable(x, lang), c.summaryTable(x, lang), c.leaveTable(x, lang),
+		c.projectTable(x, lang), c.departmentTable(x, lang)}
 }
 
 func (c *Composer) leaveTable(x *ExportData, lang string) Table {
@@ -156,7 +161,9 @@ func (c *Composer) problemTable(x *ExportData, lang string) Table {
 		Header: c.header(lang, "id", "status", "village", "village_chat", "reporter", "reporter_id", "category", "dept",
 			"text", "address", "lat", "lon", "photos", "metoo", "created", "due", "sla_hours", "resolved_at", "closed_at",
 			"asked_at", "handler", "note", "reason", "days_to_resolve", "overdue", "stage", "undeliverable", "history"),
-		Widths: []float64{7, 10, 12, 16, 12, 12, 14, 16, 40, 20, 11, 11, 7, 7, 17, 17, 9, 17, 17, 17, 12, 30, 30, 10, 8, 7, 9, 70}}
+		Widths: []float64{7, 10, 12, 16, 12, 12, 14, 16, 40, 20, 11, 11, 7, 7, 17, 17, 9, 17, 17, 17, 12, 30, 30, 10, 8, 7, 9, 70,
+			20, 20, 10, 10, 17, 40, 40}}
+	t.Header = append(t.Header, c.header(lang, problemJointCols...)...)
 	loc := x.Period.Loc
 	for i := range x.Problems {
 		p := &x.Problems[i]
@@ -173,6 +180,7 @@ func (c *Composer) problemTable(x *ExportData, lang string) Table {
 			lat, lon, len(p.Photos), p.MeToo, c.stamp(p.Created, loc), c.stamp(p.Due, loc), int64(p.SLA / time.Hour),
 			c.stamp(p.ResolvedAt, loc), c.stamp(p.ClosedAt, loc), c.stamp(p.AskedAt, loc), p.Handler, p.Note, p.Reason,
 			fix, c.yes(lang, p.Overdue(x.Now)), p.Stage, c.yes(lang, p.Undeliverable), c.history(lang, x.History[p.ID], loc)})
+		t.Rows[len(t.Rows)-1] = append(t.Rows[len(t.Rows)-1], c.problemJoint(lang, p, x)...)
 	}
 	return t
 }

@@ -89,7 +89,8 @@ func TestTablesOfAnExport(t *testing.T) {
 			{At: at("2026-12-02 22:00"), Action: cadrebot.ActResolve, From: "new", To: "resolved", Name: "赵队长", Note: "已划线"}}},
 	}
 	ts := c.Tables(x, "zh")
-	if len(ts) != 4 || ts[0].Name != "问题" || ts[1].Name != "打卡" || ts[2].Name != "汇总" || ts[3].Name != "请假登记" {
+	if len(ts) != 6 || ts[0].Name != "问题" || ts[1].Name != "打卡" || ts[2].Name != "汇总" || ts[3].Name != "请假登记" ||
+		ts[4].Name != "项目" || ts[5].Name != "部门" {
 		t.Fatalf("tables = %v", ts)
 	}
 	wantLeave := [][]any{
@@ -103,7 +104,10 @@ func TestTablesOfAnExport(t *testing.T) {
 	if pr[0] != int64(7) || pr[1] != "已办结" || pr[8] != "=1+1 停车" || pr[23] != (Days{V: 1.5, OK: true}) {
 		t.Errorf("problem row = %v", pr)
 	}
-	if h := pr[len(pr)-1].(string); !strings.Contains(h, "2026-12-02 22:00 办结 · 赵队长 · 待受理 → 已办结 · 已划线") {
+	if len(pr) != len(ts[0].Header) {
+		t.Errorf("problem row has %d cells for %d columns", len(pr), len(ts[0].Header))
+	}
+	if h := pr[27].(string); ts[0].Header[27] != "处理记录" || !strings.Contains(h, "2026-12-02 22:00 办结 · 赵队长 · 待受理 → 已办结 · 已划线") {
 		t.Errorf("history cell = %q", h)
 	}
 	// Monday present; Tuesday on a trip; Wed-Fri absent; Saturday's

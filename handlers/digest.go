@@ -32,6 +32,8 @@ type DigestStore interface {
 	ProblemsOf(ctx context.Context, l store.ProblemList) ([]cadrebot.Problem, error)
 	ProblemsCreated(ctx context.Context, from, to time.Time) ([]cadrebot.Problem, error)
 	Histories(ctx context.Context, ids []int64) (map[int64][]cadrebot.Entry, error)
+	ProjectsOf(ctx context.Context, l store.ProjectList) ([]cadrebot.Project, error)
+	ProjectHistories(ctx context.Context, ids []int64) (map[int64][]cadrebot.ProjectEntry, error)
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	Done(ctx context.Context, name string) (bool, error)
 	DoneMany(ctx context.Context, names []string) (map[string]bool, error)
@@ -226,8 +228,22 @@ func (d *Digests) loadFleet(ctx context.Context, per digest.Period) (*fleet, err
 	if err != nil {
 		return nil, err
 	}
-	f.data = &digest.Data{Period: per, Now: d.Now(), Checkins: ck, Problems: ps, History: hist}
+	projects, err := d.Store.ProjectsOf(ctx, store.ProjectsAll)
+	if err != nil {
+		return nil, err
+	}
+	f.data = &digest.Data{Period: per, Now: d.Now(), Checkins: ck, Problems: ps, History: hist, Projects: projects,
+		UnitOf: f.townOf}
 	return f, nil
+}
+
+// townOf is the town (乡镇) a village group names in /setup: the unit its
+// projects count under in the leaders' digest.
+func (f *fleet) townOf(chat int64) string {
+	if g := f.groups[chat]; g != nil {
+		return g.Town
+	}
+	return ""
 }
 
 // WeeklyDigest is the per-group job: last week's village digest for a

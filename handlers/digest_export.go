@@ -10,6 +10,7 @@ import (
 	"cadrebot/digest"
 	"cadrebot/i18n"
 	"cadrebot/send"
+	"cadrebot/store"
 )
 
 // maxUpload is Telegram's limit on a file a bot uploads.
@@ -136,6 +137,9 @@ func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per 
 		if ps, err = d.Store.ProblemsCreated(ctx, per.Start(), per.End()); err != nil {
 			return nil, err
 		}
+		if x.Projects, err = d.Store.ProjectsOf(ctx, store.ProjectsAll); err != nil {
+			return nil, err
+		}
 	} else {
 		f, err := d.loadScope(ctx, u, s, per)
 		if err != nil {
@@ -147,6 +151,14 @@ func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per 
 				ps = append(ps, p)
 			}
 		}
+		x.Projects = f.data.Projects
+	}
+	pids := make([]int64, len(x.Projects))
+	for i, p := range x.Projects {
+		pids[i] = p.ID
+	}
+	if x.ProjectHistory, err = d.Store.ProjectHistories(ctx, pids); err != nil {
+		return nil, err
 	}
 	x.Problems = ps
 	ids := make([]int64, len(ps))

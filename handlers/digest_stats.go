@@ -61,14 +61,22 @@ func (d *Digests) loadScope(ctx context.Context, u *Update, s digestScope, per d
 		}
 		ps = append(ps, vp...)
 		f.villages = []digest.VillageRef{{Chat: u.ChatID, Name: digest.VillageName(u.Group.Village, u.Group.Title)}}
-		f.data = &digest.Data{Checkins: ck}
-	}
-	for _, dept := range s.depts {
-		dp, err := d.Store.ProblemsOf(ctx, store.ListDeptAll(dept))
+		projects, err := d.Store.ProjectsOf(ctx, store.ProjectsOfVillage(u.ChatID))
 		if err != nil {
 			return nil, err
 		}
-		ps = append(ps, dp...)
+		f.data = &digest.Data{Checkins: ck, Projects: projects}
+	}
+	for _, dept := range s.depts {
+		// What it led and what it supported: a department's report gives
+		// the on-time rate of both.
+		for _, l := range []store.ProblemList{store.ListDeptAll(dept), store.ListSupportAll(dept)} {
+			dp, err := d.Store.ProblemsOf(ctx, l)
+			if err != nil {
+				return nil, err
+			}
+			ps = append(ps, dp...)
+		}
 	}
 	// A group can be a village and a department at once: one copy each.
 	slices.SortFunc(ps, func(a, b cadrebot.Problem) int { return int(a.ID - b.ID) })

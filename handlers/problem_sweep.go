@@ -155,10 +155,11 @@ func hasCard(p *cadrebot.Problem, dept string) bool {
 }
 
 // ResolvedSweep is the resolved_sweep job. When problems.reopen_days have
-// passed since a resolution, the reporter is asked "Is this fixed?" with
-// Yes and No, as a reply to the report. Yes closes the item; No reopens
-// it and sends the card to the department and its parent again. With no
-// answer the item closes by itself after as many days again.
+// passed since a resolution, a problem the reporter rated satisfied or
+// basically satisfied closes (a rating may change until then); an
+// unrated one gets the question "is this fixed?" with the rating buttons,
+// as a reply to the report, and closes by itself after as many days
+// again if nobody answers. "Unsatisfied" reopened it long before.
 func (h *Problems) ResolvedSweep(ctx context.Context, at time.Time) error {
 	window := h.reopenWindow()
 	ids, err := h.Store.ResolvedBy(ctx, at.Add(-window))
@@ -173,6 +174,14 @@ func (h *Problems) ResolvedSweep(ctx context.Context, at time.Time) error {
 	for i := range ps {
 		p := &ps[i]
 		if p.Status != cadrebot.StatusResolved {
+			continue
+		}
+		if p.Rating.Satisfied() && !p.RatedAt.Before(p.ResolvedAt) {
+			// Rated this resolution: nothing left to ask.
+			_, err := h.act(ctx, p.ID, 0, "", cadrebot.Change{Action: cadrebot.ActClose, Roles: cadrebot.RoleSystem}, p.Version, at)
+			if err != nil && !errors.Is(err, errStale) {
+				errs = append(errs, fmt.Errorf("close rated #%d: %w", p.ID, err))
+			}
 			continue
 		}
 		if p.AskedAt.IsZero() {

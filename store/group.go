@@ -320,7 +320,8 @@ func (db *DB) BindDepartment(ctx context.Context, dept string, chat int64) error
 		return nil
 	}
 	_, err = db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		unbindScript.Run(ctx, p, []string{db.keyGroup(prev)}, dept)
+		// EVAL, not EVALSHA: a pipeline cannot retry on NOSCRIPT.
+		unbindScript.Eval(ctx, p, []string{db.keyGroup(prev)}, dept)
 		db.groupChanged(ctx, p, prev)
 		return nil
 	})

@@ -109,8 +109,33 @@ func (db *DB) keyPrCardMsgs() string           { return db.k(prTag, ":cards") }
 func (db *DB) keyPrAlbum(chat int64, group string) string {
 	return db.k(prTag, ":album:", itoa(chat), ":", group)
 }
+func (db *DB) keyPrSupport(dept string) string    { return db.k(prTag, ":s:", dept) }
+func (db *DB) keyPrSupportAll(dept string) string { return db.k(prTag, ":sa:", dept) }
+func (db *DB) keyPrResAlbum(chat int64, group string) string {
+	return db.k(prTag, ":ralbum:", itoa(chat), ":", group)
+}
 func (db *DB) keyForm(chat int64, kind string, user int64) string {
 	return db.k(gtag(chat), ":", kind, ":", itoa(user))
+}
+
+// --- village projects ---
+//
+// Every project key carries the tag {pj}: a change rewrites the project,
+// its history and the indexes of its village, lead and state in one
+// script, as problems do under {pr}.
+
+const pjTag = "{pj}"
+
+func (db *DB) keyPjSeq() string               { return db.k(pjTag, ":seq") }
+func (db *DB) keyProject(id int64) string     { return db.k(pjTag, ":", itoa(id)) }
+func (db *DB) keyPjHistory(id int64) string   { return db.k(pjTag, ":", itoa(id), ":h") }
+func (db *DB) keyPjPhotos(id int64) string    { return db.k(pjTag, ":", itoa(id), ":ph") }
+func (db *DB) keyPjAll() string               { return db.k(pjTag, ":all") }
+func (db *DB) keyPjOpen() string              { return db.k(pjTag, ":open") }
+func (db *DB) keyPjVillage(chat int64) string { return db.k(pjTag, ":v:", itoa(chat)) }
+func (db *DB) keyPjLead(user int64) string    { return db.k(pjTag, ":u:", itoa(user)) }
+func (db *DB) keyPjAlbum(chat int64, group string) string {
+	return db.k(pjTag, ":album:", itoa(chat), ":", group)
 }
 
 // --- digests and exports (issue 5) ---

@@ -199,20 +199,21 @@ func (db *DB) Flagged(ctx context.Context) ([]int64, error) {
 	return parseIDs(ss), nil
 }
 
-// addPhotoScript appends a file_id to a problem's photos, up to a limit.
-// KEYS[1] problem hash. ARGV[1] file_id, ARGV[2] limit.
-// Returns the photo count after, or -1 when full, -2 when the problem is
+// addPhotoScript appends a file_id to a newline-separated list of photos
+// in a hash field, up to a limit.
+// KEYS[1] hash. ARGV[1] file_id, ARGV[2] limit, ARGV[3] field.
+// Returns the photo count after, or -1 when full, -2 when the hash is
 // gone.
 var addPhotoScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
-local cur = redis.call('HGET', KEYS[1], 'ph') or ''
+local cur = redis.call('HGET', KEYS[1], ARGV[3]) or ''
 local n = 0
 if cur ~= '' then
   for _ in string.gmatch(cur, '[^\n]+') do n = n + 1 end
 end
 if n >= tonumber(ARGV[2]) then return -1 end
 if cur == '' then cur = ARGV[1] else cur = cur .. '\n' .. ARGV[1] end
-redis.call('HSET', KEYS[1], 'ph', cur)
+redis.call('HSET', KEYS[1], ARGV[3], cur)
 return n + 1
 `)
 
@@ -220,7 +221,11 @@ return n + 1
 // photo's caption reported the problem). It reports false when the
 // problem already has max photos.
 func (db *DB) AddProblemPhoto(ctx context.Context, id int64, fileID string, max int) (bool, error) {
-	n, err := addPhotoScript.Run(ctx, db.rdb, []string{db.keyProblem(id)}, fileID, max).Int()
+	return db.addPhoto(ctx, db.keyProblem(id), pfPhotos, fileID, max)
+}
+
+func (db *DB) addPhoto(ctx context.Context, key, field, fileID string, max int) (bool, error) {
+	n, err := addPhotoScript.Run(ctx, db.rdb, []string{key}, fileID, max, field).Int()
 	if err != nil {
 		return false, wrap(err)
 	}
