@@ -30,7 +30,7 @@ func setupVillage(t *testing.T, e *apptest.Env, id int64, village string, member
 	e.WaitSent(g.ID, "本群服务")
 	for i, m := range members {
 		e.TG.SendText(g, m, "/join")
-		e.WaitSent(g.ID, fmt.Sprintf("%s 已加入名单（共 %d 人）", m.FirstName, i+1))
+		e.WaitSent(g.ID, fmt.Sprintf("%s 已加入名单（本群共 %d 人）", m.FirstName, i+1))
 	}
 	return g
 }

@@ -65,9 +65,9 @@ func TestSetupBindJoinRoster(t *testing.T) {
 	}
 
 	e.TG.SendText(g, apptest.Wang, "/join")
-	e.WaitSent(g.ID, "王芳 已加入名单（共 1 人）")
+	e.WaitSent(g.ID, "王芳 已加入名单（本群共 1 人）")
 	e.TG.SendText(g, apptest.Li, "/join")
-	e.WaitSent(g.ID, "李强 已加入名单（共 2 人）")
+	e.WaitSent(g.ID, "李强 已加入名单（本群共 2 人）")
 	e.TG.SendText(g, apptest.Li, "/join")
 	e.WaitSent(g.ID, "李强 已在名单中")
 
@@ -120,7 +120,7 @@ func TestMigrationKeepsData(t *testing.T) {
 		t.Errorf("data still under the old chat id")
 	}
 	e.TG.SendText(super, apptest.Li, "/join")
-	e.WaitSent(super.ID, "李强 已加入名单（共 2 人）")
+	e.WaitSent(super.ID, "李强 已加入名单（本群共 2 人）")
 }
 
 func TestHTMLInUserTextIsEscaped(t *testing.T) {
@@ -213,7 +213,7 @@ func TestRestartKeepsOffset(t *testing.T) {
 	e.TG.SendText(g, apptest.Li, "/join")
 	e.TG.SendText(g, apptest.Zhang, "/join")
 	e.Restart()
-	e.WaitSent(g.ID, "张伟 已加入名单（共 3 人）")
+	e.WaitSent(g.ID, "张伟 已加入名单（本群共 3 人）")
 	e.Drain()
 	first := e.TG.CallsTo("getUpdates")
 	var resumed bool

@@ -50,8 +50,11 @@ func monthRate(t *testing.T, e *apptest.Env, g models.Chat, from models.User) st
 // Every range keeps who recorded it and when, and leave stored before
 // that (no record) still reads.
 func TestLeaveBackdating(t *testing.T) {
-	e := apptest.Start(t, apptest.WithYAML(checkinYAML))
+	// Set up four weeks earlier, so the month's rate has days of service
+	// that a backdated trip could turn into presence.
+	e := apptest.Start(t, apptest.WithYAML(checkinYAML), apptest.WithTime(apptest.Monday0800.AddDate(0, 0, -28)))
 	g := setupVillage(t, e, -3021, "谢家坞村", apptest.Wang, apptest.Li, apptest.Zhang)
+	e.Clock.Set(apptest.Monday0800)
 	rate := monthRate(t, e, g, apptest.Wang)
 
 	// The reported attack: a member backdates a month of 出差.

@@ -126,9 +126,9 @@ func TestMigrationMergesNewChatData(t *testing.T) {
 	e.TG.SendText(old, apptest.Li, "/setup 谢家坞村 平水镇")
 	e.WaitSent(old.ID, "本群服务")
 	e.TG.SendText(old, apptest.Wang, "/join")
-	e.WaitSent(old.ID, "王芳 已加入名单（共 1 人）")
+	e.WaitSent(old.ID, "王芳 已加入名单（本群共 1 人）")
 	e.TG.SendText(old, apptest.Li, "/join")
-	e.WaitSent(old.ID, "李强 已加入名单（共 2 人）")
+	e.WaitSent(old.ID, "李强 已加入名单（本群共 2 人）")
 	waitReaction(t, e, old.ID, e.TG.SendText(old, apptest.Wang, "/checkin 周五走访"))
 	e.Drain()
 
@@ -193,7 +193,7 @@ func TestMigrationByAnonymousAdmin(t *testing.T) {
 		t.Errorf("data left under the old id: %v", err)
 	}
 	e.TG.SendText(super, apptest.Li, "/join")
-	e.WaitSent(super.ID, "李强 已加入名单（共 2 人）")
+	e.WaitSent(super.ID, "李强 已加入名单（本群共 2 人）")
 }
 
 // A chat approved in the config (approval: true) stays approved under its
@@ -206,7 +206,7 @@ func TestMigrationKeepsConfigApproval(t *testing.T) {
 	super := e.TG.Migrate(old, -1004701)
 	e.Drain()
 	e.TG.SendText(super, apptest.Li, "/join")
-	e.WaitSent(super.ID, "李强 已加入名单（共 2 人）")
+	e.WaitSent(super.ID, "李强 已加入名单（本群共 2 人）")
 }
 
 // The two announcements in the worst order: the new chat's is handled
@@ -235,5 +235,5 @@ func TestMigrationAnnouncedNewChatFirst(t *testing.T) {
 		t.Errorf("registered groups = %v, %v; want only the supergroup", ids, err)
 	}
 	e.TG.SendText(mig.Chat, apptest.Li, "/join")
-	e.WaitSent(mig.Chat.ID, "李强 已加入名单（共 2 人）")
+	e.WaitSent(mig.Chat.ID, "李强 已加入名单（本群共 2 人）")
 }

@@ -32,7 +32,7 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["help"] = help
 	r.Commands["setup"] = handlers.Setup(db, auth, out, texts, sight)
 	r.Commands["bind"] = handlers.Bind(db, auth, out, texts, depts, sight)
-	r.Commands["join"] = handlers.Join(db, out, texts)
+	r.Commands["join"] = handlers.Join(db, auth, out, texts)
 	r.Commands["roster"] = handlers.Roster(db, out, texts)
 	r.Commands["approve"] = handlers.Approve(db, auth, out, texts)
 	r.Commands["lang"] = handlers.Lang(db, auth, out, texts)

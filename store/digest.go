@@ -142,7 +142,8 @@ func (db *DB) CheckinDetails(ctx context.Context, periods map[int64]*attendance.
 			per := periods[r.chat]
 			ts, ns := times[i].Val(), notes[i].Val()
 			var users map[int64]cadrebot.Checkin
-			for _, m := range per.Roster {
+			for _, cd := range per.Cadres() {
+				m := cd.Member
 				row := per.Row(m)
 				if !row.Checked(r.day) {
 					continue

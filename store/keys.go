@@ -52,6 +52,7 @@ func (db *DB) keyFence(name string) string { return db.k("{", name, "}:fence") }
 func (db *DB) keyGroup(chat int64) string    { return db.k(gtag(chat), ":meta") }
 func (db *DB) keyMembers(chat int64) string  { return db.k(gtag(chat), ":members") }
 func (db *DB) keyIndex(chat int64) string    { return db.k(gtag(chat), ":idx") }
+func (db *DB) keyService(chat int64) string  { return db.k(gtag(chat), ":svc") }
 func (db *DB) keyGroupAll(chat int64) string { return db.k(gtag(chat), ":*") }
 
 // KeyLock names a lock for the lock library.

@@ -143,6 +143,7 @@ const (
 	mergeHashNX  = "hnx"   // cin: notes per user: the new chat's note wins
 	mergeHashMax = "hmax"  // rem: reminders sent per user: the larger count
 	mergeLeave   = "leave" // leave: union; the new chat's ranges win where they overlap
+	mergeService = "svc"   // svc: periods of service, the union of both chats' per member
 	mergeForm    = "snx"   // dlg:, pact: forms: the new chat's form wins
 	mergeDrop    = "drop"  // board:, boardd: message ids and timers of the old chat, useless in the new one
 	mergeCopy    = "copy"  // anything else: copied when the new chat has no such key
@@ -166,6 +167,8 @@ func mergeKind(suffix string) string {
 		return mergeHashMax
 	case "leave":
 		return mergeLeave
+	case "svc":
+		return mergeService
 	case FormReport, FormAction:
 		return mergeForm
 	case "board", "boardd":
@@ -196,7 +199,7 @@ func (db *DB) mergeGroup(ctx context.Context, from, to int64, keys []string) err
 			o.kind = mergeKind(o.suffix)
 			switch o.kind {
 			case mergeDrop:
-			case mergeMeta, mergeUsers, mergeHashNX, mergeHashMax, mergeLeave:
+			case mergeMeta, mergeUsers, mergeHashNX, mergeHashMax, mergeLeave, mergeService:
 				o.hash = p.HGetAll(ctx, k)
 			case mergeCopy:
 				o.str = p.Dump(ctx, k)
@@ -227,7 +230,7 @@ func (db *DB) mergeGroup(ctx context.Context, from, to int64, keys []string) err
 		}
 	}
 	var idx, members map[string]string
-	var leave map[string]string
+	var leave, svc map[string]string
 	for _, o := range olds {
 		switch {
 		case o.suffix == "idx":
@@ -236,6 +239,8 @@ func (db *DB) mergeGroup(ctx context.Context, from, to int64, keys []string) err
 			members = o.hash.Val()
 		case o.kind == mergeLeave:
 			leave = o.hash.Val()
+		case o.kind == mergeService:
+			svc = o.hash.Val()
 		}
 	}
 	keysIn := []string{db.keyIndex(to), db.keyMembers(to)}
@@ -273,6 +278,9 @@ func (db *DB) mergeGroup(ctx context.Context, from, to int64, keys []string) err
 		return fmt.Errorf("merge into %d: %w", to, wrap(err))
 	}
 	if err := db.mergeLeave(ctx, from, to, leave); err != nil {
+		return err
+	}
+	if err := db.mergeService(ctx, from, to, svc); err != nil {
 		return err
 	}
 	for _, o := range olds {
