@@ -162,6 +162,14 @@ func (a *App) Run(ctx context.Context) error {
 		ln.Close()
 		return fmt.Errorf("config villages: %w", err)
 	}
+	// Problems finished before the index of finished problems existed
+	// are indexed once; a failure costs digests those old items, not the
+	// start.
+	if n, err := a.DB.IndexFinished(ctx); err != nil {
+		a.Log.Warn("index of finished problems not built", "err", err)
+	} else if n > 0 {
+		a.Log.Info("indexed finished problems", "count", n)
+	}
 	a.routes = a.buildRoutes()
 	a.Router = bot.NewRouter(bot.RouterConfig{BotUsername: a.Me.Username, BotID: a.Me.ID, Lang: cfg.File.Language,
 		Location: cfg.Location, Approval: cfg.File.Approval, ApprovedChats: cfg.File.ApprovedChats,

@@ -48,6 +48,22 @@ func problem(id int64, created string, st cadrebot.Status) cadrebot.Problem {
 		Text: "问题", Created: c, SLA: 72 * time.Hour, Due: c.Add(72 * time.Hour)}
 }
 
+// TestPastPeriodOpen: the statistics of a past month list as open only
+// what was reported by the month's end, not what came in since.
+func TestPastPeriodOpen(t *testing.T) {
+	c := composer(t)
+	nov := MonthOf(2026, time.November, shanghai)
+	d := &Data{Period: nov, Now: at("2026-12-10 10:00"), History: map[int64][]cadrebot.Entry{},
+		Problems: []cadrebot.Problem{problem(1, "2026-11-10 10:00", cadrebot.StatusNew), problem(2, "2026-12-02 10:00", cadrebot.StatusNew)}}
+	r := c.Village(d, -1, "青山村", "zh", Stats)
+	if !strings.Contains(r.Text, "未办结：#1") || strings.Contains(r.Text, "#2") {
+		t.Errorf("November's statistics list December's problem #2, or miss #1:\n%s", r.Text)
+	}
+	if got := len(d.OldestOpen(5)); got != 1 {
+		t.Errorf("OldestOpen = %d problems, want 1", got)
+	}
+}
+
 func TestVillageEdgeCases(t *testing.T) {
 	c := composer(t)
 	week := WeekOf(date("2026-11-30"), shanghai)

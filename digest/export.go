@@ -164,14 +164,18 @@ func (c *Composer) problemTable(x *ExportData, lang string) Table {
 		if p.HasLoc {
 			lat, lon = p.Lat, p.Lon
 		}
-		fix := Days{}
+		// The row is the problem's current state: a reopened problem
+		// has no resolution time or note until it is resolved again (the
+		// earlier ones are in its history).
+		fix, resolvedAt, note := Days{}, time.Time{}, ""
 		if p.Status.Done() && !p.ResolvedAt.IsZero() {
 			fix = Days{V: p.ResolvedAt.Sub(p.Created).Hours() / 24, OK: true}
+			resolvedAt, note = p.ResolvedAt, p.Note
 		}
 		t.Rows = append(t.Rows, []any{p.ID, plain(c.t(lang, "pr_status_"+string(p.Status))), p.Village, p.VillageChat,
 			p.ReporterName, p.Reporter, c.catName(lang, p.Category), c.deptName(lang, p.Dept), p.Text, p.Address,
 			lat, lon, len(p.Photos), p.MeToo, c.stamp(p.Created, loc), c.stamp(p.Due, loc), int64(p.SLA / time.Hour),
-			c.stamp(p.ResolvedAt, loc), c.stamp(p.ClosedAt, loc), c.stamp(p.AskedAt, loc), p.Handler, p.Note, p.Reason,
+			c.stamp(resolvedAt, loc), c.stamp(p.ClosedAt, loc), c.stamp(p.AskedAt, loc), p.Handler, note, p.Reason,
 			fix, c.yes(lang, p.Overdue(x.Now)), p.Stage, c.yes(lang, p.Undeliverable), c.history(lang, x.History[p.ID], loc)})
 	}
 	return t
@@ -188,7 +192,7 @@ func (c *Composer) yes(lang string, b bool) string {
 func (c *Composer) history(lang string, es []cadrebot.Entry, loc *time.Location) string {
 	lines := make([]string, 0, len(es))
 	for _, e := range es {
-		s := c.stamp(e.At, loc) + " " + plain(c.t(lang, "pr_act_"+string(e.Action)))
+		s := c.stamp(e.At, loc) + " " + plain(c.t(lang, "pr_hist_"+string(e.Action)))
 		if e.Name != "" {
 			s += " · " + e.Name
 		}

@@ -53,9 +53,6 @@ const (
 	// digestLockTTL bounds one group's send: compose, chart and enqueue
 	// take well under a second; a direct send may wait on rate limits.
 	digestLockTTL = 10 * time.Minute
-	// ResolvedLookback is how far before the previous period digests look
-	// for problems resolved in the period (docs/digests.md, "Limits").
-	ResolvedLookback = 90 * 24 * time.Hour
 	// digestSendTimeout bounds one digest's send, which a shutdown lets
 	// finish.
 	digestSendTimeout = 15 * time.Second
@@ -218,7 +215,7 @@ func (d *Digests) loadFleet(ctx context.Context, per digest.Period) (*fleet, err
 	if err != nil {
 		return nil, err
 	}
-	ps, err := d.Store.DigestProblems(ctx, per.Prev().Start().Add(-ResolvedLookback), per.Start(), per.End())
+	ps, err := d.Store.DigestProblems(ctx, per.Prev().Start(), per.Start(), per.End())
 	if err != nil {
 		return nil, err
 	}

@@ -106,6 +106,8 @@ func (db *DB) keyPrUser(user int64) string     { return db.k(prTag, ":u:", itoa(
 func (db *DB) keyPrDue() string                { return db.k(prTag, ":due") }
 func (db *DB) keyPrGeo() string                { return db.k(prTag, ":geo") }
 func (db *DB) keyPrResolved() string           { return db.k(prTag, ":resolved") }
+func (db *DB) keyPrFinished() string           { return db.k(prTag, ":fin") }
+func (db *DB) keyPrFinishedBuilt() string      { return db.k(prTag, ":fin:built") }
 func (db *DB) keyPrNoCard() string             { return db.k(prTag, ":nocard") }
 func (db *DB) keyPrFlagged() string            { return db.k(prTag, ":flagged") }
 func (db *DB) keyPrCardMsgs() string           { return db.k(prTag, ":cards") }

@@ -245,7 +245,7 @@ type index struct {
 
 // indexes lists the sorted sets p belongs to: everything by report time,
 // the open ones, a department's queue, the deadline and resolution
-// queues the sweeps read.
+// queues the sweeps read, and the finished ones by finishing time.
 func (db *DB) indexes(p *cadrebot.Problem) []index {
 	// Lists are scored by number, which is report order without ties
 	// (many reports share a second); only the created index is by time,
@@ -264,7 +264,21 @@ func (db *DB) indexes(p *cadrebot.Problem) []index {
 	if p.Status == cadrebot.StatusResolved {
 		ix = append(ix, index{db.keyPrResolved(), p.ResolvedAt.Unix()})
 	}
+	if p.Status.Done() {
+		ix = append(ix, index{db.keyPrFinished(), finishedAt(p).Unix()})
+	}
 	return ix
+}
+
+// finishedAt is when a done problem was finished: its latest resolution,
+// or its closing when it was closed without one (withdrawn). Closing a
+// resolved problem keeps the resolution time, so the digest of the week
+// it was resolved in finds it however long the reporter took to confirm.
+func finishedAt(p *cadrebot.Problem) time.Time {
+	if !p.ResolvedAt.IsZero() {
+		return p.ResolvedAt
+	}
+	return p.ClosedAt
 }
 
 // put adds the writes that move p from old's indexes to its own.
