@@ -58,6 +58,7 @@ const (
 	ActMeToo         Action = "metoo"
 	ActRemind        Action = "remind"
 	ActEscalate      Action = "escalate"
+	ActLeaders       Action = "leaders" // overdue: the leaders' group of a unit above the village was told (Note names it)
 	ActAsk           Action = "ask"
 	ActUndeliverable Action = "undeliverable"
 	ActDelivered     Action = "delivered"

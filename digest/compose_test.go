@@ -12,6 +12,7 @@ import (
 	"cadrebot/calendar"
 	"cadrebot/config"
 	"cadrebot/i18n"
+	"cadrebot/units"
 )
 
 var cal = calendar.New(calendar.Overrides{})
@@ -173,10 +174,10 @@ func TestDeploymentLeague(t *testing.T) {
 	c := composer(t)
 	week := WeekOf(date("2026-11-30"), shanghai)
 	d := &Data{Period: week, Now: at("2026-12-07 09:00"), Checkins: map[int64]*attendance.Period{}}
-	var vs []VillageRef
+	tree := units.New(c.Cfg, nil, nil)
 	for i := range 40 {
 		chat := int64(-100 - i)
-		vs = append(vs, VillageRef{Chat: chat, Name: fmt.Sprintf("村%02d", i)})
+		tree.AddVillage(chat, fmt.Sprintf("村%02d", i), "")
 		bits := map[int][]byte{2026: make([]byte, attendance.RowBytes)}
 		// Village i checks in on i%6 of the 5 workdays: rates 0..100%.
 		for k := 0; k < i%6 && k < 5; k++ {
@@ -186,7 +187,7 @@ func TestDeploymentLeague(t *testing.T) {
 		d.Checkins[chat] = &attendance.Period{Chat: chat, From: week.From, To: week.To,
 			Roster: []cadrebot.Member{{UserID: 1, Name: "x"}}, Bits: bits}
 	}
-	r := c.Deployment(d, vs, "zh", Digest)
+	r := c.Deployment(d, tree, "zh", Digest)
 	lines := strings.Split(r.Text, "\n")
 	var league []string
 	for _, l := range lines {
@@ -198,14 +199,17 @@ func TestDeploymentLeague(t *testing.T) {
 		!strings.HasPrefix(league[len(league)-1], "40. ") || !strings.Contains(league[len(league)-1], "0.0%") {
 		t.Errorf("league = %q, want the top and bottom %d of 40, best first", league, leagueEnds)
 	}
-	if !strings.Contains(r.Text, "中间 20 个村略") || !strings.Contains(r.Text, "没有未办结的问题") {
+	if !strings.Contains(r.Text, "中间 20 个略，完整排名见附件") || !strings.Contains(r.Text, "没有未办结的问题") {
 		t.Errorf("deployment digest:\n%s", r.Text)
+	}
+	if len(r.Attachment) != 2 || len(r.Attachment[1].Rows) != 40 || r.AttachmentName != "全县-2026-W49.xlsx" {
+		t.Errorf("attachment = %d tables, %q", len(r.Attachment), r.AttachmentName)
 	}
 	if !strings.Contains(r.Text, "1. 交通运输局 —（0/0）") {
 		t.Errorf("departments with nothing to judge show —:\n%s", r.Text)
 	}
 	// No villages and no problems: nothing to send.
-	if r := c.Deployment(&Data{Period: week, Now: d.Now}, nil, "zh", Digest); !r.Empty {
+	if r := c.Deployment(&Data{Period: week, Now: d.Now}, units.New(c.Cfg, nil, nil), "zh", Digest); !r.Empty {
 		t.Errorf("empty deployment digest not Empty:\n%s", r.Text)
 	}
 }

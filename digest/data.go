@@ -40,6 +40,7 @@ type Data struct {
 	mu       sync.Mutex
 	villages map[int64]Village
 	depts    map[string]Department
+	units    map[string]UnitFigures
 }
 
 func (d *Data) index() {
@@ -245,7 +246,7 @@ func (d *Data) village(chat int64, name string, cal *calendar.Calendar) Village 
 	v := Village{Chat: chat, Name: name}
 	if p := d.Checkins[chat]; p != nil {
 		v.Rates = attendance.Rates(cal, p)
-		v.Roster, v.period = len(p.Roster) > 0, p
+		v.Roster, v.period = len(p.Roster) > 0 || len(v.Rates.Members) > 0, p
 	} else {
 		v.Rates = attendance.Rates(cal, &attendance.Period{Chat: chat, From: d.Period.From, To: d.Period.To})
 	}
@@ -300,12 +301,7 @@ func (d *Data) OldestOpen(n int) Set {
 			open = append(open, p)
 		}
 	}
-	slices.SortFunc(open, func(a, b *cadrebot.Problem) int {
-		if c := a.Created.Compare(b.Created); c != 0 {
-			return c
-		}
-		return cmpInt64(a.ID, b.ID)
-	})
+	sortOldest(open)
 	return open[:min(n, len(open))]
 }
 

@@ -42,9 +42,10 @@ func privacyNote(ctx context.Context, sight Sight, texts Texts, u *Update, g *ca
 }
 
 // Setup handles /setup VILLAGE [TOWN], for group admins: it names the
-// village the group serves, and says what to do if the bot cannot see the
-// group's plain messages.
-func Setup(st GroupStore, auth Auth, out Sender, texts Texts, sight Sight) Func {
+// village the group serves and the town (or other unit of the hierarchy,
+// by id or name) it belongs to, and says what to do if the bot cannot see
+// the group's plain messages.
+func Setup(st GroupStore, auth Auth, out Sender, texts Texts, sight Sight, tree UnitTree) Func {
 	return func(ctx context.Context, u *Update) error {
 		if err := requireGroup(u); err != nil {
 			return err
@@ -60,10 +61,21 @@ func Setup(st GroupStore, auth Auth, out Sender, texts Texts, sight Sight) Func 
 		if len(f) == 2 {
 			town = f[1]
 		}
+		place := town
+		if town != "" && tree != nil {
+			t, err := tree(ctx)
+			if err != nil {
+				return err
+			}
+			if _, ok, ids := t.Resolve(town); !ok && len(ids) > 1 {
+				return cadrebot.Errorf("setup_ambiguous", "Town", town, "Ids", strings.Join(ids, ", "), "Village", village, "First", ids[0])
+			}
+			place = unitPath(t, t.Unit(t.Place(town)), u.Lang)
+		}
 		if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{Village: &village, Town: &town}); err != nil {
 			return err
 		}
-		text := texts.T(u.Lang, "setup_done", i18n.Args{"Village": village, "Town": town})
+		text := texts.T(u.Lang, "setup_done", i18n.Args{"Village": village, "Town": place})
 		if note := privacyNote(ctx, sight, texts, u, u.Group); note != "" {
 			text += "\n\n" + note
 		}

@@ -15,6 +15,7 @@ import (
 	"cadrebot/i18n"
 	"cadrebot/send"
 	"cadrebot/store"
+	"cadrebot/units"
 )
 
 // ProblemStore is what problem reports need from the store.
@@ -74,6 +75,10 @@ type Problems struct {
 	CardRetry time.Duration
 	// Now is the clock, for what happens outside an update (outbox hooks).
 	Now func() time.Time
+	// Leaders lists the units above a village that have a leaders'
+	// group, nearest first: overdue problems escalate to them too, and
+	// they may read the village's problems. Nil: none.
+	Leaders func(ctx context.Context, village int64) ([]units.Unit, error)
 }
 
 func (h *Problems) now() time.Time {

@@ -35,6 +35,7 @@ func (db *DB) keyGroups() string          { return db.k("groups") }
 func (db *DB) keyMoved(chat int64) string { return db.k("moved:", itoa(chat)) }
 func (db *DB) keyMigrated() string        { return db.k("migrated") }
 func (db *DB) keyDeptChats() string       { return db.k("deptchats") }
+func (db *DB) keyUnitChats() string       { return db.k("unitchats") }
 func (db *DB) keyUser(user int64) string  { return db.k("{u", itoa(user), "}") }
 func (db *DB) keyLock(name string) string { return db.k("lock:", name) }
 func (db *DB) keyOnce(name string) string { return db.k("once:", name) }

@@ -67,6 +67,9 @@ func (db *DB) MigrateGroup(ctx context.Context, from, to int64) error {
 	if err := repointScript.Run(ctx, db.rdb, []string{db.keyDeptChats()}, from, to).Err(); err != nil {
 		return fmt.Errorf("department bindings: %w", wrap(err))
 	}
+	if err := repointScript.Run(ctx, db.rdb, []string{db.keyUnitChats()}, from, to).Err(); err != nil {
+		return fmt.Errorf("unit bindings: %w", wrap(err))
+	}
 	keys, err := db.groupKeys(ctx, from)
 	if err != nil {
 		return err
@@ -91,10 +94,10 @@ func (db *DB) MigrateGroup(ctx context.Context, from, to int64) error {
 	return wrap(err)
 }
 
-// repointScript moves every /bind of the old chat to the new one. Only
-// bindings that still name the old chat move: a department bound
-// elsewhere since stays there.
-// KEYS[1] deptchats. ARGV[1] old chat, ARGV[2] new chat.
+// repointScript moves every /bind (or /leaders) of the old chat to the
+// new one. Only bindings that still name the old chat move: a department
+// or unit bound elsewhere since stays there.
+// KEYS[1] deptchats or unitchats. ARGV[1] old chat, ARGV[2] new chat.
 var repointScript = redis.NewScript(`
 local kv = redis.call('HGETALL', KEYS[1])
 for i = 1, #kv, 2 do
