@@ -22,7 +22,7 @@ func (a *App) buildRoutes() bot.Routes {
 	}
 	menu := []string{"help", "checkin", "today", "leave", "report", "problems", "problem", "accept", "resolve",
 		"reject", "reopen", "close", "assign", "cancel", "stats", "digest", "export", "setup", "join", "roster", "schedule", "setvillage",
-		"remindme", "lang", "bind", "leaders", "approve"}
+		"remindme", "lang", "handover", "bind", "leaders", "approve"}
 	r := bot.Routes{
 		Commands:  map[string]handlers.Func{},
 		Menu:      menu,
@@ -38,6 +38,7 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["leaders"] = handlers.Leaders(db, auth, out, texts, a.unitTree)
 	r.Commands["join"] = handlers.Join(db, auth, out, texts)
 	r.Commands["roster"] = handlers.Roster(db, out, texts)
+	r.Commands["handover"] = (&handlers.Handover{Store: db, Out: out, Texts: texts, Auth: auth, Cal: a.Calendar, Cfg: &cfg.File}).Command()
 	r.Commands["approve"] = handlers.Approve(db, auth, out, texts)
 	r.Commands["lang"] = handlers.Lang(db, auth, out, texts)
 	r.Members = handlers.Members(db, out, texts, a.Me.ID, cfg.File.Approval, sight, a.chatDepts)

@@ -31,6 +31,8 @@ const (
 	pfReporter = "ru"
 	pfRepName  = "rn"
 	pfRepMsg   = "rm"
+	pfFoundBy  = "fb"
+	pfFoundNm  = "fn"
 	pfCategory = "cat"
 	pfDept     = "dept"
 	pfText     = "txt"
@@ -184,10 +186,15 @@ func fields(p *cadrebot.Problem) [][2]string {
 	if p.Undeliverable {
 		und = "1"
 	}
+	foundBy := ""
+	if p.FoundBy != 0 {
+		foundBy = itoa(p.FoundBy)
+	}
 	return [][2]string{
 		{pfStatus, string(p.Status)}, {pfVersion, itoa(p.Version)},
 		{pfVChat, itoa(p.VillageChat)}, {pfVillage, p.Village},
 		{pfReporter, itoa(p.Reporter)}, {pfRepName, p.ReporterName}, {pfRepMsg, strconv.Itoa(p.ReportMsgID)},
+		{pfFoundBy, foundBy}, {pfFoundNm, p.FoundName},
 		{pfCategory, p.Category}, {pfDept, p.Dept}, {pfText, p.Text}, {pfPhotos, ph}, {pfLoc, loc}, {pfAddress, p.Address},
 		{pfCreated, unix(p.Created)}, {pfDue, unix(p.Due)}, {pfSLA, itoa(int64(p.SLA / time.Second))},
 		{pfResolved, unix(p.ResolvedAt)}, {pfClosed, unix(p.ClosedAt)}, {pfAsked, unix(p.AskedAt)},
@@ -203,6 +210,8 @@ func decodeProblem(id int64, m map[string]string) cadrebot.Problem {
 	p.Version, _ = strconv.ParseInt(m[pfVersion], 10, 64)
 	p.VillageChat, _ = strconv.ParseInt(m[pfVChat], 10, 64)
 	p.Reporter, _ = strconv.ParseInt(m[pfReporter], 10, 64)
+	p.FoundBy, _ = strconv.ParseInt(m[pfFoundBy], 10, 64)
+	p.FoundName = m[pfFoundNm]
 	p.ReportMsgID, _ = strconv.Atoi(m[pfRepMsg])
 	if s := m[pfPhotos]; s != "" {
 		p.Photos = strings.Split(s, "\n")
