@@ -205,14 +205,18 @@ func TestExportWorkbook(t *testing.T) {
 	if row(checkins, "2026-01-01", "李强") != nil {
 		t.Errorf("打卡 lists a holiday without a check-in")
 	}
+	// 人员: each period of service, with what its cadre found.
 	for _, want := range [][]string{
-		{"王芳", "4", "100.0%", "2", "1", "1.2", "0"},
-		{"李强", "4", "50.0%", "1", "0", "—", "0"},
-		{"张伟", "4", "75.0%", "2", "1", "1"},
+		{"王芳", "2025-12-29", "4", "100.0%", "2", "1", "50.0%"},
+		{"李强", "2025-12-29", "4", "50.0%", "1", "0", "0.0%"},
+		{"张伟", "2025-12-29", "4", "75.0%", "2", "1", "50.0%"},
 	} {
-		if row(summary, want...) == nil {
-			t.Errorf("汇总 lacks a row with %q:\n%q", want, summary)
+		if row(wb["人员"], want...) == nil {
+			t.Errorf("人员 lacks a row with %q:\n%q", want, wb["人员"])
 		}
+	}
+	if row(summary, "村", "青山村", "3", "8", "10", "80.0%", "5", "2", "40.0%") == nil {
+		t.Errorf("汇总 lacks 青山村:\n%q", summary)
 	}
 
 	// The leave sheet: who recorded each range, and when.
@@ -220,9 +224,9 @@ func TestExportWorkbook(t *testing.T) {
 		t.Errorf("请假登记 lacks Li's leave with its record: %q", wb["请假登记"])
 	}
 
-	// CSV: four files, readable by Excel (BOM).
+	// CSV: a file per sheet, readable by Excel (BOM).
 	e.TG.SendText(v1, apptest.Wang, "/export csv 2025-12")
-	e.Wait("four CSV files", func() bool { return len(exportDocs(e, dm.ID)) == 5 })
+	e.Wait("five CSV files", func() bool { return len(exportDocs(e, dm.ID)) == 6 })
 	for _, d := range exportDocs(e, dm.ID)[1:] {
 		f, _ := e.TG.File(d.Document.FileID)
 		if !strings.HasSuffix(d.Document.FileName, ".csv") || !bytes.HasPrefix(f.Data, []byte("\ufeff")) {
@@ -239,8 +243,8 @@ func TestExportWorkbook(t *testing.T) {
 	if got := len(all["问题"]) - 1; got != 6 || row(all["问题"], "8", "绿水村", "Bridge closed") == nil {
 		t.Errorf("county 问题 has %d rows, want 6 with #8 of 绿水村", got)
 	}
-	if row(all["汇总"], "绿水村", "Emma", "—") == nil {
-		t.Errorf("county 汇总 lacks Emma, all on leave, with no rate: %q", all["汇总"])
+	if row(all["人员"], "绿水村", "Emma", "—") == nil {
+		t.Errorf("county 人员 lacks Emma, all on leave, with no rate: %q", all["人员"])
 	}
 	e.TG.SendText(dm, apptest.Wang, "/export")
 	e.WaitSent(dm.ID, "仅限县级管理员")

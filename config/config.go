@@ -43,8 +43,12 @@ type Env struct {
 // File is the YAML file named by CADREBOT_CONFIG. Zero values are replaced
 // by the defaults in Defaults before validation.
 type File struct {
-	Timezone      string       `yaml:"timezone"`
-	Language      string       `yaml:"language"`
+	Timezone string `yaml:"timezone"`
+	Language string `yaml:"language"`
+	// CadreTitle is what the bot calls the cadres it serves, in every
+	// message and export (default 驻村指导员); CadreTitleEn in English.
+	CadreTitle    string       `yaml:"cadre_title"`
+	CadreTitleEn  string       `yaml:"cadre_title_en"`
 	Admins        []int64      `yaml:"admins"`
 	DigestChatID  int64        `yaml:"digest_chat_id"`
 	Approval      bool         `yaml:"approval"`

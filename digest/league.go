@@ -21,10 +21,7 @@ func (c *Composer) LeagueTables(d *Data, t *units.Tree, id, lang string) []Table
 // the unit above, villages, cadres, present and expected days, check-in
 // rate, problems reported, resolved, resolution rate, open and overdue.
 func (c *Composer) UnitsTable(d *Data, t *units.Tree, id, lang string) Table {
-	tb := Table{Name: plain(c.t(lang, "xl_sheet_units")), File: "units.csv",
-		Header: c.header(lang, "level", "unit", "parent_unit", "villages", "cadres", "present", "expected", "rate",
-			"reported", "resolved", "resolution_rate", "open", "overdue"),
-		Widths: []float64{8, 22, 16, 7, 9, 9, 9, 9, 9, 9, 9, 8, 8}}
+	tb := c.unitsHead(lang)
 	row := func(level, name, parent string, villages, cadres, present, expected int, a Activity) []any {
 		r, ok := ratio(present, expected)
 		res, rok := ratio(a.Fig.Done, a.Fig.Total)
@@ -47,6 +44,14 @@ func (c *Composer) UnitsTable(d *Data, t *units.Tree, id, lang string) Table {
 		}
 	})
 	return tb
+}
+
+// unitsHead is UnitsTable without rows.
+func (c *Composer) unitsHead(lang string) Table {
+	return Table{Name: plain(c.t(lang, "xl_sheet_units")), File: "units.csv",
+		Header: c.header(lang, "level", "unit", "parent_unit", "villages", "cadres", "present", "expected", "rate",
+			"reported", "resolved", "resolution_rate", "open", "overdue"),
+		Widths: []float64{8, 22, 16, 7, 9, 9, 9, 9, 9, 9, 9, 8, 8}}
 }
 
 // villageLeague ranks every village of id's subtree as the digest does.
