@@ -8,8 +8,8 @@ import (
 
 	"cadrebot"
 	"cadrebot/calendar"
-	"cadrebot/i18n"
 	"cadrebot/digest"
+	"cadrebot/i18n"
 	"cadrebot/send"
 )
 

@@ -13,9 +13,9 @@ import (
 	"cadrebot/apptest"
 	"cadrebot/calendar"
 	"cadrebot/config"
+	"cadrebot/digest"
 	"cadrebot/handlers"
 	"cadrebot/i18n"
-	"cadrebot/digest"
 	"cadrebot/send"
 	"cadrebot/store"
 )
