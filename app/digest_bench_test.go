@@ -253,7 +253,8 @@ func BenchmarkDigestCharts(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var bytes, attached int64
+	var bytes, attached, xlsxBytes int64
+	var xlsxTime time.Duration
 	for b.Loop() {
 		work := make(chan handlers.Preview)
 		var wg sync.WaitGroup
@@ -268,15 +269,20 @@ func BenchmarkDigestCharts(b *testing.B) {
 						b.Error(err)
 					}
 					var xlsx []byte
+					var spent time.Duration
 					if len(p.Report.Attachment) > 0 {
+						t0 := time.Now()
 						if xlsx, err = digest.XLSX(p.Report.Attachment); err != nil {
 							b.Error(err)
 						}
+						spent = time.Since(t0)
 					}
 					mu.Lock()
 					bytes += int64(len(png))
 					if xlsx != nil {
 						attached++
+						xlsxTime += spent
+						xlsxBytes += int64(len(xlsx))
 					}
 					mu.Unlock()
 				}
@@ -290,6 +296,10 @@ func BenchmarkDigestCharts(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(ps)), "charts/op")
 	b.ReportMetric(float64(attached)/float64(b.N), "workbooks/op")
+	if attached > 0 {
+		b.ReportMetric(float64(xlsxTime.Milliseconds())/float64(attached), "ms/workbook")
+		b.ReportMetric(float64(xlsxBytes)/float64(attached)/1024, "KiB/workbook")
+	}
 	b.ReportMetric(float64(bytes)/float64(b.N)/float64(len(ps))/1024, "KiB/chart")
 }
 
