@@ -90,12 +90,14 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		}
 	}
 	a.DB = store.New(rdb, cfg.Env.KeyPrefix)
+	a.DB.SetZone(cfg.Location)
 	a.Metrics = metrics.NewMetrics()
 	a.DB.Stats().OnError = a.Metrics.RedisErrors.Inc
 	texts, err := i18n.Load(cfg.File.Language)
 	if err != nil {
 		return nil, err
 	}
+	texts.SetTitle(cfg.File.CadreTitle, cfg.File.CadreTitleEn)
 	a.Texts = texts
 	ov, err := calendar.ParseOverrides(cfg.File.Calendar.Weekdays, cfg.File.Calendar.Workdays, cfg.File.Calendar.Holidays)
 	if err != nil {

@@ -97,7 +97,7 @@ schedules:
 	if got, want := mentioned(rs[0]), []int64{apptest.Li.ID, apptest.Emma.ID}; !slices.Equal(got, want) {
 		t.Errorf("reminder mentions %v, want exactly Li and Emma %v:\n%s", got, want, rs[0].Text)
 	}
-	if !strings.Contains(rs[0].Text, "以下 2 位同志") {
+	if !strings.Contains(rs[0].Text, "以下 2 位驻村指导员") {
 		t.Errorf("reminder = %q", rs[0].Text)
 	}
 	if n := len(reminders(e, all.ID)); n != 0 {
@@ -129,13 +129,13 @@ func TestReminderMentionsOffGoesToAdmins(t *testing.T) {
 
 	fireAt(t, e, time.Date(2026, 11, 30, 10, 0, 0, 0, apptest.Shanghai), 1)
 	rs := reminders(e, g.ID)
-	if len(rs) != 1 || len(mentioned(rs[0])) != 0 || !strings.Contains(rs[0].Text, "还有 2 位同志") {
+	if len(rs) != 1 || len(mentioned(rs[0])) != 0 || !strings.Contains(rs[0].Text, "还有 2 位驻村指导员") {
 		t.Fatalf("group reminders = %d, want one with the count and no mentions", len(rs))
 	}
 	if strings.Contains(rs[0].Text, "李强") {
 		t.Errorf("the group reminder names people: %q", rs[0].Text)
 	}
-	dm := e.WaitSent(apptest.Wang.ID, "谢家坞村 今天还有 2 位同志没有打卡")
+	dm := e.WaitSent(apptest.Wang.ID, "谢家坞村 今天还有 2 位驻村指导员没有打卡")
 	if got, want := mentioned(dm), []int64{apptest.Li.ID, apptest.Zhang.ID}; !slices.Equal(got, want) {
 		t.Errorf("admin list mentions %v, want %v", got, want)
 	}
@@ -224,7 +224,7 @@ func TestHolidayMakeupDayLeaveAndRates(t *testing.T) {
 	// workdays, 3 of them in service; Wang 3 of 3, Li 0 of 1: 3 of 4.
 	e.Clock.Set(time.Date(2026, 2, 24, 9, 0, 0, 0, apptest.Shanghai))
 	e.TG.SendText(g, apptest.Li, "/today")
-	e.WaitSent(g.ID, "本月出勤率（截至昨日，11 个工作日）：75.0%")
+	e.WaitSent(g.ID, "本月打卡率（截至昨日，11 个工作日）：75.0%")
 }
 
 func TestReminderCatchUpAfterDowntime(t *testing.T) {

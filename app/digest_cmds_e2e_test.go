@@ -33,7 +33,7 @@ func TestStatsCommand(t *testing.T) {
 		{v3, apptest.Li, "/stats", []string{"本期没有可统计的内容"}, false},
 		{e.TG.Group(dgTraffic, ""), apptest.Handler, "/stats", []string{"交通运输局 统计", "待办 2 件", "本期办结 2 件：#3 #8"}, true},
 		{e.TG.Group(dgCounty, ""), apptest.Handler, "/stats", []string{"全县 统计", "1. 青山村 80.0% · 5 件 · 40.0%"}, true},
-		{e.TG.Group(-100799, "闲聊群"), apptest.Li, "/stats", []string{"本群还不是村级群或部门群"}, false},
+		{e.TG.Group(-100799, "闲聊群"), apptest.Li, "/stats", []string{"本群还不是村工作群、部门工作群或领导群"}, false},
 	}
 	for _, tt := range tests {
 		e.TG.SendText(tt.chat, tt.who, tt.text)
@@ -63,7 +63,7 @@ func TestDigestCommandSendsNowAndOnlyOnce(t *testing.T) {
 	// Telegram's admin list is cached briefly, so the refusal is shown to
 	// someone else than the admin.
 	e.TG.SendText(v1, apptest.Zhang, "/digest")
-	e.WaitSent(dgV1, "只有群管理员可以这样做")
+	e.WaitSent(dgV1, "只有群管理员可以")
 	e.MakeAdmin(dgV1, apptest.Li)
 	e.TG.SendText(v1, apptest.Li, "/digest")
 	_, photo := waitDigest(t, e, dgV1, "青山村 周报（12月29日至1月4日）")
@@ -143,7 +143,7 @@ func TestExportWorkbook(t *testing.T) {
 		who        models.User
 		text, want string
 	}{
-		{apptest.Li, "/export", "只有群管理员可以这样做"},
+		{apptest.Li, "/export", "只有群管理员可以"},
 		{apptest.Admin, "/export 2026-13", "用法：/export"},
 		{apptest.Admin, "/export 2026-01-04 2025-12-29", "结束日期 2025-12-29 早于开始日期 2026-01-04"},
 		{apptest.Admin, "/export 2025-01-01 2026-01-04", "时间范围 369 天，最多 366 天"},
@@ -165,7 +165,7 @@ func TestExportWorkbook(t *testing.T) {
 	e.TG.SendText(dm, apptest.Wang, "/start")
 	e.WaitSent(dm.ID, "驻村")
 	e.TG.SendText(v1, apptest.Wang, "/export 2025-12-29 2026-01-04")
-	e.WaitSent(dgV1, "导出文件已私信发给你")
+	e.WaitSent(dgV1, "导出文件已私信发给您")
 	docs := exportDocs(e, dm.ID)
 	if len(docs) != 1 || !strings.HasSuffix(docs[0].Document.FileName, ".xlsx") || !strings.Contains(docs[0].Caption, "青山村 导出（12月29日至1月4日）") {
 		t.Fatalf("private documents = %d, want the workbook with its caption", len(docs))
@@ -247,7 +247,7 @@ func TestExportWorkbook(t *testing.T) {
 		t.Errorf("county 人员 lacks Emma, all on leave, with no rate: %q", all["人员"])
 	}
 	e.TG.SendText(dm, apptest.Wang, "/export")
-	e.WaitSent(dm.ID, "仅限县级管理员")
+	e.WaitSent(dm.ID, "仅限部署管理员")
 
 	// Blocked the bot after starting it: Telegram's 403 gets the how-to.
 	e.MakeAdmin(dgV1, apptest.Zhang)
@@ -258,5 +258,5 @@ func TestExportWorkbook(t *testing.T) {
 	e.TG.BlockBot(apptest.Zhang.ID)
 	e.Drain()
 	e.TG.SendText(v1, apptest.Zhang, "/export")
-	e.WaitSent(dgV1, "张伟，导出文件会私信发给你")
+	e.WaitSent(dgV1, "张伟，导出文件会私信发给您")
 }

@@ -56,7 +56,7 @@ func TestHandover(t *testing.T) {
 		who        models.User
 		text, want string
 	}{
-		{apptest.Wang, "/handover @chenming @liuyang", "只有群管理员可以这样做"},
+		{apptest.Wang, "/handover @chenming @liuyang", "只有群管理员可以"},
 		{apptest.Li, "/handover", "用法：/handover @离任者 @接任者"},
 		{apptest.Li, "/handover @chenming @nobody_here", "本群名单和驻村记录中没有 @nobody_here"},
 		{apptest.Li, "/handover @chenming @ChenMing", "离任者和接任者都是 陈明"},

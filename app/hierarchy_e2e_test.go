@@ -75,14 +75,14 @@ func TestHierarchyLeadersGroups(t *testing.T) {
 	// Monday 09:00: the weekly digests of the leaders' groups.
 	p.advance(24 * time.Hour)
 	text, _ := waitDigest(t, p.Env, hTown, "兰亭街道 周报（11月30日至12月6日）")
-	if m := dgMissing(text, "村级群 2 个", "新报问题 1 件", "逾期 1 件", "村级排行", ". 谢家坞村", ". 花街村", "#1 谢家坞村"); len(m) > 0 {
+	if m := dgMissing(text, "村工作群 2 个", "新报问题 1 件", "逾期 1 件", "各村排名", ". 谢家坞村", ". 花街村", "#1 谢家坞村"); len(m) > 0 {
 		t.Errorf("town digest lacks %q:\n%s", m, text)
 	}
 	if strings.Contains(text, "下级单位") {
 		t.Errorf("the town digest lists units below a town:\n%s", text)
 	}
 	text, _ = waitDigest(t, p.Env, hCounty, "柯桥区 周报（11月30日至12月6日）")
-	if m := dgMissing(text, "下级单位", "1. 兰亭街道 · 2 个村", "村级群 2 个"); len(m) > 0 {
+	if m := dgMissing(text, "下级单位", "1. 兰亭街道 · 2 个村", "村工作群 2 个"); len(m) > 0 {
 		t.Errorf("county digest lacks %q:\n%s", m, text)
 	}
 	text, _ = waitDigest(t, p.Env, hCity, "绍兴市 周报（11月30日至12月6日）")

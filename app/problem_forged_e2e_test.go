@@ -83,7 +83,7 @@ func TestForgedButtons(t *testing.T) {
 		{p.traffic, apptest.Handler, card1.ID, fmt.Sprintf("p:ok:%d:%d", n1, v1), notOffered},                 // a village answer on a card
 		{p.traffic, apptest.Handler, card1.ID, fmt.Sprintf("p:acc:%d:%d", n1, v1+5), "#1 的状态已经变了"},            // stale version
 		{p.traffic, apptest.Handler, card1.ID, "p:acc:x:1", notOffered},                                       // malformed
-		{p.traffic, apptest.Zhang, card1.ID, buttonData(card1, "📥 受理"), "你不能对 #1 执行「受理」"},                     // not a handler
+		{p.traffic, apptest.Zhang, card1.ID, buttonData(card1, "📥 受理"), "您不能对 #1 执行「受理」"},                     // not a handler
 		{p.v1, apptest.Handler, confirm.ID, buttonData(card1, "📥 受理"), "按钮无效"},                                // another chat
 		{p.v1, apptest.Wang, confirm.ID, fmt.Sprintf("p:ok:%d:%d", n1, v1), notOffered},                       // a question never asked
 		{p.v2, apptest.Zhang, p.last(prVillage2, "已登记 #2").ID, fmt.Sprintf("p:ok:%d:%d", n1, v1), notOffered}, // another village
@@ -128,7 +128,7 @@ func TestForgedButtons(t *testing.T) {
 	}
 	// The real button still works afterwards: the form was not touched.
 	p.press(p.v2, apptest.Zhang, dup, "🙋 我也遇到 #2")
-	if got := p.fresh(prVillage2, dup).Text; !strings.Contains(got, "已把你的情况附加到 #2") {
+	if got := p.fresh(prVillage2, dup).Text; !strings.Contains(got, "已把您的情况附加到 #2") {
 		t.Errorf("genuine me-too after the forgeries: %q", got)
 	}
 

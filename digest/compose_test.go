@@ -82,7 +82,7 @@ func TestVillageEdgeCases(t *testing.T) {
 	}{
 		{name: "no roster, no problems", period: week, empty: true},
 		{name: "no roster, an open problem", period: week, ps: []cadrebot.Problem{problem(5, "2026-11-10 10:00", cadrebot.StatusNew)},
-			want: []string{"本群还没有驻村干部名单", "未办结 1 件", "未办结：#5", "逾期：#5", "办结率 —（本期无新报问题）"}},
+			want: []string{"本群名单上还没有驻村指导员", "未办结 1 件", "未办结：#5", "逾期：#5", "办结率 —（本期无新报问题）"}},
 		{name: "everyone on leave", period: week, roster: []cadrebot.Member{member}, leaves: allLeave,
 			want: []string{"打卡率 —", "本期全员请假", "1. 王&lt;b&gt;芳&lt;/b&gt;&amp; —（0/0，请假 5 天）"}, notWant: []string{"<b>芳"}},
 		{name: "a week of Spring Festival", period: WeekOf(date("2026-02-16"), shanghai), roster: []cadrebot.Member{member},
@@ -220,7 +220,7 @@ func TestEnglishDepartmentNames(t *testing.T) {
 	d := &Data{Period: week, Now: at("2026-12-07 09:00"), Problems: []cadrebot.Problem{problem(1, "2026-12-01 10:00", cadrebot.StatusAccepted)}}
 	r := c.Department(d, []string{"traffic"}, "en", Digest)
 	for _, w := range []string{"Transport Bureau weekly digest (Nov 30 to Dec 6)", "Queue: 1", "#1 青山村 · Parking · 5 days old · in progress",
-		"1 overdue: #1 (3.0 days late)", "0 resolved in this period", "Median time to resolve — · on time 0.0% (0/1)"} {
+		"1 overdue: #1 (3.0 days late)", "0 resolved in this period", "Median time to resolve — · on-time rate 0.0% (0/1)"} {
 		if !strings.Contains(stripTags(r.Text), w) {
 			t.Errorf("English department digest lacks %q:\n%s", w, r.Text)
 		}

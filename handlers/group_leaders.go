@@ -33,7 +33,7 @@ func Leaders(st LeadersStore, auth Auth, out Sender, texts Texts, tree UnitTree)
 			return err
 		}
 		if !auth.IsDeploymentAdmin(u.From.ID) {
-			return cadrebot.Errorf("err_deploy_admin_only")
+			return cadrebot.Errorf("err_deploy_admin_only", "Cmd", u.Command)
 		}
 		t, err := tree(ctx)
 		if err != nil {

@@ -97,7 +97,7 @@ func Bind(st GroupStore, auth Auth, out Sender, texts Texts, depts []Department,
 			return err
 		}
 		if !auth.IsDeploymentAdmin(u.From.ID) {
-			return cadrebot.Errorf("err_deploy_admin_only")
+			return cadrebot.Errorf("err_deploy_admin_only", "Cmd", u.Command)
 		}
 		id := strings.TrimSpace(u.Args)
 		if id == "" {
@@ -208,7 +208,7 @@ func Approve(st GroupStore, auth Auth, out Sender, texts Texts) Func {
 			return err
 		}
 		if !auth.IsDeploymentAdmin(u.From.ID) {
-			return cadrebot.Errorf("err_deploy_admin_only")
+			return cadrebot.Errorf("err_deploy_admin_only", "Cmd", u.Command)
 		}
 		yes := true
 		if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{Approved: &yes}); err != nil {
