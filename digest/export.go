@@ -31,9 +31,6 @@ type ExportData struct {
 	// Otherwise the summary has a row per village.
 	Unit  string
 	Whole bool
-	// Title is the deployment's title for cadres, for periods of service
-	// that name none (config cadre_title).
-	Title string
 
 	data *Data
 }
@@ -214,7 +211,7 @@ func (c *Composer) peopleTable(x *ExportData, lang string) Table {
 				f := cadrebot.ComputeFigures(mine, x.Now)
 				title := s.Title
 				if title == "" {
-					title = x.Title
+					title = plain(c.t(lang, "xl_title_default")) // the deployment's cadre_title
 				}
 				from := s.From
 				if from.IsZero() {

@@ -29,8 +29,9 @@ type UnitFigures struct {
 }
 
 // Unit computes the figures of unit id ("" is the whole deployment) of
-// tree t, once per Data. The root's problems are every problem of the
-// deployment, also those of groups that are no longer villages.
+// tree t, once per Data: every call on one Data must pass the same tree.
+// The root's problems are every problem of the deployment, also those of
+// groups that are no longer villages.
 func (d *Data) Unit(t *units.Tree, id string, cal *calendar.Calendar) UnitFigures {
 	d.mu.Lock()
 	f, ok := d.units[id]

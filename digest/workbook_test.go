@@ -89,7 +89,7 @@ func TestTablesOfAnExport(t *testing.T) {
 	tree := units.New(&config.File{Units: []config.Unit{{ID: "lanting", Name: "兰亭街道", Level: config.LevelTown}}}, nil, nil)
 	tree.AddVillage(-1, "青山村", "兰亭街道")
 	x := &ExportData{Period: week, Now: at("2026-12-07 09:00"), Villages: []VillageRef{{Chat: -1, Name: "青山村"}},
-		Tree: tree, Whole: true, Title: "驻村指导员",
+		Tree: tree, Whole: true,
 		Checkins: map[int64]*attendance.Period{-1: {Chat: -1, From: week.From, To: week.To, Roster: []cadrebot.Member{wang}, Bits: bits,
 			Former: []cadrebot.Member{li},
 			Service: map[int64]attendance.Services{

@@ -123,7 +123,7 @@ func (d *Digests) startFirst(ctx context.Context, u *Update) error {
 // village groups in scope, placed in the hierarchy: the whole deployment,
 // a unit's subtree, or the group's own village (and departments).
 func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per digest.Period) (*digest.ExportData, error) {
-	x := &digest.ExportData{Period: per, Now: d.Now(), Title: d.Cfg.CadreTitle}
+	x := &digest.ExportData{Period: per, Now: d.Now()}
 	var ps []cadrebot.Problem
 	var err error
 	if s.deploy || s.unit != nil {

@@ -320,7 +320,7 @@ func (db *DB) fillService(p *attendance.Period, idx, svc map[string]string, meta
 func (db *DB) mergeService(ctx context.Context, from, to int64, old map[string]string) error {
 	key := db.keyService(to)
 	for field, v := range old {
-		os, _, err := decodeService(v)
+		oj, _, err := decodeService(v)
 		if err != nil {
 			return fmt.Errorf("service of %s in %d: %w", field, from, err)
 		}
@@ -329,13 +329,13 @@ func (db *DB) mergeService(ctx context.Context, from, to int64, old map[string]s
 			if err != nil && err != redis.Nil {
 				return err
 			}
-			merged := os
+			merged := oj
 			if cur != "" {
 				ns, _, err := decodeService(cur)
 				if err != nil {
 					return fmt.Errorf("service of %s in %d: %w", field, to, err)
 				}
-				merged = mergePeriods(os, ns)
+				merged = mergePeriods(oj, ns)
 			}
 			buf, err := json.Marshal(merged)
 			if err != nil {
