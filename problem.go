@@ -58,6 +58,8 @@ const (
 	ActMeToo         Action = "metoo"
 	ActRemind        Action = "remind"
 	ActEscalate      Action = "escalate"
+	ActLeaders       Action = "leaders"  // overdue: the leaders' group of a unit above the village was told (Note names it)
+	ActHandover      Action = "handover" // the reporter's successor took the problem over (Note: "old → new")
 	ActAsk           Action = "ask"
 	ActUndeliverable Action = "undeliverable"
 	ActDelivered     Action = "delivered"
@@ -131,6 +133,11 @@ type Problem struct {
 	Reporter     int64
 	ReporterName string
 	ReportMsgID  int // the message notifications reply to
+	// FoundBy is who found the problem when a hand-over passed it to
+	// Reporter, their successor; 0 when the reporter found it. Exports
+	// credit the finder (FinderID).
+	FoundBy   int64
+	FoundName string
 
 	Category string
 	Dept     string // the lead department (主办)
@@ -431,4 +438,34 @@ func Distance(lat1, lon1, lat2, lon2 float64) float64 {
 	dlat, dlon := (lat2-lat1)*rad, (lon2-lon1)*rad
 	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
 	return 2 * r * math.Asin(math.Min(1, math.Sqrt(a)))
+}
+
+// FinderID is who found the problem: the reporter, or the cadre before
+// a hand-over.
+func (p *Problem) FinderID() int64 {
+	if p.FoundBy != 0 {
+		return p.FoundBy
+	}
+	return p.Reporter
+}
+
+// FinderName is FinderID's name.
+func (p *Problem) FinderName() string {
+	if p.FoundBy != 0 {
+		return p.FoundName
+	}
+	return p.ReporterName
+}
+
+// HandOver passes an open problem from its reporter to their successor
+// in the village: they follow it up from now on (questions, "is this
+// fixed?", reopening), while the finder stays on record for assessment.
+// It changes no status, so the problem's buttons stay valid. note reads
+// "old → new" in the history.
+func HandOver(p Problem, to int64, toName string, by int64, byName, note string, now time.Time) (Problem, Entry) {
+	if p.FoundBy == 0 {
+		p.FoundBy, p.FoundName = p.Reporter, p.ReporterName
+	}
+	p.Reporter, p.ReporterName = to, toName
+	return p, Entry{At: now, By: by, Name: byName, Action: ActHandover, Note: note}
 }

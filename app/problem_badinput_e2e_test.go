@@ -125,7 +125,7 @@ func TestProblemUndeliverableDepartment(t *testing.T) {
 	cat := p.last(prVillage, "请选择问题分类")
 	p.press(p.v1, apptest.Wang, cat, "环境卫生")
 	done := p.fresh(prVillage, cat)
-	if !strings.Contains(done.Text, "已登记 #1") || !strings.Contains(done.Text, "承办部门群暂时无法送达，已标记给管理员") {
+	if !strings.Contains(done.Text, "已登记 #1") || !strings.Contains(done.Text, "承办部门工作群暂时无法送达，已标记给管理员") {
 		t.Fatalf("reporter not told: %q", done.Text)
 	}
 	pr := p.problem(1)
@@ -141,7 +141,7 @@ func TestProblemUndeliverableDepartment(t *testing.T) {
 		t.Errorf("flagged list: %q", l.Text)
 	}
 	p.TG.SendText(p.v1, apptest.Wang, "/problems flagged")
-	p.last(prVillage, "只有部署管理员可以这样做")
+	p.last(prVillage, "只有部署管理员可以")
 	p.TG.SendText(p.v1, apptest.Wang, "/problems")
 	if l := p.last(prVillage, "未办结问题"); !strings.Contains(l.Text, "#1") || !strings.Contains(l.Text, "⚠️") {
 		t.Errorf("village list lacks the flag: %q", l.Text)

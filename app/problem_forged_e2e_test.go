@@ -84,7 +84,7 @@ func TestForgedButtons(t *testing.T) {
 		{p.traffic, apptest.Handler, card1.ID, fmt.Sprintf("p:ok:%d:%d", n1, v1), notOffered},                 // a village answer on a card
 		{p.traffic, apptest.Handler, card1.ID, fmt.Sprintf("p:acc:%d:%d", n1, v1+5), "#1 的状态已经变了"},            // stale version
 		{p.traffic, apptest.Handler, card1.ID, "p:acc:x:1", notOffered},                                       // malformed
-		{p.traffic, apptest.Zhang, card1.ID, buttonData(card1, "📥 受理"), "你不能对 #1 执行「受理」"},                     // not a handler
+		{p.traffic, apptest.Zhang, card1.ID, buttonData(card1, "📥 受理"), "您不能对 #1 执行「受理」"},                     // not a handler
 		{p.v1, apptest.Handler, confirm.ID, buttonData(card1, "📥 受理"), "按钮无效"},                                // another chat
 		{p.v1, apptest.Wang, confirm.ID, fmt.Sprintf("p:ok:%d:%d", n1, v1), notOffered},                       // a question never asked
 		{p.v2, apptest.Zhang, p.last(prVillage2, "已登记 #2").ID, fmt.Sprintf("p:ok:%d:%d", n1, v1), notOffered}, // another village
@@ -108,7 +108,7 @@ func TestForgedButtons(t *testing.T) {
 		fmt.Sprintf("p:sr:%d:%d:environment", n1, v1)} {
 		p.forge(p.traffic, apptest.Handler, picker.ID, data, notOffered, n1, n2)
 	}
-	p.forge(p.traffic, apptest.Zhang, picker.ID, buttonData(picker, "➕ 生态环境分局"), "你不能对 #1 执行「添加协办部门」", n1, n2)
+	p.forge(p.traffic, apptest.Zhang, picker.ID, buttonData(picker, "➕ 生态环境分局"), "您不能对 #1 执行「添加协办部门」", n1, n2)
 	p.press(p.traffic, apptest.Handler, picker, "◀ 返回")
 
 	// Report dialog buttons ("rd:"): Zhang's one-step report in 东山 is
@@ -148,7 +148,7 @@ func TestForgedButtons(t *testing.T) {
 	}
 	// The real button still works afterwards: the form was not touched.
 	p.press(p.v2, apptest.Zhang, dup, "🙋 我也遇到 #2")
-	if got := p.fresh(prVillage2, dup).Text; !strings.Contains(got, "已把你的情况附加到 #2") {
+	if got := p.fresh(prVillage2, dup).Text; !strings.Contains(got, "已把您的情况附加到 #2") {
 		t.Errorf("genuine me-too after the forgeries: %q", got)
 	}
 
@@ -211,7 +211,7 @@ func TestForgedProjectButtons(t *testing.T) {
 		{p.v1, apptest.Zhang, d.ID, "pm:d:1:1", notOffered},                                                   // malformed
 		{p.v2, apptest.Li, p.last(prVillage2, "东山").ID, ok, notOffered},                                       // another village
 		{p.traffic, apptest.Handler, deptMsg.ID, ok, notOffered},                                              // a department chat
-		{p.v1, apptest.Wang, d.ID, ok, "只有负责人 张伟 或村群管理员"},                                                     // not the lead
+		{p.v1, apptest.Wang, d.ID, ok, "只有负责人 张伟 或村工作群管理员"},                                                   // not the lead
 		{p.v1, apptest.Zhang, d.ID, "pj:" + strconv.FormatInt(apptest.Zhang.ID, 36) + ":abc:l:1", notOffered}, // a dialog's
 	} {
 		cb := p.pressData(tt.chat, tt.from, tt.msg, tt.data)

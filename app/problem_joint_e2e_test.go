@@ -69,9 +69,9 @@ func TestJointProblem(t *testing.T) {
 	}
 	// /note where the problem is not handled, and a supporter resolving.
 	p.TG.SendText(p.v2, apptest.Li, "/note 1 路过看了一下")
-	p.last(prVillage2, "本群不是 #1 的主办或协办部门群")
+	p.last(prVillage2, "本群不是 #1 的主办或协办部门工作群")
 	p.TG.SendText(p.env, envHandler, "/resolve 1 我们来办结")
-	p.last(prEnvDept, "你不能对 #1 执行「办结」")
+	p.last(prEnvDept, "您不能对 #1 执行「办结」")
 
 	// The lead drops the county from its card and adds it back by command.
 	p.press(p.traffic, apptest.Handler, p.card(prTraffic, n), "🤝 协办")
@@ -89,9 +89,9 @@ func TestJointProblem(t *testing.T) {
 		t.Errorf("a removed supporter keeps its note button: %q %v", c.Text, buttons(c))
 	}
 	p.TG.SendText(p.cty, coordinator, "/support 1 county")
-	p.last(prCounty, "你不能对 #1 执行「添加协办部门」")
+	p.last(prCounty, "您不能对 #1 执行「添加协办部门」")
 	p.TG.SendText(p.traffic, apptest.Handler, "/support 1 county")
-	p.last(prTraffic, "#1 添加协办部门成功")
+	p.last(prTraffic, "#1 已添加协办部门")
 	if pr := p.problem(n); len(pr.Support) != 2 {
 		t.Errorf("support after adding back %q", pr.Support)
 	}

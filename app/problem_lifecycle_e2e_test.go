@@ -25,7 +25,7 @@ func TestProblemLifecycle(t *testing.T) {
 	}
 
 	card := p.card(prTraffic, n)
-	for _, want := range []string{"#1 停车与交通", "待受理", "谢家坞 (平水镇)", "王芳", text, "期限：2026-12-03 08:00"} {
+	for _, want := range []string{"#1 停车与交通", "待受理", "🏘 村：谢家坞\n", "王芳", text, "期限：2026-12-03 08:00"} {
 		if !strings.Contains(card.Text, want) {
 			t.Errorf("card lacks %q:\n%s", want, card.Text)
 		}
@@ -80,7 +80,7 @@ func TestProblemLifecycle(t *testing.T) {
 	p.TG.SendText(p.traffic, apptest.Handler, "/resolve 1")
 	p.last(prTraffic, "办结 #1 需要写办结说明")
 	p.TG.SendText(p.traffic, apptest.Handler, "/resolve #1 重新施划，加装隔离桩")
-	p.last(prTraffic, "#1 办结成功")
+	p.last(prTraffic, "#1 已办结，当前状态")
 	again := p.last(prVillage, "重新施划")
 
 	// The reporter is satisfied: recorded, and it closes once the rating

@@ -47,7 +47,7 @@ func TestResolutionWithAlbum(t *testing.T) {
 	p.TG.SendPhoto(p.traffic, apptest.Handler, nil, "已更换 3 盏路灯并加装感应开关", album...)
 	p.TG.SendPhoto(p.traffic, apptest.Handler, nil, "", album...)
 	p.TG.SendPhoto(p.traffic, apptest.Handler, nil, "", album...)
-	p.last(prTraffic, "#1 办结成功")
+	p.last(prTraffic, "#1 已办结")
 	p.Wait("the whole album on the resolution", func() bool { return len(p.problem(1).ResolutionPhotos) == 3 })
 	// The first photo's update stays open until its notice is out (its
 	// background work), so Drain would wait for the clock: the notice

@@ -84,7 +84,7 @@ func TestSatisfactionOutcomes(t *testing.T) {
 	p.advance(7*24*time.Hour + time.Minute)
 	ask := p.last(prVillage, "#4 已办结 7 天")
 	p.press(p.v1, apptest.Zhang, ask, "😊 满意")
-	if got := p.fresh(prVillage, ask).Text; !strings.Contains(got, "问题真的解决了吗") || !strings.Contains(got, "您的评价：满意（张伟）") {
+	if got := p.fresh(prVillage, ask).Text; !strings.Contains(got, "问题解决了吗？请评价") || !strings.Contains(got, "您的评价：满意（张伟）") {
 		t.Errorf("rated question %q", got)
 	}
 	// #1 and #2 were rated: closed with their rating when the window

@@ -176,7 +176,7 @@ func TestProjectLifecycle(t *testing.T) {
 		t.Errorf("leaders' digest lacks the town's projects:\n%s", lead)
 	}
 	p.TG.SendText(p.v1, apptest.Wang, "/projects")
-	if l := p.last(prVillage, "谢家坞 (平水镇) 项目"); !strings.Contains(l.Text, "P1") || !strings.Contains(l.Text, "逾期 1 个") {
+	if l := p.last(prVillage, "谢家坞 项目"); !strings.Contains(l.Text, "P1") || !strings.Contains(l.Text, "逾期 1 个") {
 		t.Errorf("/projects %q", l.Text)
 	}
 

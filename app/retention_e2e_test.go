@@ -19,7 +19,7 @@ var durableKinds = []*regexp.Regexp{
 	regexp.MustCompile(`^groups$`),    // configured groups only
 	regexp.MustCompile(`^transient$`), // chats never set up, with when they were last seen
 	regexp.MustCompile(`^sched:seen$`),
-	regexp.MustCompile(`^deptchats$`),
+	regexp.MustCompile(`^(dept|unit)chats$`),
 	regexp.MustCompile(`^migrated$`),
 	regexp.MustCompile(`^moved:-?\d+$`),
 	regexp.MustCompile(`^undeliverable$`), // pruned by the retention sweep
@@ -28,8 +28,9 @@ var durableKinds = []*regexp.Regexp{
 	regexp.MustCompile(`^\{in\}:q:poll$`), // only while updates are in flight
 	regexp.MustCompile(`^\{outbox\}$`),    // entries are deleted once sent
 	regexp.MustCompile(`^\{u\d+\}$`),      // only with reminders by DM on: checked below
-	regexp.MustCompile(`^\{g-\d+\}:(meta|members|idx|leave|leavereq|ci:\d{4}|off:\d{4})$`),
+	regexp.MustCompile(`^\{g-\d+\}:(meta|members|idx|svc|leave|leavereq|ci:\d{4}|off:\d{4})$`),
 	regexp.MustCompile(`^\{pr\}:`), // problems are the record
+	regexp.MustCompile(`^\{pj\}:`), // and village projects
 }
 
 // TestEveryKeyExpiresOrIsRecord runs the end-to-end flows (setup, roster,

@@ -126,6 +126,8 @@ func TestExampleFile(t *testing.T) {
 	}{
 		{"timezone", f.Timezone, d.Timezone},
 		{"language", f.Language, d.Language},
+		{"cadre_title", f.CadreTitle, d.CadreTitle},
+		{"cadre_title_en", f.CadreTitleEn, d.CadreTitleEn},
 		{"schedules", f.Schedules, d.Schedules},
 		{"calendar.weekdays", f.Calendar.Weekdays, d.Calendar.Weekdays},
 		{"checkin", f.Checkin, d.Checkin},
@@ -148,6 +150,9 @@ func TestExampleFile(t *testing.T) {
 		if _, ok := f.Category(id); !ok {
 			t.Errorf("example.yaml lacks category %q", id)
 		}
+	}
+	if u, ok := f.Unit("lanting"); !ok || u.Parent != "keqiao" || u.Level != LevelTown {
+		t.Errorf("example.yaml unit lanting = %+v", u)
 	}
 }
 
@@ -333,6 +338,18 @@ func TestLoadErrors(t *testing.T) {
 		{name: "department cycle",
 			yaml:  "departments:\n  - {id: environment, name: E}\n  - {id: traffic, name: T, parent: county}\n  - {id: county, name: C, parent: traffic}\n",
 			field: "departments[1].parent", want: "config: departments[1].parent: cycle traffic -> county -> traffic"},
+		{name: "unit level", yaml: "units:\n  - {id: a, name: A, level: province}\n",
+			field: "units[0].level", want: `must be city, county or town, got "province"`},
+		{name: "unit under a lower level", yaml: "units:\n  - {id: t, name: T, level: town}\n  - {id: c, name: C, level: county, parent: t}\n",
+			field: "units[1].parent", want: `town "t" cannot be the parent of county "c"`},
+		{name: "unit unknown parent", yaml: "units:\n  - {id: t, name: T, level: town, parent: x}\n",
+			field: "units[0].parent", want: `unknown unit "x"`},
+		{name: "unit id", yaml: "units:\n  - {id: \"t:1\", name: T, level: town}\n",
+			field: "units[0].id", want: "must be 1-32 letters"},
+		{name: "unit chat is the county chat", yaml: "digest_chat_id: -5\nunits:\n  - {id: t, name: T, level: town, chat_id: -5}\n",
+			field: "units[0].chat_id", want: "-5 is already digest_chat_id"},
+		{name: "village town ambiguous", yaml: "units:\n  - {id: a, name: 城关镇, level: town}\n  - {id: b, name: 城关镇, level: town}\nvillages:\n  - {chat_id: -1, name: 东山村, town: 城关镇}\n",
+			field: "villages[0].town", want: `"城关镇" names units a, b: use one's id`},
 		{name: "department self parent", yaml: "departments:\n  - {id: a, name: A, parent: a}\n",
 			field: "departments[0].parent", want: "cycle a -> a"},
 		{name: "unknown parent", yaml: "departments:\n  - {id: a, name: A, parent: b}\n",

@@ -52,8 +52,10 @@ func oneLine(s string) string {
 // a fresh value each call, so callers may modify it.
 func Defaults() File {
 	return File{
-		Timezone: "Asia/Shanghai",
-		Language: "zh",
+		Timezone:     "Asia/Shanghai",
+		Language:     "zh",
+		CadreTitle:   "驻村指导员",
+		CadreTitleEn: "resident instructor",
 		Schedules: Schedules{
 			CheckinReminder: "0 10 * * *",
 			WeeklyDigest:    "0 9 * * 1",
@@ -206,6 +208,8 @@ func (f *File) applyDefaults() {
 	d := Defaults()
 	orString(&f.Timezone, d.Timezone)
 	orString(&f.Language, d.Language)
+	orString(&f.CadreTitle, d.CadreTitle)
+	orString(&f.CadreTitleEn, d.CadreTitleEn)
 
 	s := &f.Schedules
 	orString(&s.CheckinReminder, d.Schedules.CheckinReminder)

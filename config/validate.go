@@ -182,6 +182,7 @@ func (f *File) validate(tzField, langField string) error {
 		f.Schedules.validate,
 		f.validateDepartments,
 		f.validateCategories,
+		f.validateUnits,
 		f.validateVillages,
 		f.Calendar.validate,
 		f.validateTuning,
@@ -322,6 +323,57 @@ func (f *File) validateSupport(at string, c Category) error {
 	return nil
 }
 
+func (f *File) validateUnits() error {
+	index := make(map[string]int, len(f.Units))
+	chats := map[int64]string{}
+	if f.DigestChatID != 0 {
+		chats[f.DigestChatID] = "digest_chat_id"
+	}
+	for i, d := range f.Departments {
+		if d.ChatID != 0 {
+			chats[d.ChatID] = fmt.Sprintf("departments[%d]", i)
+		}
+	}
+	for i, u := range f.Units {
+		at := fmt.Sprintf("units[%d]", i)
+		if err := checkID(at+".id", u.ID); err != nil {
+			return err
+		}
+		if j, dup := index[u.ID]; dup {
+			return fail(at+".id", "duplicate id %q (also units[%d])", u.ID, j)
+		}
+		index[u.ID] = i
+		if strings.TrimSpace(u.Name) == "" {
+			return fail(at+".name", "required")
+		}
+		if LevelRank(u.Level) == 0 {
+			return fail(at+".level", "must be city, county or town, got %q", u.Level)
+		}
+		if u.ChatID != 0 {
+			// One group answering for two units, or for a unit and a
+			// department, would get two digests and mixed commands.
+			if other, dup := chats[u.ChatID]; dup {
+				return fail(at+".chat_id", "%d is already %s", u.ChatID, other)
+			}
+			chats[u.ChatID] = at
+		}
+	}
+	for i, u := range f.Units {
+		if u.Parent == "" {
+			continue
+		}
+		j, ok := index[u.Parent]
+		if !ok {
+			return fail(fmt.Sprintf("units[%d].parent", i), "unknown unit %q", u.Parent)
+		}
+		// Levels strictly increase downwards, which also rules out cycles.
+		if p := f.Units[j]; LevelRank(p.Level) >= LevelRank(u.Level) {
+			return fail(fmt.Sprintf("units[%d].parent", i), "%s %q cannot be the parent of %s %q", p.Level, p.ID, u.Level, u.ID)
+		}
+	}
+	return nil
+}
+
 func (f *File) validateVillages() error {
 	seen := make(map[int64]int, len(f.Villages))
 	for i, v := range f.Villages {
@@ -333,6 +385,19 @@ func (f *File) validateVillages() error {
 			return fail(at+".chat_id", "duplicate chat id %d (also villages[%d])", v.ChatID, j)
 		}
 		seen[v.ChatID] = i
+		if v.Town != "" {
+			if _, ok := f.Unit(v.Town); !ok {
+				var ids []string
+				for _, u := range f.Units {
+					if u.Name == v.Town {
+						ids = append(ids, u.ID)
+					}
+				}
+				if len(ids) > 1 {
+					return fail(at+".town", "%q names units %s: use one's id", v.Town, strings.Join(ids, ", "))
+				}
+			}
+		}
 		// NaN fails both comparisons, so it is caught too.
 		if !(v.Lat >= -90 && v.Lat <= 90) {
 			return fail(at+".lat", "must be between -90 and 90, got %v", v.Lat)

@@ -47,6 +47,7 @@ type Data struct {
 	mu       sync.Mutex
 	villages map[int64]Village
 	depts    map[string]Department
+	units    map[string]UnitFigures
 }
 
 func (d *Data) index() {
@@ -117,13 +118,24 @@ func resolvedIn(p *cadrebot.Problem, per Period) bool {
 	return p.Status.Done() && per.Contains(p.ResolvedAt)
 }
 
+// cutoff is the end of what a report covers: now, or the end of a past
+// period. Open and overdue items are those reported before it that are
+// still open now, so the statistics of November do not list a problem
+// reported in December.
+func (d *Data) cutoff() time.Time {
+	if end := d.Period.End(); end.Before(d.Now) {
+		return end
+	}
+	return d.Now
+}
+
 // Activity is the problem side of a village, a department or the
 // deployment over a period.
 type Activity struct {
 	Reported Set // reported during the period
 	Resolved Set // resolved during the period, whenever reported
-	Open     Set // not resolved or closed, as of Now
-	Overdue  Set // held by a department past the deadline, as of Now
+	Open     Set // reported before the period's end, not resolved or closed as of Now
+	Overdue  Set // of Open, held by a department past the deadline as of Now
 	// Fig is over Reported: the period's resolution rate (办结率) is
 	// resolved or closed over everything reported in it.
 	Fig cadrebot.Figures
@@ -149,7 +161,7 @@ func (d *Data) activity(ps Set) Activity {
 		if resolvedIn(p, d.Period) {
 			a.Resolved = append(a.Resolved, p)
 		}
-		if p.Status.Open() && p.Created.Before(d.Now) {
+		if p.Status.Open() && p.Created.Before(d.cutoff()) {
 			a.Open = append(a.Open, p)
 			if p.Overdue(d.Now) {
 				a.Overdue = append(a.Overdue, p)
@@ -241,7 +253,7 @@ func (d *Data) village(chat int64, name string, cal *calendar.Calendar) Village 
 	v := Village{Chat: chat, Name: name}
 	if p := d.Checkins[chat]; p != nil {
 		v.Rates = attendance.Rates(cal, p)
-		v.Roster, v.period = len(p.Roster) > 0, p
+		v.Roster, v.period = len(p.Roster) > 0 || len(v.Rates.Members) > 0, p
 	} else {
 		v.Rates = attendance.Rates(cal, &attendance.Period{Chat: chat, From: d.Period.From, To: d.Period.To})
 	}
@@ -292,16 +304,11 @@ func (d *Data) department(id string) Department {
 func (d *Data) OldestOpen(n int) Set {
 	var open Set
 	for i := range d.Problems {
-		if p := &d.Problems[i]; p.Status.Open() && p.Created.Before(d.Now) {
+		if p := &d.Problems[i]; p.Status.Open() && p.Created.Before(d.cutoff()) {
 			open = append(open, p)
 		}
 	}
-	slices.SortFunc(open, func(a, b *cadrebot.Problem) int {
-		if c := a.Created.Compare(b.Created); c != 0 {
-			return c
-		}
-		return cmpInt64(a.ID, b.ID)
-	})
+	sortOldest(open)
 	return open[:min(n, len(open))]
 }
 

@@ -65,14 +65,6 @@ func (c *Composer) satisfaction(lang string, f cadrebot.Figures) string {
 	return c.t(lang, "dg_satisfaction", i18n.Args{"Rate": f.SatisfactionRate(), "Satisfied": f.Satisfied, "Rated": f.Rated})
 }
 
-// pct makes a workbook rate of num over den.
-func pct(num, den int) Pct {
-	if den <= 0 {
-		return Pct{Text: cadrebot.NoFigure}
-	}
-	return Pct{V: float64(num) / float64(den), OK: true, Text: cadrebot.Percent(num, den)}
-}
-
 // departmentTable is the export's 部门 sheet: for each department the
 // problems reported in the range that it led, with their resolution,
 // on-time and satisfaction rates, and those it supported, with their

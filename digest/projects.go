@@ -8,6 +8,7 @@ import (
 
 	"cadrebot"
 	"cadrebot/i18n"
+	"cadrebot/units"
 )
 
 // Village projects in digests and exports. The counts are per village
@@ -183,22 +184,39 @@ func (c *Composer) projectSection(lang string, d *Data, chat int64, add func(str
 
 // unitProjectSection writes the leaders' digest's project counts per
 // unit (town), units in name order.
-func (c *Composer) unitProjectSection(lang string, d *Data, add func(string)) {
-	by := ProjectCountsBy(d.Projects, d.Period, d.Now, d.unitOf)
+func (c *Composer) unitProjectSection(lang string, d *Data, t *units.Tree, id string, add func(string)) {
+	ps, under := d.Projects, d.unitOf
+	if t != nil {
+		// A unit's leaders read the projects of its subtree, counted
+		// under the units directly below it.
+		if id != "" {
+			ps = slices.DeleteFunc(slices.Clone(ps), func(p cadrebot.Project) bool { return !t.Contains(id, p.VillageChat) })
+		}
+		children := t.Children(id)
+		under = func(p *cadrebot.Project) string {
+			for _, ch := range children {
+				if t.Contains(ch.ID, p.VillageChat) {
+					return ch.Label(lang)
+				}
+			}
+			return d.unitOf(p)
+		}
+	}
+	by := ProjectCountsBy(ps, d.Period, d.Now, under)
 	if len(by) == 0 {
 		return
 	}
-	units := make([]string, 0, len(by))
+	names := make([]string, 0, len(by))
 	var total ProjectCounts
 	for u, n := range by {
-		units = append(units, u)
+		names = append(names, u)
 		total.Add(n)
 	}
-	slices.Sort(units)
+	slices.Sort(names)
 	add("")
 	add(c.t(lang, "dg_projects_units_head", i18n.Args{"Active": total.Active, "Completed": total.Completed, "Done": total.Done,
 		"DueNext": total.DueNext, "Overdue": total.Overdue}))
-	for _, u := range units {
+	for _, u := range names {
 		n := by[u]
 		add(c.t(lang, "dg_projects_unit", i18n.Args{"Unit": u, "Active": n.Active, "Completed": n.Completed, "Done": n.Done,
 			"DueNext": n.DueNext, "Overdue": n.Overdue}))

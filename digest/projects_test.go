@@ -9,6 +9,7 @@ import (
 
 	"cadrebot"
 	"cadrebot/attendance"
+	"cadrebot/units"
 )
 
 // dayAt is midnight starting day s in Shanghai: a milestone's Due.
@@ -86,7 +87,9 @@ func TestVillageProjectSection(t *testing.T) {
 	if rep := c.Village(d, -2, "绿水村", "zh", Digest); strings.Contains(rep.Text, "项目") {
 		t.Errorf("a village without projects:\n%s", rep.Text)
 	}
-	dep := c.Deployment(d, []VillageRef{{Chat: -1, Name: "青山村"}}, "zh", Digest)
+	tree := units.New(c.Cfg, nil, nil)
+	tree.AddVillage(-1, "青山村", "平水镇")
+	dep := c.Deployment(d, tree, "zh", Digest)
 	if !strings.Contains(dep.Text, "平水镇：进行中 1 · 完成节点 1 · 下周到期 1 · 逾期 1") {
 		t.Errorf("leaders' report lacks the town:\n%s", dep.Text)
 	}
@@ -110,7 +113,7 @@ func TestSupportAndSatisfactionInReports(t *testing.T) {
 			s.Figures.OnTime, s.Figures.OnTimeOf)
 	}
 	rep := c.Department(d, []string{"county"}, "zh", Digest)
-	if !strings.Contains(stripTags(rep.Text), "🤝 协办 2 件（在办 1 件，已反馈进展 1 件）· 按时率 50.0%（1/2）") {
+	if !strings.Contains(stripTags(rep.Text), "🤝 协办 2 件（在办 1 件，已反馈进展 1 件）· 按期办结率 50.0%（1/2）") {
 		t.Errorf("department report:\n%s", rep.Text)
 	}
 	traffic := c.Department(d, []string{"traffic"}, "zh", Digest)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"cadrebot"
@@ -16,10 +17,11 @@ import (
 // maxUpload is Telegram's limit on a file a bot uploads.
 const maxUpload = 50 << 20
 
-// Export handles /export [YYYY-MM | FROM TO] [csv]: a workbook (or three
-// CSV files) for the assessment, sent privately to the requester. In a
-// group, group admins export the group; in a private chat, deployment
-// admins export the whole deployment, as they do in the county chat.
+// Export handles /export [YYYY-MM | YYYY-Qn | YYYY | FROM TO] [csv]: the
+// assessment's (考核) workbook, or a CSV file per sheet, sent privately to
+// the requester. In a group, group admins export the group (a leaders'
+// group its unit's subtree); in a private chat, deployment admins export
+// the whole deployment, as they do in the county chat.
 func (d *Digests) Export() Func {
 	return func(ctx context.Context, u *Update) error {
 		per, csv, err := digest.ParseExport(u.Args, calendar.DateOf(u.Now.In(u.Loc)), u.Loc)
@@ -49,7 +51,7 @@ func (d *Digests) Export() Func {
 				return err
 			}
 			s.deploy = false
-			if !s.village && len(s.depts) == 0 {
+			if !s.village && len(s.depts) == 0 && s.unit == nil {
 				return cadrebot.Errorf("export_nothing")
 			}
 		}
@@ -68,16 +70,19 @@ func (d *Digests) Export() Func {
 		if err != nil {
 			return err
 		}
-		files, err := d.exportFiles(x, u.Lang, csv, s.deploy, u.ChatID)
+		files, err := d.exportFiles(x, u.Lang, csv, s.deploy, u.ChatID, per)
 		if err != nil {
 			return err
 		}
 		scope := d.Texts.T(u.Lang, "export_scope_all")
-		if !s.deploy {
+		switch {
+		case s.deploy:
+		case s.unit != nil:
+			scope = i18n.Escape(s.unit.Label(u.Lang))
+		case u.Group.IsVillage():
+			scope = i18n.Escape(u.Group.Village)
+		default:
 			scope = i18n.Escape(u.Group.Title)
-			if u.Group.IsVillage() {
-				scope = i18n.Escape(u.Group.Village)
-			}
 		}
 		caption := d.Texts.T(u.Lang, "export_caption", i18n.Args{"Scope": i18n.HTML(scope),
 			"Range": i18n.HTML(d.composer().Range(u.Lang, per))})
@@ -115,12 +120,14 @@ func (d *Digests) startFirst(ctx context.Context, u *Update) error {
 }
 
 // exportData loads an export's data: the problems reported in the range
-// with their histories, and the check-ins of the village groups in scope.
+// with their histories, and the check-ins and service records of the
+// village groups in scope, placed in the hierarchy: the whole deployment,
+// a unit's subtree, or the group's own village (and departments).
 func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per digest.Period) (*digest.ExportData, error) {
 	x := &digest.ExportData{Period: per, Now: d.Now()}
 	var ps []cadrebot.Problem
 	var err error
-	if s.deploy {
+	if s.deploy || s.unit != nil {
 		ids, err := d.Store.GroupIDs(ctx)
 		if err != nil {
 			return nil, err
@@ -129,23 +136,46 @@ func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per 
 		if err != nil {
 			return nil, err
 		}
-		for _, g := range gs {
-			if g.IsVillage() {
-				x.Villages = append(x.Villages, digest.VillageRef{Chat: g.ChatID, Name: digest.VillageName(g.Village, g.Title)})
-			}
+		moves, err := d.Store.ChatMoves(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if x.Tree, err = d.tree(ctx, gs, moves); err != nil {
+			return nil, err
+		}
+		x.Whole = true
+		if s.unit != nil {
+			x.Unit = s.unit.ID
+		}
+		for _, v := range x.Tree.Villages(x.Unit) {
+			x.Villages = append(x.Villages, digest.VillageRef{Chat: v.Chat, Name: v.Name})
 		}
 		if ps, err = d.Store.ProblemsCreated(ctx, per.Start(), per.End()); err != nil {
 			return nil, err
 		}
+		ps = slices.DeleteFunc(ps, func(p cadrebot.Problem) bool { return s.unit != nil && !x.Tree.Contains(x.Unit, p.VillageChat) })
 		if x.Projects, err = d.Store.ProjectsOf(ctx, store.ProjectsAll); err != nil {
 			return nil, err
 		}
+		x.Projects = slices.DeleteFunc(x.Projects, func(p cadrebot.Project) bool {
+			return s.unit != nil && !x.Tree.Contains(x.Unit, p.VillageChat)
+		})
 	} else {
 		f, err := d.loadScope(ctx, u, s, per)
 		if err != nil {
 			return nil, err
 		}
 		x.Villages = f.villages
+		if u.Group.IsVillage() {
+			// The village's place in the hierarchy names its town.
+			moves, err := d.Store.ChatMoves(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if x.Tree, err = d.tree(ctx, []*cadrebot.Group{u.Group}, moves); err != nil {
+				return nil, err
+			}
+		}
 		for _, p := range f.data.Problems {
 			if per.Contains(p.Created) {
 				ps = append(ps, p)
@@ -183,14 +213,20 @@ func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per 
 	return x, nil
 }
 
-// exportFiles renders the export as one workbook or three CSV files.
-func (d *Digests) exportFiles(x *digest.ExportData, lang string, csv, all bool, chat int64) ([]*send.File, error) {
+// exportFiles renders the export as one workbook or a CSV file per sheet,
+// named by scope and period: cadrebot-all-2026-Q4.xlsx,
+// cadrebot--1001234-2026-11.xlsx, cadrebot-all-20261101-20261115.xlsx.
+func (d *Digests) exportFiles(x *digest.ExportData, lang string, csv, all bool, chat int64, per digest.Period) ([]*send.File, error) {
 	tables := d.composer().Tables(x, lang)
 	base := "cadrebot-" + strconv.FormatInt(chat, 10)
 	if all {
 		base = "cadrebot-all"
 	}
-	base += "-" + strconv.Itoa(x.Period.From.Compact()) + "-" + strconv.Itoa(x.Period.To.Compact())
+	if whole(per) {
+		base += "-" + per.ID()
+	} else {
+		base += "-" + strconv.Itoa(x.Period.From.Compact()) + "-" + strconv.Itoa(x.Period.To.Compact())
+	}
 	var files []*send.File
 	if csv {
 		for _, t := range tables {
@@ -213,4 +249,21 @@ func (d *Digests) exportFiles(x *digest.ExportData, lang string, csv, all bool, 
 		}
 	}
 	return files, nil
+}
+
+// whole reports whether per is a whole month, quarter or year, not one
+// cut at today: its file is named by it ("2026-Q4") rather than by dates.
+func whole(per digest.Period) bool {
+	var full digest.Period
+	switch per.Kind {
+	case digest.Month:
+		full = digest.MonthOf(per.From.Year, per.From.Month, per.Loc)
+	case digest.Quarter:
+		full = digest.QuarterOf(per.From.Year, (int(per.From.Month)-1)/3+1, per.Loc)
+	case digest.Year:
+		full = digest.YearOf(per.From.Year, per.Loc)
+	default:
+		return false
+	}
+	return per.To == full.To
 }

@@ -16,6 +16,7 @@ import (
 	"cadrebot/i18n"
 	"cadrebot/send"
 	"cadrebot/store"
+	"cadrebot/units"
 )
 
 // ProblemStore is what problem reports need from the store.
@@ -86,6 +87,10 @@ type Problems struct {
 	// Clock waits for the rest of an album (see albumWait); nil is the
 	// wall clock.
 	Clock clock.Clock
+	// Leaders lists the units above a village that have a leaders'
+	// group, nearest first: overdue problems escalate to them too, and
+	// they may read the village's problems. Nil: none.
+	Leaders func(ctx context.Context, village int64) ([]units.Unit, error)
 }
 
 func (h *Problems) clock() clock.Clock {

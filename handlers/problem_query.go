@@ -313,8 +313,9 @@ func (h *Problems) Show() Func {
 
 // maySee keeps a problem inside the chats that deal with it: its village
 // group, the chats of the departments it was routed, reassigned or
-// escalated to, the reporter's private chat, the admins of its village
-// group (anywhere) and deployment admins. A department that never had it
+// escalated to, the leaders' groups of the units above its village, the
+// reporter's private chat, the admins of its village group (anywhere) and
+// deployment admins. A department that never had it
 // does not read it, nor does another village.
 func (h *Problems) maySee(ctx context.Context, u *Update, p *cadrebot.Problem, hist []cadrebot.Entry) (bool, error) {
 	if h.Auth.IsDeploymentAdmin(u.From.ID) || u.ChatID == p.VillageChat || (u.IsPrivate() && u.From.ID == p.Reporter) {
@@ -328,6 +329,19 @@ func (h *Problems) maySee(ctx context.Context, u *Update, p *cadrebot.Problem, h
 		for _, d := range depts {
 			if routedTo(p, hist, h.Cfg.Ancestors(p.Dept), d) {
 				return true, nil
+			}
+		}
+		// The leaders' groups of the units above the village oversee
+		// its problems.
+		if h.Leaders != nil {
+			ls, err := h.Leaders(ctx, p.VillageChat)
+			if err != nil {
+				return false, err
+			}
+			for _, l := range ls {
+				if l.Chat == u.ChatID {
+					return true, nil
+				}
 			}
 		}
 	}

@@ -214,15 +214,14 @@ func cutReportTag(s string) (string, bool) {
 }
 
 // villageName is how a report names its village: the name /setup gave
-// the group, or its title.
+// the group, or its title. The town is not part of it: it may be a unit's
+// id, and exports and leaders' digests place the village in the
+// hierarchy themselves.
 func villageName(g *cadrebot.Group) string {
 	if g == nil {
 		return ""
 	}
 	if g.Village != "" {
-		if g.Town != "" {
-			return g.Village + " (" + g.Town + ")"
-		}
 		return g.Village
 	}
 	return g.Title

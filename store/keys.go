@@ -35,6 +35,7 @@ func (db *DB) keyGroups() string                { return db.k("groups") }
 func (db *DB) keyMoved(chat int64) string       { return db.k("moved:", itoa(chat)) }
 func (db *DB) keyMigrated() string              { return db.k("migrated") }
 func (db *DB) keyDeptChats() string             { return db.k("deptchats") }
+func (db *DB) keyUnitChats() string             { return db.k("unitchats") }
 func (db *DB) keyUser(user int64) string        { return db.k("{u", itoa(user), "}") }
 func (db *DB) keyLock(name string) string       { return db.k("lock:", name) }
 func (db *DB) keyOnce(name string) string       { return db.k("once:", name) }
@@ -50,6 +51,7 @@ func (db *DB) keyFence(name string) string { return db.k("{", name, "}:fence") }
 func (db *DB) keyGroup(chat int64) string    { return db.k(gtag(chat), ":meta") }
 func (db *DB) keyMembers(chat int64) string  { return db.k(gtag(chat), ":members") }
 func (db *DB) keyIndex(chat int64) string    { return db.k(gtag(chat), ":idx") }
+func (db *DB) keyService(chat int64) string  { return db.k(gtag(chat), ":svc") }
 func (db *DB) keyGroupAll(chat int64) string { return db.k(gtag(chat), ":*") }
 
 // KeyLock names a lock for the lock library.
@@ -103,6 +105,8 @@ func (db *DB) keyPrUser(user int64) string     { return db.k(prTag, ":u:", itoa(
 func (db *DB) keyPrDue() string                { return db.k(prTag, ":due") }
 func (db *DB) keyPrGeo() string                { return db.k(prTag, ":geo") }
 func (db *DB) keyPrResolved() string           { return db.k(prTag, ":resolved") }
+func (db *DB) keyPrFinished() string           { return db.k(prTag, ":fin") }
+func (db *DB) keyPrFinishedBuilt() string      { return db.k(prTag, ":fin:built") }
 func (db *DB) keyPrNoCard() string             { return db.k(prTag, ":nocard") }
 func (db *DB) keyPrFlagged() string            { return db.k(prTag, ":flagged") }
 func (db *DB) keyPrCardMsgs() string           { return db.k(prTag, ":cards") }

@@ -31,6 +31,8 @@ const (
 	pfReporter = "ru"
 	pfRepName  = "rn"
 	pfRepMsg   = "rm"
+	pfFoundBy  = "fb"
+	pfFoundNm  = "fn"
 	pfCategory = "cat"
 	pfDept     = "dept"
 	pfText     = "txt"
@@ -207,10 +209,15 @@ func fields(p *cadrebot.Problem) [][2]string {
 	if len(p.ResolutionPhotos) > 0 {
 		rph = strings.Join(p.ResolutionPhotos, "\n")
 	}
+	foundBy := ""
+	if p.FoundBy != 0 {
+		foundBy = itoa(p.FoundBy)
+	}
 	return [][2]string{
 		{pfStatus, string(p.Status)}, {pfVersion, itoa(p.Version)},
 		{pfVChat, itoa(p.VillageChat)}, {pfVillage, p.Village},
 		{pfReporter, itoa(p.Reporter)}, {pfRepName, p.ReporterName}, {pfRepMsg, strconv.Itoa(p.ReportMsgID)},
+		{pfFoundBy, foundBy}, {pfFoundNm, p.FoundName},
 		{pfCategory, p.Category}, {pfDept, p.Dept}, {pfText, p.Text}, {pfPhotos, ph}, {pfLoc, loc}, {pfAddress, p.Address},
 		{pfCreated, unix(p.Created)}, {pfDue, unix(p.Due)}, {pfSLA, itoa(int64(p.SLA / time.Second))},
 		{pfResolved, unix(p.ResolvedAt)}, {pfClosed, unix(p.ClosedAt)}, {pfAsked, unix(p.AskedAt)},
@@ -230,6 +237,8 @@ func decodeProblem(id int64, m map[string]string) cadrebot.Problem {
 	p.Version, _ = strconv.ParseInt(m[pfVersion], 10, 64)
 	p.VillageChat, _ = strconv.ParseInt(m[pfVChat], 10, 64)
 	p.Reporter, _ = strconv.ParseInt(m[pfReporter], 10, 64)
+	p.FoundBy, _ = strconv.ParseInt(m[pfFoundBy], 10, 64)
+	p.FoundName = m[pfFoundNm]
 	p.ReportMsgID, _ = strconv.Atoi(m[pfRepMsg])
 	if s := m[pfPhotos]; s != "" {
 		p.Photos = strings.Split(s, "\n")
@@ -286,7 +295,7 @@ type index struct {
 
 // indexes lists the sorted sets p belongs to: everything by report time,
 // the open ones, a department's queue, the deadline and resolution
-// queues the sweeps read.
+// queues the sweeps read, and the finished ones by finishing time.
 func (db *DB) indexes(p *cadrebot.Problem) []index {
 	// Lists are scored by number, which is report order without ties
 	// (many reports share a second); only the created index is by time,
@@ -313,7 +322,21 @@ func (db *DB) indexes(p *cadrebot.Problem) []index {
 			ix = append(ix, index{db.keyPrSupport(d), id})
 		}
 	}
+	if p.Status.Done() {
+		ix = append(ix, index{db.keyPrFinished(), finishedAt(p).Unix()})
+	}
 	return ix
+}
+
+// finishedAt is when a done problem was finished: its latest resolution,
+// or its closing when it was closed without one (withdrawn). Closing a
+// resolved problem keeps the resolution time, so the digest of the week
+// it was resolved in finds it however long the reporter took to confirm.
+func finishedAt(p *cadrebot.Problem) time.Time {
+	if !p.ResolvedAt.IsZero() {
+		return p.ResolvedAt
+	}
+	return p.ClosedAt
 }
 
 // put adds the writes that move p from old's indexes to its own.

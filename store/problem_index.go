@@ -301,3 +301,85 @@ func (db *DB) MigrateProblems(ctx context.Context, from, to int64) error {
 	}
 	return nil
 }
+
+// ProblemsFinished lists the problems resolved (or closed without a
+// resolution) in [from, to), whenever they were reported: one round trip.
+func (db *DB) ProblemsFinished(ctx context.Context, from, to time.Time) ([]int64, error) {
+	return db.byScore(ctx, db.keyPrFinished(), itoa(from.Unix()), "("+itoa(to.Unix()))
+}
+
+// finishedBatch bounds one pipeline of the finished index's backfill.
+const finishedBatch = 1000
+
+// IndexFinished builds the index of finished problems (fin) for problems
+// finished before the index existed, once per deployment: every problem
+// that is not open is read (status, resolution and closing times) and
+// added with ZADD NX, so a score the transition script wrote meanwhile
+// wins. A problem reopened while this runs may be left in the index;
+// readers check the status anyway. One round trip per 1,000 problems,
+// then a marker so later starts skip it.
+func (db *DB) IndexFinished(ctx context.Context) (int, error) {
+	built, err := db.rdb.Exists(ctx, db.keyPrFinishedBuilt()).Result()
+	if err != nil {
+		return 0, wrap(err)
+	}
+	if built > 0 {
+		return 0, nil
+	}
+	var all, open *redis.StringSliceCmd
+	_, err = db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		all = p.ZRange(ctx, db.keyPrAll(), 0, -1)
+		open = p.ZRange(ctx, db.keyPrOpen(), 0, -1)
+		return nil
+	})
+	if err != nil {
+		return 0, wrap(err)
+	}
+	isOpen := make(map[string]bool, len(open.Val()))
+	for _, id := range open.Val() {
+		isOpen[id] = true
+	}
+	var ids []string
+	for _, id := range all.Val() {
+		if !isOpen[id] {
+			ids = append(ids, id)
+		}
+	}
+	added := 0
+	for start := 0; start < len(ids); start += finishedBatch {
+		batch := ids[start:min(start+finishedBatch, len(ids))]
+		cmds := make([]*redis.SliceCmd, len(batch))
+		_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range batch {
+				n, _ := strconv.ParseInt(id, 10, 64)
+				cmds[i] = p.HMGet(ctx, db.keyProblem(n), pfStatus, pfResolved, pfClosed)
+			}
+			return nil
+		})
+		if err != nil {
+			return added, wrap(err)
+		}
+		var zs []redis.Z
+		for i, c := range cmds {
+			v := c.Val()
+			if len(v) != 3 {
+				continue
+			}
+			st, _ := v[0].(string)
+			ra, _ := v[1].(string)
+			ca, _ := v[2].(string)
+			p := cadrebot.Problem{Status: cadrebot.Status(st), ResolvedAt: parseUnix(ra), ClosedAt: parseUnix(ca)}
+			if !p.Status.Done() || finishedAt(&p).IsZero() {
+				continue
+			}
+			zs = append(zs, redis.Z{Score: float64(finishedAt(&p).Unix()), Member: batch[i]})
+		}
+		if len(zs) > 0 {
+			if err := db.rdb.ZAddNX(ctx, db.keyPrFinished(), zs...).Err(); err != nil {
+				return added, wrap(err)
+			}
+			added += len(zs)
+		}
+	}
+	return added, wrap(db.rdb.Set(ctx, db.keyPrFinishedBuilt(), "1", 0).Err())
+}
