@@ -150,7 +150,7 @@ func TestProblemUndeliverableDepartment(t *testing.T) {
 	// The environment bureau gets a new group; the next sweep delivers.
 	newChat := p.TG.Group(-1005, "生态环境分局（新群）")
 	p.TG.SendText(newChat, apptest.Admin, "/bind environment")
-	p.last(-1005, "生态环境分局")
+	p.Confirm(newChat, apptest.Admin, "确认把本群绑定为 <b>生态环境分局</b>")
 	p.advance(time.Hour)
 	card := p.card(-1005, 1)
 	if strings.Contains(card.Text, "无法送达") {

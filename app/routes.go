@@ -33,15 +33,22 @@ func (a *App) buildRoutes() bot.Routes {
 	help := handlers.Help(out, texts, menu, sight)
 	r.Commands["start"] = help
 	r.Commands["help"] = help
-	r.Commands["setup"] = handlers.Setup(db, auth, out, texts, sight, a.unitTree)
-	r.Commands["bind"] = handlers.Bind(db, auth, out, texts, depts, sight)
-	r.Commands["leaders"] = handlers.Leaders(db, auth, out, texts, a.unitTree)
+	// What gives people rights or renames a village's records is
+	// confirmed with buttons first.
+	confirm := handlers.NewConfirms(db, out, texts)
+	r.Callbacks[handlers.PrefixConfirm] = confirm.Button()
+	gs := &handlers.GroupSetup{Store: db, Auth: auth, Out: out, Texts: texts, Sight: sight, Tree: a.unitTree, Depts: depts,
+		Confirm: confirm, DeptChat: a.deptChat, Approval: cfg.File.ApprovalRequired(), NoAdmins: len(cfg.File.Admins) == 0}
+	gs.Register()
+	r.Commands["setup"] = gs.Setup()
+	r.Commands["bind"] = gs.Bind()
+	r.Commands["leaders"] = gs.Leaders()
 	r.Commands["join"] = handlers.Join(db, auth, out, texts)
 	r.Commands["roster"] = handlers.Roster(db, out, texts)
 	r.Commands["handover"] = (&handlers.Handover{Store: db, Out: out, Texts: texts, Auth: auth, Cal: a.Calendar, Cfg: &cfg.File}).Command()
 	pr := a.problems()
 	r.Commands["approve"] = handlers.Approve(db, auth, out, texts, pr.ReleaseHeld)
-	r.Callbacks["ap"] = pr.ApproveButton(func(ctx context.Context, chat int64) error {
+	r.Callbacks[handlers.PrefixApprove] = pr.ApproveButton(func(ctx context.Context, chat int64) error {
 		yes := true
 		return db.UpdateGroup(ctx, chat, store.GroupPatch{Approved: &yes})
 	})
@@ -62,7 +69,7 @@ func (a *App) buildRoutes() bot.Routes {
 	leave := handlers.LeaveConfig{OutingMonthlyCap: ck.OutingMonthlyCap, MaxBackDays: 31, Approval: ck.LeaveApproval,
 		Location: cfg.Location}
 	r.Commands["leave"] = handlers.Leave(db, auth, out, texts, a.Calendar, leave)
-	r.Callbacks["lv"] = handlers.LeaveDecision(db, auth, out, texts, a.Calendar, leave)
+	r.Callbacks[handlers.PrefixLeave] = handlers.LeaveDecision(db, auth, out, texts, a.Calendar, leave)
 	r.Commands["schedule"] = handlers.Schedule(db, auth, out, texts, a.checkinScheduleJobs())
 	r.Commands["setvillage"] = handlers.SetVillage(db, auth, out, texts)
 	r.Commands["remindme"] = handlers.RemindMe(db, out, texts, a.Me.Username)
@@ -81,9 +88,9 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["note"] = pr.Note()
 	r.Commands["problems"] = pr.List()
 	r.Commands["problem"] = pr.Show()
-	r.Callbacks["rd"] = pr.ReportButton()
-	r.Callbacks["p"] = pr.CardButton()
-	r.Callbacks["pq"] = pr.ListPage()
+	r.Callbacks[handlers.PrefixReport] = pr.ReportButton()
+	r.Callbacks[handlers.PrefixCard] = pr.CardButton()
+	r.Callbacks[handlers.PrefixProblemList] = pr.ListPage()
 	r.Intercept = append(r.Intercept, pr.Intercept)
 	// A card that waited in the outbox for its department's budget is
 	// recorded when it goes out, or flagged when it cannot.
@@ -101,8 +108,8 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["project"] = pj.Project()
 	r.Commands["projects"] = pj.List()
 	r.Commands["progress"] = pj.Progress()
-	r.Callbacks["pj"] = pj.DialogButton()
-	r.Callbacks["pm"] = pj.Button()
+	r.Callbacks[handlers.PrefixProjectDialog] = pj.DialogButton()
+	r.Callbacks[handlers.PrefixMilestone] = pj.Button()
 	r.Intercept = append(r.Intercept, pj.Intercept)
 	db.OnMigrate(db.MigrateProjects)
 
@@ -138,6 +145,20 @@ func (f outboxFlagger) Undeliverable(ctx context.Context, ref, reason string) er
 // sight tells handlers whether the bot sees a group's plain messages.
 func (a *App) sight() *bot.Sight {
 	return &bot.Sight{ReadsAll: a.Me.CanReadAllGroupMessages, BotID: a.Me.ID, Auth: a.Auth, Store: a.DB}
+}
+
+// deptChat is the chat a department's cards go to now: /bind, else its
+// config chat_id (followed to its supergroup); 0 for none.
+func (a *App) deptChat(ctx context.Context, dept string) (int64, error) {
+	bound, err := a.DB.DepartmentChats(ctx)
+	if err != nil {
+		return 0, err
+	}
+	moves, err := a.DB.ChatMoves(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return digest.DeptChats(&a.Cfg.File, bound, moves)[dept], nil
 }
 
 // chatDepts names the departments whose chat chat is: config chat_id or

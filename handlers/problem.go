@@ -425,7 +425,7 @@ func ref(id int64) string { return "problem:" + strconv.FormatInt(id, 10) }
 // and versions are numbers and args are config ids (≤ 32 bytes), so it
 // stays under Telegram's 64 bytes.
 func cbData(act string, id, ver int64, arg ...string) string {
-	s := "p:" + act + ":" + strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(ver, 10)
+	s := PrefixCard + ":" + act + ":" + strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(ver, 10)
 	if len(arg) > 0 {
 		s += ":" + arg[0]
 	}
@@ -435,7 +435,7 @@ func cbData(act string, id, ver int64, arg ...string) string {
 // parseCB splits card button data; ok is false for anything malformed.
 func parseCB(data string) (act string, id, ver int64, arg string, ok bool) {
 	f := strings.SplitN(data, ":", 5)
-	if len(f) < 4 || f[0] != "p" {
+	if len(f) < 4 || f[0] != PrefixCard {
 		return "", 0, 0, "", false
 	}
 	var err1, err2 error

@@ -234,12 +234,12 @@ func (h *Projects) milestoneButtons(lang string, p *cadrebot.Project) [][]send.B
 
 // pmData builds a milestone button's data: "pm:d:<project>:<version>:<index>".
 func pmData(id, ver int64, i int) string {
-	return "pm:d:" + strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(ver, 10) + ":" + strconv.Itoa(i)
+	return PrefixMilestone + ":d:" + strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(ver, 10) + ":" + strconv.Itoa(i)
 }
 
 func parsePM(data string) (id, ver int64, i int, ok bool) {
 	f := strings.Split(data, ":")
-	if len(f) != 5 || f[0] != "pm" || f[1] != "d" {
+	if len(f) != 5 || f[0] != PrefixMilestone || f[1] != "d" {
 		return 0, 0, 0, false
 	}
 	var e1, e2, e3 error

@@ -73,6 +73,9 @@ func (db *DB) keyCheckinTimes(chat int64, day calendar.Date) string {
 }
 func (db *DB) keyLeave(chat int64) string    { return db.k(gtag(chat), ":leave") }
 func (db *DB) keyLeaveReq(chat int64) string { return db.k(gtag(chat), ":leavereq") }
+func (db *DB) keyConfirm(chat int64, nonce string) string {
+	return db.k(gtag(chat), ":cf:", nonce)
+}
 func (db *DB) keyBoard(chat int64, day calendar.Date) string {
 	return db.k(gtag(chat), ":board:", strconv.Itoa(day.Compact()))
 }
