@@ -74,7 +74,9 @@ func (g *GroupSetup) Register() {
 	g.Confirm.register("leaders", confirmAction{allowed: g.mayDeploy, apply: g.applyLeaders})
 }
 
-func (g *GroupSetup) mayAdmin(ctx context.Context, u *Update) error { return requireGroupAdmin(ctx, g.Auth, u) }
+func (g *GroupSetup) mayAdmin(ctx context.Context, u *Update) error {
+	return requireGroupAdmin(ctx, g.Auth, u)
+}
 
 func (g *GroupSetup) mayDeploy(_ context.Context, u *Update) error {
 	if !g.Auth.IsDeploymentAdmin(u.From.ID) {

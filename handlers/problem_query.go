@@ -206,7 +206,9 @@ func (h *Problems) page(ctx context.Context, u *Update, filter string, page int,
 		}
 	}
 	var nav []send.Button
-	data := func(p int) string { return PrefixProblemList + ":" + filter + ":" + strconv.Itoa(p) + ":" + strconv.FormatInt(user, 36) }
+	data := func(p int) string {
+		return PrefixProblemList + ":" + filter + ":" + strconv.Itoa(p) + ":" + strconv.FormatInt(user, 36)
+	}
 	if page > 0 {
 		nav = append(nav, send.Button{Text: T("pr_btn_prev"), Data: data(page - 1)})
 	}
