@@ -1,8 +1,6 @@
 package app
 
 import (
-	"github.com/bsm/redislock"
-
 	"cadrebot/handlers"
 	"cadrebot/scheduler"
 )
@@ -35,5 +33,5 @@ func (a *App) buildScheduler() *scheduler.Scheduler {
 		scheduler.Job{Name: jobDigestRetry, Spec: digestRetrySpec, Global: dg.RetryDigests, CatchUp: scheduler.Always},
 		a.retentionJob(),
 	)
-	return scheduler.New(a.Clock, a.DB, redislock.New(a.DB.Client()), a.Cfg.Location, a.Log, jobCounter{a}, jobs...)
+	return scheduler.New(a.Clock, a.DB, a.Cfg.Location, a.Log, jobCounter{a}, jobs...)
 }

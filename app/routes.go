@@ -125,7 +125,7 @@ func (a *App) buildRoutes() bot.Routes {
 // routes and jobs may each build their own.
 func (a *App) problems() *handlers.Problems {
 	return &handlers.Problems{Store: a.DB, Out: a.Sender, Texts: a.Texts, Auth: a.Auth, Cfg: &a.Cfg.File,
-		Loc: a.Cfg.Location, Log: a.Log, Permanent: bot.IsPermanent, Now: a.Clock.Now, Clock: a.Clock,
+		Loc: a.Cfg.Location, Log: a.Log, Now: a.Clock.Now, Clock: a.Clock,
 		Leaders: a.leadersAbove}
 }
 

@@ -2,14 +2,12 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"html"
 	"log/slog"
 	"strings"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"cadrebot"
@@ -118,7 +116,7 @@ func CheckinReminder(st RemindStore, out Sender, admins AdminLister, texts Texts
 				switch err := r.dm(ctx, m); {
 				case err == nil:
 					continue
-				case errors.Is(err, tgbot.ErrorForbidden):
+				case send.IsForbidden(err):
 					hinted = append(hinted, m)
 				default:
 					log.Warn("reminder DM failed; mentioning in the group", "chat", g.ChatID, "user", m.UserID, "err", err)
@@ -166,7 +164,7 @@ func (r reminder) dm(ctx context.Context, m cadrebot.Member) error {
 	// sending it twice.
 	_, err := r.out.Send(ctx, send.Message{ChatID: m.UserID, Text: text, Key: r.key("dm", m.UserID),
 		Ref: fmt.Sprintf("remind:%d:%d", r.g.ChatID, m.UserID)})
-	if errors.Is(err, tgbot.ErrorForbidden) {
+	if send.IsForbidden(err) {
 		// They blocked the bot or never started it: stop trying until
 		// they write to it again (the router sets started on any DM).
 		if serr := r.st.SetUser(ctx, m.UserID, "started", "0"); serr != nil {

@@ -92,7 +92,7 @@ func (d *Digests) Export() Func {
 				m.Text = caption
 			}
 			if _, err := d.Out.Send(ctx, m); err != nil {
-				if u.IsGroup() && d.Forbidden != nil && d.Forbidden(err) {
+				if u.IsGroup() && send.IsForbidden(err) {
 					return d.startFirst(ctx, u)
 				}
 				return err

@@ -2,11 +2,7 @@ package handlers
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
-
-	"github.com/bsm/redislock"
 
 	"cadrebot"
 	"cadrebot/calendar"
@@ -226,27 +222,23 @@ func (d *Digests) sendNow(ctx context.Context, u *Update, kind string, per diges
 		return Reply(ctx, d.Out, u, d.Texts.T(u.Lang, "digest_empty"))
 	}
 	key := DigestKey(kind, u.ChatID, per)
-	lock, err := d.Locks.Obtain(ctx, d.Store.KeyLock(key), digestLockTTL, nil)
-	switch {
-	case errors.Is(err, redislock.ErrNotObtained):
-		// The scheduled digest is going out right now: that is the answer.
-		return nil
-	case err != nil:
-		return fmt.Errorf("digest %s: lock: %w", key, err)
-	}
-	defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
-	done, err := d.Store.Done(ctx, key)
-	if err != nil {
-		return err
-	}
-	for _, m := range d.messages(rep, u.ChatID, key) {
-		m.ReplyTo, m.ThreadID = u.MessageID(), u.ThreadID
-		if _, err := d.Out.Send(ctx, m); err != nil {
+	// Held elsewhere: the scheduled digest is going out right now, and
+	// that is the answer.
+	_, err := d.Store.WithLock(ctx, key, digestLockTTL, func(ctx context.Context) error {
+		done, err := d.Store.Done(ctx, key)
+		if err != nil {
 			return err
 		}
-	}
-	if !done {
-		_, err = d.Store.Once(context.WithoutCancel(ctx), key, digestDoneTTL)
-	}
+		for _, m := range d.messages(rep, u.ChatID, key) {
+			m.ReplyTo, m.ThreadID = u.MessageID(), u.ThreadID
+			if _, err := d.Out.Send(ctx, m); err != nil {
+				return err
+			}
+		}
+		if !done {
+			_, err = d.Store.Once(context.WithoutCancel(ctx), key, digestDoneTTL)
+		}
+		return err
+	})
 	return err
 }

@@ -76,9 +76,6 @@ type Problems struct {
 	// Loc is the deployment's time zone, for times on cards.
 	Loc *time.Location
 	Log *slog.Logger
-	// Permanent reports whether a send error cannot be cured by retrying
-	// (the bot was removed from the chat): bot.IsPermanent.
-	Permanent func(error) bool
 	// CardRetry is how long an undelivered card waits before the overdue
 	// sweep tries again.
 	CardRetry time.Duration

@@ -109,10 +109,6 @@ var defaultZone = func() *time.Location {
 	return loc
 }()
 
-// Client exposes the raw client to packages that need a library on top of
-// it (the lock library); they must still build keys with Key.
-func (db *DB) Client() redis.UniversalClient { return db.rdb }
-
 // Prefix is the key prefix.
 func (db *DB) Prefix() string { return db.prefix }
 

@@ -14,7 +14,7 @@ import (
 	"cadrebot/calendar"
 )
 
-// Reads for digests, /stats and exports (issue 5). They only read keys the
+// Reads for digests, /stats and exports. They only read keys the
 // check-in and problem stores write, always in pipelines whose number
 // depends on the amount of data, never on the number of groups one by one.
 
