@@ -248,7 +248,7 @@ func (r *Router) flood(ctx context.Context, u *handlers.Update) {
 	if len(r.flooded) > 10000 {
 		clear(r.flooded)
 	}
-	r.flooded[u.From.ID] = time.Now().Add(r.cfg.FloodWindow)
+	r.flooded[u.From.ID] = r.cfg.Now().Add(r.cfg.FloodWindow)
 	r.floodMu.Unlock()
 	tell, err := r.db.FloodNotice(ctx, u.From.ID, 10*r.cfg.FloodWindow)
 	if err != nil {
@@ -277,7 +277,7 @@ func (r *Router) floodedHere(user int64) bool {
 	r.floodMu.Lock()
 	defer r.floodMu.Unlock()
 	until, ok := r.flooded[user]
-	return ok && time.Now().Before(until)
+	return ok && r.cfg.Now().Before(until)
 }
 
 // taken counts a plain message that a dialog or text handler is about to

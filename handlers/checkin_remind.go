@@ -47,8 +47,8 @@ type ReminderConfig struct {
 // in with /remindme (and started the bot) get a DM instead of a mention;
 // if the DM is refused (403) they are mentioned in the group with a hint
 // on how to enable DMs. With mentions off, the names go privately to the
-// group's admins and the group gets the count only. Every message goes
-// through Sender.Enqueue.
+// group's admins and the group gets the count only. Group and admin
+// messages go through Sender.Enqueue; DMs are sent at once (see dm).
 func CheckinReminder(st RemindStore, out Sender, admins AdminLister, texts Texts, cal *calendar.Calendar, sight Sight, log *slog.Logger, cfg ReminderConfig) func(ctx context.Context, g *cadrebot.Group, at time.Time) error {
 	return func(ctx context.Context, g *cadrebot.Group, at time.Time) error {
 		loc := g.Location(cfg.Location)
