@@ -8,12 +8,14 @@ import (
 	"cadrebot/bot"
 	"cadrebot/digest"
 	"cadrebot/handlers"
+	"cadrebot/scheduler"
 	"cadrebot/store"
 	"cadrebot/units"
 )
 
 // buildRoutes is the one list of everything the bot answers to: commands,
-// buttons and kinds of message, each with its handler.
+// buttons and kinds of message, each with its handler. buildJobs below
+// lists what it does on its own, on a schedule.
 func (a *App) buildRoutes() bot.Routes {
 	cfg := a.Cfg
 	out, texts, db, auth := a.Sender, a.Texts, a.DB, a.Auth
@@ -119,6 +121,35 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["digest"] = dg.SendDigest()
 	r.Commands["export"] = dg.Export()
 	return r
+}
+
+// buildJobs is the one list of the timed jobs, each with its schedule
+// (config schedules; docs/configuration.md) and what it runs.
+func (a *App) buildJobs() []scheduler.Job {
+	sch := a.Cfg.File.Schedules
+	pr, dg := a.problems(), a.digests()
+	var jobs []scheduler.Job
+	// Check-in reminders (checkin_reminder, checkin_final_reminder): per
+	// village group, in its zone, on its own /schedule when it set one.
+	jobs = append(jobs, a.checkinJobs()...)
+	return append(jobs,
+		// Problems past their deadline are escalated; resolved ones are
+		// asked about and closed.
+		scheduler.Job{Name: "overdue_sweep", Spec: sch.OverdueSweep, Global: pr.OverdueSweep, CatchUp: scheduler.Always},
+		scheduler.Job{Name: "resolved_sweep", Spec: sch.ResolvedSweep, Global: pr.ResolvedSweep, CatchUp: scheduler.Always},
+		// Milestone reminders and overdue notices; each is once per
+		// milestone and due date, so a late run only catches up.
+		scheduler.Job{Name: handlers.JobProjectSweep, Spec: sch.ProjectSweep, Global: a.projects().Sweep, CatchUp: scheduler.Always},
+		// Weekly digests (docs/digests.md): village, department and
+		// leaders' groups in their own zones, the county chat, and a sweep
+		// that sends what a failure or a restart held back.
+		scheduler.Job{Name: handlers.JobWeeklyDigest, Spec: sch.WeeklyDigest, Group: dg.WeeklyDigest, Groups: dg.IsDigestGroup,
+			CatchUp: scheduler.Always},
+		scheduler.Job{Name: jobDeploymentDigest, Spec: sch.WeeklyDigest, Global: dg.DeploymentDigest, CatchUp: scheduler.Always},
+		scheduler.Job{Name: jobDigestRetry, Spec: digestRetrySpec, Global: dg.RetryDigests, CatchUp: scheduler.Always},
+		// Chats never set up and old undeliverable records are forgotten.
+		scheduler.Job{Name: jobRetention, Spec: sch.RetentionSweep, Global: a.retentionSweep, CatchUp: scheduler.Always},
+	)
 }
 
 // problems builds the problem-report handlers; they hold no state, so

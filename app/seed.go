@@ -8,32 +8,28 @@ import (
 	"time"
 
 	"cadrebot"
-	"cadrebot/scheduler"
 	"cadrebot/store"
 )
 
 const jobRetention = "retention_sweep"
 
-// retentionJob deletes what the retention settings say to forget: chats
+// retentionSweep deletes what the retention settings say to forget: chats
 // never set up and unseen for retention.chats, undeliverable records older
 // than retention.undeliverable. Users expire by themselves (store.SetUser).
-func (a *App) retentionJob() scheduler.Job {
+func (a *App) retentionSweep(ctx context.Context, at time.Time) error {
 	r := a.Cfg.File.Retention
-	return scheduler.Job{Name: jobRetention, Spec: a.Cfg.File.Schedules.RetentionSweep, CatchUp: scheduler.Always,
-		Global: func(ctx context.Context, at time.Time) error {
-			chats, err := a.DB.SweepTransient(ctx, at.Add(-r.Chats.Duration))
-			if err != nil {
-				return fmt.Errorf("sweep chats: %w", err)
-			}
-			recs, err := a.DB.PruneUndeliverable(ctx, at.Add(-r.Undeliverable.Duration))
-			if err != nil {
-				return fmt.Errorf("prune undeliverable records: %w", err)
-			}
-			if chats+recs > 0 {
-				a.Log.Info("retention: forgot chats never set up and old records", "chats", chats, "undeliverable", recs)
-			}
-			return nil
-		}}
+	chats, err := a.DB.SweepTransient(ctx, at.Add(-r.Chats.Duration))
+	if err != nil {
+		return fmt.Errorf("sweep chats: %w", err)
+	}
+	recs, err := a.DB.PruneUndeliverable(ctx, at.Add(-r.Undeliverable.Duration))
+	if err != nil {
+		return fmt.Errorf("prune undeliverable records: %w", err)
+	}
+	if chats+recs > 0 {
+		a.Log.Info("retention: forgot chats never set up and old records", "chats", chats, "undeliverable", recs)
+	}
+	return nil
 }
 
 // seedApprovals approves, once, the groups the config trusts from the
