@@ -8,7 +8,6 @@ import (
 
 	"cadrebot"
 	"cadrebot/apptest"
-	"cadrebot/store"
 )
 
 // Every bad input of the issue gets a clear answer in the user's language,
@@ -40,7 +39,7 @@ func TestProblemBadInput(t *testing.T) {
 			p.last(prTraffic, tt.want)
 		})
 	}
-	if ids, _, _ := p.DB.ProblemPage(context.Background(), store.ListAll, 0, 0); len(ids) != 1 {
+	if ids, _, _ := p.DB.ProblemPage(context.Background(), cadrebot.AllProblems, 0, 0); len(ids) != 1 {
 		t.Errorf("bad input stored problems: %v", ids)
 	}
 

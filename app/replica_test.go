@@ -25,7 +25,6 @@ import (
 	"cadrebot/clock"
 	"cadrebot/scheduler"
 	"cadrebot/send"
-	"cadrebot/store"
 	"cadrebot/telegramtest"
 )
 
@@ -339,4 +338,4 @@ type nopCounter struct{}
 
 func (nopCounter) Inc(job, result string) {}
 
-func storePatch(village string) store.GroupPatch { return store.GroupPatch{Village: &village} }
+func storePatch(village string) cadrebot.GroupPatch { return cadrebot.GroupPatch{Village: &village} }

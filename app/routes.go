@@ -9,7 +9,6 @@ import (
 	"cadrebot/digest"
 	"cadrebot/handlers"
 	"cadrebot/scheduler"
-	"cadrebot/store"
 	"cadrebot/units"
 )
 
@@ -52,7 +51,7 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["approve"] = handlers.Approve(db, auth, out, texts, pr.ReleaseHeld)
 	r.Callbacks[handlers.PrefixApprove] = pr.ApproveButton(func(ctx context.Context, chat int64) error {
 		yes := true
-		return db.UpdateGroup(ctx, chat, store.GroupPatch{Approved: &yes})
+		return db.UpdateGroup(ctx, chat, cadrebot.GroupPatch{Approved: &yes})
 	})
 	r.Commands["lang"] = handlers.Lang(db, auth, out, texts)
 	r.Members = handlers.Members(db, out, texts, a.Me.ID, cfg.File.ApprovalRequired(), sight, a.chatDepts)

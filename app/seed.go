@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"cadrebot"
-	"cadrebot/store"
 )
 
 const jobRetention = "retention_sweep"
@@ -58,7 +57,7 @@ func (a *App) seedApprovals(ctx context.Context) error {
 		if g != nil && g.Approved {
 			continue
 		}
-		if err := a.DB.UpdateGroup(ctx, chat, store.GroupPatch{Approved: &yes}); err != nil {
+		if err := a.DB.UpdateGroup(ctx, chat, cadrebot.GroupPatch{Approved: &yes}); err != nil {
 			return err
 		}
 	}
@@ -75,7 +74,7 @@ func (a *App) seedConfigChats(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	seed := func(chat int64, set func(g *cadrebot.Group) *store.GroupPatch) error {
+	seed := func(chat int64, set func(g *cadrebot.Group) *cadrebot.GroupPatch) error {
 		if chat == 0 {
 			return nil
 		}
@@ -92,22 +91,22 @@ func (a *App) seedConfigChats(ctx context.Context) error {
 	}
 	for _, d := range a.Cfg.File.Departments {
 		id := d.ID
-		if err := seed(d.ChatID, func(g *cadrebot.Group) *store.GroupPatch {
+		if err := seed(d.ChatID, func(g *cadrebot.Group) *cadrebot.GroupPatch {
 			if g != nil && g.Dept != "" {
 				return nil
 			}
-			return &store.GroupPatch{Dept: &id}
+			return &cadrebot.GroupPatch{Dept: &id}
 		}); err != nil {
 			return err
 		}
 	}
 	for _, u := range a.Cfg.File.Units {
 		id := u.ID
-		if err := seed(u.ChatID, func(g *cadrebot.Group) *store.GroupPatch {
+		if err := seed(u.ChatID, func(g *cadrebot.Group) *cadrebot.GroupPatch {
 			if g != nil && g.Leads != "" {
 				return nil
 			}
-			return &store.GroupPatch{Leads: &id}
+			return &cadrebot.GroupPatch{Leads: &id}
 		}); err != nil {
 			return err
 		}

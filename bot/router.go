@@ -39,10 +39,10 @@ type RouterStore interface {
 	CountFlood(ctx context.Context, user int64, window time.Duration, now time.Time) (int64, error)
 	FloodNotice(ctx context.Context, user int64, quiet time.Duration) (bool, error)
 	Group(ctx context.Context, chat int64) (*cadrebot.Group, error)
-	UserState(ctx context.Context, user int64) (store.User, error)
+	UserState(ctx context.Context, user int64) (cadrebot.UserState, error)
 	SetUser(ctx context.Context, user int64, kv ...string) error
 	MigrateGroup(ctx context.Context, from, to int64) error
-	UpdateGroup(ctx context.Context, chat int64, p store.GroupPatch) error
+	UpdateGroup(ctx context.Context, chat int64, p cadrebot.GroupPatch) error
 }
 
 // Replier is how the router answers: error messages and button presses.
@@ -214,7 +214,7 @@ func (r *Router) myStatus(ctx context.Context, cm *models.ChatMemberUpdated) err
 		}
 		return r.db.SetUser(ctx, cm.Chat.ID, "started", started)
 	}
-	return r.db.UpdateGroup(ctx, cm.Chat.ID, store.GroupPatch{BotStatus: &st})
+	return r.db.UpdateGroup(ctx, cm.Chat.ID, cadrebot.GroupPatch{BotStatus: &st})
 }
 
 // countable reports whether the bot will act on the update whatever the

@@ -14,14 +14,13 @@ import (
 	"cadrebot/calendar"
 	"cadrebot/i18n"
 	"cadrebot/send"
-	"cadrebot/store"
 )
 
 // RemindStore is what check-in reminders need from the store.
 type RemindStore interface {
 	DayStore
 	CountReminders(ctx context.Context, chat int64, day calendar.Date, users []int64, max int) ([]int64, error)
-	UserStates(ctx context.Context, users []int64) (map[int64]store.User, error)
+	UserStates(ctx context.Context, users []int64) (map[int64]cadrebot.UserState, error)
 	SetUser(ctx context.Context, user int64, kv ...string) error
 	MemberGroups(ctx context.Context, user int64) ([]int64, error)
 }

@@ -16,7 +16,6 @@ import (
 	"cadrebot/config"
 	"cadrebot/digest"
 	"cadrebot/send"
-	"cadrebot/store"
 	"cadrebot/units"
 )
 
@@ -30,15 +29,15 @@ type DigestStore interface {
 	CheckinPeriods(ctx context.Context, chats []int64, from, to calendar.Date) (map[int64]*attendance.Period, error)
 	CheckinDetails(ctx context.Context, periods map[int64]*attendance.Period, from, to calendar.Date) (map[int64]map[calendar.Date]map[int64]cadrebot.Checkin, error)
 	DigestProblems(ctx context.Context, since, from, to time.Time) ([]cadrebot.Problem, error)
-	ProblemsOf(ctx context.Context, l store.ProblemList) ([]cadrebot.Problem, error)
+	ProblemsOf(ctx context.Context, l cadrebot.ProblemSet) ([]cadrebot.Problem, error)
 	ProblemsCreated(ctx context.Context, from, to time.Time) ([]cadrebot.Problem, error)
 	Histories(ctx context.Context, ids []int64) (map[int64][]cadrebot.Entry, error)
-	ProjectsOf(ctx context.Context, l store.ProjectList) ([]cadrebot.Project, error)
+	ProjectsOf(ctx context.Context, l cadrebot.ProjectSet) ([]cadrebot.Project, error)
 	ProjectHistories(ctx context.Context, ids []int64) (map[int64][]cadrebot.ProjectEntry, error)
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	Done(ctx context.Context, name string) (bool, error)
 	DoneMany(ctx context.Context, names []string) (map[string]bool, error)
-	UserState(ctx context.Context, user int64) (store.User, error)
+	UserState(ctx context.Context, user int64) (cadrebot.UserState, error)
 	// WithLock runs fn under a lock shared by replicas (store.DB):
 	// false, without running it, when someone else holds it.
 	WithLock(ctx context.Context, name string, ttl time.Duration, fn func(ctx context.Context) error) (bool, error)
@@ -282,7 +281,7 @@ func (d *Digests) loadFleet(ctx context.Context, per digest.Period, unit string)
 	if err != nil {
 		return nil, err
 	}
-	projects, err := d.Store.ProjectsOf(ctx, store.ProjectsAll)
+	projects, err := d.Store.ProjectsOf(ctx, cadrebot.AllProjects)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,6 @@ import (
 	"cadrebot/digest"
 	"cadrebot/i18n"
 	"cadrebot/send"
-	"cadrebot/store"
 )
 
 // maxUpload is Telegram's limit on a file a bot uploads.
@@ -154,7 +153,7 @@ func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per 
 			return nil, err
 		}
 		ps = slices.DeleteFunc(ps, func(p cadrebot.Problem) bool { return s.unit != nil && !x.Tree.Contains(x.Unit, p.VillageChat) })
-		if x.Projects, err = d.Store.ProjectsOf(ctx, store.ProjectsAll); err != nil {
+		if x.Projects, err = d.Store.ProjectsOf(ctx, cadrebot.AllProjects); err != nil {
 			return nil, err
 		}
 		x.Projects = slices.DeleteFunc(x.Projects, func(p cadrebot.Project) bool {

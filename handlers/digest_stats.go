@@ -7,7 +7,6 @@ import (
 	"cadrebot"
 	"cadrebot/calendar"
 	"cadrebot/digest"
-	"cadrebot/store"
 	"cadrebot/units"
 )
 
@@ -68,13 +67,13 @@ func (d *Digests) loadScope(ctx context.Context, u *Update, s digestScope, per d
 		if err != nil {
 			return nil, err
 		}
-		vp, err := d.Store.ProblemsOf(ctx, store.ListVillage(u.ChatID, false))
+		vp, err := d.Store.ProblemsOf(ctx, cadrebot.VillageProblems(u.ChatID, false))
 		if err != nil {
 			return nil, err
 		}
 		ps = append(ps, vp...)
 		f.villages = []digest.VillageRef{{Chat: u.ChatID, Name: digest.VillageName(u.Group.Village, u.Group.Title)}}
-		projects, err := d.Store.ProjectsOf(ctx, store.ProjectsOfVillage(u.ChatID))
+		projects, err := d.Store.ProjectsOf(ctx, cadrebot.VillageProjects(u.ChatID))
 		if err != nil {
 			return nil, err
 		}
@@ -83,7 +82,7 @@ func (d *Digests) loadScope(ctx context.Context, u *Update, s digestScope, per d
 	for _, dept := range s.depts {
 		// What it led and what it supported: a department's report gives
 		// the on-time rate of both.
-		for _, l := range []store.ProblemList{store.ListDeptAll(dept), store.ListSupportAll(dept)} {
+		for _, l := range []cadrebot.ProblemSet{cadrebot.DeptProblems(dept), cadrebot.SupportedProblems(dept)} {
 			dp, err := d.Store.ProblemsOf(ctx, l)
 			if err != nil {
 				return nil, err

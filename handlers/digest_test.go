@@ -78,7 +78,7 @@ func villageGroup(t *testing.T, db *store.DB, chat int64) *cadrebot.Group {
 	t.Helper()
 	ctx := context.Background()
 	v := "青山村"
-	if err := db.UpdateGroup(ctx, chat, store.GroupPatch{Village: &v}); err != nil {
+	if err := db.UpdateGroup(ctx, chat, cadrebot.GroupPatch{Village: &v}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.AddMember(ctx, chat, cadrebot.Member{UserID: 1, Name: "王芳"}); err != nil {
@@ -176,7 +176,7 @@ func TestLeadersDigestAttachesLeague(t *testing.T) {
 	town := "兰亭街道"
 	for i := range 31 {
 		v := fmt.Sprintf("第%02d村", i+1)
-		if err := db.UpdateGroup(ctx, int64(-500-i), store.GroupPatch{Village: &v, Town: &town}); err != nil {
+		if err := db.UpdateGroup(ctx, int64(-500-i), cadrebot.GroupPatch{Village: &v, Town: &town}); err != nil {
 			t.Fatal(err)
 		}
 	}

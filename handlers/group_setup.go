@@ -9,12 +9,11 @@ import (
 	"cadrebot"
 	"cadrebot/attendance"
 	"cadrebot/i18n"
-	"cadrebot/store"
 )
 
 // GroupStore is what group setup needs from the store.
 type GroupStore interface {
-	UpdateGroup(ctx context.Context, chat int64, p store.GroupPatch) error
+	UpdateGroup(ctx context.Context, chat int64, p cadrebot.GroupPatch) error
 	BindDepartment(ctx context.Context, dept string, chat int64) error
 	BindUnit(ctx context.Context, unit string, chat int64) error
 	Group(ctx context.Context, chat int64) (*cadrebot.Group, error)
@@ -185,7 +184,7 @@ func (g *GroupSetup) applySetup(ctx context.Context, u *Update, args string) (st
 	if err != nil {
 		return "", err
 	}
-	if err := g.Store.UpdateGroup(ctx, u.ChatID, store.GroupPatch{Village: &village, Town: &town}); err != nil {
+	if err := g.Store.UpdateGroup(ctx, u.ChatID, cadrebot.GroupPatch{Village: &village, Town: &town}); err != nil {
 		return "", err
 	}
 	text := g.Texts.T(u.Lang, "setup_done", i18n.Args{"Village": village, "Town": place})
@@ -329,7 +328,7 @@ func Members(st GroupStore, out Sender, texts Texts, botID int64, approval bool,
 			if usr.IsBot {
 				continue
 			}
-			if _, err := st.Join(ctx, store.JoinWrite{Chat: u.ChatID, Member: cadrebot.Member{UserID: usr.ID, Name: DisplayName(usr),
+			if _, err := st.Join(ctx, attendance.JoinWrite{Chat: u.ChatID, Member: cadrebot.Member{UserID: usr.ID, Name: DisplayName(usr),
 				Username: usr.Username}, Day: dayOf(u.Now, u.Loc), Created: createdDay(u)}); err != nil {
 				return err
 			}
@@ -342,7 +341,7 @@ func Members(st GroupStore, out Sender, texts Texts, botID int64, approval bool,
 			if m.From != nil && m.From.ID != l.ID {
 				why = attendance.EndRemoved
 			}
-			if _, _, err := st.EndService(ctx, store.Departure{Chat: u.ChatID, Member: cadrebot.Member{UserID: l.ID,
+			if _, _, err := st.EndService(ctx, attendance.Departure{Chat: u.ChatID, Member: cadrebot.Member{UserID: l.ID,
 				Name: DisplayName(*l), Username: l.Username}, Day: dayOf(u.Now, u.Loc), Why: why, Created: createdDay(u)}); err != nil {
 				return err
 			}
@@ -387,7 +386,7 @@ func Approve(st GroupStore, auth Auth, out Sender, texts Texts, release func(ctx
 			return cadrebot.Errorf("err_deploy_admin_only", "Cmd", u.Command)
 		}
 		yes := true
-		if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{Approved: &yes}); err != nil {
+		if err := st.UpdateGroup(ctx, u.ChatID, cadrebot.GroupPatch{Approved: &yes}); err != nil {
 			return err
 		}
 		// The reports held until now go to their departments.
@@ -411,7 +410,7 @@ func Lang(st GroupStore, auth Auth, out Sender, texts Texts) Func {
 		if !i18n.Supported(lang) {
 			return cadrebot.Errorf("lang_usage")
 		}
-		if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{Lang: &lang}); err != nil {
+		if err := st.UpdateGroup(ctx, u.ChatID, cadrebot.GroupPatch{Lang: &lang}); err != nil {
 			return err
 		}
 		return Reply(ctx, out, u, texts.T(lang, "lang_done"))

@@ -15,7 +15,6 @@ import (
 	"cadrebot/config"
 	"cadrebot/i18n"
 	"cadrebot/send"
-	"cadrebot/store"
 	"cadrebot/units"
 )
 
@@ -30,7 +29,7 @@ type ProblemStore interface {
 	SetProblemStage(ctx context.Context, id int64, stage int, e cadrebot.Entry) error
 	SetProblemAsked(ctx context.Context, id int64, at time.Time, e cadrebot.Entry) error
 	History(ctx context.Context, id int64) ([]cadrebot.Entry, error)
-	ProblemPage(ctx context.Context, l store.ProblemList, offset, limit int) ([]int64, int, error)
+	ProblemPage(ctx context.Context, l cadrebot.ProblemSet, offset, limit int) ([]int64, int, error)
 	DueBy(ctx context.Context, t time.Time) ([]int64, error)
 	ResolvedBy(ctx context.Context, t time.Time) ([]int64, error)
 	MarkProblem(ctx context.Context, id int64, name, value string) (bool, error)
@@ -310,7 +309,7 @@ func (h *Problems) actNotify(ctx context.Context, id int64, by int64, name strin
 			return p, err
 		}
 		err = h.Store.ApplyProblem(ctx, p, next, e)
-		if errors.Is(err, store.ErrConflict) && attempt < 3 {
+		if errors.Is(err, cadrebot.ErrConflict) && attempt < 3 {
 			if ver >= 0 {
 				return p, errStale
 			}

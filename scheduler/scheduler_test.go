@@ -182,11 +182,11 @@ func TestPerGroupJobsUseGroupTimeZone(t *testing.T) {
 	tz := "America/New_York"
 	v := "村"
 	for _, c := range []int64{-1, -2} {
-		if err := db.UpdateGroup(ctx, c, store.GroupPatch{Village: &v}); err != nil {
+		if err := db.UpdateGroup(ctx, c, cadrebot.GroupPatch{Village: &v}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := db.UpdateGroup(ctx, -2, store.GroupPatch{TZ: &tz}); err != nil {
+	if err := db.UpdateGroup(ctx, -2, cadrebot.GroupPatch{TZ: &tz}); err != nil {
 		t.Fatal(err)
 	}
 	var f firings

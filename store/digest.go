@@ -62,8 +62,8 @@ func (db *DB) ProblemsBatched(ctx context.Context, ids []int64) ([]cadrebot.Prob
 
 // ProblemsOf loads every problem of a list (a village's, a department's),
 // in one round trip for the ids and one per 1,000 problems.
-func (db *DB) ProblemsOf(ctx context.Context, l ProblemList) ([]cadrebot.Problem, error) {
-	ids, err := db.rdb.ZRange(ctx, l.key(db), 0, -1).Result()
+func (db *DB) ProblemsOf(ctx context.Context, l cadrebot.ProblemSet) ([]cadrebot.Problem, error) {
+	ids, err := db.rdb.ZRange(ctx, db.problemSet(l), 0, -1).Result()
 	if err != nil {
 		return nil, wrap(err)
 	}
