@@ -127,11 +127,7 @@ func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per 
 	var ps []cadrebot.Problem
 	var err error
 	if s.deploy || s.unit != nil {
-		ids, err := d.Store.GroupIDs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		gs, err := d.Store.Groups(ctx, ids)
+		gs, err := d.Store.AllGroups(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -298,24 +298,9 @@ func (db *DB) checkinDay(ctx context.Context, chat int64, day calendar.Date, rel
 	db.fillService(d.Period, idx.Val(), svc.Val(), []any{m[fCreated], m[fTZ]})
 	ts, ns := times.Val(), notes.Val()
 	for _, m := range d.Period.Roster {
-		row := d.Period.Row(m)
-		if !row.Checked(day) {
-			continue
+		if row := d.Period.Row(m); row.Checked(day) {
+			d.Details[m.UserID] = decodeCheckin(m, row.OffSite(day), ts, ns)
 		}
-		c := cadrebot.Checkin{UserID: m.UserID, Minute: -1, OffSite: row.OffSite(day)}
-		if i := m.Index * 2; i+1 < len(ts) {
-			if v := int(ts[i])<<8 | int(ts[i+1]); v > 0 {
-				c.Minute = v - 1
-			}
-		}
-		var nj noteJSON
-		if s, ok := ns[itoa(m.UserID)]; ok && json.Unmarshal([]byte(s), &nj) == nil {
-			c.Note = nj.N
-			if nj.La != nil && nj.Lo != nil {
-				c.Where = &cadrebot.Point{Lat: *nj.La, Lon: *nj.Lo}
-			}
-		}
-		d.Details[m.UserID] = c
 	}
 	switch s := board.Val(); s {
 	case "":
@@ -377,4 +362,24 @@ func (db *DB) CheckinPeriods(ctx context.Context, chats []int64, from, to calend
 		}
 	}
 	return out, nil
+}
+
+// decodeCheckin reads a member's check-in of a day from the day's packed
+// times (two bytes per roster index: the minute plus one, 0 for none) and
+// notes (a JSON note per user).
+func decodeCheckin(m cadrebot.Member, offSite bool, times string, notes map[string]string) cadrebot.Checkin {
+	c := cadrebot.Checkin{UserID: m.UserID, Minute: -1, OffSite: offSite}
+	if i := m.Index * 2; i+1 < len(times) {
+		if v := int(times[i])<<8 | int(times[i+1]); v > 0 {
+			c.Minute = v - 1
+		}
+	}
+	var nj noteJSON
+	if s, ok := notes[itoa(m.UserID)]; ok && json.Unmarshal([]byte(s), &nj) == nil {
+		c.Note = nj.N
+		if nj.La != nil && nj.Lo != nil {
+			c.Where = &cadrebot.Point{Lat: *nj.La, Lon: *nj.Lo}
+		}
+	}
+	return c
 }

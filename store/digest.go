@@ -148,21 +148,7 @@ func (db *DB) CheckinDetails(ctx context.Context, periods map[int64]*attendance.
 				if !row.Checked(r.day) {
 					continue
 				}
-				c := cadrebot.Checkin{UserID: m.UserID, Minute: -1, OffSite: row.OffSite(r.day)}
-				// The layout of the check-in store: two bytes per roster
-				// index, the minute plus one; a JSON note per user.
-				if j := m.Index * 2; j+1 < len(ts) {
-					if v := int(ts[j])<<8 | int(ts[j+1]); v > 0 {
-						c.Minute = v - 1
-					}
-				}
-				var nj noteJSON
-				if s, ok := ns[itoa(m.UserID)]; ok && json.Unmarshal([]byte(s), &nj) == nil {
-					c.Note = nj.N
-					if nj.La != nil && nj.Lo != nil {
-						c.Where = &cadrebot.Point{Lat: *nj.La, Lon: *nj.Lo}
-					}
-				}
+				c := decodeCheckin(m, row.OffSite(r.day), ts, ns)
 				if users == nil {
 					users = map[int64]cadrebot.Checkin{}
 				}
