@@ -56,16 +56,7 @@ import (
 // Returns {index, previous bit, member's row this year, row the year
 // before, leave JSON or nil, 1 if this call claimed the creation of the
 // day's board, 1 if it claimed the board debounce}.
-var checkinScript = redis.NewScript(`
--- fit makes key at least size bytes long in one allocation: a string
--- that SETBIT or SETRANGE grows gets twice the room it needs.
-local function fit(key, size)
-  local n = redis.call('STRLEN', key)
-  if n >= size then return n end
-  local v = redis.call('GET', key) or ''
-  redis.call('SET', key, v .. string.rep('\0', size - n), 'KEEPTTL')
-  return n
-end
+var checkinScript = redis.NewScript(luaFit + `
 local user = ARGV[1]
 local idx = redis.call('HGET', KEYS[1], user)
 if idx then
@@ -383,3 +374,16 @@ func decodeCheckin(m cadrebot.Member, offSite bool, times string, notes map[stri
 	}
 	return c
 }
+
+// luaFit is a Lua function the scripts that write bitmaps share: fit makes
+// key at least size bytes long in one allocation, since a string that
+// SETBIT or SETRANGE grows gets twice the room it needs.
+const luaFit = `
+local function fit(key, size)
+  local n = redis.call('STRLEN', key)
+  if n >= size then return n end
+  local v = redis.call('GET', key) or ''
+  redis.call('SET', key, v .. string.rep('\0', size - n), 'KEEPTTL')
+  return n
+end
+`

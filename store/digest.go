@@ -43,21 +43,7 @@ func (db *DB) DigestProblems(ctx context.Context, since, from, to time.Time) ([]
 	ids = append(ids, parseIDs(open.Val())...)
 	ids = append(ids, parseIDs(resolved.Val())...)
 	slices.Sort(ids)
-	return db.ProblemsBatched(ctx, slices.Compact(ids))
-}
-
-// ProblemsBatched is Problems for any number of ids: one pipelined round
-// trip per 1,000.
-func (db *DB) ProblemsBatched(ctx context.Context, ids []int64) ([]cadrebot.Problem, error) {
-	out := make([]cadrebot.Problem, 0, len(ids))
-	for start := 0; start < len(ids); start += problemBatch {
-		ps, err := db.Problems(ctx, ids[start:min(start+problemBatch, len(ids))])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ps...)
-	}
-	return out, nil
+	return db.Problems(ctx, slices.Compact(ids))
 }
 
 // ProblemsOf loads every problem of a list (a village's, a department's),
@@ -67,7 +53,7 @@ func (db *DB) ProblemsOf(ctx context.Context, l cadrebot.ProblemSet) ([]cadrebot
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return db.ProblemsBatched(ctx, parseIDs(ids))
+	return db.Problems(ctx, parseIDs(ids))
 }
 
 // Histories loads the histories of many problems, oldest entry first: one
