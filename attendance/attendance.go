@@ -48,6 +48,14 @@ func BitOffset(index int, d calendar.Date) int64 {
 	return int64(index)*RowBits + int64(DayOfYear(d))
 }
 
+// SetFlag sets the flag of day (0-based, see DayOfYear) in a single
+// member's row, as SETBIT would.
+func SetFlag(row []byte, day int) {
+	if i := day >> 3; i < len(row) {
+		row[i] |= 0x80 >> (day & 7)
+	}
+}
+
 func bitAt(bm []byte, off int) bool {
 	i := off >> 3
 	return i < len(bm) && bm[i]&(0x80>>(off&7)) != 0

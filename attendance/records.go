@@ -25,6 +25,9 @@ type CheckinWrite struct {
 	// write; BoardInterval is the board debounce.
 	DetailTTL     time.Duration
 	BoardInterval time.Duration
+	// PrevYear asks for the member's row of the year before too: a
+	// streak that may reach back past January 1st needs it.
+	PrevYear bool
 }
 
 // CheckinResult is what the check-in script reports.

@@ -137,7 +137,8 @@ func (c *Checkins) record(ctx context.Context, u *Update, g *cadrebot.Group, not
 	day := calendar.DateOf(now)
 	w := attendance.CheckinWrite{Chat: g.ChatID, Day: day, Minute: cadrebot.MinuteOf(now), Note: note, Where: where,
 		Member:    cadrebot.Member{UserID: u.From.ID, Name: DisplayName(u.From), Username: u.From.Username},
-		DetailTTL: c.cfg.DetailTTL, BoardInterval: c.cfg.BoardInterval}
+		DetailTTL: c.cfg.DetailTTL, BoardInterval: c.cfg.BoardInterval,
+		PrevYear: attendance.DayOfYear(day) <= c.prevYearDays()}
 	if where != nil {
 		w.OffSite = g.OffSite(*where)
 	}
@@ -227,6 +228,15 @@ func (c *Checkins) lang(u *Update, g *cadrebot.Group) string {
 	return g.Lang
 }
 
+// prevYearDays is how far into a year a check-in asks for the row of the
+// year before as well: a streak as long as the longest milestone spans at
+// most twice as many calendar days, plus the long holidays. Later in the
+// year the streak either breaks within the year or passes every
+// milestone; should it not, streak reads the earlier years itself.
+func (c *Checkins) prevYearDays() int {
+	return 2*slices.Max(append([]int{0}, c.cfg.Milestones...)) + 30
+}
+
 // maxStreakYears bounds how far back a streak is followed.
 const maxStreakYears = 20
 
@@ -241,7 +251,8 @@ func (c *Checkins) streak(ctx context.Context, chat int64, res attendance.Checki
 		for y := range rows {
 			oldest = min(oldest, y)
 		}
-		if complete || day.Year-oldest >= maxStreakYears {
+		// Past the longest milestone the exact length earns nothing.
+		if complete || n > slices.Max(append([]int{0}, c.cfg.Milestones...)) || day.Year-oldest >= maxStreakYears {
 			return n, nil
 		}
 		years := []int{oldest - 1, oldest - 2, oldest - 3}

@@ -41,6 +41,14 @@ import (
 // hot path. A check-in from someone not on the roster starts their
 // period of service that day, as /join would.
 //
+// It is the hot path, so it runs as few commands as it can (Redis' work
+// per check-in is counted in docs/benchmarks.md): a roster member's index
+// comes from their roster entry; the flags of the year are sized in one
+// allocation only when a row is found missing; the row of the year before,
+// the board's creation claim, the times' TTL and the board debounce are
+// asked for only when the caller says so (the store remembers per process
+// what it already did today).
+//
 // KEYS[1] index hash, KEYS[2] members hash, KEYS[3] flags of the year,
 // KEYS[4] flags of the year before, KEYS[5] notes of the day, KEYS[6]
 // off-site flags of the year, KEYS[7] leave hash, KEYS[8] board message
@@ -50,40 +58,65 @@ import (
 // (0-based), ARGV[5] minute after midnight, ARGV[6] note ("" keeps the
 // earlier one), ARGV[7] "1" when a location comes with it, ARGV[8] lat,
 // ARGV[9] lon, ARGV[10] "1" when off-site, ARGV[11] detail TTL in
-// seconds, ARGV[12] board debounce in ms, ARGV[13] row bytes, ARGV[14] row
-// bits, ARGV[15] TTL in seconds of the claim to create the board, ARGV[16]
-// the day (YYYY-MM-DD).
-// Returns {index, previous bit, member's row this year, row the year
-// before, leave JSON or nil, 1 if this call claimed the creation of the
-// day's board, 1 if it claimed the board debounce}.
+// seconds, ARGV[12] board debounce in ms (0: not asked), ARGV[13] row
+// bytes, ARGV[14] row bits, ARGV[15] TTL in seconds of the claim to
+// create the board (0: not asked), ARGV[16] the day (YYYY-MM-DD), ARGV[17]
+// "1" to return the row of the year before, ARGV[18] "1" to set the
+// times' TTL (the first check-in of the day this process sees).
+// Returns {index, previous bit, member's row this year as it was before
+// this check-in, row the year before or false, leave JSON or false, 1 if
+// this call claimed the creation of the day's board, 1 if it claimed the
+// board debounce}.
 var checkinScript = redis.NewScript(luaFit + `
 local user = ARGV[1]
-local idx = redis.call('HGET', KEYS[1], user)
-if idx then
-  idx = tonumber(idx)
-else
-  idx = redis.call('HINCRBY', KEYS[1], '_seq', 1) - 1
-  redis.call('HSET', KEYS[1], user, idx)
+local rb, ttl = tonumber(ARGV[13]), tonumber(ARGV[11])
+local idx, fresh
+local entry = redis.call('HGET', KEYS[2], user)
+if entry then idx = tonumber(string.match(entry, '"i":(%d+)')) end
+if not idx then
+  idx = redis.call('HGET', KEYS[1], user)
+  if idx then
+    idx = tonumber(idx)
+  else
+    idx = redis.call('HINCRBY', KEYS[1], '_seq', 1) - 1
+    redis.call('HSET', KEYS[1], user, idx)
+    fresh = true
+  end
 end
-if redis.call('HEXISTS', KEYS[2], user) == 0 then
+if not entry then
   redis.call('HSET', KEYS[2], user, cjson.encode({n=ARGV[2], u=ARGV[3], i=idx}))
-  local cur = redis.call('HGET', KEYS[11], user)
   local s = {}
-  if cur then s = cjson.decode(cur) end
+  if not fresh then
+    local cur = redis.call('HGET', KEYS[11], user)
+    if cur then s = cjson.decode(cur) end
+  end
   if type(s.p) ~= 'table' then s.p = {} end
   local last = s.p[#s.p]
   if not last or (last.t and last.t ~= '') then s.p[#s.p + 1] = {f=ARGV[16]} end
   s.n, s.u = ARGV[2], ARGV[3]
   redis.call('HSET', KEYS[11], user, cjson.encode(s))
 end
-local rows = math.max(tonumber(redis.call('HGET', KEYS[1], '_seq') or '0'), idx + 1)
-local rb = tonumber(ARGV[13])
-local bit = idx * tonumber(ARGV[14]) + tonumber(ARGV[4])
-fit(KEYS[3], rows * rb)
-local prev = redis.call('SETBIT', KEYS[3], bit, 1)
-local ttl = tonumber(ARGV[11])
+local day = tonumber(ARGV[4])
+local a = redis.call('GETRANGE', KEYS[3], idx * rb, idx * rb + rb - 1)
+if #a < rb then
+  -- The row is past the end of the year's flags: size them for every
+  -- index given out so far, in one allocation.
+  local rows = idx + 1
+  if not fresh then rows = math.max(tonumber(redis.call('HGET', KEYS[1], '_seq') or '0'), rows) end
+  fit(KEYS[3], rows * rb)
+  a = a .. string.rep('\0', rb - #a)
+end
+local byte = string.byte(a, math.floor(day / 8) + 1)
+local prev = 0
+if bit.band(byte, bit.rshift(128, day % 8)) ~= 0 then prev = 1 end
+local bitoff = idx * tonumber(ARGV[14]) + day
 if prev == 0 then
-  if fit(KEYS[10], rows * 2) == 0 then redis.call('EXPIRE', KEYS[10], ttl) end
+  redis.call('SETBIT', KEYS[3], bitoff, 1)
+  if ARGV[18] == '1' then
+    -- The day's times, at their full size, and their TTL: once a day.
+    local rows = math.max(tonumber(redis.call('HGET', KEYS[1], '_seq') or '0'), idx + 1)
+    if fit(KEYS[10], rows * 2) == 0 then redis.call('EXPIRE', KEYS[10], ttl) end
+  end
   local m = tonumber(ARGV[5]) + 1
   redis.call('SETRANGE', KEYS[10], idx * 2, string.char(math.floor(m / 256), m % 256))
 end
@@ -96,18 +129,22 @@ if ARGV[6] ~= '' or ARGV[7] == '1' then
     d.la = tonumber(ARGV[8])
     d.lo = tonumber(ARGV[9])
     if ARGV[10] == '1' or redis.call('EXISTS', KEYS[6]) == 1 then
+      local rows = math.max(tonumber(redis.call('HGET', KEYS[1], '_seq') or '0'), idx + 1)
       fit(KEYS[6], rows * rb)
-      redis.call('SETBIT', KEYS[6], bit, tonumber(ARGV[10]))
+      redis.call('SETBIT', KEYS[6], bitoff, tonumber(ARGV[10]))
     end
   end
   redis.call('HSET', KEYS[5], user, cjson.encode(d))
   redis.call('EXPIRE', KEYS[5], ttl)
 end
-local a = redis.call('GETRANGE', KEYS[3], idx * rb, idx * rb + rb - 1)
-local b = redis.call('GETRANGE', KEYS[4], idx * rb, idx * rb + rb - 1)
-local create = redis.call('SET', KEYS[8], '0', 'NX', 'EX', ARGV[15])
-local due = redis.call('SET', KEYS[9], '1', 'NX', 'PX', ARGV[12])
-return {idx, prev, a, b, redis.call('HGET', KEYS[7], user), create and 1 or 0, due and 1 or 0}
+local b = false
+if ARGV[17] == '1' then b = redis.call('GETRANGE', KEYS[4], idx * rb, idx * rb + rb - 1) end
+local leave = false
+if not fresh then leave = redis.call('HGET', KEYS[7], user) end
+local create, due = false, false
+if ARGV[15] ~= '0' then create = redis.call('SET', KEYS[8], '0', 'NX', 'EX', ARGV[15]) end
+if ARGV[12] ~= '0' then due = redis.call('SET', KEYS[9], '1', 'NX', 'PX', ARGV[12]) end
+return {idx, prev, a, b, leave, create and 1 or 0, due and 1 or 0}
 `)
 
 // Checkin records a check-in: one EVALSHA, one round trip.
@@ -134,10 +171,32 @@ func (db *DB) Checkin(ctx context.Context, w attendance.CheckinWrite) (attendanc
 			off = "1"
 		}
 	}
+	// What this process already did for the group's day is not asked
+	// again: the board's creation claim (once it was tried), the times'
+	// TTL, and the debounce while a claim of this process holds it.
+	// Real time, not the bot's clock: the debounce key expires in Redis'
+	// time, and it paces edits to Telegram, which run on real time too.
+	now := time.Now()
+	seen := db.days.seen(w.Chat, w.Day)
+	claim, debounce := int64(boardPendingTTL/time.Second), w.BoardInterval.Milliseconds()
+	if seen.tried {
+		claim = 0
+	}
+	if now.Before(seen.debounced) {
+		debounce = 0
+	}
+	prevYear := "0"
+	if w.PrevYear {
+		prevYear = "1"
+	}
+	setTTL := "1"
+	if seen.tried {
+		setTTL = "0"
+	}
 	v, err := checkinScript.Run(ctx, db.rdb, keys,
 		w.Member.UserID, w.Member.Name, w.Member.Username, attendance.DayOfYear(w.Day), w.Minute, w.Note,
-		hasLoc, lat, lon, off, int64(w.DetailTTL/time.Second), w.BoardInterval.Milliseconds(),
-		attendance.RowBytes, attendance.RowBits, int64(boardPendingTTL/time.Second), w.Day.String()).Slice()
+		hasLoc, lat, lon, off, int64(w.DetailTTL/time.Second), debounce,
+		attendance.RowBytes, attendance.RowBits, claim, w.Day.String(), prevYear, setTTL).Slice()
 	if err != nil {
 		return res, wrap(err)
 	}
@@ -147,15 +206,21 @@ func (db *DB) Checkin(ctx context.Context, w attendance.CheckinWrite) (attendanc
 	idx, _ := v[0].(int64)
 	prev, _ := v[1].(int64)
 	cur, _ := v[2].(string)
-	last, _ := v[3].(string)
 	leaves, err := decodeLeaves(v[4])
 	if err != nil {
 		return res, fmt.Errorf("checkin: leave of %d in %d: %w", w.Member.UserID, w.Chat, err)
 	}
 	create, _ := v[5].(int64)
 	due, _ := v[6].(int64)
+	db.days.did(w.Chat, w.Day, due == 1, now.Add(w.BoardInterval))
+	// The script returns the row as it was; today's flag is set now.
+	row := []byte(cur)
+	attendance.SetFlag(row, attendance.DayOfYear(w.Day))
 	res = attendance.CheckinResult{Index: int(idx), Again: prev == 1, BoardCreate: create == 1, BoardDue: due == 1,
-		Rows: map[int][]byte{y: []byte(cur), y - 1: []byte(last)}, Leaves: leaves}
+		Rows: map[int][]byte{y: row}, Leaves: leaves}
+	if last, ok := v[3].(string); ok {
+		res.Rows[y-1] = []byte(last)
+	}
 	return res, nil
 }
 

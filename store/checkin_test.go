@@ -184,7 +184,9 @@ func TestCheckinDayBoundaryAndYears(t *testing.T) {
 	if _, err := db.Checkin(ctx, ciWrite(chat, wang, late, "")); err != nil {
 		t.Fatal(err)
 	}
-	res, err := db.Checkin(ctx, ciWrite(chat, wang, early, ""))
+	w := ciWrite(chat, wang, early, "")
+	w.PrevYear = true
+	res, err := db.Checkin(ctx, w)
 	if err != nil {
 		t.Fatal(err)
 	}

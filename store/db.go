@@ -38,6 +38,8 @@ type DB struct {
 	floodWindow atomic.Int64
 
 	migrateHooks []MigrateHook
+
+	days checkinDays // see checkin_days.go
 }
 
 // Options selects one of the three Redis deployments.
