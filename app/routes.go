@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 
 	"cadrebot"
 	"cadrebot/bot"
@@ -119,6 +121,14 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["digest"] = dg.SendDigest()
 	r.Commands["export"] = dg.Export()
 	return r
+}
+
+// RouteNames lists, sorted, every command and every callback data prefix
+// the bot answers to, once Ready: what a test that must cover the whole
+// surface (the permission matrix) checks its rows against, so that a new
+// command cannot slip past it.
+func (a *App) RouteNames() (commands, callbacks []string) {
+	return slices.Sorted(maps.Keys(a.routes.Commands)), slices.Sorted(maps.Keys(a.routes.Callbacks))
 }
 
 // problems builds the problem-report handlers; they hold no state, so
