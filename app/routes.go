@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 
 	"cadrebot"
 	"cadrebot/bot"
@@ -149,6 +151,14 @@ func (a *App) buildJobs() []scheduler.Job {
 		// Chats never set up and old undeliverable records are forgotten.
 		scheduler.Job{Name: jobRetention, Spec: sch.RetentionSweep, Global: a.retentionSweep, CatchUp: scheduler.Always},
 	)
+}
+
+// RouteNames lists, sorted, every command and every callback data prefix
+// the bot answers to, once Ready: what a test that must cover the whole
+// surface (the permission matrix) checks its rows against, so that a new
+// command cannot slip past it.
+func (a *App) RouteNames() (commands, callbacks []string) {
+	return slices.Sorted(maps.Keys(a.routes.Commands)), slices.Sorted(maps.Keys(a.routes.Callbacks))
 }
 
 // problems builds the problem-report handlers; they hold no state, so

@@ -120,7 +120,10 @@ func LeaveDecision(st LeaveStore, auth Auth, out Sender, texts Texts, cal *calen
 		if err != nil {
 			return err
 		}
-		if r.Msg != u.MessageID() || !offered(u) {
+		// A request whose message waited in the outbox may be pressed
+		// before its id is recorded (LeaveRequestSent): its unguessable id
+		// on the pressed message's own buttons is proof enough then.
+		if (r.Msg != 0 && r.Msg != u.MessageID()) || !offered(u) {
 			return refuseForged(ctx, out, texts, u)
 		}
 		admin, err := isLeaveAdmin(ctx, auth, u)

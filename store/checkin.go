@@ -309,6 +309,7 @@ func (db *DB) CheckinDay(ctx context.Context, chat int64, day calendar.Date) (*a
 // trip: a check-in that lands after the drop claims the debounce again
 // and schedules its own refresh, so none is lost.
 func (db *DB) BoardDay(ctx context.Context, chat int64, day calendar.Date) (*attendance.Day, error) {
+	db.days.release(chat)
 	return db.checkinDay(ctx, chat, day, true)
 }
 

@@ -10,8 +10,9 @@ import (
 // checkinDays remembers, per group, what this process already did for
 // the group's current day on the check-in path: tried the board's
 // creation claim (and set the times' TTL with it), and until when a
-// debounce claim of its own holds. It saves those commands on every later
-// check-in of the day; another process asks once for itself.
+// debounce claim of its own holds (until its own refresh releases it).
+// It saves those commands on every later check-in of the day; another
+// process asks once for itself, and claims the debounce as before.
 type checkinDays struct {
 	mu sync.Mutex
 	m  map[int64]*checkinDay
@@ -50,5 +51,15 @@ func (c *checkinDays) did(chat int64, day calendar.Date, debounced bool, until t
 	d.tried = true
 	if debounced {
 		d.debounced = until
+	}
+}
+
+// release forgets a debounce claim of this process: the board's refresh
+// dropped the key, so the next check-in must claim it again.
+func (c *checkinDays) release(chat int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d := c.m[chat]; d != nil {
+		d.debounced = time.Time{}
 	}
 }

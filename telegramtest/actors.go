@@ -16,6 +16,7 @@ type msgOpts struct {
 	at         time.Time
 	thread     int
 	mediaGroup string
+	keepStatus bool
 }
 
 // MsgOpt adjusts a message a simulated user sends.
@@ -43,6 +44,14 @@ func Thread(id int) MsgOpt { return func(o *msgOpts) { o.thread = id } }
 
 // MediaGroup marks the message as part of an album.
 func MediaGroup(id string) MsgOpt { return func(o *msgOpts) { o.mediaGroup = id } }
+
+// KeepStatus posts in a group without making the sender a member of it:
+// their status stays what SetMember made it ("left" by default). Telegram
+// lets only members post, but a sender who left (or was removed) right
+// after posting looks the same to a bot that asks getChatMember then, so
+// tests use it to check that the bot asks rather than trusts that whoever
+// posts is a member.
+func KeepStatus() MsgOpt { return func(o *msgOpts) { o.keepStatus = true } }
 
 // userPost stores a message from someone other than the bot and queues the
 // update the bot would receive for it.
@@ -83,7 +92,7 @@ func (s *Server) userPost(chat models.Chat, m *models.Message, opts []MsgOpt) *m
 		m.ReplyToMessage = replyCopy(e.msg)
 	}
 	c.placeUserMessage(m, o.thread, reply)
-	c.noteSender(s, m)
+	c.noteSender(s, m, o.keepStatus)
 	e := c.add(s, m, false)
 	if c.receives() && s.visible(c, m) {
 		s.enqueue(models.Update{Message: m})
@@ -93,17 +102,19 @@ func (s *Server) userPost(chat models.Chat, m *models.Message, opts []MsgOpt) *m
 	return &cp
 }
 
-// noteSender applies what a user's message implies: membership in groups,
-// and in a private chat that the user has started (and unblocked) the bot.
-// Caller holds c.mu.
-func (c *chat) noteSender(s *Server, m *models.Message) {
+// noteSender applies what a user's message implies: membership in groups
+// (unless keep, see KeepStatus), and in a private chat that the user has
+// started (and unblocked) the bot. Caller holds c.mu.
+func (c *chat) noteSender(s *Server, m *models.Message, keep bool) {
 	u := m.From
 	if u == nil || m.SenderChat != nil {
 		return
 	}
 	switch {
 	case c.info.Type != models.ChatTypePrivate:
-		c.join(u.ID)
+		if !keep {
+			c.join(u.ID)
+		}
 	case u.ID == c.info.ID:
 		if c.blocked {
 			c.blocked = false

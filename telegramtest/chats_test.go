@@ -185,6 +185,18 @@ func TestChatMembers(t *testing.T) {
 	if status(alice.ID) != models.ChatMemberTypeLeft {
 		t.Fatal("alice should have left")
 	}
+	// KeepStatus: posting does not make her a member again, nor an
+	// admin less of one.
+	s.SendText(g, alice, "/help", KeepStatus())
+	s.SendText(g, bob, "/help", KeepStatus())
+	if status(alice.ID) != models.ChatMemberTypeLeft || status(bob.ID) != models.ChatMemberTypeAdministrator {
+		t.Fatalf("after KeepStatus posts: alice %s, bob %s", status(alice.ID), status(bob.ID))
+	}
+	s.SendText(g, alice, "hi again")
+	if status(alice.ID) != models.ChatMemberTypeMember {
+		t.Fatal("an ordinary post should make alice a member")
+	}
+	s.RemoveMember(g, alice, alice)
 	s.AddMembers(g, bob, alice, models.User{ID: 504, FirstName: "Dan"})
 	if status(504) != models.ChatMemberTypeMember || status(alice.ID) != models.ChatMemberTypeMember {
 		t.Fatal("added members should be members")

@@ -188,6 +188,45 @@ func (s *Server) Sent(chatID int64) []*models.Message {
 	return out
 }
 
+// SentSince returns the bot's messages in a chat newer than message
+// afterID (edits applied, deleted ones left out), oldest first. Unlike
+// Sent it reads only the end of a long transcript, so a test may poll it.
+func (s *Server) SentSince(chatID int64, afterID int) []*models.Message {
+	c := s.reg.get(chatID)
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i := len(c.msgs)
+	for i > 0 && c.msgs[i-1].msg.ID > afterID {
+		i--
+	}
+	var out []*models.Message
+	for _, e := range c.msgs[i:] {
+		if e.fromBot && !e.deleted {
+			m := *e.msg
+			out = append(out, &m)
+		}
+	}
+	return out
+}
+
+// LastMessageID is the id of the newest message in a chat, anyone's, or 0:
+// what SentSince then counts from.
+func (s *Server) LastMessageID(chatID int64) int {
+	c := s.reg.get(chatID)
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.msgs) == 0 {
+		return 0
+	}
+	return c.msgs[len(c.msgs)-1].msg.ID
+}
+
 // Message returns the current state of one message, deleted or not.
 func (s *Server) Message(chatID int64, msgID int) (*models.Message, bool) {
 	c := s.reg.get(chatID)

@@ -176,3 +176,40 @@ func TestHTMLRoundTrip(t *testing.T) {
 		t.Fatalf("overlap = %s", got)
 	}
 }
+
+func TestSentSince(t *testing.T) {
+	s := startServer(t)
+	g := s.Group(-6005, "G")
+	b := newClient(t, s)
+	c := ctx(t)
+	if s.LastMessageID(g.ID) != 0 || s.SentSince(g.ID, 0) != nil {
+		t.Fatal("an empty chat has messages")
+	}
+	send := func(text string) *models.Message {
+		t.Helper()
+		m, err := b.SendMessage(c, &tgbot.SendMessageParams{ChatID: g.ID, Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	first := send("一")
+	um := s.SendText(g, alice, "hi")
+	if s.LastMessageID(g.ID) != um.ID {
+		t.Fatalf("LastMessageID = %d, want %d", s.LastMessageID(g.ID), um.ID)
+	}
+	second, third := send("二"), send("三")
+	if _, err := b.DeleteMessage(c, &tgbot.DeleteMessageParams{ChatID: g.ID, MessageID: third.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.EditMessageText(c, &tgbot.EditMessageTextParams{ChatID: g.ID, MessageID: second.ID, Text: "贰"}); err != nil {
+		t.Fatal(err)
+	}
+	got := s.SentSince(g.ID, um.ID)
+	if len(got) != 1 || got[0].ID != second.ID || got[0].Text != "贰" {
+		t.Fatalf("SentSince(%d) = %+v, want only the edited second message", um.ID, got)
+	}
+	if all := s.SentSince(g.ID, 0); len(all) != 2 || all[0].ID != first.ID {
+		t.Fatalf("SentSince(0) = %+v", all)
+	}
+}

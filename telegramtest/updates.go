@@ -170,7 +170,7 @@ func (s *Server) Push(u models.Update) int64 {
 		c.msgs = append(c.msgs, e)
 		c.byID[cp.ID] = e
 		c.nextID = max(c.nextID, cp.ID)
-		c.noteSender(s, &cp)
+		c.noteSender(s, &cp, false)
 		s.emit(c, EventMessage, e)
 	}
 	return s.enqueue(u)
