@@ -242,6 +242,48 @@ func (d *Data) village(chat int64, name string, cal *calendar.Calendar) Village 
 	return v
 }
 
+// Villages computes the figures of village groups (Village, once each
+// per Data) and their check-in rates together: the present and expected
+// cadre-workdays of all their members summed, per day too. It is the rate
+// of a town or of the deployment, as the county digest shows it.
+func (d *Data) Villages(refs []VillageRef, cal *calendar.Calendar) ([]Village, attendance.GroupRate) {
+	vs := make([]Village, len(refs))
+	total := attendance.GroupRate{From: d.Period.From, To: d.Period.To, Days: make([]attendance.DayRate, d.Period.Days())}
+	for i, ref := range refs {
+		vs[i] = d.Village(ref.Chat, ref.Name, cal)
+		total.Present += vs[i].Rates.Present
+		total.Expected += vs[i].Rates.Expected
+		for j, day := range vs[i].Rates.Days {
+			if j < len(total.Days) {
+				total.Days[j].Date, total.Days[j].Workday = day.Date, day.Workday
+				total.Days[j].Present += day.Present
+				total.Days[j].Expected += day.Expected
+			}
+		}
+	}
+	for _, day := range total.Days {
+		if day.Workday {
+			total.Workdays++
+		}
+	}
+	return vs, total
+}
+
+// OfVillages selects the problems of village groups chats, as Village
+// counts them: a town's problems, say.
+func (d *Data) OfVillages(chats []int64) Set {
+	d.index()
+	var out Set
+	for _, c := range chats {
+		out = append(out, d.byVillage[c]...)
+	}
+	return out
+}
+
+// Activity computes the activity of a selection of d.Problems (OfVillages,
+// say) as a village's or department's is computed.
+func (d *Data) Activity(ps Set) Activity { return d.activity(ps) }
+
 // Department is one department's figures.
 type Department struct {
 	ID    string

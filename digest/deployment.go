@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"cadrebot/attendance"
 	"cadrebot/i18n"
 )
 
@@ -33,21 +32,8 @@ func (c *Composer) Deployment(d *Data, villages []VillageRef, lang string, m Mod
 	if len(villages) == 0 && len(all.Reported) == 0 && len(all.Open) == 0 && len(all.Resolved) == 0 {
 		return Report{Empty: true}
 	}
-	vs := make([]Village, len(villages))
-	var total attendance.GroupRate
-	days := make([]attendance.DayRate, d.Period.Days())
-	for i, ref := range villages {
-		vs[i] = d.Village(ref.Chat, ref.Name, c.Cal)
-		total.Present += vs[i].Rates.Present
-		total.Expected += vs[i].Rates.Expected
-		for j, day := range vs[i].Rates.Days {
-			if j < len(days) {
-				days[j].Workday = day.Workday
-				days[j].Present += day.Present
-				days[j].Expected += day.Expected
-			}
-		}
-	}
+	vs, total := d.Villages(villages, c.Cal)
+	days := total.Days
 	var lines []string
 	add := func(s string) { lines = append(lines, s) }
 	add(c.heading(lang, "dg_deploy_title", c.t(lang, "dg_deploy_name"), d.Period, m))

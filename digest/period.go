@@ -23,9 +23,10 @@ type Kind int
 
 // The kinds of period.
 const (
-	Week  Kind = iota // Monday to Sunday
-	Month             // a calendar month
-	Range             // any days, for exports
+	Week    Kind = iota // Monday to Sunday
+	Month               // a calendar month
+	Range               // any days, for exports
+	Quarter             // a calendar quarter, for the dashboard
 )
 
 // Period is a reporting window of whole days, both ends included, in a
@@ -71,8 +72,16 @@ func MonthOf(year int, month time.Month, loc *time.Location) Period {
 	return Period{Kind: Month, From: from, To: to, Loc: loc}
 }
 
+// QuarterOf is the calendar quarter containing month m of year.
+func QuarterOf(year int, m time.Month, loc *time.Location) Period {
+	first := time.Month((int(m)-1)/3*3 + 1)
+	from := calendar.Date{Year: year, Month: first, Day: 1}
+	to := calendar.DateOf(time.Date(year, first+3, 0, 0, 0, 0, 0, time.UTC))
+	return Period{Kind: Quarter, From: from, To: to, Loc: loc}
+}
+
 // Prev is the period of the same kind just before p: the week before,
-// the month before, or as many days before a range. A period cut short at
+// the month or quarter before, or as many days before a range. A period cut short at
 // today (see Upto) compares with the whole period before it.
 func (p Period) Prev() Period {
 	switch p.Kind {
@@ -81,6 +90,9 @@ func (p Period) Prev() Period {
 	case Month:
 		t := time.Date(p.From.Year, p.From.Month-1, 1, 0, 0, 0, 0, time.UTC)
 		return MonthOf(t.Year(), t.Month(), p.Loc)
+	case Quarter:
+		t := time.Date(p.From.Year, p.From.Month-3, 1, 0, 0, 0, 0, time.UTC)
+		return QuarterOf(t.Year(), t.Month(), p.Loc)
 	}
 	n := p.Days()
 	return Period{Kind: Range, From: p.From.AddDays(-n), To: p.From.AddDays(-1), Loc: p.Loc}
@@ -99,7 +111,7 @@ func (p Period) Upto(day calendar.Date) (Period, bool) {
 }
 
 // ID names the period in idempotency keys: "2026-W48", "2026-11",
-// "20261101-20261130".
+// "2026-Q4", "20261101-20261130".
 func (p Period) ID() string {
 	switch p.Kind {
 	case Week:
@@ -107,6 +119,8 @@ func (p Period) ID() string {
 		return fmt.Sprintf("%d-W%02d", y, w)
 	case Month:
 		return fmt.Sprintf("%d-%02d", p.From.Year, int(p.From.Month))
+	case Quarter:
+		return fmt.Sprintf("%d-Q%d", p.From.Year, (int(p.From.Month)-1)/3+1)
 	}
 	return strconv.Itoa(p.From.Compact()) + "-" + strconv.Itoa(p.To.Compact())
 }

@@ -43,6 +43,14 @@ func TestLastWeekAndPrev(t *testing.T) {
 	if feb := MonthOf(2028, time.February, shanghai); feb.To != date("2028-02-29") {
 		t.Errorf("February 2028 ends %s", feb.To)
 	}
+	q := QuarterOf(2026, time.February, shanghai)
+	if q.From != date("2026-01-01") || q.To != date("2026-03-31") || q.ID() != "2026-Q1" || q.Prev().ID() != "2025-Q4" ||
+		q.Prev().From != date("2025-10-01") || q.Prev().To != date("2025-12-31") {
+		t.Errorf("QuarterOf(2026-02) = %s..%s %s, prev %s %s..%s", q.From, q.To, q.ID(), q.Prev().ID(), q.Prev().From, q.Prev().To)
+	}
+	if q4 := QuarterOf(2026, time.December, shanghai); q4.From != date("2026-10-01") || q4.To != date("2026-12-31") || q4.Days() != 92 {
+		t.Errorf("QuarterOf(2026-12) = %s..%s (%d days)", q4.From, q4.To, q4.Days())
+	}
 	r := Period{Kind: Range, From: date("2026-11-01"), To: date("2026-11-10"), Loc: shanghai}
 	if prev := r.Prev(); prev.From != date("2026-10-22") || prev.To != date("2026-10-31") || r.ID() != "20261101-20261110" {
 		t.Errorf("range Prev = %s..%s, ID %s", prev.From, prev.To, r.ID())
