@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"cadrebot"
@@ -10,6 +12,7 @@ import (
 	"cadrebot/digest"
 	"cadrebot/i18n"
 	"cadrebot/send"
+	"cadrebot/store"
 )
 
 // maxUpload is Telegram's limit on a file a bot uploads.
@@ -63,11 +66,15 @@ func (d *Digests) Export() Func {
 				return d.startFirst(ctx, u)
 			}
 		}
-		x, err := d.exportData(ctx, u, s, per)
-		if err != nil {
-			return err
+		x := ExportScope{All: s.deploy, Depts: s.depts}
+		if s.village {
+			x.Villages = []digest.VillageRef{{Chat: u.ChatID, Name: digest.VillageName(u.Group.Village, u.Group.Title)}}
 		}
-		files, err := d.exportFiles(x, u.Lang, csv, s.deploy, u.ChatID)
+		base := "cadrebot-all"
+		if !s.deploy {
+			base = "cadrebot-" + strconv.FormatInt(u.ChatID, 10)
+		}
+		files, err := d.ExportFiles(ctx, x, per, u.Lang, csv, base)
 		if err != nil {
 			return err
 		}
@@ -113,13 +120,29 @@ func (d *Digests) startFirst(ctx context.Context, u *Update) error {
 	return Reply(ctx, d.Out, u, text, kb)
 }
 
-// exportData loads an export's data: the problems reported in the range
-// with their histories, and the check-ins of the village groups in scope.
-func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per digest.Period) (*digest.ExportData, error) {
+// ExportScope is what an export covers: the whole deployment, or some
+// village groups (their check-ins and problems) and departments (the
+// problems they hold or held last).
+type ExportScope struct {
+	All      bool
+	Villages []digest.VillageRef
+	Depts    []string
+}
+
+// listsUpTo is how many villages and departments an export loads list by
+// list (a round trip for the ids and one per 1,000 problems each); a
+// larger scope, a town say, filters the period's problems of the whole
+// deployment instead.
+const listsUpTo = 8
+
+// exportData loads an export's data: the problems of s reported in the
+// range with their histories, and the check-ins of its village groups.
+func (d *Digests) exportData(ctx context.Context, s ExportScope, per digest.Period) (*digest.ExportData, error) {
 	x := &digest.ExportData{Period: per, Now: d.Now()}
 	var ps []cadrebot.Problem
 	var err error
-	if s.deploy {
+	switch {
+	case s.All:
 		ids, err := d.Store.GroupIDs(ctx)
 		if err != nil {
 			return nil, err
@@ -136,17 +159,44 @@ func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per 
 		if ps, err = d.Store.ProblemsCreated(ctx, per.Start(), per.End()); err != nil {
 			return nil, err
 		}
-	} else {
-		f, err := d.loadScope(ctx, u, s, per)
+	case len(s.Villages)+len(s.Depts) > listsUpTo:
+		x.Villages = s.Villages
+		all, err := d.Store.ProblemsCreated(ctx, per.Start(), per.End())
 		if err != nil {
 			return nil, err
 		}
-		x.Villages = f.villages
-		for _, p := range f.data.Problems {
-			if per.Contains(p.Created) {
+		chats := make(map[int64]bool, len(s.Villages))
+		for _, v := range s.Villages {
+			chats[v.Chat] = true
+		}
+		for _, p := range all {
+			if chats[p.VillageChat] || slices.Contains(s.Depts, p.Dept) {
 				ps = append(ps, p)
 			}
 		}
+	default:
+		x.Villages = s.Villages
+		var lists []store.ProblemList
+		for _, v := range s.Villages {
+			lists = append(lists, store.ListVillage(v.Chat, false))
+		}
+		for _, dept := range s.Depts {
+			lists = append(lists, store.ListDeptAll(dept))
+		}
+		for _, l := range lists {
+			lp, err := d.Store.ProblemsOf(ctx, l)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range lp {
+				if per.Contains(p.Created) {
+					ps = append(ps, p)
+				}
+			}
+		}
+		// A group can be a village and a department at once: one copy each.
+		slices.SortFunc(ps, func(a, b cadrebot.Problem) int { return cmp.Compare(a.ID, b.ID) })
+		ps = slices.CompactFunc(ps, func(a, b cadrebot.Problem) bool { return a.ID == b.ID })
 	}
 	x.Problems = ps
 	ids := make([]int64, len(ps))
@@ -171,13 +221,16 @@ func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per 
 	return x, nil
 }
 
-// exportFiles renders the export as one workbook or three CSV files.
-func (d *Digests) exportFiles(x *digest.ExportData, lang string, csv, all bool, chat int64) ([]*send.File, error) {
-	tables := d.composer().Tables(x, lang)
-	base := "cadrebot-" + strconv.FormatInt(chat, 10)
-	if all {
-		base = "cadrebot-all"
+// ExportFiles builds the export of s over per, in lang: one workbook, or
+// a CSV file per table. base starts the file names ("cadrebot-all"); the
+// range follows it. /export sends the files; the dashboard serves the
+// workbook as a download.
+func (d *Digests) ExportFiles(ctx context.Context, s ExportScope, per digest.Period, lang string, csv bool, base string) ([]*send.File, error) {
+	x, err := d.exportData(ctx, s, per)
+	if err != nil {
+		return nil, err
 	}
+	tables := d.composer().Tables(x, lang)
 	base += "-" + strconv.Itoa(x.Period.From.Compact()) + "-" + strconv.Itoa(x.Period.To.Compact())
 	var files []*send.File
 	if csv {
