@@ -188,7 +188,7 @@ func (c *Composer) yes(lang string, b bool) string {
 func (c *Composer) history(lang string, es []cadrebot.Entry, loc *time.Location) string {
 	lines := make([]string, 0, len(es))
 	for _, e := range es {
-		s := c.stamp(e.At, loc) + " " + plain(c.t(lang, "pr_act_"+string(e.Action)))
+		s := c.stamp(e.At, loc) + " " + plain(c.t(lang, "pr_hist_"+string(e.Action)))
 		if e.Name != "" {
 			s += " · " + e.Name
 		}
