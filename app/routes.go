@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"cadrebot/bot"
+	"cadrebot/dashboard"
 	"cadrebot/digest"
 	"cadrebot/handlers"
 	"cadrebot/store"
@@ -19,7 +20,7 @@ func (a *App) buildRoutes() bot.Routes {
 		depts = append(depts, handlers.Department{ID: d.ID, Name: d.Name})
 	}
 	menu := []string{"help", "checkin", "today", "leave", "report", "problems", "problem", "accept", "resolve",
-		"reject", "reopen", "close", "assign", "cancel", "stats", "digest", "export", "setup", "join", "roster", "schedule", "setvillage",
+		"reject", "reopen", "close", "assign", "cancel", "stats", "digest", "export", "dashboard", "setup", "join", "roster", "schedule", "setvillage",
 		"remindme", "lang", "bind", "approve"}
 	r := bot.Routes{
 		Commands:  map[string]handlers.Func{},
@@ -93,6 +94,13 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["stats"] = dg.Stats()
 	r.Commands["digest"] = dg.SendDigest()
 	r.Commands["export"] = dg.Export()
+
+	// The leaders' dashboard (dashboard/): /dashboard sends its Mini App
+	// button and a one-time link; "/start dashboard" comes from the
+	// button a group's /dashboard answers with.
+	dash := handlers.Dashboard(a.dash, out, texts, a.Me.Username, dashboard.LinkTTL)
+	r.Commands["dashboard"] = dash
+	r.Commands["start"] = handlers.StartOr(help, dash)
 	return r
 }
 

@@ -1,0 +1,307 @@
+package app_test
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"cadrebot/apptest"
+	"cadrebot/dashboard"
+	"cadrebot/telegramtest"
+)
+
+// /dashboard: what it answers whom, where.
+func TestDashboardCommand(t *testing.T) {
+	t.Run("no public URL", func(t *testing.T) {
+		e := apptest.Start(t)
+		m := dashAnswer(t, e, apptest.Admin)
+		if !strings.Contains(m.Text, "CADREBOT_PUBLIC_URL") || keyboard(m) != nil {
+			t.Errorf("answer without CADREBOT_PUBLIC_URL = %q %+v, want what to set and no buttons", m.Text, m.ReplyMarkup)
+		}
+	})
+
+	e := apptest.Start(t, apptest.WithEnv("CADREBOT_PUBLIC_URL", "https://dash.example.org/"))
+	e.TG.Group(prTraffic, "交通运输局工作群")
+	e.TG.SetMember(prTraffic, apptest.Handler.ID, telegramtest.StatusMember)
+
+	m := dashAnswer(t, e, apptest.Admin)
+	kb := keyboard(m)
+	if !strings.Contains(m.Text, "全县") || len(kb) != 2 || kb[0][0].WebApp == nil ||
+		kb[0][0].WebApp.URL != "https://dash.example.org/dash/app" || !strings.HasPrefix(kb[1][0].URL, "https://dash.example.org/dash/login/") {
+		t.Errorf("admin's answer = %q %+v, want the deployment, a Mini App button and a one-time link", m.Text, kb)
+	}
+	if !strings.Contains(m.Text, "15 分钟") {
+		t.Errorf("answer %q does not say how long the link lasts", m.Text)
+	}
+
+	m = dashAnswer(t, e, apptest.Handler)
+	if !strings.Contains(m.Text, "交通运输局") || strings.Contains(m.Text, "全县") || len(keyboard(m)) != 2 {
+		t.Errorf("department member's answer = %q, want the department only", m.Text)
+	}
+
+	m = dashAnswer(t, e, apptest.Wang)
+	if !strings.Contains(m.Text, "没有可以查看的范围") || len(keyboard(m)) != 0 {
+		t.Errorf("answer to someone with nothing to see = %q %+v", m.Text, m.ReplyMarkup)
+	}
+
+	// In a group: a button to the private chat, which "/start dashboard"
+	// answers like /dashboard.
+	g := e.TG.Group(prTraffic, "")
+	e.TG.SendText(g, apptest.Handler, "/dashboard")
+	gm := e.WaitSent(prTraffic, "私聊")
+	if kb := keyboard(gm); len(kb) != 1 || !strings.HasSuffix(kb[0][0].URL, "?start=dashboard") {
+		t.Errorf("group answer buttons = %+v, want one to the private chat", gm.ReplyMarkup)
+	}
+	priv := e.TG.Private(apptest.Handler)
+	e.TG.SendText(priv, apptest.Handler, "/start dashboard")
+	s := e.WaitSent(priv.ID, "驻村工作看板")
+	if kb := keyboard(s); len(kb) == 0 || kb[0][0].WebApp == nil {
+		t.Errorf("/start dashboard answered %q without the Mini App", s.Text)
+	}
+}
+
+// A one-time link signs a browser in once, within 15 minutes; the cookie
+// is HttpOnly and SameSite=Strict (Secure behind https), and sign-out ends
+// the session.
+func TestDashboardLinkSignsInOnce(t *testing.T) {
+	e := apptest.Start(t, apptest.WithEnv("CADREBOT_PUBLIC_URL", "https://dash.example.org"))
+	c := newDash(t, e)
+	link := dashLink(t, e, apptest.Admin)
+
+	// Opening the link only shows the sign-in button: a preview or a
+	// scanner fetching it spends nothing.
+	for range 2 {
+		if body := c.get(c.local(link), http.StatusOK); !strings.Contains(body, `id="login"`) {
+			t.Fatalf("the link's page has no sign-in button:\n%s", tailOf(body, 500))
+		}
+	}
+	resp, _ := c.do(http.MethodPost, c.local(link))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in = %d", resp.StatusCode)
+	}
+	var ck *http.Cookie
+	for _, k := range resp.Cookies() {
+		if k.Name == "cadrebot_dash" {
+			ck = k
+		}
+	}
+	if ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || !ck.Secure || ck.Path != "/dash/" || len(ck.Value) < 40 {
+		t.Fatalf("session cookie = %+v, want HttpOnly, SameSite=Strict, Secure, path /dash/, a long random id", ck)
+	}
+	c.cookie = ck
+	if body := c.get("/dash/", http.StatusOK); !strings.Contains(body, "全县") {
+		t.Errorf("signed-in page does not show the deployment")
+	}
+	if strings.Contains(e.Log.String(), ck.Value) || strings.Contains(e.Log.String(), strings.TrimPrefix(link, "https://dash.example.org/dash/login/")) {
+		t.Errorf("the session id or the link's token reached the log")
+	}
+
+	// Replayed: refused, and no second session.
+	replay := &dashClient{t: t, base: c.base}
+	if resp, body := replay.do(http.MethodPost, c.local(link)); resp.StatusCode != http.StatusUnauthorized || len(resp.Cookies()) != 0 ||
+		!strings.Contains(body, "已经用过") {
+		t.Errorf("replayed link = %d %v", resp.StatusCode, resp.Cookies())
+	}
+
+	// Expired: a fresh link, 15 minutes and a second later.
+	stale := dashLink(t, e, apptest.Admin)
+	e.Clock.Advance(dashboard.LinkTTL + time.Second)
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		if resp, _ := replay.do(method, c.local(stale)); resp.StatusCode != http.StatusUnauthorized || len(resp.Cookies()) != 0 {
+			t.Errorf("%s of an expired link = %d %v", method, resp.StatusCode, resp.Cookies())
+		}
+	}
+
+	// Forged: a changed body under the old signature, a made-up
+	// signature, nonsense.
+	fresh := dashLink(t, e, apptest.Admin)
+	body, sig, _ := strings.Cut(strings.TrimPrefix(fresh, "https://dash.example.org/dash/login/"), ".")
+	for _, forged := range []string{body + ".AAAA" + sig[4:], body[:len(body)-2] + "fQ." + sig, "x.y", ""} {
+		if resp, _ := replay.do(http.MethodPost, c.base+"/dash/login/"+forged); resp.StatusCode == http.StatusSeeOther || len(resp.Cookies()) != 0 {
+			t.Errorf("forged link %q signed in: %d", forged, resp.StatusCode)
+		}
+	}
+
+	// Sign-out ends the session in Redis, not just in the browser.
+	if resp, _ := c.do(http.MethodPost, "/dash/logout"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign-out = %d", resp.StatusCode)
+	}
+	c.get("/dash/league", http.StatusUnauthorized)
+	// Without any credentials, nothing.
+	(&dashClient{t: t, base: c.base}).get("/dash/league", http.StatusUnauthorized)
+}
+
+// Mini App data is accepted only as Telegram signs it, and for a day.
+func TestDashboardMiniAppData(t *testing.T) {
+	e := apptest.Start(t, apptest.WithEnv("CADREBOT_PUBLIC_URL", "https://dash.example.org"))
+	c := newDash(t, e)
+	now := e.Clock.Now()
+	sign := func(user int64, at time.Time) string {
+		return dashboard.SignInitData(apptest.Token, user, "x", "zh", at)
+	}
+	good := sign(apptest.Admin.ID, now.Add(-time.Hour))
+	tests := []struct {
+		name, data string
+		want       int
+	}{
+		{"valid", good, http.StatusOK},
+		{"signed with another bot's token", dashboard.SignInitData("654321:other-bot", apptest.Admin.ID, "x", "zh", now), http.StatusUnauthorized},
+		{"user swapped after signing", strings.Replace(good, "9001", "9002", 1), http.StatusUnauthorized},
+		{"hash flipped", good[:len(good)-1] + map[bool]string{true: "0", false: "1"}[strings.HasSuffix(good, "1")], http.StatusUnauthorized},
+		{"no hash", regexp.MustCompile(`&?hash=[0-9a-f]+`).ReplaceAllString(good, ""), http.StatusUnauthorized},
+		{"older than a day", sign(apptest.Admin.ID, now.Add(-25*time.Hour)), http.StatusUnauthorized},
+		{"from the future", sign(apptest.Admin.ID, now.Add(time.Hour)), http.StatusUnauthorized},
+		{"valid, but nothing to see", sign(apptest.Wang.ID, now), http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		c.initData = tt.data
+		if resp, body := c.do(http.MethodGet, "/dash/league"); resp.StatusCode != tt.want {
+			t.Errorf("%s: %d, want %d\n%s", tt.name, resp.StatusCode, tt.want, tailOf(body, 300))
+		}
+	}
+
+	// The Mini App's own page may be framed by Telegram's web client, and
+	// carries nothing personal; every other page denies framing.
+	c.initData = ""
+	resp, body := c.do(http.MethodGet, "/dash/app")
+	if csp := resp.Header.Get("Content-Security-Policy"); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(csp, "frame-ancestors https://web.telegram.org") || !strings.Contains(csp, "script-src 'self'") ||
+		resp.Header.Get("X-Frame-Options") != "ALLOW-FROM https://web.telegram.org" || strings.Contains(body, "全县") {
+		t.Errorf("/dash/app = %d, CSP %q, XFO %q", resp.StatusCode, csp, resp.Header.Get("X-Frame-Options"))
+	}
+	c.initData = good
+	resp, _ = c.do(http.MethodGet, "/dash/league")
+	if h := resp.Header; h.Get("X-Frame-Options") != "DENY" || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") ||
+		h.Get("Cache-Control") != "no-store" || !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") ||
+		h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("league page headers = %v", h)
+	}
+	if strings.Contains(e.Log.String(), good) {
+		t.Errorf("Mini App data reached the log")
+	}
+}
+
+// A department's member sees the department's problems and nothing else:
+// not the deployment, a town, a village, another department, nor another
+// department's problem, its photo or its export, by any door.
+func TestDashboardCrossUnitRefused(t *testing.T) {
+	e := dgWeek(t, apptest.WithEnv("CADREBOT_PUBLIC_URL", "http://dash.example.org"))
+	e.Clock.Set(dgAt("2026-01-04 18:00"))
+	e.TG.SetMember(dgTraffic, apptest.Handler.ID, telegramtest.StatusMember)
+	e.TG.SetMember(dgEnv, apptest.Handler.ID, telegramtest.StatusLeft)
+	// #2 belongs to environment, #4 to traffic (dgWeek).
+	mine, theirs := "4", "2"
+
+	browser := newDash(t, e)
+	browser.signIn(e, apptest.Handler)
+	app := newDash(t, e)
+	app.miniApp(e, apptest.Handler)
+	for _, c := range []*dashClient{browser, app} {
+		if body := c.get("/dash/league", http.StatusOK); !strings.Contains(body, "交通运输局") || strings.Contains(body, `href="/dash/depts`) {
+			t.Errorf("department member's home page does not show just the department")
+		}
+		if body := c.get("/dash/problems?u=p:traffic", http.StatusOK); !strings.Contains(body, `data-id="`+mine+`"`) ||
+			strings.Contains(body, `data-id="`+theirs+`"`) {
+			t.Errorf("department's open problems = %s", tailOf(body, 800))
+		}
+		c.get("/dash/problem/"+mine+"?u=p:traffic", http.StatusOK)
+		for _, path := range []string{
+			"/dash/league?u=d:", "/dash/league?u=t:", "/dash/league?u=v:-100701", "/dash/problems?u=p:environment",
+			"/dash/trend?u=d:", "/dash/map?u=p:environment", "/dash/export?u=d:", "/dash/export?u=p:environment",
+		} {
+			if resp, body := c.do(http.MethodGet, path); resp.StatusCode != http.StatusForbidden || strings.Contains(body, "青山村") {
+				t.Errorf("GET %s = %d, want 403 without the unit's data", path, resp.StatusCode)
+			}
+		}
+		// Another department's problem through the viewer's own unit:
+		// not found, so its number reveals nothing.
+		for _, path := range []string{"/dash/problem/" + theirs + "?u=p:traffic", "/dash/photo/" + theirs + "/0?u=p:traffic"} {
+			if resp, body := c.do(http.MethodGet, path); resp.StatusCode != http.StatusNotFound || strings.Contains(body, "垃圾站") {
+				t.Errorf("GET %s = %d, want 404", path, resp.StatusCode)
+			}
+		}
+	}
+	// The Mini App's download link: only for a unit the viewer may see.
+	if resp, _ := app.do(http.MethodPost, "/dash/download?u=d:"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("download link for the deployment = %d, want 403", resp.StatusCode)
+	}
+	// Leaving the department's group takes the access away (after the
+	// membership cache's minute).
+	e.TG.SetMember(dgTraffic, apptest.Handler.ID, telegramtest.StatusLeft)
+	e.App.Auth.Forget(dgTraffic, apptest.Handler.ID)
+	browser.get("/dash/league?u=p:traffic", http.StatusForbidden)
+}
+
+// The dashboard and /stats agree on one dataset: the county's figures,
+// every village's line, every department's on-time rate and overdue
+// count, and a village group's own /stats.
+func TestDashboardAgreesWithStats(t *testing.T) {
+	e := dgWeek(t, apptest.WithEnv("CADREBOT_PUBLIC_URL", "http://dash.example.org"))
+	e.Clock.Set(dgAt("2026-01-04 18:00"))
+	county := e.TG.Group(dgCounty, "")
+	e.TG.SendText(county, apptest.Admin, "/stats")
+	stats := e.WaitSent(dgCounty, "全县 统计")
+	text := stats.Caption + stats.Text
+	for _, m := range e.TG.Sent(dgCounty) {
+		if m.ID > stats.ID && len(m.Photo) == 0 {
+			text += "\n" + m.Text
+		}
+	}
+	c := newDash(t, e)
+	c.signIn(e, apptest.Admin)
+	page := c.get("/dash/league?u=d:&level=village", http.StatusOK)
+
+	sum := regexp.MustCompile(`村级群 (\d+) 个 · 打卡率 (\S+) · 新报问题 (\d+) 件 · 办结率 (\S+) · 未办结 (\d+) 件（逾期 (\d+) 件）`).FindStringSubmatch(text)
+	if sum == nil {
+		t.Fatalf("no summary in /stats:\n%s", text)
+	}
+	cards := summaryCards(page)
+	for label, want := range map[string]string{"打卡率": sum[2], "新报": sum[3], "办结率": sum[4], "未办结": sum[5], "逾期": sum[6]} {
+		if cards[label] != want {
+			t.Errorf("dashboard %s = %q, /stats says %q", label, cards[label], want)
+		}
+	}
+	rows := leagueRows(page)
+	if len(rows) != 3 {
+		t.Errorf("dashboard lists %d villages, /stats %s: %v", len(rows), sum[1], rows)
+	}
+	lines := regexp.MustCompile(`\d+\. (\S+) (\S+) · (\d+) 件 · (\S+)`).FindAllStringSubmatch(text, -1)
+	if len(lines) != 3 {
+		t.Fatalf("/stats has %d league lines:\n%s", len(lines), text)
+	}
+	for _, l := range lines {
+		r := rows[l[1]]
+		// Cells: check-in rate, resolution rate, on-time rate, reported,
+		// open, overdue.
+		if len(r) < 6 || r[0] != l[2] || r[3] != l[3] || r[1] != l[4] {
+			t.Errorf("%s: dashboard %q, /stats check-in %s, reported %s, resolution %s", l[1], r, l[2], l[3], l[4])
+		}
+	}
+
+	depts := leagueRows(c.get("/dash/depts?u=d:", http.StatusOK))
+	dl := regexp.MustCompile(`\d+\. (\S+) (\S+)（\d+/\d+）· 待办 \d+ · 逾期 (\d+)`).FindAllStringSubmatch(text, -1)
+	if len(dl) != 3 {
+		t.Fatalf("/stats has %d department lines:\n%s", len(dl), text)
+	}
+	for _, l := range dl {
+		r := depts[l[1]]
+		// Cells: resolution rate, on-time rate, reported, open, overdue.
+		if len(r) < 5 || r[1] != l[2] || r[4] != l[3] {
+			t.Errorf("%s: dashboard %q, /stats on-time %s, overdue %s", l[1], r, l[2], l[3])
+		}
+	}
+
+	v1 := e.TG.Group(dgV1, "")
+	e.TG.SendText(v1, apptest.Li, "/stats")
+	vs := e.WaitSent(dgV1, "青山村 统计")
+	vtext := vs.Caption + vs.Text
+	vc := summaryCards(c.get("/dash/league?u=v:-100701", http.StatusOK))
+	for label, re := range map[string]string{"打卡率": `打卡率 (\S+)（`, "办结率": `办结率 (\S+)（`} {
+		m := regexp.MustCompile(re).FindStringSubmatch(vtext)
+		if m == nil || vc[label] != m[1] {
+			t.Errorf("青山村 %s: dashboard %q, its /stats %q", label, vc[label], m)
+		}
+	}
+}
