@@ -39,6 +39,10 @@ func (a *App) buildDashboard() (*dashboard.Server, error) {
 		Now: a.Clock.Now, Log: a.Log, SessionTTL: cfg.File.Dashboard.SessionTTL.Duration}, nil
 }
 
+// Dashboard is the leaders' dashboard, nil until Run has built it (Ready
+// is closed after): the playground signs its visitors in with it.
+func (a *App) Dashboard() *dashboard.Server { return a.dash }
+
 // telegramFiles downloads files Telegram holds (problems' photos) for the
 // dashboard, which relays them: their URLs contain the bot token.
 type telegramFiles struct {

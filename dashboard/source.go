@@ -390,6 +390,21 @@ func (d *Deployment) Rows(ctx context.Context, us []Unit, per digest.Period) ([]
 	return out, nil
 }
 
+// existing keeps the village groups that existed by the end of the
+// data's period: a week before a group joined was no week of absences,
+// and the digests of that week did not count it either (the digest jobs
+// skip a group created after their firing).
+func (r *registry) existing(vs []digest.VillageRef, per digest.Period) []digest.VillageRef {
+	end := per.End()
+	out := make([]digest.VillageRef, 0, len(vs))
+	for _, v := range vs {
+		if g := r.groups[v.Chat]; g == nil || g.Created.IsZero() || g.Created.Before(end) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 func (d *Deployment) row(data *digest.Data, r *registry, u Unit) Row {
 	row := Row{Unit: u}
 	area := func(rates attendance.GroupRate, villages int, a digest.Activity) {
@@ -399,14 +414,15 @@ func (d *Deployment) row(data *digest.Data, r *registry, u Unit) Row {
 	}
 	switch u.Kind {
 	case KindDeployment:
-		_, total := data.Villages(r.all, d.Cal)
-		area(total, len(r.all), data.Deployment())
-	case KindTown:
-		vs := r.byTown[u.ID]
+		vs := r.existing(r.all, data.Period)
 		_, total := data.Villages(vs, d.Cal)
-		area(total, len(vs), data.Activity(data.OfVillages(chatsOf(vs))))
+		area(total, len(vs), data.Deployment())
+	case KindTown:
+		vs := r.existing(r.byTown[u.ID], data.Period)
+		_, total := data.Villages(vs, d.Cal)
+		area(total, len(vs), data.Activity(data.OfVillages(chatsOf(r.byTown[u.ID]))))
 	case KindVillage:
-		if vs := r.villages(u); len(vs) == 1 {
+		if vs := r.existing(r.villages(u), data.Period); len(vs) == 1 {
 			v := data.Village(vs[0].Chat, vs[0].Name, d.Cal)
 			area(v.Rates, 1, v.Activity)
 		}
