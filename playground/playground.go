@@ -288,7 +288,7 @@ func demoConfig(env config.Env, pageURL, apiURL, redisURL, prefix string) (*conf
 		"CADREBOT_CONFIG":     path,
 		// The app's own /healthz and /metrics: a private loopback port
 		// that the page's server proxies.
-		"CADREBOT_HTTP_ADDR":  "127.0.0.1:0",
+		"CADREBOT_HTTP_ADDR": "127.0.0.1:0",
 		// The dashboard's links point at the page's server, which
 		// proxies /dash/ to the app.
 		"CADREBOT_PUBLIC_URL": pageURL,
