@@ -280,14 +280,14 @@ func (s *Server) problemPage(ctx context.Context, q *req, d *pageData) (string, 
 }
 
 // messageLink opens a message of a supergroup in Telegram for its
-// members (t.me/c/<id>/<message>); basic groups have no such link.
+// members (t.me/c/<id>/<message>). Supergroup ids are -100 followed by
+// the channel id (at or below -10¹²); basic groups have no such link.
 func messageLink(chat int64, msg int) string {
-	id := strconv.FormatInt(chat, 10)
-	internal, ok := strings.CutPrefix(id, "-100")
-	if !ok || internal == "" || msg <= 0 {
+	const supergroup = -1_000_000_000_000
+	if chat > supergroup || msg <= 0 {
 		return ""
 	}
-	return "https://t.me/c/" + internal + "/" + strconv.Itoa(msg)
+	return "https://t.me/c/" + strconv.FormatInt(supergroup-chat, 10) + "/" + strconv.Itoa(msg)
 }
 
 // maxPhoto bounds a photo the page relays: Telegram lets bots download

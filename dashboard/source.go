@@ -3,6 +3,7 @@ package dashboard
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -355,15 +356,21 @@ func (d *Deployment) data(ctx context.Context, per digest.Period, depts bool) (*
 		if err != nil {
 			return nil, err
 		}
-		ck, err := d.Store.CheckinPeriods(ctx, chatsOf(r.all), per.From, per.To)
-		if err != nil {
-			return nil, err
-		}
 		since := per.Start()
 		if depts {
 			since = per.Prev().Start().Add(-ResolvedLookback)
 		}
-		ps, err := d.Store.DigestProblems(ctx, since, per.Start(), per.End())
+		// The two reads go on separate connections at once: each is a
+		// few pipelined round trips whose replies take a while to decode.
+		var ck map[int64]*attendance.Period
+		var ps []cadrebot.Problem
+		err = both(func() (err error) {
+			ck, err = d.Store.CheckinPeriods(ctx, chatsOf(r.all), per.From, per.To)
+			return err
+		}, func() (err error) {
+			ps, err = d.Store.DigestProblems(ctx, since, per.Start(), per.End())
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -373,6 +380,16 @@ func (d *Deployment) data(ctx context.Context, per digest.Period, depts bool) (*
 		return nil, err
 	}
 	return v.(*periodData), nil
+}
+
+// both runs a and b at once and returns their errors joined.
+func both(a, b func() error) error {
+	var wg sync.WaitGroup
+	var errB error
+	wg.Go(func() { errB = b() })
+	errA := a()
+	wg.Wait()
+	return errors.Join(errA, errB)
 }
 
 // Rows computes each unit's figures with digest.Data, as the county
@@ -451,11 +468,15 @@ func (d *Deployment) Trend(ctx context.Context, u Unit, weeks []digest.Period) (
 		if err != nil {
 			return nil, err
 		}
-		ck, err := d.Store.CheckinPeriods(ctx, chatsOf(r.villages(u)), first.From, last.To)
-		if err != nil {
-			return nil, err
-		}
-		ps, err := d.Store.ProblemsCreated(ctx, first.Start(), last.End())
+		var ck map[int64]*attendance.Period
+		var ps []cadrebot.Problem
+		err = both(func() (err error) {
+			ck, err = d.Store.CheckinPeriods(ctx, chatsOf(r.villages(u)), first.From, last.To)
+			return err
+		}, func() (err error) {
+			ps, err = d.Store.ProblemsCreated(ctx, first.Start(), last.End())
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
