@@ -374,4 +374,3 @@ func BenchmarkFirstRender(b *testing.B) {
 		})
 	}
 }
-
