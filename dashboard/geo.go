@@ -22,6 +22,7 @@ type mapView struct {
 	W, H        int
 	Tiles       []tileView
 	Attribution string
+	Villages    []placeView
 	Points      []pointView
 	With, Of    int
 	Legend      []legendView
@@ -40,6 +41,16 @@ type pointView struct {
 }
 
 type legendView struct{ Tone, Text string }
+
+// placeView is a village group where /setvillage put it; Label is empty
+// when there are too many to name.
+type placeView struct {
+	X, Y, TX     float64 // TX: where the label starts
+	Label, Title string
+}
+
+// maxLabels is how many villages the map names; more would overlap.
+const maxLabels = 60
 
 // mercator maps a position to [0, 1]² on the Web Mercator plane, as tile
 // servers number their tiles.
@@ -129,8 +140,31 @@ func (s *Server) mapPage(ctx context.Context, q *req, d *pageData) (string, erro
 	if len(xs) == 0 {
 		return "map", nil
 	}
+	// The village groups with a position frame the problems.
+	villages := []Unit{q.unit}
+	if q.unit.Kind != KindVillage {
+		if villages, err = s.below(ctx, q.unit, KindVillage); err != nil {
+			return "", err
+		}
+	}
+	var vx, vy []float64
+	var placed []Unit
+	for _, u := range villages {
+		if u.Lat != 0 || u.Lon != 0 {
+			x, y := mercator(u.Lat, u.Lon)
+			vx, vy, placed = append(vx, x), append(vy, y), append(placed, u)
+		}
+	}
 	tiles := s.Cfg != nil && s.Cfg.Dashboard.MapTiles != ""
-	p := fit(xs, ys, tiles)
+	p := fit(append(slices.Clone(xs), vx...), append(slices.Clone(ys), vy...), tiles)
+	for i, u := range placed {
+		x, y := p.at(vx[i], vy[i])
+		pv := placeView{X: x, Y: y, TX: x + 8, Title: u.Name}
+		if len(placed) <= maxLabels {
+			pv.Label = u.Name
+		}
+		v.Villages = append(v.Villages, pv)
+	}
 	if tiles {
 		v.Tiles = p.tiles(s.Cfg.Dashboard.MapTiles)
 		v.Attribution = s.Cfg.Dashboard.MapAttribution

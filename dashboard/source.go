@@ -192,8 +192,12 @@ func deploymentUnit() Unit { return Unit{Kind: KindDeployment} }
 
 func townUnit(name string) Unit { return Unit{Kind: KindTown, ID: name, Name: name} }
 
-func villageUnit(v digest.VillageRef) Unit {
-	return Unit{Kind: KindVillage, ID: strconv.FormatInt(v.Chat, 10), Name: v.Name}
+func (r *registry) villageUnit(v digest.VillageRef) Unit {
+	u := Unit{Kind: KindVillage, ID: strconv.FormatInt(v.Chat, 10), Name: v.Name}
+	if g := r.groups[v.Chat]; g != nil {
+		u.Lat, u.Lon = g.Lat, g.Lon
+	}
+	return u
 }
 
 func (d *Deployment) deptUnit(dep config.Department) Unit {
@@ -261,7 +265,7 @@ func (d *Deployment) Path(ctx context.Context, key string) ([]Unit, error) {
 		if err != nil || !g.IsVillage() {
 			return nil, cadrebot.ErrNotFound
 		}
-		return []Unit{top, townUnit(g.Town), villageUnit(digest.VillageRef{Chat: chat, Name: digest.VillageName(g.Village, g.Title)})}, nil
+		return []Unit{top, townUnit(g.Town), r.villageUnit(digest.VillageRef{Chat: chat, Name: digest.VillageName(g.Village, g.Title)})}, nil
 	}
 	return nil, cadrebot.ErrNotFound
 }
@@ -279,7 +283,7 @@ func (d *Deployment) Below(ctx context.Context, u Unit) ([]Unit, error) {
 	var out []Unit
 	if u.Kind == KindTown {
 		for _, v := range r.byTown[u.ID] {
-			out = append(out, villageUnit(v))
+			out = append(out, r.villageUnit(v))
 		}
 		return out, nil
 	}

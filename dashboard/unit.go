@@ -33,6 +33,9 @@ type Unit struct {
 	// NameEn is the English name where the deployment gives one
 	// (departments' name_en).
 	NameEn string
+	// Lat and Lon place a village group on the map (/setvillage, config
+	// villages); both zero when unknown.
+	Lat, Lon float64
 }
 
 // Key names the unit in URLs: "d:", "t:平水镇", "v:-1001000000101",
