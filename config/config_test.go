@@ -225,9 +225,9 @@ func TestEnv(t *testing.T) {
 		},
 		{
 			name: "public URL trimmed; https needs no warning",
-			env:  map[string]string{"CADREBOT_PUBLIC_URL": "https://bot.example.org/cadre/"},
+			env:  map[string]string{"CADREBOT_PUBLIC_URL": "https://bot.example.org/"},
 			check: func(t *testing.T, c *Config) {
-				if c.Env.PublicURL != "https://bot.example.org/cadre" {
+				if c.Env.PublicURL != "https://bot.example.org" {
 					t.Errorf("PublicURL = %q", c.Env.PublicURL)
 				}
 				if w := c.Warnings(); len(w) != 0 {
@@ -424,6 +424,8 @@ func TestLoadErrors(t *testing.T) {
 			field: "CADREBOT_PUBLIC_URL", want: "absolute http(s) URL"},
 		{name: "public URL with query", env: map[string]string{"CADREBOT_PUBLIC_URL": "https://bot.example.org/?x=1"},
 			field: "CADREBOT_PUBLIC_URL", want: "without query"},
+		{name: "public URL with a path", env: map[string]string{"CADREBOT_PUBLIC_URL": "https://bot.example.org/cadre"},
+			field: "CADREBOT_PUBLIC_URL", want: `no path (the dashboard is served at /dash/ on that host), got path "/cadre"`},
 		{name: "public URL with credentials", env: map[string]string{"CADREBOT_PUBLIC_URL": "https://u:sekrit@bot.example.org"},
 			field: "CADREBOT_PUBLIC_URL", want: "credentials"},
 		{name: "dashboard session", yaml: "dashboard: {session_ttl: 1m}\n",

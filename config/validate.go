@@ -100,11 +100,15 @@ func (e *Env) validate() error {
 		if err := checkHTTPURL("CADREBOT_PUBLIC_URL", e.PublicURL); err != nil {
 			return err
 		}
-		if u, _ := url.Parse(e.PublicURL); u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			// Paths are appended to it; credentials would end up in
-			// every link the bot sends.
-			// Not echoed: it may hold a password.
+		u, _ := url.Parse(e.PublicURL)
+		if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			// Not echoed: it may hold a password, which would end up
+			// in every link the bot sends.
 			return fail("CADREBOT_PUBLIC_URL", "must be a base URL without query, fragment or credentials")
+		}
+		if u.Path != "" {
+			// The dashboard's pages link to /dash/... at the root.
+			return fail("CADREBOT_PUBLIC_URL", "must be scheme://host[:port] with no path (the dashboard is served at /dash/ on that host), got path %q", u.Path)
 		}
 	}
 	if e.LogFormat != "json" && e.LogFormat != "text" {

@@ -257,7 +257,9 @@ func BenchmarkPage(b *testing.B) {
 		{"league", "/dash/league?u=d:", `data-name="第1镇"`},
 		{"league-villages", "/dash/league?u=d:&level=village", `data-name="第2000村"`},
 		{"league-town", "/dash/league?u=t:第7镇", `data-name="第7村"`},
+		{"depts", "/dash/depts?u=d:", `data-name="交通运输局"`},
 		{"problems", "/dash/problems?u=d:", `data-id="`},
+		{"problem", "/dash/problem/77?u=d:", `id="history"`},
 		{"map", "/dash/map?u=d:", `<circle`},
 		{"trend", "/dash/trend?u=d:", `2026-W50`},
 	} {
