@@ -3,10 +3,14 @@ package app_test
 import (
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
+	"cadrebot"
 	"cadrebot/apptest"
 	"cadrebot/dashboard"
 	"cadrebot/telegramtest"
@@ -303,5 +307,76 @@ func TestDashboardAgreesWithStats(t *testing.T) {
 		if m == nil || vc[label] != m[1] {
 			t.Errorf("青山村 %s: dashboard %q, its /stats %q", label, vc[label], m)
 		}
+	}
+}
+
+// A problem's page: its history, its card, its photo relayed from
+// Telegram without the token; the export as a download, in a browser and,
+// through a one-time link, from the Mini App.
+func TestDashboardProblemPhotoAndExport(t *testing.T) {
+	e := dgWeek(t, apptest.WithEnv("CADREBOT_PUBLIC_URL", "http://dash.example.org"))
+	e.Clock.Set(dgAt("2026-01-04 18:00"))
+	v1 := e.TG.Group(dgV1, "")
+	photo := e.TG.SendPhoto(v1, apptest.Wang, nil, "现场")
+	e.Drain()
+	fileID := photo.Photo[len(photo.Photo)-1].FileID
+	want, _ := e.TG.File(fileID)
+	p := dgProblem(t, e, dgV1, "青山村", apptest.Wang, "parking", "traffic", 72*time.Hour, dgAt("2026-01-04 12:00"), "桥头护栏断了")
+	// The photo, as the report dialog keeps it; the card, as delivery
+	// records it.
+	p.Photos = []string{fileID}
+	dgAct(t, e, p, cadrebot.ActAccept, dgAt("2026-01-04 13:00"), "")
+	if err := e.DB.SetCard(t.Context(), p.ID, -1001234567890, 77, "traffic"); err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatInt(p.ID, 10)
+
+	c := newDash(t, e)
+	c.signIn(e, apptest.Admin)
+	page := c.get("/dash/problem/"+id+"?u=d:", http.StatusOK)
+	for _, s := range []string{"桥头护栏断了", "办理中", "https://t.me/c/1234567890/77", "受理", "/dash/photo/" + id + "/0?u=d:"} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the problem's page lacks %q", s)
+		}
+	}
+	if strings.Contains(page, fileID) || strings.Contains(page, apptest.Token) {
+		t.Errorf("the problem's page shows the file id or the token")
+	}
+	resp, body := c.do(http.MethodGet, "/dash/photo/"+id+"/0?u=d:")
+	if resp.StatusCode != http.StatusOK || body != string(want.Data) || resp.Header.Get("Content-Type") != "image/jpeg" ||
+		resp.Header.Get("Cache-Control") != "private, no-store" {
+		t.Errorf("photo = %d %q %q, %d bytes (want %d)", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control"), len(body), len(want.Data))
+	}
+	c.get("/dash/photo/"+id+"/1?u=d:", http.StatusNotFound)
+
+	// The export: /export's workbook of the unit and period.
+	resp, body = c.do(http.MethodGet, "/dash/export?u=v:-100701&per=week")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(body, "PK") ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), "cadrebot-village-100701-20251229-20260104.xlsx") {
+		t.Fatalf("export = %d %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
+	}
+	wb, err := excelize.OpenReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := wb.GetRows("问题")
+	if len(rows) != 1+6 { // the five reported in the week and the one above
+		t.Errorf("the export's 问题 has %d rows, want the header and 6", len(rows))
+	}
+
+	// From the Mini App: a one-time download link.
+	app := newDash(t, e)
+	app.miniApp(e, apptest.Admin)
+	resp, body = app.do(http.MethodPost, "/dash/download?u=d:&per=month")
+	link := strings.TrimSuffix(strings.TrimPrefix(regexp.MustCompile(`"url":"([^"]+)"`).FindString(body), `"url":"`), `"`)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(link, "http://dash.example.org/dash/download/") {
+		t.Fatalf("download link = %d %s", resp.StatusCode, body)
+	}
+	browser := &dashClient{t: t, base: c.base}
+	if resp, body := browser.do(http.MethodGet, browser.local(link)); resp.StatusCode != http.StatusOK || !strings.HasPrefix(body, "PK") {
+		t.Errorf("the download link = %d", resp.StatusCode)
+	}
+	if resp, _ := browser.do(http.MethodGet, browser.local(link)); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the download link used twice = %d, want 401", resp.StatusCode)
 	}
 }
