@@ -285,15 +285,21 @@ func BenchmarkPage(b *testing.B) {
 					serve()
 				}
 				size := 0
+				var rts, cmds int64
 				for b.Loop() {
 					if !warm {
 						b.StopTimer()
 						h = server("").Handler()
 						b.StartTimer()
 					}
+					r0, c0 := bench.db.Stats().RoundTrips.Load(), bench.db.Stats().Commands.Load()
 					size = serve()
+					rts += bench.db.Stats().RoundTrips.Load() - r0
+					cmds += bench.db.Stats().Commands.Load() - c0
 				}
 				b.ReportMetric(float64(size)/1024, "KiB/page")
+				b.ReportMetric(float64(rts)/float64(b.N), "roundtrips/op")
+				b.ReportMetric(float64(cmds)/float64(b.N), "commands/op")
 			})
 		}
 	}
