@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -215,6 +216,8 @@ func seedProblem(ctx context.Context, db *store.DB, i int) error {
 	return err
 }
 
+var countRE = regexp.MustCompile(`<p class="count"[^>]*>[^<]*</p>`)
+
 // admins lets benchAdmin see everything; nobody is in any group.
 type admins struct{}
 
@@ -278,6 +281,9 @@ func BenchmarkPage(b *testing.B) {
 					h.ServeHTTP(rec, req)
 					if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), pg.want) {
 						b.Fatalf("%s = %d, lacks %q", pg.path, rec.Code, pg.want)
+					}
+					if m := countRE.FindString(rec.Body.String()); m != "" && !warm {
+						b.Logf("%s: %s", pg.path, m)
 					}
 					return rec.Body.Len()
 				}
