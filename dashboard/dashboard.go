@@ -290,10 +290,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, v viewer, err erro
 			msg = "dash_app_expired"
 		}
 	}
+	// The route, not the path: a link's path is its token.
 	if code == http.StatusInternalServerError {
-		s.log().Error("dashboard", "path", r.URL.Path, "err", err)
+		s.log().Error("dashboard", "route", r.Pattern, "err", err)
 	} else {
-		s.log().Info("dashboard refused", "path", r.URL.Path, "status", code, "user", v.User, "why", err.Error())
+		s.log().Info("dashboard refused", "route", r.Pattern, "status", code, "user", v.User, "why", err.Error())
 	}
 	lang := v.Lang
 	if lang == "" {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -143,7 +144,8 @@ func (s *Server) period(r *http.Request) (digest.Period, string, int, error) {
 	return p, kind, off, nil
 }
 
-// tabs a unit's pages have: departments only where some sit below.
+// unitTabs are the tabs of a unit's pages; departments only for the
+// deployment, where they sit below.
 var unitTabs = []string{"league", "depts", "problems", "map", "trend"}
 
 // page wraps a tab: authenticate, resolve and check the unit, read the
@@ -216,7 +218,8 @@ func (s *Server) frame(q *req) *pageData {
 		for _, u := range q.roots {
 			qq := *q
 			qq.unit = u
-			d.Roots = append(d.Roots, link{Text: s.unitName(q.lang, u), URL: qq.url("league", "level", ""), Active: u.Key() == q.path[0].Key() || u.Key() == q.unit.Key()})
+			in := slices.ContainsFunc(q.path, func(p Unit) bool { return p.Key() == u.Key() })
+			d.Roots = append(d.Roots, link{Text: s.unitName(q.lang, u), URL: qq.url("league", "level", ""), Active: in})
 		}
 	}
 	for _, t := range unitTabs {
