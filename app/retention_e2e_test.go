@@ -35,9 +35,8 @@ var durableKinds = []*regexp.Regexp{
 // check-ins, leave, a problem through its life, digests, an export, a
 // stranger's group, a /start-only user, a flood, a dashboard sign-in),
 // then lists every key without a TTL and checks each against the durable
-// kinds. The chat that
-// was never set up and the user who only said /start are forgotten after
-// their retention.
+// kinds. The chat that was never set up and the user who only said /start
+// are forgotten after their retention.
 func TestEveryKeyExpiresOrIsRecord(t *testing.T) {
 	p := startProblems(t, apptest.WithEnv("CADREBOT_PUBLIC_URL", "http://dash.example.org"))
 	e := p.Env
