@@ -50,7 +50,10 @@ type Group struct {
 	TZ       string // "" means the deployment time zone
 	Approved bool
 	Dept     string // department bound with /bind
-	Created  time.Time
+	// Leads is the unit (units.Unit ID) whose leaders' group this is,
+	// bound with /leaders; "" for none.
+	Leads   string
+	Created time.Time
 	// Village position for off-site check-ins; RadiusM 0 means unset.
 	Lat, Lon, RadiusM float64
 	// Mentions off sends reminder lists to admins privately instead of

@@ -58,9 +58,19 @@ const (
 	ActMeToo         Action = "metoo"
 	ActRemind        Action = "remind"
 	ActEscalate      Action = "escalate"
+	ActLeaders       Action = "leaders"  // overdue: the leaders' group of a unit above the village was told (Note names it)
+	ActHandover      Action = "handover" // the reporter's successor took the problem over (Note: "old → new")
 	ActAsk           Action = "ask"
 	ActUndeliverable Action = "undeliverable"
 	ActDelivered     Action = "delivered"
+
+	// Joint handling and satisfaction (problem_joint.go, rating.go).
+	// Support and unsupport change who works on a problem; a note and a
+	// rating change neither status nor version.
+	ActSupport   Action = "support"
+	ActUnsupport Action = "unsupport"
+	ActNote      Action = "note"
+	ActRate      Action = "rate"
 )
 
 // Roles is the set of capacities in which someone acts on a problem.
@@ -78,6 +88,9 @@ const (
 	RoleDeployAdmin
 	// RoleSystem: the bot's own sweeps (auto-close).
 	RoleSystem
+	// RoleSupport: a member of the chat of one of its supporting
+	// departments (协办).
+	RoleSupport
 )
 
 // Has reports whether any of want is in r.
@@ -96,6 +109,15 @@ func MayAct(a Action) Roles {
 		return RoleReporter | RoleVillageAdmin | RoleDeployAdmin
 	case ActClose:
 		return RoleReporter | RoleVillageAdmin | RoleDeployAdmin | RoleSystem
+	case ActSupport, ActUnsupport:
+		// The lead department (主办) chooses who helps.
+		return RoleHandler | RoleDeployAdmin
+	case ActNote:
+		return RoleHandler | RoleSupport | RoleDeployAdmin
+	case ActRate:
+		// Satisfaction is the villagers' word: not even a deployment
+		// admin rates on their behalf.
+		return RoleReporter | RoleVillageAdmin
 	}
 	return RoleDeployAdmin
 }
@@ -111,14 +133,24 @@ type Problem struct {
 	Reporter     int64
 	ReporterName string
 	ReportMsgID  int // the message notifications reply to
+	// FoundBy is who found the problem when a hand-over passed it to
+	// Reporter, their successor; 0 when the reporter found it. Exports
+	// credit the finder (FinderID).
+	FoundBy   int64
+	FoundName string
 
 	Category string
-	Dept     string
-	Text     string
-	Photos   []string // Telegram file_ids
-	HasLoc   bool
-	Lat, Lon float64
-	Address  string
+	Dept     string // the lead department (主办)
+	// Support are the supporting departments (协办), never Dept; each
+	// gets a card and adds progress notes, and SupportNoted says when
+	// each last did.
+	Support      []string
+	SupportNoted map[string]time.Time
+	Text         string
+	Photos       []string // Telegram file_ids
+	HasLoc       bool
+	Lat, Lon     float64
+	Address      string
 
 	Created    time.Time
 	Due        time.Time
@@ -130,6 +162,16 @@ type Problem struct {
 	Note    string // the latest resolution note
 	Reason  string // the latest return reason
 	Handler string // who accepted or resolved it last
+	// ResolutionPhotos are the evidence of the latest resolution
+	// (整改后), Telegram file_ids like Photos (整改前).
+	ResolutionPhotos []string
+
+	// Rating is the reporter's satisfaction with the latest resolution,
+	// "" until rated (or "unsatisfied" since it reopened the problem);
+	// RatedAt and RatedBy say when and who.
+	Rating  Rating
+	RatedAt time.Time
+	RatedBy string
 
 	MeToo         int
 	Undeliverable bool
@@ -168,6 +210,14 @@ type Change struct {
 	ReopenWindow time.Duration
 	// Edit carries the reporter's corrections on resubmit; nil keeps all.
 	Edit *Edit
+	// Photos are the evidence of a resolution.
+	Photos []string
+	// Support is the category's supporting departments on categorize;
+	// nil keeps the problem's own.
+	Support []string
+	// Rating is the satisfaction rate records, or the one a reopen for
+	// "unsatisfied" records with its reason.
+	Rating Rating
 }
 
 // Edit is what a reporter may change before resubmitting.
@@ -203,7 +253,10 @@ func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
 			return p, e, Errorf("pr_err_note_required", "N", p.ID)
 		}
 		p.Status, p.Note, p.ResolvedAt, p.Handler = StatusResolved, note, now, c.Name
-		p.AskedAt = time.Time{}
+		p.AskedAt, p.ResolutionPhotos = time.Time{}, c.Photos
+		// A rating judges one resolution: a new one is rated afresh (the
+		// history keeps the old).
+		p.Rating, p.RatedAt, p.RatedBy = "", time.Time{}, ""
 	case ActReturn:
 		if from != StatusNew && from != StatusAccepted && from != StatusReopened {
 			return p, e, wrongStatus(p, c.Action)
@@ -227,8 +280,13 @@ func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
 		if c.Category != "" {
 			p.Category = c.Category
 		}
+		if c.Support != nil {
+			p.Support = c.Support
+		}
 		e.Dept = c.Dept
 		p.Dept, p.Status = c.Dept, StatusNew
+		// The new lead cannot support itself.
+		p.Support = withoutDept(p.Support, p.Dept)
 		p.restartClock(now, c.SLA)
 	case ActResubmit:
 		if from != StatusReturned {
@@ -246,6 +304,7 @@ func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
 		if c.Dept != "" {
 			p.Dept = c.Dept
 		}
+		p.Support = withoutDept(p.Support, p.Dept)
 		e.Dept = p.Dept
 		p.Status, p.Reason = StatusNew, ""
 		p.restartClock(now, c.SLA)
@@ -254,9 +313,11 @@ func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
 		case from == StatusResolved:
 			// The reporter may reopen within the window, or later while
 			// the "is this fixed?" question is still open.
+			// "Unsatisfied" may be said as long as a rating may change:
+			// until the problem closes.
 			admin := c.Roles.Has(RoleVillageAdmin | RoleDeployAdmin)
 			inWindow := !now.After(p.ResolvedAt.Add(c.ReopenWindow))
-			if !admin && p.AskedAt.IsZero() && !inWindow {
+			if !admin && p.AskedAt.IsZero() && !inWindow && c.Rating == "" {
 				return p, e, Errorf("pr_err_reopen_window", "N", p.ID)
 			}
 		case from == StatusClosed:
@@ -265,6 +326,17 @@ func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
 			}
 		default:
 			return p, e, wrongStatus(p, c.Action)
+		}
+		if c.Rating != "" {
+			// "Unsatisfied" reopens with its reason and is recorded as the
+			// rating; only those who may rate give it.
+			if !c.Roles.Has(MayAct(ActRate)) {
+				return p, e, forbidden(p, ActRate)
+			}
+			if !c.Rating.Valid() {
+				return p, e, Errorf("pr_err_rating")
+			}
+			p.Rating, p.RatedAt, p.RatedBy = c.Rating, now, c.Name
 		}
 		e.Dept = p.Dept
 		p.Status, p.ClosedAt, p.AskedAt = StatusReopened, time.Time{}, time.Time{}
@@ -286,6 +358,19 @@ func Transition(p Problem, c Change, now time.Time) (Problem, Entry, error) {
 			return p, e, wrongStatus(p, c.Action)
 		}
 		p.Status, p.ClosedAt = StatusClosed, now
+	case ActSupport, ActUnsupport:
+		if err := p.changeSupport(c); err != nil {
+			return p, e, err
+		}
+		e.Dept = c.Dept
+	case ActRate:
+		if err := p.rate(c, now); err != nil {
+			return p, e, err
+		}
+		// A rating may change until the problem closes: the buttons that
+		// gave it stay valid, so the version stays.
+		e.Note, e.To = string(c.Rating), p.Status
+		return p, e, nil
 	default:
 		return p, e, Errorf("pr_err_unknown_action")
 	}
@@ -353,4 +438,34 @@ func Distance(lat1, lon1, lat2, lon2 float64) float64 {
 	dlat, dlon := (lat2-lat1)*rad, (lon2-lon1)*rad
 	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
 	return 2 * r * math.Asin(math.Min(1, math.Sqrt(a)))
+}
+
+// FinderID is who found the problem: the reporter, or the cadre before
+// a hand-over.
+func (p *Problem) FinderID() int64 {
+	if p.FoundBy != 0 {
+		return p.FoundBy
+	}
+	return p.Reporter
+}
+
+// FinderName is FinderID's name.
+func (p *Problem) FinderName() string {
+	if p.FoundBy != 0 {
+		return p.FoundName
+	}
+	return p.ReporterName
+}
+
+// HandOver passes an open problem from its reporter to their successor
+// in the village: they follow it up from now on (questions, "is this
+// fixed?", reopening), while the finder stays on record for assessment.
+// It changes no status, so the problem's buttons stay valid. note reads
+// "old → new" in the history.
+func HandOver(p Problem, to int64, toName string, by int64, byName, note string, now time.Time) (Problem, Entry) {
+	if p.FoundBy == 0 {
+		p.FoundBy, p.FoundName = p.Reporter, p.ReporterName
+	}
+	p.Reporter, p.ReporterName = to, toName
+	return p, Entry{At: now, By: by, Name: byName, Action: ActHandover, Note: note}
 }

@@ -27,6 +27,12 @@ type Figures struct {
 	Resolved    int
 	MeanToFix   time.Duration
 	MedianToFix time.Duration
+
+	// Rated problems have a reporter's rating; Satisfied of them are
+	// rated satisfied or basically satisfied (满意 + 基本满意), the
+	// numerator of the satisfaction rate (满意率). Unsatisfied counts
+	// the rest.
+	Rated, Satisfied, Unsatisfied int
 }
 
 // ComputeFigures computes the figures of ps at now. Withdrawn reports
@@ -58,6 +64,14 @@ func ComputeFigures(ps []Problem, now time.Time) Figures {
 			}
 		case p.Status.Open() && !p.Due.IsZero() && now.After(p.Due):
 			f.OnTimeOf++
+		}
+		if p.Rating.Valid() {
+			f.Rated++
+			if p.Rating.Satisfied() {
+				f.Satisfied++
+			} else {
+				f.Unsatisfied++
+			}
 		}
 	}
 	f.Resolved = len(fix)
@@ -109,6 +123,12 @@ func (f Figures) ResolutionRate() string { return Percent(f.Done, f.Total) }
 
 // OnTimeRate is OnTime over OnTimeOf as Percent shows it.
 func (f Figures) OnTimeRate() string { return Percent(f.OnTime, f.OnTimeOf) }
+
+// SatisfactionRate (满意率) is Satisfied over Rated as Percent shows it:
+// satisfied and basically satisfied over every rated problem of the set.
+// A problem nobody rated counts neither way, as a 12345 hotline counts
+// only the callers it reached.
+func (f Figures) SatisfactionRate() string { return Percent(f.Satisfied, f.Rated) }
 
 // NoFigure is shown instead of a rate over nothing.
 const NoFigure = "—"

@@ -95,12 +95,14 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	a.DB = store.New(rdb, cfg.Env.KeyPrefix)
 	a.DB.CacheGroups(ctx, a.Log)
 	a.DB.SetRetention(store.Retention{Users: cfg.File.Retention.Users.Duration})
+	a.DB.SetZone(cfg.Location)
 	a.Metrics = metrics.NewMetrics()
 	a.DB.Stats().OnError = a.Metrics.RedisErrors.Inc
 	texts, err := i18n.Load(cfg.File.Language)
 	if err != nil {
 		return nil, err
 	}
+	texts.SetTitle(cfg.File.CadreTitle, cfg.File.CadreTitleEn)
 	a.Texts = texts
 	ov, err := calendar.ParseOverrides(cfg.File.Calendar.Weekdays, cfg.File.Calendar.Workdays, cfg.File.Calendar.Holidays)
 	if err != nil {
@@ -167,9 +169,9 @@ func (a *App) Run(ctx context.Context) error {
 		ln.Close()
 		return fmt.Errorf("config villages: %w", err)
 	}
-	if err := a.seedDepartments(ctx); err != nil {
+	if err := a.seedConfigChats(ctx); err != nil {
 		ln.Close()
-		return fmt.Errorf("config departments: %w", err)
+		return fmt.Errorf("config department and leaders' chats: %w", err)
 	}
 	if err := a.seedApprovals(ctx); err != nil {
 		ln.Close()
@@ -178,6 +180,14 @@ func (a *App) Run(ctx context.Context) error {
 	if len(cfg.File.Admins) == 0 {
 		a.Log.Warn("no deployment admins configured: nobody can approve village groups, /bind departments or read county figures; " +
 			"add `admins: [<your Telegram user id>]` to the config file")
+	}
+	// Problems finished before the index of finished problems existed
+	// are indexed once; a failure costs digests those old items, not the
+	// start.
+	if n, err := a.DB.IndexFinished(ctx); err != nil {
+		a.Log.Warn("index of finished problems not built", "err", err)
+	} else if n > 0 {
+		a.Log.Info("indexed finished problems", "count", n)
 	}
 	if a.dash, err = a.buildDashboard(); err != nil {
 		ln.Close()

@@ -97,7 +97,7 @@ schedules:
 	if got, want := mentioned(rs[0]), []int64{apptest.Li.ID, apptest.Emma.ID}; !slices.Equal(got, want) {
 		t.Errorf("reminder mentions %v, want exactly Li and Emma %v:\n%s", got, want, rs[0].Text)
 	}
-	if !strings.Contains(rs[0].Text, "以下 2 位同志") {
+	if !strings.Contains(rs[0].Text, "以下 2 位驻村指导员") {
 		t.Errorf("reminder = %q", rs[0].Text)
 	}
 	if n := len(reminders(e, all.ID)); n != 0 {
@@ -129,13 +129,13 @@ func TestReminderMentionsOffGoesToAdmins(t *testing.T) {
 
 	fireAt(t, e, time.Date(2026, 11, 30, 10, 0, 0, 0, apptest.Shanghai), 1)
 	rs := reminders(e, g.ID)
-	if len(rs) != 1 || len(mentioned(rs[0])) != 0 || !strings.Contains(rs[0].Text, "还有 2 位同志") {
+	if len(rs) != 1 || len(mentioned(rs[0])) != 0 || !strings.Contains(rs[0].Text, "还有 2 位驻村指导员") {
 		t.Fatalf("group reminders = %d, want one with the count and no mentions", len(rs))
 	}
 	if strings.Contains(rs[0].Text, "李强") {
 		t.Errorf("the group reminder names people: %q", rs[0].Text)
 	}
-	dm := e.WaitSent(apptest.Wang.ID, "谢家坞村 今天还有 2 位同志没有打卡")
+	dm := e.WaitSent(apptest.Wang.ID, "谢家坞村 今天还有 2 位驻村指导员没有打卡")
 	if got, want := mentioned(dm), []int64{apptest.Li.ID, apptest.Zhang.ID}; !slices.Equal(got, want) {
 		t.Errorf("admin list mentions %v, want %v", got, want)
 	}
@@ -205,8 +205,9 @@ func TestHolidayMakeupDayLeaveAndRates(t *testing.T) {
 		t.Errorf("%d reminders after the holiday, want still 1", n)
 	}
 
-	// Rates over the week: 6 workdays (Mon-Fri and the 调休 Saturday).
-	// Wang checked in 3 of them; Li was on leave 2 and missed 4.
+	// Rates over the week: 6 workdays (Mon-Fri and the 调休 Saturday), of
+	// which the three from Thursday, when they joined, are in service.
+	// Wang checked in all 3; Li was on leave 2 and missed Saturday.
 	ctx := context.Background()
 	from, to := calendar.MustParseDate("2026-02-09"), calendar.MustParseDate("2026-02-22")
 	ps, err := e.DB.CheckinPeriods(ctx, []int64{g.ID}, from, to)
@@ -214,16 +215,16 @@ func TestHolidayMakeupDayLeaveAndRates(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := attendance.Rates(e.App.Calendar, ps[g.ID])
-	if r.Workdays != 6 || r.Members[0].Percent() != "50.0%" || r.Members[1].Percent() != "0.0%" ||
-		r.Members[1].Leave != 2 || r.Percent() != "30.0%" {
-		t.Errorf("rates = %d workdays, Wang %s, Li %s (leave %d), group %s; want 6, 50.0%%, 0.0%%, 2, 30.0%%",
-			r.Workdays, r.Members[0].Percent(), r.Members[1].Percent(), r.Members[1].Leave, r.Percent())
+	if r.Workdays != 6 || r.Members[0].Workdays != 3 || r.Members[0].Percent() != "100.0%" || r.Members[1].Percent() != "0.0%" ||
+		r.Members[1].Leave != 2 || r.Percent() != "75.0%" {
+		t.Errorf("rates = %d workdays, Wang %s of %d, Li %s (leave %d), group %s; want 6, 100.0%% of 3, 0.0%%, 2, 75.0%%",
+			r.Workdays, r.Members[0].Percent(), r.Members[0].Workdays, r.Members[1].Percent(), r.Members[1].Leave, r.Percent())
 	}
 	// /today shows the month so far: 2-6, 9-13 and 14 February are 11
-	// workdays; Wang 3 of 11, Li 0 of 9: 3 of 20.
+	// workdays, 3 of them in service; Wang 3 of 3, Li 0 of 1: 3 of 4.
 	e.Clock.Set(time.Date(2026, 2, 24, 9, 0, 0, 0, apptest.Shanghai))
 	e.TG.SendText(g, apptest.Li, "/today")
-	e.WaitSent(g.ID, "本月出勤率（截至昨日，11 个工作日）：15.0%")
+	e.WaitSent(g.ID, "本月打卡率（截至昨日，11 个工作日）：75.0%")
 }
 
 func TestReminderCatchUpAfterDowntime(t *testing.T) {

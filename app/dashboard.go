@@ -17,14 +17,20 @@ import (
 )
 
 // buildDashboard wires the leaders' dashboard: its pages read the
-// deployment through dashboard.Deployment, which computes with the digest
-// code, and its export is /export's.
+// deployment through dashboard.Deployment over the digests' unit tree
+// (Digests.Tree), computing with the digest code, and its export is
+// /export's (Digests.ExportFiles).
 func (a *App) buildDashboard() (*dashboard.Server, error) {
 	cfg := a.Cfg
 	dg := a.digests()
-	src := &dashboard.Deployment{Store: a.DB, Members: a.Auth, Cfg: &cfg.File, Cal: a.Calendar, Loc: cfg.Location, Now: a.Clock.Now,
-		Workbook: func(ctx context.Context, all bool, villages []digest.VillageRef, depts []string, per digest.Period, lang, name string) (*send.File, error) {
-			files, err := dg.ExportFiles(ctx, handlers.ExportScope{All: all, Villages: villages, Depts: depts}, per, lang, false, "cadrebot-"+name)
+	src := &dashboard.Deployment{Store: a.DB, Members: a.Auth, Tree: dg.Tree, Cfg: &cfg.File, Cal: a.Calendar, Loc: cfg.Location,
+		Now: a.Clock.Now,
+		Workbook: func(ctx context.Context, s dashboard.ExportScope, per digest.Period, lang string) (*send.File, error) {
+			x := handlers.ExportScope{All: s.All, Unit: s.Unit, Village: s.Village, Name: s.Name}
+			if s.Dept != "" {
+				x.Depts = []string{s.Dept}
+			}
+			files, err := dg.ExportFiles(ctx, x, per, lang, false)
 			if err != nil {
 				return nil, err
 			}

@@ -212,7 +212,7 @@ func TestDashboardCrossUnitRefused(t *testing.T) {
 		}
 		c.get("/dash/problem/"+mine+"?u=p:traffic", http.StatusOK)
 		for _, path := range []string{
-			"/dash/league?u=d:", "/dash/league?u=t:", "/dash/league?u=v:-100701", "/dash/problems?u=p:environment",
+			"/dash/league?u=d:", "/dash/league?u=v:-100701", "/dash/problems?u=p:environment",
 			"/dash/trend?u=d:", "/dash/map?u=p:environment", "/dash/export?u=d:", "/dash/export?u=p:environment",
 		} {
 			if resp, body := c.do(http.MethodGet, path); resp.StatusCode != http.StatusForbidden || strings.Contains(body, "青山村") {
@@ -257,43 +257,19 @@ func TestDashboardAgreesWithStats(t *testing.T) {
 	c.signIn(e, apptest.Admin)
 	page := c.get("/dash/league?u=d:&level=village", http.StatusOK)
 
-	sum := regexp.MustCompile(`村级群 (\d+) 个 · 打卡率 (\S+) · 新报问题 (\d+) 件 · 办结率 (\S+) · 未办结 (\d+) 件（逾期 (\d+) 件）`).FindStringSubmatch(text)
-	if sum == nil {
-		t.Fatalf("no summary in /stats:\n%s", text)
-	}
-	cards := summaryCards(page)
-	for label, want := range map[string]string{"打卡率": sum[2], "新报": sum[3], "办结率": sum[4], "未办结": sum[5], "逾期": sum[6]} {
-		if cards[label] != want {
-			t.Errorf("dashboard %s = %q, /stats says %q", label, cards[label], want)
-		}
-	}
-	rows := leagueRows(page)
-	if len(rows) != 3 {
-		t.Errorf("dashboard lists %d villages, /stats %s: %v", len(rows), sum[1], rows)
-	}
-	lines := regexp.MustCompile(`\d+\. (\S+) (\S+) · (\d+) 件 · (\S+)`).FindAllStringSubmatch(text, -1)
-	if len(lines) != 3 {
-		t.Fatalf("/stats has %d league lines:\n%s", len(lines), text)
-	}
-	for _, l := range lines {
-		r := rows[l[1]]
-		// Cells: check-in rate, resolution rate, on-time rate, reported,
-		// open, overdue.
-		if len(r) < 6 || r[0] != l[2] || r[3] != l[3] || r[1] != l[4] {
-			t.Errorf("%s: dashboard %q, /stats check-in %s, reported %s, resolution %s", l[1], r, l[2], l[3], l[4])
-		}
-	}
+	assertAgrees(t, text, page)
 
 	depts := leagueRows(c.get("/dash/depts?u=d:", http.StatusOK))
-	dl := regexp.MustCompile(`\d+\. (\S+) (\S+)（\d+/\d+）· 待办 \d+ · 逾期 (\d+)`).FindAllStringSubmatch(text, -1)
+	dl := regexp.MustCompile(`\d+\. (\S+) (\S+)（\d+/\d+）· 待办 \d+ · 逾期 (\d+) · 本期办结 \d+ · 满意率 (\S+)`).FindAllStringSubmatch(text, -1)
 	if len(dl) != 3 {
 		t.Fatalf("/stats has %d department lines:\n%s", len(dl), text)
 	}
 	for _, l := range dl {
 		r := depts[l[1]]
-		// Cells: resolution rate, on-time rate, reported, open, overdue.
-		if len(r) < 5 || r[1] != l[2] || r[4] != l[3] {
-			t.Errorf("%s: dashboard %q, /stats on-time %s, overdue %s", l[1], r, l[2], l[3])
+		// Cells: resolution rate, on-time rate, satisfaction rate,
+		// reported, open, overdue.
+		if len(r) < 6 || r[1] != l[2] || r[5] != l[3] || r[2] != l[4] {
+			t.Errorf("%s: dashboard %q, /stats on-time %s, overdue %s, satisfaction %s", l[1], r, l[2], l[3], l[4])
 		}
 	}
 

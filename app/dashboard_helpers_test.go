@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -134,11 +135,24 @@ func dashLink(t *testing.T, e *apptest.Env, who models.User) string {
 // dashAnswer sends /dashboard privately and returns the bot's answer.
 func dashAnswer(t *testing.T, e *apptest.Env, who models.User) *models.Message {
 	t.Helper()
-	chat := e.TG.Private(who)
+	return privateAnswer(t, e, who, "/dashboard")
+}
+
+// privateAnswer sends text in who's private chat and returns the bot's
+// next message there.
+func privateAnswer(t *testing.T, e *apptest.Env, who models.User, text string) *models.Message {
+	t.Helper()
+	return answerIn(t, e, e.TG.Private(who), who, text)
+}
+
+// answerIn sends text in chat as who and returns the bot's next message
+// there.
+func answerIn(t *testing.T, e *apptest.Env, chat models.Chat, who models.User, text string) *models.Message {
+	t.Helper()
 	before := len(e.TG.Sent(chat.ID))
-	e.TG.SendText(chat, who, "/dashboard")
+	e.TG.SendText(chat, who, text)
 	var m *models.Message
-	e.Wait("the /dashboard answer", func() bool {
+	e.Wait("the answer to "+text, func() bool {
 		if ms := e.TG.Sent(chat.ID); len(ms) > before {
 			m = ms[len(ms)-1]
 			return true
@@ -169,6 +183,50 @@ func leagueRows(page string) map[string][]string {
 		}
 	}
 	return out
+}
+
+// leagueNames lists a league table's rows by name, in the page's order.
+func leagueNames(page string) []string {
+	var out []string
+	for _, m := range rowRE.FindAllStringSubmatch(page, -1) {
+		out = append(out, html.UnescapeString(m[1]))
+	}
+	return out
+}
+
+// assertAgrees checks a league page against the /stats (or digest) text
+// of the same unit: the summary line's figures against the page's own
+// cards, and each village's league line against its row, in the same
+// order.
+func assertAgrees(t *testing.T, text, page string) {
+	t.Helper()
+	sum := regexp.MustCompile(`村工作群 (\d+) 个 · \S+ \d+ 人 · 打卡率 (\S+) · 新报问题 (\d+) 件 · 办结率 (\S+) · 满意率 (\S+) · 未办结 (\d+) 件（逾期 (\d+) 件）`).FindStringSubmatch(text)
+	if sum == nil {
+		t.Fatalf("no summary in:\n%s", text)
+	}
+	cards := summaryCards(page)
+	for label, want := range map[string]string{"打卡率": sum[2], "新报": sum[3], "办结率": sum[4], "满意率": sum[5], "未办结": sum[6], "逾期": sum[7]} {
+		if cards[label] != want {
+			t.Errorf("dashboard %s = %q, the chat says %q", label, cards[label], want)
+		}
+	}
+	rows := leagueRows(page)
+	lines := regexp.MustCompile(`\d+\. (\S+) (\S+) · (\d+) 件 · (\S+) · (\S+)`).FindAllStringSubmatch(text, -1)
+	if len(lines) == 0 || len(lines) != len(rows) || strconv.Itoa(len(rows)) != sum[1] {
+		t.Fatalf("the chat has %d league lines and %s villages, the dashboard %d rows: %v\n%s", len(lines), sum[1], len(rows), rows, text)
+	}
+	names := leagueNames(page)
+	for i, l := range lines {
+		r := rows[l[1]]
+		// Cells: check-in rate, resolution rate, on-time rate,
+		// satisfaction rate, reported, open, overdue.
+		if len(r) < 7 || r[0] != l[2] || r[4] != l[3] || r[1] != l[4] || r[3] != l[5] {
+			t.Errorf("%s: dashboard %q, the chat check-in %s, reported %s, resolution %s, satisfaction %s", l[1], r, l[2], l[3], l[4], l[5])
+		}
+		if names[i] != l[1] {
+			t.Errorf("dashboard ranks %q %d., the chat %q", names[i], i+1, l[1])
+		}
+	}
 }
 
 // summaryCards reads the unit's own figures: label -> value.

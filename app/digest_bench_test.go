@@ -25,14 +25,23 @@ import (
 	"cadrebot/store"
 )
 
-// The digest benchmark's deployment: 2,000 village groups of 20 cadres,
-// three department groups and the county chat.
+// The digest benchmark's deployment: 2,000 village groups of 20 cadres
+// under 12 towns of one county, three department groups, the leaders'
+// groups of the county and of each town, and the county chat.
 const (
 	benchGroups  = 2000
 	benchMembers = 20
+	benchTowns   = 12
 	benchWeeks   = 5 // weeks of problems: the digest's, the one before, three older
 	benchPerWeek = 2 // problems per group per week
 )
+
+// benchDigestCount is how many digests a firing composes: every village,
+// the three departments, the county's and the towns' leaders' groups and
+// the county chat.
+const benchDigestCount = benchGroups + 3 + 1 + benchTowns + 1
+
+func benchTownChat(i int) int64 { return -1100 - int64(i) }
 
 var benchFiring = time.Date(2026, 12, 7, 9, 0, 0, 0, apptest.Shanghai) // Monday: the week of Nov 30
 
@@ -55,23 +64,40 @@ func benchSeed(b *testing.B, rdb redis.UniversalClient, db *store.DB, cal *calen
 	}
 	tag := func(chat int64) string { return p + "{g" + strconv.FormatInt(chat, 10) + "}" }
 	created := strconv.FormatInt(from.AddDays(-60).Time(apptest.Shanghai).Unix(), 10)
-	for _, d := range []struct {
+	leaders := []struct {
 		chat  int64
 		title string
-	}{{-1002, "交通运输局"}, {-1004, "生态环境分局"}, {-1003, "县驻村办"}, {-1009, "县领导群"}} {
+	}{{-1002, "交通运输局"}, {-1004, "生态环境分局"}, {-1003, "县驻村办"}, {-1009, "县领导群"}, {-1008, "柯桥区领导群"}}
+	for i := range benchTowns {
+		leaders = append(leaders, struct {
+			chat  int64
+			title string
+		}{benchTownChat(i), fmt.Sprintf("第%d镇领导群", i+1)})
+	}
+	for _, d := range leaders {
 		pipe.SAdd(ctx, p+"groups", d.chat)
 		pipe.HSet(ctx, tag(d.chat)+":meta", "title", d.title, "created", created)
 	}
+	since := from.AddDays(-60).String()
 	for g := range benchGroups {
 		chat := benchChat(g)
 		t := tag(chat)
 		pipe.SAdd(ctx, p+"groups", chat)
-		pipe.HSet(ctx, t+":meta", "title", fmt.Sprintf("第%d村工作群", g+1), "village", fmt.Sprintf("第%d村", g+1), "created", created)
+		pipe.HSet(ctx, t+":meta", "title", fmt.Sprintf("第%d村工作群", g+1), "village", fmt.Sprintf("第%d村", g+1), "created", created,
+			"town", fmt.Sprintf("第%d镇", g%benchTowns+1))
 		for m := range benchMembers {
 			user := strconv.Itoa(100000 + g*benchMembers + m)
 			js, _ := json.Marshal(map[string]any{"n": "干部" + user, "i": m})
 			pipe.HSet(ctx, t+":members", user, js)
 			pipe.HSet(ctx, t+":idx", user, m)
+			// Periods of service, as /join writes them: the last cadre of
+			// each village joined in the digest's week.
+			svcFrom := since
+			if m == benchMembers-1 {
+				svcFrom = week.From.AddDays(2).String()
+			}
+			sj, _ := json.Marshal(map[string]any{"n": "干部" + user, "p": []map[string]string{{"f": svcFrom, "b": "第19批", "h": "县农业农村局"}}})
+			pipe.HSet(ctx, t+":svc", user, sj)
 			for d := from; !d.After(week.To); d = d.AddDays(1) {
 				onLeave := m == 3 && !d.Before(week.From.AddDays(1)) && !d.After(week.From.AddDays(2))
 				if cal.IsWorkday(d) && (g+m+d.Day)%7 != 0 && !onLeave { // about 6 in 7 workdays
@@ -176,8 +202,9 @@ func benchCheck(b *testing.B, db *store.DB, cal *calendar.Calendar) {
 		b.Fatal(err)
 	}
 	r := attendance.Rates(cal, ps[benchChat(7)])
-	if len(r.Members) != benchMembers || r.Present == 0 || r.Members[3].Leave != 2 {
-		b.Fatalf("seeded group reads back as %d members, %d present, member 3 on leave %d days", len(r.Members), r.Present, r.Members[3].Leave)
+	if len(r.Members) != benchMembers || r.Present == 0 || r.Members[3].Leave != 2 || r.Members[benchMembers-1].Workdays >= r.Workdays {
+		b.Fatalf("seeded group reads back as %d members, %d present, member 3 on leave %d days, the last one serving %d of %d workdays",
+			len(r.Members), r.Present, r.Members[3].Leave, r.Members[benchMembers-1].Workdays, r.Workdays)
 	}
 }
 
@@ -207,16 +234,17 @@ func BenchmarkDigests(b *testing.B) {
 		cmds += db.Stats().Commands.Load() - c0
 		n = len(ps)
 	}
-	if n != benchGroups+3+1 {
-		b.Fatalf("%d digests, want %d", n, benchGroups+4)
+	if n != benchDigestCount {
+		b.Fatalf("%d digests, want %d", n, benchDigestCount)
 	}
 	b.ReportMetric(float64(rts)/float64(b.N), "roundtrips/op")
 	b.ReportMetric(float64(cmds)/float64(b.N), "commands/op")
 	b.ReportMetric(float64(n), "digests/op")
 }
 
-// BenchmarkDigestCharts renders the chart of every village digest, on
-// all cores, as the jobs do while sending.
+// BenchmarkDigestCharts renders the chart of every digest, and the
+// attached league workbook of the leaders' digests too long for a
+// message, on all cores, as the jobs do while sending.
 //
 //	go test -run '^$' -bench BenchmarkDigestCharts -benchtime 1x ./app/
 func BenchmarkDigestCharts(b *testing.B) {
@@ -225,7 +253,8 @@ func BenchmarkDigestCharts(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var bytes int64
+	var bytes, attached, xlsxBytes int64
+	var xlsxTime time.Duration
 	for b.Loop() {
 		work := make(chan handlers.Preview)
 		var wg sync.WaitGroup
@@ -239,8 +268,22 @@ func BenchmarkDigestCharts(b *testing.B) {
 					if err != nil {
 						b.Error(err)
 					}
+					var xlsx []byte
+					var spent time.Duration
+					if len(p.Report.Attachment) > 0 {
+						t0 := time.Now()
+						if xlsx, err = digest.XLSX(p.Report.Attachment); err != nil {
+							b.Error(err)
+						}
+						spent = time.Since(t0)
+					}
 					mu.Lock()
 					bytes += int64(len(png))
+					if xlsx != nil {
+						attached++
+						xlsxTime += spent
+						xlsxBytes += int64(len(xlsx))
+					}
 					mu.Unlock()
 				}
 			}()
@@ -252,6 +295,11 @@ func BenchmarkDigestCharts(b *testing.B) {
 		wg.Wait()
 	}
 	b.ReportMetric(float64(len(ps)), "charts/op")
+	b.ReportMetric(float64(attached)/float64(b.N), "workbooks/op")
+	if attached > 0 {
+		b.ReportMetric(float64(xlsxTime.Milliseconds())/float64(attached), "ms/workbook")
+		b.ReportMetric(float64(xlsxBytes)/float64(attached)/1024, "KiB/workbook")
+	}
 	b.ReportMetric(float64(bytes)/float64(b.N)/float64(len(ps))/1024, "KiB/chart")
 }
 
@@ -278,6 +326,11 @@ func benchSetup(b *testing.B) (*store.DB, *i18n.Catalog, *calendar.Calendar, *co
 	cfg.Categories = []config.Category{{ID: "parking", Name: "停车与交通", Department: "traffic"}}
 	cfg.Departments = []config.Department{{ID: "traffic", Name: "交通运输局", ChatID: -1002, Parent: "county"},
 		{ID: "environment", Name: "生态环境分局", ChatID: -1004, Parent: "county"}, {ID: "county", Name: "县驻村办", ChatID: -1003}}
+	cfg.Units = []config.Unit{{ID: "keqiao", Name: "柯桥区", Level: config.LevelCounty, ChatID: -1008}}
+	for i := range benchTowns {
+		cfg.Units = append(cfg.Units, config.Unit{ID: fmt.Sprintf("town%d", i+1), Name: fmt.Sprintf("第%d镇", i+1),
+			Level: config.LevelTown, Parent: "keqiao", ChatID: benchTownChat(i)})
+	}
 	b.ResetTimer()
 	return db, texts, cal, &cfg
 }

@@ -33,7 +33,7 @@ func TestStatsCommand(t *testing.T) {
 		{v3, apptest.Li, "/stats", []string{"本期没有可统计的内容"}, false},
 		{e.TG.Group(dgTraffic, ""), apptest.Handler, "/stats", []string{"交通运输局 统计", "待办 2 件", "本期办结 2 件：#3 #8"}, true},
 		{e.TG.Group(dgCounty, ""), apptest.Handler, "/stats", []string{"全县 统计", "1. 青山村 80.0% · 5 件 · 40.0%"}, true},
-		{e.TG.Group(-100799, "闲聊群"), apptest.Li, "/stats", []string{"本群还不是村级群或部门群"}, false},
+		{e.TG.Group(-100799, "闲聊群"), apptest.Li, "/stats", []string{"本群还不是村工作群、部门工作群或领导群"}, false},
 	}
 	for _, tt := range tests {
 		e.TG.SendText(tt.chat, tt.who, tt.text)
@@ -63,7 +63,7 @@ func TestDigestCommandSendsNowAndOnlyOnce(t *testing.T) {
 	// Telegram's admin list is cached briefly, so the refusal is shown to
 	// someone else than the admin.
 	e.TG.SendText(v1, apptest.Zhang, "/digest")
-	e.WaitSent(dgV1, "只有群管理员可以这样做")
+	e.WaitSent(dgV1, "只有群管理员可以")
 	e.MakeAdmin(dgV1, apptest.Li)
 	e.TG.SendText(v1, apptest.Li, "/digest")
 	_, photo := waitDigest(t, e, dgV1, "青山村 周报（12月29日至1月4日）")
@@ -143,7 +143,7 @@ func TestExportWorkbook(t *testing.T) {
 		who        models.User
 		text, want string
 	}{
-		{apptest.Li, "/export", "只有群管理员可以这样做"},
+		{apptest.Li, "/export", "只有群管理员可以"},
 		{apptest.Admin, "/export 2026-13", "用法：/export"},
 		{apptest.Admin, "/export 2026-01-04 2025-12-29", "结束日期 2025-12-29 早于开始日期 2026-01-04"},
 		{apptest.Admin, "/export 2025-01-01 2026-01-04", "时间范围 369 天，最多 366 天"},
@@ -165,7 +165,7 @@ func TestExportWorkbook(t *testing.T) {
 	e.TG.SendText(dm, apptest.Wang, "/start")
 	e.WaitSent(dm.ID, "驻村")
 	e.TG.SendText(v1, apptest.Wang, "/export 2025-12-29 2026-01-04")
-	e.WaitSent(dgV1, "导出文件已私信发给你")
+	e.WaitSent(dgV1, "导出文件已私信发给您")
 	docs := exportDocs(e, dm.ID)
 	if len(docs) != 1 || !strings.HasSuffix(docs[0].Document.FileName, ".xlsx") || !strings.Contains(docs[0].Caption, "青山村 导出（12月29日至1月4日）") {
 		t.Fatalf("private documents = %d, want the workbook with its caption", len(docs))
@@ -184,7 +184,7 @@ func TestExportWorkbook(t *testing.T) {
 	}
 	if r := row(problems, "3", "已关闭", "青山村", "工业园区门口没有停车位，进出车辆有安全隐患", "2025-12-29 10:00", "已施划停车位", "1.2"); r == nil {
 		t.Errorf("问题 lacks #3 with its fields: %q", problems)
-	} else if h := r[len(r)-1]; !strings.Contains(h, "受理") || !strings.Contains(h, "办结") || !strings.Contains(h, "关闭") {
+	} else if h := r[slices.Index(problems[0], "处理记录")]; !strings.Contains(h, "受理") || !strings.Contains(h, "办结") || !strings.Contains(h, "关闭") {
 		t.Errorf("#3 history = %q, want accept, resolve and close", h)
 	}
 	if r := row(problems, "4", "待受理", "路灯不亮 <b>夜里看不见</b>"); r == nil || !slices.Contains(r, "是") {
@@ -205,14 +205,18 @@ func TestExportWorkbook(t *testing.T) {
 	if row(checkins, "2026-01-01", "李强") != nil {
 		t.Errorf("打卡 lists a holiday without a check-in")
 	}
+	// 人员: each period of service, with what its cadre found.
 	for _, want := range [][]string{
-		{"王芳", "4", "100.0%", "2", "1", "1.2", "0"},
-		{"李强", "4", "50.0%", "1", "0", "—", "0"},
-		{"张伟", "4", "75.0%", "2", "1", "1"},
+		{"王芳", "2025-12-29", "4", "100.0%", "2", "1", "50.0%"},
+		{"李强", "2025-12-29", "4", "50.0%", "1", "0", "0.0%"},
+		{"张伟", "2025-12-29", "4", "75.0%", "2", "1", "50.0%"},
 	} {
-		if row(summary, want...) == nil {
-			t.Errorf("汇总 lacks a row with %q:\n%q", want, summary)
+		if row(wb["人员"], want...) == nil {
+			t.Errorf("人员 lacks a row with %q:\n%q", want, wb["人员"])
 		}
+	}
+	if row(summary, "村", "青山村", "3", "8", "10", "80.0%", "5", "2", "40.0%") == nil {
+		t.Errorf("汇总 lacks 青山村:\n%q", summary)
 	}
 
 	// The leave sheet: who recorded each range, and when.
@@ -220,9 +224,9 @@ func TestExportWorkbook(t *testing.T) {
 		t.Errorf("请假登记 lacks Li's leave with its record: %q", wb["请假登记"])
 	}
 
-	// CSV: four files, readable by Excel (BOM).
+	// CSV: a file per sheet, readable by Excel (BOM).
 	e.TG.SendText(v1, apptest.Wang, "/export csv 2025-12")
-	e.Wait("four CSV files", func() bool { return len(exportDocs(e, dm.ID)) == 5 })
+	e.Wait("seven CSV files", func() bool { return len(exportDocs(e, dm.ID)) == 8 })
 	for _, d := range exportDocs(e, dm.ID)[1:] {
 		f, _ := e.TG.File(d.Document.FileID)
 		if !strings.HasSuffix(d.Document.FileName, ".csv") || !bytes.HasPrefix(f.Data, []byte("\ufeff")) {
@@ -239,11 +243,11 @@ func TestExportWorkbook(t *testing.T) {
 	if got := len(all["问题"]) - 1; got != 6 || row(all["问题"], "8", "绿水村", "Bridge closed") == nil {
 		t.Errorf("county 问题 has %d rows, want 6 with #8 of 绿水村", got)
 	}
-	if row(all["汇总"], "绿水村", "Emma", "—") == nil {
-		t.Errorf("county 汇总 lacks Emma, all on leave, with no rate: %q", all["汇总"])
+	if row(all["人员"], "绿水村", "Emma", "—") == nil {
+		t.Errorf("county 人员 lacks Emma, all on leave, with no rate: %q", all["人员"])
 	}
 	e.TG.SendText(dm, apptest.Wang, "/export")
-	e.WaitSent(dm.ID, "仅限县级管理员")
+	e.WaitSent(dm.ID, "仅限部署管理员")
 
 	// Blocked the bot after starting it: Telegram's 403 gets the how-to.
 	e.MakeAdmin(dgV1, apptest.Zhang)
@@ -254,5 +258,5 @@ func TestExportWorkbook(t *testing.T) {
 	e.TG.BlockBot(apptest.Zhang.ID)
 	e.Drain()
 	e.TG.SendText(v1, apptest.Zhang, "/export")
-	e.WaitSent(dgV1, "张伟，导出文件会私信发给你")
+	e.WaitSent(dgV1, "张伟，导出文件会私信发给您")
 }

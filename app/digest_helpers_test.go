@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	"github.com/xuri/excelize/v2"
 
 	"cadrebot"
 	"cadrebot/apptest"
@@ -193,4 +194,19 @@ func dgMissing(s string, want ...string) []string {
 		}
 	}
 	return out
+}
+
+// sheetNames lists a workbook's sheets in order.
+func sheetNames(t *testing.T, e *apptest.Env, m *models.Message) []string {
+	t.Helper()
+	f, ok := e.TG.File(m.Document.FileID)
+	if !ok {
+		t.Fatalf("document %q not stored", m.Document.FileName)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(f.Data))
+	if err != nil {
+		t.Fatalf("not a valid XLSX: %v", err)
+	}
+	defer x.Close()
+	return x.GetSheetList()
 }

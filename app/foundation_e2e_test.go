@@ -30,7 +30,7 @@ func TestStartAndHelp(t *testing.T) {
 	g := e.TG.Group(village, "谢家坞村工作群")
 	e.TG.SendText(g, apptest.Wang, "/help")
 	m := e.WaitSent(g.ID, "/join")
-	if !strings.Contains(m.Text, "加入本群驻村干部名单") {
+	if !strings.Contains(m.Text, "加入本群驻村指导员名单") {
 		t.Errorf("group help lacks the Chinese command list: %q", m.Text)
 	}
 	e.TG.SendText(g, apptest.Wang, "/nosuchthing")
@@ -54,7 +54,7 @@ func TestSetupBindJoinRoster(t *testing.T) {
 	g := e.TG.Group(village, "谢家坞村工作群")
 
 	e.TG.SendText(g, apptest.Li, "/setup 谢家坞村 平水镇")
-	e.WaitSent(g.ID, "只有群管理员可以这样做")
+	e.WaitSent(g.ID, "只有群管理员可以")
 
 	e.MakeAdmin(g.ID, apptest.Wang)
 	e.TG.SendText(g, apptest.Wang, "/setup 谢家坞村 平水镇")
@@ -65,9 +65,9 @@ func TestSetupBindJoinRoster(t *testing.T) {
 	}
 
 	e.TG.SendText(g, apptest.Wang, "/join")
-	e.WaitSent(g.ID, "王芳 已加入名单（共 1 人）")
+	e.WaitSent(g.ID, "王芳 已加入名单（本群共 1 人）")
 	e.TG.SendText(g, apptest.Li, "/join")
-	e.WaitSent(g.ID, "李强 已加入名单（共 2 人）")
+	e.WaitSent(g.ID, "李强 已加入名单（本群共 2 人）")
 	e.TG.SendText(g, apptest.Li, "/join")
 	e.WaitSent(g.ID, "李强 已在名单中")
 
@@ -89,7 +89,7 @@ func TestSetupBindJoinRoster(t *testing.T) {
 
 	dept := e.TG.Group(-100777, "交通运输局工作群")
 	e.TG.SendText(dept, apptest.Handler, "/bind traffic")
-	e.WaitSent(dept.ID, "只有部署管理员可以这样做")
+	e.WaitSent(dept.ID, "只有部署管理员可以")
 	e.TG.SendText(dept, apptest.Admin, "/bind nosuch")
 	e.WaitSent(dept.ID, "没有编号为 nosuch 的部门")
 	e.TG.SendText(dept, apptest.Admin, "/bind traffic")
@@ -120,7 +120,7 @@ func TestMigrationKeepsData(t *testing.T) {
 		t.Errorf("data still under the old chat id")
 	}
 	e.TG.SendText(super, apptest.Li, "/join")
-	e.WaitSent(super.ID, "李强 已加入名单（共 2 人）")
+	e.WaitSent(super.ID, "李强 已加入名单（本群共 2 人）")
 }
 
 func TestHTMLInUserTextIsEscaped(t *testing.T) {
@@ -213,7 +213,7 @@ func TestRestartKeepsOffset(t *testing.T) {
 	e.TG.SendText(g, apptest.Li, "/join")
 	e.TG.SendText(g, apptest.Zhang, "/join")
 	e.Restart()
-	e.WaitSent(g.ID, "张伟 已加入名单（共 3 人）")
+	e.WaitSent(g.ID, "张伟 已加入名单（本群共 3 人）")
 	e.Drain()
 	first := e.TG.CallsTo("getUpdates")
 	var resumed bool

@@ -19,6 +19,10 @@ func (a *App) buildScheduler() *scheduler.Scheduler {
 	jobs = append(jobs,
 		scheduler.Job{Name: "overdue_sweep", Spec: a.Cfg.File.Schedules.OverdueSweep, Global: pr.OverdueSweep, CatchUp: scheduler.Always},
 		scheduler.Job{Name: "resolved_sweep", Spec: a.Cfg.File.Schedules.ResolvedSweep, Global: pr.ResolvedSweep, CatchUp: scheduler.Always},
+		// Milestone reminders and overdue notices; each is once per
+		// milestone and due date, so a late run only catches up.
+		scheduler.Job{Name: handlers.JobProjectSweep, Spec: a.Cfg.File.Schedules.ProjectSweep, Global: a.projects().Sweep,
+			CatchUp: scheduler.Always},
 	)
 	// Weekly digests (docs/digests.md): village and department groups in
 	// their own zones, the county chat, and a sweep that sends what a

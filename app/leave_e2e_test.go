@@ -34,7 +34,7 @@ func monthRate(t *testing.T, e *apptest.Env, g models.Chat, from models.User) st
 		sent := e.TG.Sent(g.ID)
 		for _, m := range sent[min(before, len(sent)):] {
 			for _, l := range strings.Split(m.Text, "\n") {
-				if strings.Contains(l, "本月出勤率") {
+				if strings.Contains(l, "本月打卡率") {
 					line = l
 					return true
 				}
@@ -50,8 +50,11 @@ func monthRate(t *testing.T, e *apptest.Env, g models.Chat, from models.User) st
 // Every range keeps who recorded it and when, and leave stored before
 // that (no record) still reads.
 func TestLeaveBackdating(t *testing.T) {
-	e := apptest.Start(t, apptest.WithYAML(checkinYAML))
+	// Set up four weeks earlier, so the month's rate has days of service
+	// that a backdated trip could turn into presence.
+	e := apptest.Start(t, apptest.WithYAML(checkinYAML), apptest.WithTime(apptest.Monday0800.AddDate(0, 0, -28)))
 	g := setupVillage(t, e, -3021, "谢家坞村", apptest.Wang, apptest.Li, apptest.Zhang)
+	e.Clock.Set(apptest.Monday0800)
 	rate := monthRate(t, e, g, apptest.Wang)
 
 	// The reported attack: a member backdates a month of 出差.
@@ -128,7 +131,7 @@ func TestLeaveBackdating(t *testing.T) {
 	e.WaitSent(g.ID, "已登记：张伟 请假 2026-12-14")
 	e.TG.SendText(g, apptest.Zhang, "/leave")
 	list := e.WaitSent(g.ID, "2026-12-10 至 2026-12-11 请假（登记人未记录）")
-	if !strings.Contains(list.Text, "2026-12-14 至 2026-12-14 请假（张伟 登记于") {
+	if !strings.Contains(list.Text, "2026-12-14 请假（张伟 登记于") {
 		t.Errorf("/leave = %q", list.Text)
 	}
 }
@@ -143,7 +146,7 @@ func TestLeaveApproval(t *testing.T) {
 	e.MakeAdmin(g.ID, apptest.Li)
 
 	ask := e.TG.SendText(g, apptest.Wang, "/leave today 出差")
-	req := p.last(g.ID, "王芳 申请出差：2026-11-30 至 2026-11-30")
+	req := p.last(g.ID, "王芳 申请出差：2026-11-30（1 个工作日）")
 	if req.ReplyToMessage == nil || req.ReplyToMessage.ID != ask.ID {
 		t.Errorf("the request does not answer Wang's message: %+v", req.ReplyToMessage)
 	}
@@ -155,7 +158,7 @@ func TestLeaveApproval(t *testing.T) {
 		t.Errorf("/today counts the request: %q", today.Text)
 	}
 	e.TG.SendText(g, apptest.Wang, "/leave")
-	p.last(g.ID, "⏳ 2026-11-30 至 2026-11-30 出差（待群管理员批准")
+	p.last(g.ID, "⏳ 2026-11-30 出差（待群管理员批准")
 
 	// Refused: a member, the requester, forged data and another message.
 	approve := buttonData(req, "✅ 批准")
@@ -186,7 +189,7 @@ func TestLeaveApproval(t *testing.T) {
 	if cb.ShowAlert || !strings.Contains(cb.Text, "已批准") {
 		t.Errorf("approval answered %+v", cb)
 	}
-	told := p.last(g.ID, "王芳，您的出差申请（2026-11-30 至 2026-11-30）已由 李强 批准")
+	told := p.last(g.ID, "王芳，您的出差申请（2026-11-30）已由 李强 批准")
 	if told.ReplyToMessage == nil || told.ReplyToMessage.ID != ask.ID {
 		t.Errorf("the outcome does not answer Wang's message: %+v", told.ReplyToMessage)
 	}
@@ -205,7 +208,7 @@ func TestLeaveApproval(t *testing.T) {
 		t.Errorf("second approval answered %+v", cb)
 	}
 	e.TG.SendText(g, apptest.Wang, "/leave")
-	p.last(g.ID, "2026-11-30 至 2026-11-30 出差（王芳 登记于 2026-11-30 08:00，李强 批准）")
+	p.last(g.ID, "2026-11-30 出差（王芳 登记于 2026-11-30 08:00，李强 批准）")
 
 	// Rejected: nothing counts, Wang is told.
 	e.TG.SendText(g, apptest.Wang, "/leave 2026-12-07 2026-12-08")
@@ -233,8 +236,8 @@ func TestLeaveApproval(t *testing.T) {
 	// comes back to the private chat.
 	dm := e.TG.Private(apptest.Wang)
 	e.TG.SendText(dm, apptest.Wang, "/leave 2026-12-04 外出")
-	p.last(dm.ID, "已向 1 个村群提交申请")
+	p.last(dm.ID, "已向 1 个村工作群提交申请")
 	req4 := p.last(g.ID, "王芳 申请外出：2026-12-04")
 	p.press(g, apptest.Li, req4, "✅ 批准")
-	p.last(dm.ID, "王芳，您的外出申请（2026-12-04 至 2026-12-04）已由 李强 批准")
+	p.last(dm.ID, "王芳，您的外出申请（2026-12-04）已由 李强 批准")
 }

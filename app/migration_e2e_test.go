@@ -127,9 +127,9 @@ func TestMigrationMergesNewChatData(t *testing.T) {
 	e.TG.SendText(old, apptest.Li, "/setup 谢家坞村 平水镇")
 	e.WaitSent(old.ID, "本群服务")
 	e.TG.SendText(old, apptest.Wang, "/join")
-	e.WaitSent(old.ID, "王芳 已加入名单（共 1 人）")
+	e.WaitSent(old.ID, "王芳 已加入名单（本群共 1 人）")
 	e.TG.SendText(old, apptest.Li, "/join")
-	e.WaitSent(old.ID, "李强 已加入名单（共 2 人）")
+	e.WaitSent(old.ID, "李强 已加入名单（本群共 2 人）")
 	waitReaction(t, e, old.ID, e.TG.SendText(old, apptest.Wang, "/checkin 周五走访"))
 	e.Drain()
 
@@ -194,7 +194,7 @@ func TestMigrationByAnonymousAdmin(t *testing.T) {
 		t.Errorf("data left under the old id: %v", err)
 	}
 	e.TG.SendText(super, apptest.Li, "/join")
-	e.WaitSent(super.ID, "李强 已加入名单（共 2 人）")
+	e.WaitSent(super.ID, "李强 已加入名单（本群共 2 人）")
 }
 
 // A chat approved in the config (approval: true) stays approved under its
@@ -211,7 +211,7 @@ func TestMigrationKeepsConfigApproval(t *testing.T) {
 	super := e.TG.Migrate(old, -1004701)
 	e.Drain()
 	e.TG.SendText(super, apptest.Li, "/join")
-	e.WaitSent(super.ID, "李强 已加入名单（共 2 人）")
+	e.WaitSent(super.ID, "李强 已加入名单（本群共 2 人）")
 	// Still approved under its new id: a report goes to its department.
 	e.TG.SendText(super, apptest.Li, "/report 园区门口没有停车线")
 	prompt := e.WaitSent(super.ID, "请选择问题分类")
@@ -247,5 +247,5 @@ func TestMigrationAnnouncedNewChatFirst(t *testing.T) {
 		t.Errorf("registered groups = %v, %v; want the supergroup and not the old group", ids, err)
 	}
 	e.TG.SendText(mig.Chat, apptest.Li, "/join")
-	e.WaitSent(mig.Chat.ID, "李强 已加入名单（共 2 人）")
+	e.WaitSent(mig.Chat.ID, "李强 已加入名单（本群共 2 人）")
 }

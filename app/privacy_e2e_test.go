@@ -36,7 +36,7 @@ func TestPrivacyModeCheckins(t *testing.T) {
 
 	e.TG.SendText(g, apptest.Wang, "/help")
 	help := e.WaitSent(g.ID, "/help — ")
-	if !strings.Contains(help.Text, "单独发“打卡”我收不到") {
+	if !strings.Contains(help.Text, "单独发送“打卡”我收不到") {
 		t.Errorf("/help does not say to use /checkin here: %q", help.Text)
 	}
 
@@ -54,10 +54,10 @@ func TestPrivacyModeCheckins(t *testing.T) {
 	e.Drain()
 	li := e.TG.SendText(g, apptest.Li, "打卡")
 	waitReaction(t, e, g.ID, li)
-	before := countText(e, g.ID, "单独发“打卡”我收不到")
+	before := countText(e, g.ID, "单独发送“打卡”我收不到")
 	e.TG.SendText(g, apptest.Wang, "/help")
 	e.Drain()
-	if got := countText(e, g.ID, "单独发“打卡”我收不到"); got != before {
+	if got := countText(e, g.ID, "单独发送“打卡”我收不到"); got != before {
 		t.Errorf("/help still warns about privacy mode after the bot became an admin")
 	}
 }
@@ -78,8 +78,8 @@ villages:
 		want []string
 	}{
 		{"config village", -100811, []string{"谢家坞村的驻村助手", "/checkin", "/report"}},
-		{"config department", -1002, []string{"交通运输局的工作群", "卡片"}},
-		{"new group", -100812, []string{"/setup 村名", "/bind 部门代码"}},
+		{"config department", -1002, []string{"交通运输局的部门工作群", "卡片"}},
+		{"new group", -100812, []string{"/setup 村名", "/bind 部门编号"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

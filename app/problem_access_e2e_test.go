@@ -54,7 +54,7 @@ func TestProblemReadAccess(t *testing.T) {
 	// Reassigned: the new department reads it, and so does the old one,
 	// which had it.
 	p.TG.SendText(p.cty, apptest.Admin, "/assign 1 environment")
-	p.last(prCounty, "#1 转派成功")
+	p.last(prCounty, "#1 已转派，当前状态")
 	p.card(prEnvDept, n)
 	shown(p.env, apptest.Handler, true)
 	shown(p.traffic, apptest.Handler, true)

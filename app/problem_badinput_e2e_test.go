@@ -31,7 +31,7 @@ func TestProblemBadInput(t *testing.T) {
 		{"no number", "/resolve", "用法：/resolve 编号 办结说明"},
 		{"unknown category", "/category 1 roads", "没有 “roads” 这个分类。可选分类：parking, sanitation"},
 		{"unknown department", "/assign 1 police", "没有 “police” 这个部门。可选部门：traffic, environment, county"},
-		{"unknown filter", "/problems closed", "用法：/problems [open|overdue|mine|all]"},
+		{"unknown filter", "/problems closed", "用法：/problems [open|overdue|mine|all|support]"},
 	}
 	p.report(p.v1, apptest.Wang, "路灯不亮", "停车与交通")
 	for _, tt := range tests {
@@ -125,7 +125,7 @@ func TestProblemUndeliverableDepartment(t *testing.T) {
 	cat := p.last(prVillage, "请选择问题分类")
 	p.press(p.v1, apptest.Wang, cat, "环境卫生")
 	done := p.fresh(prVillage, cat)
-	if !strings.Contains(done.Text, "已登记 #1") || !strings.Contains(done.Text, "承办部门群暂时无法送达，已标记给管理员") {
+	if !strings.Contains(done.Text, "已登记 #1") || !strings.Contains(done.Text, "承办部门工作群暂时无法送达，已标记给管理员") {
 		t.Fatalf("reporter not told: %q", done.Text)
 	}
 	pr := p.problem(1)
@@ -141,7 +141,7 @@ func TestProblemUndeliverableDepartment(t *testing.T) {
 		t.Errorf("flagged list: %q", l.Text)
 	}
 	p.TG.SendText(p.v1, apptest.Wang, "/problems flagged")
-	p.last(prVillage, "只有部署管理员可以这样做")
+	p.last(prVillage, "只有部署管理员可以")
 	p.TG.SendText(p.v1, apptest.Wang, "/problems")
 	if l := p.last(prVillage, "未办结问题"); !strings.Contains(l.Text, "#1") || !strings.Contains(l.Text, "⚠️") {
 		t.Errorf("village list lacks the flag: %q", l.Text)

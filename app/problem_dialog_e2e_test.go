@@ -192,7 +192,7 @@ func TestReportDuplicatesAndMeToo(t *testing.T) {
 		t.Fatalf("no duplicate hint: %q", dup.Text)
 	}
 	p.press(p.v1, apptest.Zhang, dup, "🙋 我也遇到 #1")
-	if got := p.fresh(prVillage, dup).Text; !strings.Contains(got, "已把你的情况附加到 #1（共 2 人反映）") {
+	if got := p.fresh(prVillage, dup).Text; !strings.Contains(got, "已把您的情况附加到 #1（共 2 人反映）") {
 		t.Errorf("me-too answer %q", got)
 	}
 	p.Wait("the card shows the me-too", func() bool { return strings.Contains(p.card(prTraffic, 1).Text, "另有 1 人反映") })
@@ -243,7 +243,7 @@ func TestReportDuplicatesAndMeToo(t *testing.T) {
 	p.TG.SendText(p.v1, apptest.Wang, "13900001111 东门")
 	p.press(p.v1, apptest.Wang, p.last(prVillage, "已记录位置"), "下一步 ▶")
 	sum = p.last(prVillage, "停车场晚上太黑")
-	i3, i1 := strings.Index(sum.Text, "#3 [停车与交通] · 待受理"), strings.Index(sum.Text, "#1 [停车与交通]")
+	i3, i1 := strings.Index(sum.Text, "#3【停车与交通】· 待受理"), strings.Index(sum.Text, "#1【停车与交通】")
 	if i3 < 0 || i1 < i3 || !strings.Contains(sum.Text, "相距约 38 米") {
 		t.Errorf("same-village hint should list #3 (38 m) before #1:\n%s", sum.Text)
 	}

@@ -50,7 +50,7 @@ func TestProblemReturnAndResubmit(t *testing.T) {
 		t.Errorf("text after resubmit %q", got)
 	}
 	p.Wait("a fresh card", func() bool { return p.count(prTraffic, "#1 停车与交通") == 2 })
-	if c := p.card(prTraffic, n); !strings.Contains(c.Text, "路面坑洼三处") || len(buttons(c)) != 4 {
+	if c := p.card(prTraffic, n); !strings.Contains(c.Text, "路面坑洼三处") || len(buttons(c)) != 5 {
 		t.Errorf("fresh card %q %v", c.Text, buttons(c))
 	}
 	// The old notice's buttons are stale now.
@@ -127,16 +127,16 @@ func TestProblemQueries(t *testing.T) {
 	}
 	p.report(p.v2, apptest.Li, "东山村垃圾", "环境卫生")
 	p.TG.SendText(p.traffic, apptest.Handler, "/resolve 1 已处理")
-	p.last(prTraffic, "#1 办结成功")
+	p.last(prTraffic, "#1 已办结，当前状态")
 
 	p.TG.SendText(p.v1, apptest.Wang, "/problems")
 	l := p.last(prVillage, "未办结问题")
-	if !strings.Contains(l.Text, "共 11 件，第 1/2 页") || strings.Contains(l.Text, "#13") || strings.Contains(l.Text, "#1 ") {
+	if !strings.Contains(l.Text, "共 11 件，第 1/2 页") || strings.Contains(l.Text, "#13") || strings.Contains(l.Text, "#1【") {
 		t.Errorf("village open list:\n%s", l.Text)
 	}
 	p.press(p.v1, apptest.Wang, l, "下一页 ▶")
 	l2 := p.fresh(prVillage, l)
-	if !strings.Contains(l2.Text, "第 2/2 页") || !strings.Contains(l2.Text, "#2 ") {
+	if !strings.Contains(l2.Text, "第 2/2 页") || !strings.Contains(l2.Text, "#2【") {
 		t.Errorf("page 2:\n%s", l2.Text)
 	}
 	p.press(p.v1, apptest.Wang, l2, "◀ 上一页")
@@ -205,5 +205,5 @@ func TestProblemFollowsMigration(t *testing.T) {
 	// The reporter's own rights moved too: village admin of the new chat.
 	p.MakeAdmin(super.ID, apptest.Li)
 	p.TG.SendText(super, apptest.Li, "/close 1")
-	p.last(super.ID, "#1 关闭成功")
+	p.last(super.ID, "#1 已关闭，当前状态")
 }

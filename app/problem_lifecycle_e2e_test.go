@@ -3,6 +3,7 @@ package app_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -12,8 +13,9 @@ import (
 
 // The whole life of the issue's own example, through the fake Bot API:
 // reported in a village, accepted and resolved in the traffic bureau's
-// chat, "not fixed" reopens it to the bureau and the county office,
-// resolved again, confirmed fixed.
+// chat, "unsatisfied" with a reason reopens it to the bureau and the
+// county office, resolved again, rated satisfied, closed when the
+// rating window ends.
 func TestProblemLifecycle(t *testing.T) {
 	p := startProblems(t)
 	text := "工业园区旁没有划定停车位，车辆进出有安全隐患 <b>&amp; *注意* _x_ `y`"
@@ -23,13 +25,13 @@ func TestProblemLifecycle(t *testing.T) {
 	}
 
 	card := p.card(prTraffic, n)
-	for _, want := range []string{"#1 停车与交通", "待受理", "谢家坞 (平水镇)", "王芳", text, "期限：2026-12-03 08:00"} {
+	for _, want := range []string{"#1 停车与交通", "待受理", "🏘 村：谢家坞\n", "王芳", text, "期限：2026-12-03 08:00"} {
 		if !strings.Contains(card.Text, want) {
 			t.Errorf("card lacks %q:\n%s", want, card.Text)
 		}
 	}
-	if got := buttons(card); len(got) != 4 {
-		t.Errorf("card buttons %v, want Accept, Resolve, Return, Reassign", got)
+	if got := buttons(card); len(got) != 5 {
+		t.Errorf("card buttons %v, want Accept, Resolve, Return, Reassign, Support", got)
 	}
 
 	// Accept from the card: the village hears it as a reply to the report.
@@ -41,7 +43,7 @@ func TestProblemLifecycle(t *testing.T) {
 		t.Errorf("acceptance is not a reply to the report: %+v", note.ReplyToMessage)
 	}
 	card = p.fresh(prTraffic, card)
-	if !strings.Contains(card.Text, "办理中") || len(buttons(card)) != 3 {
+	if !strings.Contains(card.Text, "办理中") || len(buttons(card)) != 4 {
 		t.Errorf("card after accept: %q %v", card.Text, buttons(card))
 	}
 
@@ -57,9 +59,17 @@ func TestProblemLifecycle(t *testing.T) {
 		t.Fatalf("status %s, want resolved", got)
 	}
 
-	// "Not fixed" reopens it; the bureau and its parent get the card again.
-	p.press(p.v1, apptest.Wang, resolved, "👎 没有解决")
-	p.last(prVillage, "已重新打开")
+	// "Unsatisfied" asks why, and the reason reopens it; the bureau and
+	// its parent get the card again.
+	p.press(p.v1, apptest.Wang, resolved, "😞 不满意")
+	p.last(prVillage, "请直接回复对 #1 不满意的原因")
+	p.TG.SendText(p.v1, apptest.Wang, "停车位被货车占满了")
+	if re := p.last(prVillage, "已重新打开"); !strings.Contains(re.Text, "原因：停车位被货车占满了") {
+		t.Errorf("reopen notice lacks the reason: %q", re.Text)
+	}
+	if pr := p.problem(n); pr.Rating != cadrebot.RatingUnsatisfied || pr.Status != cadrebot.StatusReopened {
+		t.Errorf("after unsatisfied: status %s rating %q", pr.Status, pr.Rating)
+	}
 	p.Wait("a new card in the bureau", func() bool { return p.count(prTraffic, "#1 停车与交通") == 2 })
 	cty := p.card(prCounty, n)
 	if !strings.Contains(cty.Text, "已重新打开") {
@@ -70,21 +80,27 @@ func TestProblemLifecycle(t *testing.T) {
 	p.TG.SendText(p.traffic, apptest.Handler, "/resolve 1")
 	p.last(prTraffic, "办结 #1 需要写办结说明")
 	p.TG.SendText(p.traffic, apptest.Handler, "/resolve #1 重新施划，加装隔离桩")
-	p.last(prTraffic, "#1 办结成功")
+	p.last(prTraffic, "#1 已办结，当前状态")
 	again := p.last(prVillage, "重新施划")
 
-	// The reporter confirms: closed, and the question's buttons go.
-	p.press(p.v1, apptest.Wang, again, "👍 已解决")
+	// The reporter is satisfied: recorded, and it closes once the rating
+	// window ends; the question's buttons then go stale.
+	p.press(p.v1, apptest.Wang, again, "😊 满意")
+	if rated := p.fresh(prVillage, again); !strings.Contains(rated.Text, "您的评价：满意") || buttonData(rated, "✓ 😊 满意") == "" {
+		t.Errorf("rated notice %q %v", rated.Text, buttons(rated))
+	}
+	p.advance(7*24*time.Hour + time.Minute)
 	p.Wait("closed", func() bool { return p.problem(n).Status == cadrebot.StatusClosed })
-	if b := buttons(p.fresh(prVillage, again)); len(b) != 0 {
-		t.Errorf("answered question still has buttons %v", b)
+	p.last(prVillage, "#1 已关闭（评价：满意）")
+	if cb := p.press(p.v1, apptest.Wang, p.fresh(prVillage, again), "✓ 😊 满意"); !cb.ShowAlert {
+		t.Errorf("rating a closed problem answered %+v", cb)
 	}
 	if b := buttons(p.card(prTraffic, n)); len(b) != 0 {
 		t.Errorf("closed card still has buttons %v", b)
 	}
 
 	want := []cadrebot.Action{cadrebot.ActCreate, cadrebot.ActAccept, cadrebot.ActResolve, cadrebot.ActReopen,
-		cadrebot.ActResolve, cadrebot.ActClose}
+		cadrebot.ActResolve, cadrebot.ActRate, cadrebot.ActClose}
 	if diff := cmp.Diff(want, p.history(n)); diff != "" {
 		t.Errorf("history (-want +got):\n%s", diff)
 	}
@@ -92,7 +108,7 @@ func TestProblemLifecycle(t *testing.T) {
 	// /problem N shows the history to the village.
 	p.TG.SendText(p.v1, apptest.Zhang, "/problem 1")
 	h := p.last(prVillage, "处理记录")
-	for _, w := range []string{"赵队长 受理", "赵队长 办结", "王芳 重新打开", "王芳 关闭", "已在园区北门划定 20 个停车位 <i>"} {
+	for _, w := range []string{"赵队长 受理", "赵队长 办结", "王芳 重新打开", "王芳 评价", "系统 关闭", "已在园区北门划定 20 个停车位 <i>"} {
 		if !strings.Contains(h.Text, w) {
 			t.Errorf("/problem lacks %q:\n%s", w, h.Text)
 		}

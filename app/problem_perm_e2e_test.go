@@ -20,59 +20,59 @@ func TestProblemPermissions(t *testing.T) {
 
 	// A cadre of the village is no handler.
 	p.TG.SendText(p.v1, apptest.Zhang, "/accept 1")
-	p.last(prVillage, "你不能对 #1 执行「受理」")
+	p.last(prVillage, "您不能对 #1 执行「受理」")
 	// Nor is someone pressing the card who is not in the bureau's chat.
 	cb := p.pressData(p.traffic, apptest.Zhang, card.ID, buttonData(card, "📥 受理"))
-	if !cb.ShowAlert || !strings.Contains(cb.Text, "你不能对 #1 执行「受理」") {
+	if !cb.ShowAlert || !strings.Contains(cb.Text, "您不能对 #1 执行「受理」") {
 		t.Errorf("outsider's press answered %+v", cb)
 	}
 	// The county coordinator is in the parent's chat, not the bureau's.
 	p.TG.SendText(p.cty, coordinator, "/resolve 1 已处理")
-	p.last(prCounty, "你不能对 #1 执行「办结」")
+	p.last(prCounty, "您不能对 #1 执行「办结」")
 	// The reporter cannot resolve their own report either.
 	p.TG.SendText(p.v1, apptest.Wang, "/resolve 1 自己解决了")
-	p.last(prVillage, "你不能对 #1 执行「办结」")
+	p.last(prVillage, "您不能对 #1 执行「办结」")
 	if got := p.problem(n).Status; got != cadrebot.StatusNew {
 		t.Fatalf("refusals changed the status to %s", got)
 	}
 
 	// A handler may act from any chat, even the village's.
 	p.TG.SendText(p.v1, apptest.Handler, "/accept 1")
-	p.last(prVillage, "#1 受理成功")
+	p.last(prVillage, "#1 已受理，当前状态")
 	// ... but may not reopen or close: that is the village's call.
 	p.TG.SendText(p.traffic, apptest.Handler, "/close 1")
-	p.last(prTraffic, "你不能对 #1 执行「关闭」")
+	p.last(prTraffic, "您不能对 #1 执行「关闭」")
 
 	// Handler resolves; once it closed by itself (asked after 7 days, no
 	// answer for 7 more) the reporter may no longer reopen it, but a
 	// village admin may.
 	p.TG.SendText(p.traffic, apptest.Handler, "/resolve 1 已劝离")
-	p.last(prTraffic, "#1 办结成功")
+	p.last(prTraffic, "#1 已办结，当前状态")
 	p.advance(7*24*time.Hour + time.Minute)
-	p.last(prVillage, "问题真的解决了吗")
+	p.last(prVillage, "请评价：")
 	p.advance(7 * 24 * time.Hour)
 	p.last(prVillage, "办结后无人反馈，已自动关闭")
 	p.TG.SendText(p.v1, apptest.Wang, "/reopen 1")
-	p.last(prVillage, "#1 已关闭，只有村群管理员可以重新打开")
+	p.last(prVillage, "#1 已关闭，只有村工作群管理员可以重新打开")
 	p.TG.SendText(p.v1, apptest.Li, "/reopen 1 又有车停了")
-	p.last(prVillage, "#1 重新打开成功")
+	p.last(prVillage, "#1 已重新打开，当前状态")
 
 	// A village admin withdraws a report.
 	p.TG.SendText(p.v1, apptest.Li, "/close 1")
-	p.last(prVillage, "#1 关闭成功")
+	p.last(prVillage, "#1 已关闭，当前状态")
 
 	// The deployment admin may do anything, anywhere.
 	p.TG.SendText(p.cty, apptest.Admin, "/reopen 1")
-	p.last(prCounty, "#1 重新打开成功")
+	p.last(prCounty, "#1 已重新打开，当前状态")
 	p.TG.SendText(p.cty, apptest.Admin, "/assign 1 environment")
-	p.last(prCounty, "#1 转派成功")
+	p.last(prCounty, "#1 已转派，当前状态")
 	p.card(prEnvDept, n)
 	if got := p.problem(n).Dept; got != "environment" {
 		t.Errorf("dept after /assign = %q", got)
 	}
 	// The bureau's handler no longer holds it.
 	p.TG.SendText(p.traffic, apptest.Handler, "/accept 1")
-	p.last(prTraffic, "你不能对 #1 执行「受理」")
+	p.last(prTraffic, "您不能对 #1 执行「受理」")
 }
 
 // A double tap, a press on a card after the status changed, and forged
@@ -100,7 +100,7 @@ func TestProblemStaleForgedAndDoubleTaps(t *testing.T) {
 
 	// The old Accept button, pressed again later: refused, card redrawn.
 	p.TG.SendText(p.traffic, apptest.Handler, "/resolve 1 已设置标识")
-	p.last(prTraffic, "#1 办结成功")
+	p.last(prTraffic, "#1 已办结，当前状态")
 	cb := p.pressData(p.traffic, apptest.Handler, card.ID, accept)
 	if !cb.ShowAlert || !strings.Contains(cb.Text, "#1 的状态已经变了") {
 		t.Errorf("stale press answered %+v", cb)
@@ -138,16 +138,21 @@ func TestProblemStaleForgedAndDoubleTaps(t *testing.T) {
 	}
 	// A village question button pressed in another village's chat.
 	res := p.last(prVillage, "已由 交通运输局 办结")
-	cb = p.pressData(p.v2, apptest.Li, res.ID, buttonData(res, "👎 没有解决"))
+	cb = p.pressData(p.v2, apptest.Li, res.ID, buttonData(res, "😞 不满意"))
 	if !cb.ShowAlert {
 		t.Errorf("cross-chat press answered %+v", cb)
 	}
 	if got := p.problem(n).Status; got != cadrebot.StatusResolved {
 		t.Errorf("cross-chat press changed #1 to %s", got)
 	}
-	// Someone else than the reporter on "not fixed".
-	cb = p.press(p.v1, apptest.Zhang, res, "👎 没有解决")
-	if !cb.ShowAlert || !strings.Contains(cb.Text, "你不能对 #1 执行「重新打开」") {
-		t.Errorf("non-reporter's press answered %+v", cb)
+	// Someone else than the reporter on "unsatisfied", and on "satisfied".
+	for _, label := range []string{"😞 不满意", "😊 满意"} {
+		cb = p.press(p.v1, apptest.Zhang, res, label)
+		if !cb.ShowAlert || !strings.Contains(cb.Text, "只有上报人或村工作群管理员可以评价 #1") {
+			t.Errorf("non-reporter's %s answered %+v", label, cb)
+		}
+	}
+	if pr := p.problem(n); pr.Status != cadrebot.StatusResolved || pr.Rating != "" {
+		t.Errorf("non-reporter's presses changed #1: %s %q", pr.Status, pr.Rating)
 	}
 }

@@ -137,7 +137,7 @@ func TestActionNotePrivacyMode(t *testing.T) {
 		t.Fatalf("a plain message reached the bot in privacy mode: status %s", got)
 	}
 	p.TG.SendText(p.traffic, apptest.Handler, "已抽水疏通", telegramtest.ReplyTo(ask.ID))
-	p.last(prTraffic, "#1 办结成功")
+	p.last(prTraffic, "#1 已办结，当前状态")
 	if pr := p.problem(n); pr.Status != cadrebot.StatusResolved || pr.Note != "已抽水疏通" {
 		t.Errorf("after the note: %s %q", pr.Status, pr.Note)
 	}

@@ -22,7 +22,7 @@ func TestProblemEscalation(t *testing.T) {
 	_, n := p.report(p.v1, apptest.Wang, "园区出入口没有减速带", "停车与交通")
 	_, n2 := p.report(p.v1, apptest.Wang, "园区外墙垃圾", "环境卫生") // 7d SLA
 	p.TG.SendText(p.traffic, apptest.Handler, "/accept 1")
-	p.last(prTraffic, "#1 受理成功")
+	p.last(prTraffic, "#1 已受理，当前状态")
 
 	p.advance(71 * time.Hour)
 	if got := p.count(prTraffic, "已超过处理期限"); got != 0 {
@@ -88,7 +88,7 @@ func TestProblemEscalation(t *testing.T) {
 
 	// Reassigning starts a fresh deadline: nothing overdue right after.
 	p.TG.SendText(p.traffic, apptest.Handler, "/assign 1 environment")
-	p.last(prTraffic, "#1 转派成功")
+	p.last(prTraffic, "#1 已转派，当前状态")
 	if pr := p.problem(n); pr.Stage != 0 || !pr.Due.After(p.Clock.Now()) {
 		t.Errorf("after reassign stage %d due %v", pr.Stage, pr.Due)
 	}
@@ -139,24 +139,25 @@ func TestOverdueSweepConcurrentReplicas(t *testing.T) {
 	}
 }
 
-// After problems.reopen_days the reporter is asked "is this fixed?"; no
-// answer closes it after as many days again; "not fixed" reopens it and
-// notifies the department and its parent.
+// After problems.reopen_days the reporter is asked "is this fixed?" with
+// the rating buttons; no answer closes it after as many days again;
+// "unsatisfied" with a reason reopens it and notifies the department and
+// its parent.
 func TestProblemResolvedSweep(t *testing.T) {
 	p := startProblems(t)
 	_, n := p.report(p.v1, apptest.Wang, "公交站牌倒了", "停车与交通")
 	_, n2 := p.report(p.v1, apptest.Zhang, "路边违停", "停车与交通")
 	p.TG.SendText(p.traffic, apptest.Handler, "/resolve 1 已扶正加固")
-	p.last(prTraffic, "#1 办结成功")
+	p.last(prTraffic, "#1 已办结，当前状态")
 	p.TG.SendText(p.traffic, apptest.Handler, "/resolve 2 已劝离")
-	p.last(prTraffic, "#2 办结成功")
+	p.last(prTraffic, "#2 已办结，当前状态")
 
 	p.advance(6 * 24 * time.Hour)
-	if p.count(prVillage, "问题真的解决了吗") != 0 {
+	if p.count(prVillage, "请评价：") != 0 {
 		t.Fatal("asked before reopen_days")
 	}
 	p.advance(24*time.Hour + time.Minute)
-	p.Wait("both asked", func() bool { return p.count(prVillage, "问题真的解决了吗") == 2 })
+	p.Wait("both asked", func() bool { return p.count(prVillage, "请评价：") == 2 })
 	var q2 = p.last(prVillage, "#2 已办结 7 天")
 	if !strings.Contains(q2.Text, "张伟") {
 		t.Errorf("question not addressed to the reporter: %q", q2.Text)
@@ -164,13 +165,15 @@ func TestProblemResolvedSweep(t *testing.T) {
 	// A restart does not ask again.
 	p.Restart()
 	p.advance(time.Hour)
-	if got := p.count(prVillage, "问题真的解决了吗"); got != 2 {
+	if got := p.count(prVillage, "请评价："); got != 2 {
 		t.Errorf("asked %d times, want 2", got)
 	}
 
 	// #2's reporter says it is not fixed, past the 7-day window: it
 	// reopens, and the bureau and the county office hear it.
-	p.press(p.v1, apptest.Zhang, q2, "👎 没有解决")
+	p.press(p.v1, apptest.Zhang, q2, "😞 不满意")
+	p.last(prVillage, "请直接回复对 #2 不满意的原因")
+	p.TG.SendText(p.v1, apptest.Zhang, "车又停回来了")
 	p.last(prVillage, "#2 已重新打开")
 	p.Wait("cards again", func() bool {
 		return p.count(prTraffic, "#2 停车与交通") == 2 && p.count(prCounty, "#2 停车与交通") == 1

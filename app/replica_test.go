@@ -113,7 +113,7 @@ func TestReplicasBehindLoadBalancer(t *testing.T) {
 		u := models.User{ID: int64(3000 + i), FirstName: fmt.Sprintf("干部%02d", i), LanguageCode: "zh"}
 		ids = append(ids, tg.Push(joinUpdate(int64(50000+i), g, u, rs[0].Clock.Now())))
 	}
-	rs[0].WaitSent(g.ID, fmt.Sprintf("干部%02d 已加入名单（共 %d 人）", users-1, users))
+	rs[0].WaitSent(g.ID, fmt.Sprintf("干部%02d 已加入名单（本群共 %d 人）", users-1, users))
 	rs[0].Drain()
 	// Telegram is unsure it delivered them and sends every one again;
 	// round robin hands each to the other replica this time.
@@ -221,7 +221,7 @@ func TestPollingReplicasTakeTurns(t *testing.T) {
 	other := rs[1-active]
 	other.Wait("the standby to poll", func() bool { return testutil.ToFloat64(other.App.Metrics.PollerLeader) == 1 })
 	tg.SendText(g, apptest.Li, "/join")
-	other.WaitSent(g.ID, "李强 已加入名单（共 2 人）")
+	other.WaitSent(g.ID, "李强 已加入名单（本群共 2 人）")
 	for _, c := range tg.CallsTo("getUpdates") {
 		if c.Status == 409 {
 			t.Errorf("a getUpdates call got 409 Conflict: two pollers overlapped")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cadrebot/apptest"
+	"cadrebot/storetest"
 )
 
 // durableKinds are the keys kept without a TTL, each for a reason
@@ -18,7 +19,7 @@ var durableKinds = []*regexp.Regexp{
 	regexp.MustCompile(`^groups$`),    // configured groups only
 	regexp.MustCompile(`^transient$`), // chats never set up, with when they were last seen
 	regexp.MustCompile(`^sched:seen$`),
-	regexp.MustCompile(`^deptchats$`),
+	regexp.MustCompile(`^(dept|unit)chats$`),
 	regexp.MustCompile(`^migrated$`),
 	regexp.MustCompile(`^moved:-?\d+$`),
 	regexp.MustCompile(`^undeliverable$`), // pruned by the retention sweep
@@ -27,8 +28,9 @@ var durableKinds = []*regexp.Regexp{
 	regexp.MustCompile(`^\{in\}:q:poll$`), // only while updates are in flight
 	regexp.MustCompile(`^\{outbox\}$`),    // entries are deleted once sent
 	regexp.MustCompile(`^\{u\d+\}$`),      // only with reminders by DM on: checked below
-	regexp.MustCompile(`^\{g-\d+\}:(meta|members|idx|leave|leavereq|ci:\d{4}|off:\d{4})$`),
+	regexp.MustCompile(`^\{g-\d+\}:(meta|members|idx|svc|leave|leavereq|ci:\d{4}|off:\d{4})$`),
 	regexp.MustCompile(`^\{pr\}:`), // problems are the record
+	regexp.MustCompile(`^\{pj\}:`), // and village projects
 }
 
 // TestEveryKeyExpiresOrIsRecord runs the end-to-end flows (setup, roster,
@@ -71,13 +73,12 @@ func TestEveryKeyExpiresOrIsRecord(t *testing.T) {
 	defer rdb.Close()
 	keys := func() map[string]time.Duration {
 		out := map[string]time.Duration{}
-		it := rdb.Scan(ctx, 0, e.Prefix+"*", 1000).Iterator()
-		for it.Next(ctx) {
-			ttl, err := rdb.PTTL(ctx, it.Val()).Result()
+		for _, k := range storetest.Keys(t, rdb, e.Prefix) {
+			ttl, err := rdb.PTTL(ctx, k).Result()
 			if err != nil {
 				t.Fatal(err)
 			}
-			out[strings.TrimPrefix(it.Val(), e.Prefix)] = ttl
+			out[strings.TrimPrefix(k, e.Prefix)] = ttl
 		}
 		return out
 	}

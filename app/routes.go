@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"errors"
 
+	"cadrebot"
 	"cadrebot/bot"
 	"cadrebot/dashboard"
 	"cadrebot/digest"
 	"cadrebot/handlers"
 	"cadrebot/store"
+	"cadrebot/units"
 )
 
 // buildRoutes is the one list of everything the bot answers to: commands,
@@ -20,8 +23,8 @@ func (a *App) buildRoutes() bot.Routes {
 		depts = append(depts, handlers.Department{ID: d.ID, Name: d.Name})
 	}
 	menu := []string{"help", "checkin", "today", "leave", "report", "problems", "problem", "accept", "resolve",
-		"reject", "reopen", "close", "assign", "cancel", "stats", "digest", "export", "dashboard", "setup", "join", "roster", "schedule", "setvillage",
-		"remindme", "lang", "bind", "approve"}
+		"reject", "reopen", "close", "assign", "support", "note", "project", "projects", "progress", "cancel", "stats", "digest",
+		"export", "dashboard", "setup", "join", "roster", "schedule", "setvillage", "remindme", "lang", "handover", "bind", "leaders", "approve"}
 	r := bot.Routes{
 		Commands:  map[string]handlers.Func{},
 		Menu:      menu,
@@ -31,10 +34,12 @@ func (a *App) buildRoutes() bot.Routes {
 	help := handlers.Help(out, texts, menu, sight)
 	r.Commands["start"] = help
 	r.Commands["help"] = help
-	r.Commands["setup"] = handlers.Setup(db, auth, out, texts, sight)
+	r.Commands["setup"] = handlers.Setup(db, auth, out, texts, sight, a.unitTree)
 	r.Commands["bind"] = handlers.Bind(db, auth, out, texts, depts, sight)
-	r.Commands["join"] = handlers.Join(db, out, texts)
+	r.Commands["leaders"] = handlers.Leaders(db, auth, out, texts, a.unitTree)
+	r.Commands["join"] = handlers.Join(db, auth, out, texts)
 	r.Commands["roster"] = handlers.Roster(db, out, texts)
+	r.Commands["handover"] = (&handlers.Handover{Store: db, Out: out, Texts: texts, Auth: auth, Cal: a.Calendar, Cfg: &cfg.File}).Command()
 	pr := a.problems()
 	r.Commands["approve"] = handlers.Approve(db, auth, out, texts, pr.ReleaseHeld)
 	r.Callbacks["ap"] = pr.ApproveButton(func(ctx context.Context, chat int64) error {
@@ -73,6 +78,8 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["close"] = pr.Close()
 	r.Commands["assign"] = pr.Assign()
 	r.Commands["category"] = pr.Categorize()
+	r.Commands["support"] = pr.Support()
+	r.Commands["note"] = pr.Note()
 	r.Commands["problems"] = pr.List()
 	r.Commands["problem"] = pr.Show()
 	r.Callbacks["rd"] = pr.ReportButton()
@@ -88,6 +95,17 @@ func (a *App) buildRoutes() bot.Routes {
 	// problems and cards along, and what the config says about its old id.
 	db.OnMigrate(db.MigrateProblems)
 	db.OnMigrate(a.followConfig)
+
+	// Village projects (docs/user-guide.md): the dialog's messages that
+	// waited in the outbox are recorded by FormSent like the report's.
+	pj := a.projects()
+	r.Commands["project"] = pj.Project()
+	r.Commands["projects"] = pj.List()
+	r.Commands["progress"] = pj.Progress()
+	r.Callbacks["pj"] = pj.DialogButton()
+	r.Callbacks["pm"] = pj.Button()
+	r.Intercept = append(r.Intercept, pj.Intercept)
+	db.OnMigrate(db.MigrateProjects)
 
 	// Digests, statistics and exports (docs/digests.md).
 	dg := a.digests()
@@ -108,7 +126,14 @@ func (a *App) buildRoutes() bot.Routes {
 // routes and jobs may each build their own.
 func (a *App) problems() *handlers.Problems {
 	return &handlers.Problems{Store: a.DB, Out: a.Sender, Texts: a.Texts, Auth: a.Auth, Cfg: &a.Cfg.File,
-		Loc: a.Cfg.Location, Log: a.Log, Permanent: bot.IsPermanent, Now: a.Clock.Now}
+		Loc: a.Cfg.Location, Log: a.Log, Permanent: bot.IsPermanent, Now: a.Clock.Now, Clock: a.Clock,
+		Leaders: a.leadersAbove}
+}
+
+// projects builds the village project handlers; stateless like problems.
+func (a *App) projects() *handlers.Projects {
+	return &handlers.Projects{Store: a.DB, Out: a.Sender, Texts: a.Texts, Auth: a.Auth, Cfg: &a.Cfg.File,
+		Loc: a.Cfg.Location, Log: a.Log, Now: a.Clock.Now, BotUsername: a.Me.Username}
 }
 
 // outboxFlagger adapts a function to outbox.Flagger.
@@ -139,6 +164,64 @@ func (a *App) chatDepts(ctx context.Context, chat int64) ([]handlers.Department,
 	for _, id := range digest.DeptsOfChat(&a.Cfg.File, chats, chat) {
 		if d, ok := a.Cfg.File.Department(id); ok {
 			out = append(out, handlers.Department{ID: d.ID, Name: d.Name})
+		}
+	}
+	return out, nil
+}
+
+// unitTree builds the tree of units with every village group placed in
+// it: two round trips for the groups, one each for the /leaders bindings
+// and the migrations.
+func (a *App) unitTree(ctx context.Context) (*units.Tree, error) {
+	ids, err := a.DB.GroupIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := a.DB.Groups(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return a.treeOf(ctx, gs)
+}
+
+// treeOf builds the tree of units with the village groups of gs placed.
+func (a *App) treeOf(ctx context.Context, gs []*cadrebot.Group) (*units.Tree, error) {
+	bound, err := a.DB.UnitChats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	moves, err := a.DB.ChatMoves(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := units.New(&a.Cfg.File, bound, moves)
+	for _, g := range gs {
+		if g.IsVillage() {
+			t.AddVillage(g.ChatID, digest.VillageName(g.Village, g.Title), handlers.VillageTown(&a.Cfg.File, moves, g))
+		}
+	}
+	return t, nil
+}
+
+// leadersAbove lists the units above a village group that have a
+// leaders' group, nearest first: where its overdue problems escalate. It
+// needs only the village's own group, not every group.
+func (a *App) leadersAbove(ctx context.Context, village int64) ([]units.Unit, error) {
+	g, err := a.DB.Group(ctx, village)
+	if errors.Is(err, cadrebot.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	t, err := a.treeOf(ctx, []*cadrebot.Group{g})
+	if err != nil {
+		return nil, err
+	}
+	var out []units.Unit
+	for _, u := range t.Above(village) {
+		if u.Chat != 0 {
+			out = append(out, *u)
 		}
 	}
 	return out, nil

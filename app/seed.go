@@ -69,28 +69,50 @@ func (a *App) seedApprovals(ctx context.Context) error {
 	return nil
 }
 
-// seedDepartments marks each department chat named in the config as that
-// department's group, as /bind does, so it is a configured group: kept for
-// good, and found by the digest job.
-func (a *App) seedDepartments(ctx context.Context) error {
+// seedConfigChats marks each department chat and each leaders' group
+// named in the config as such, as /bind and /leaders do, so it is a
+// configured group: kept for good, and found by the digest job. A chat
+// that already names a department or unit keeps it (a /bind or /leaders
+// since may have moved it).
+func (a *App) seedConfigChats(ctx context.Context) error {
 	moves, err := a.DB.ChatMoves(ctx)
 	if err != nil {
 		return err
 	}
-	for _, d := range a.Cfg.File.Departments {
-		if d.ChatID == 0 {
-			continue
+	seed := func(chat int64, set func(g *cadrebot.Group) *store.GroupPatch) error {
+		if chat == 0 {
+			return nil
 		}
-		chat := moves.Chat(d.ChatID)
+		chat = moves.Chat(chat)
 		g, err := a.DB.Group(ctx, chat)
 		if err != nil && !errors.Is(err, cadrebot.ErrNotFound) {
 			return err
 		}
-		if g != nil && g.Dept != "" {
-			continue
+		p := set(g)
+		if p == nil {
+			return nil
 		}
+		return a.DB.UpdateGroup(ctx, chat, *p)
+	}
+	for _, d := range a.Cfg.File.Departments {
 		id := d.ID
-		if err := a.DB.UpdateGroup(ctx, chat, store.GroupPatch{Dept: &id}); err != nil {
+		if err := seed(d.ChatID, func(g *cadrebot.Group) *store.GroupPatch {
+			if g != nil && g.Dept != "" {
+				return nil
+			}
+			return &store.GroupPatch{Dept: &id}
+		}); err != nil {
+			return err
+		}
+	}
+	for _, u := range a.Cfg.File.Units {
+		id := u.ID
+		if err := seed(u.ChatID, func(g *cadrebot.Group) *store.GroupPatch {
+			if g != nil && g.Leads != "" {
+				return nil
+			}
+			return &store.GroupPatch{Leads: &id}
+		}); err != nil {
 			return err
 		}
 	}

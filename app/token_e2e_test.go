@@ -9,9 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
-
 	"cadrebot/apptest"
+	"cadrebot/storetest"
 	"cadrebot/telegramtest"
 )
 
@@ -101,34 +100,24 @@ func dumpPrefix(t *testing.T, prefix string) string {
 	defer rdb.Close()
 	ctx := context.Background()
 	var b strings.Builder
-	dump := func(ctx context.Context, c redis.Cmdable) error {
-		it := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for it.Next(ctx) {
-			k := it.Val()
-			typ, _ := c.Type(ctx, k).Result()
-			var v any
-			switch typ {
-			case "string":
-				v, _ = c.Get(ctx, k).Result()
-			case "hash":
-				v, _ = c.HGetAll(ctx, k).Result()
-			case "list":
-				v, _ = c.LRange(ctx, k, 0, -1).Result()
-			case "set":
-				v, _ = c.SMembers(ctx, k).Result()
-			case "zset":
-				v, _ = c.ZRangeWithScores(ctx, k, 0, -1).Result()
-			case "stream":
-				v, _ = c.XRange(ctx, k, "-", "+").Result()
-			}
-			fmt.Fprintf(&b, "%s %s %v\n", k, typ, v)
+	for _, k := range storetest.Keys(t, rdb, prefix) {
+		typ, _ := rdb.Type(ctx, k).Result()
+		var v any
+		switch typ {
+		case "string":
+			v, _ = rdb.Get(ctx, k).Result()
+		case "hash":
+			v, _ = rdb.HGetAll(ctx, k).Result()
+		case "list":
+			v, _ = rdb.LRange(ctx, k, 0, -1).Result()
+		case "set":
+			v, _ = rdb.SMembers(ctx, k).Result()
+		case "zset":
+			v, _ = rdb.ZRangeWithScores(ctx, k, 0, -1).Result()
+		case "stream":
+			v, _ = rdb.XRange(ctx, k, "-", "+").Result()
 		}
-		return it.Err()
-	}
-	if cc, ok := rdb.(*redis.ClusterClient); ok {
-		_ = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return dump(ctx, c) })
-	} else if err := dump(ctx, rdb); err != nil {
-		t.Fatal(err)
+		fmt.Fprintf(&b, "%s %s %v\n", k, typ, v)
 	}
 	return b.String()
 }

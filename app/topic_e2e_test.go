@@ -59,7 +59,7 @@ func TestTopicLeaveIsTheSenders(t *testing.T) {
 	e.WaitSent(forum.ID, "本群服务")
 	for i, m := range []models.User{apptest.Wang, apptest.Li} {
 		e.TG.SendText(forum, m, "/join")
-		e.WaitSent(forum.ID, fmt.Sprintf("%s 已加入名单（共 %d 人）", m.FirstName, i+1))
+		e.WaitSent(forum.ID, fmt.Sprintf("%s 已加入名单（本群共 %d 人）", m.FirstName, i+1))
 	}
 	e.MakeAdmin(forum.ID, apptest.Li)
 	topic := e.TG.CreateTopic(forum, apptest.Wang, "请假")

@@ -58,7 +58,7 @@ func TestWebhookSecret(t *testing.T) {
 	// The real path: the fake API pushes with the right secret.
 	g := e.TG.Group(-100501, "g")
 	e.TG.SendText(g, apptest.Wang, "/join")
-	e.WaitSent(g.ID, "王芳 已加入名单（共 1 人）")
+	e.WaitSent(g.ID, "王芳 已加入名单（本群共 1 人）")
 	for _, m := range e.TG.Sent(g.ID) {
 		if strings.Contains(m.Text, "forged") {
 			t.Errorf("an update without the secret was processed: %q", m.Text)

@@ -121,14 +121,23 @@ func (r Row) workdayStatus(d calendar.Date) Status {
 }
 
 // Period is what the store loads for one group over [From, To]: the
-// roster, the year bitmaps the period touches, and leave.
+// roster and former members, their periods of service, the year bitmaps
+// the period touches, and leave.
 type Period struct {
 	Chat     int64
 	From, To calendar.Date
 	Roster   []cadrebot.Member
-	Bits     map[int][]byte // year -> check-in bitmap
-	Off      map[int][]byte // year -> off-site bitmap
-	Leaves   map[int64]Leaves
+	// Former are members who left the roster and have service records,
+	// with the index their rows keep.
+	Former []cadrebot.Member
+	// Service holds each member's periods of service (Served reads it).
+	Service map[int64]Services
+	// Created is the day the bot first saw the group, the start of
+	// service of a roster member who has no periods (see Served).
+	Created calendar.Date
+	Bits    map[int][]byte // year -> check-in bitmap
+	Off     map[int][]byte // year -> off-site bitmap
+	Leaves  map[int64]Leaves
 }
 
 // Row returns a member's row.

@@ -198,9 +198,9 @@ func TestRates(t *testing.T) {
 		t.Fatalf("Workdays = %d, want 6 (Mon-Fri plus the 调休 Saturday; the holiday Monday does not count)", g.Workdays)
 	}
 	want := []MemberRate{
-		{Member: wang, Workdays: 6, Present: 6, CheckedIn: 6, OffSite: 1},
-		{Member: li, Workdays: 6, Present: 2, CheckedIn: 2, Leave: 2, Outing: 1, Absent: 2},
-		{Member: zhang, Workdays: 6, Present: 6, CheckedIn: 1, Trip: 5},
+		{Member: wang, Workdays: 6, Present: 6, CheckedIn: 6, OffSite: 1, InVillage: 6, OnRoster: true},
+		{Member: li, Workdays: 6, Present: 2, CheckedIn: 2, Leave: 2, Outing: 1, Absent: 2, InVillage: 2, OnRoster: true},
+		{Member: zhang, Workdays: 6, Present: 6, CheckedIn: 1, Trip: 5, InVillage: 1, OnRoster: true},
 	}
 	if diff := cmp.Diff(want, g.Members); diff != "" {
 		t.Errorf("Members (-want +got):\n%s", diff)
@@ -218,6 +218,63 @@ func TestRates(t *testing.T) {
 	}
 	if r, ok := g.Days[2].Rate(); !ok || r != 1 { // Wed: Wang in, Li on leave, Zhang on a trip
 		t.Errorf("Wednesday rate = %v, %v; want 1", r, ok)
+	}
+}
+
+// TestRatesServicePeriods: a cadre counts only on the days of their
+// service. The week of 2026-11-30: Wang joined on Wednesday, Li left
+// after Tuesday (a former member now), Zhang is on the roster from
+// before periods were kept, so the group's creation (Thursday) starts
+// his service.
+func TestRatesServicePeriods(t *testing.T) {
+	wang := cadrebot.Member{UserID: 1, Name: "王芳", Index: 0}
+	li := cadrebot.Member{UserID: 2, Name: "李强", Index: 1}
+	zhang := cadrebot.Member{UserID: 3, Name: "张伟", Index: 2}
+	gone := cadrebot.Member{UserID: 4, Name: "赵敏", Index: 3}
+	bits := bitmaps{}.
+		set(0, "2026-11-30", "2026-12-02", "2026-12-03"). // Monday before joining: not counted
+		set(1, "2026-11-30", "2026-12-03").               // Thursday after leaving: not counted
+		set(2, "2026-12-03", "2026-12-04")
+	p := &Period{
+		Chat: -1, From: d("2026-11-30"), To: d("2026-12-04"),
+		Roster: []cadrebot.Member{wang, zhang}, Former: []cadrebot.Member{gone, li},
+		Created: d("2026-12-03"),
+		Service: map[int64]Services{
+			1: {{From: d("2026-12-02")}},
+			2: {{From: d("2026-11-01"), To: d("2026-12-01"), Batch: "第19批", Ended: EndLeft}},
+			4: {{From: d("2026-10-01"), To: d("2026-10-31"), Ended: EndHandover}},
+		},
+		Bits: bits,
+	}
+	g := Rates(cal, p)
+	want := []MemberRate{
+		{Member: wang, Workdays: 3, Present: 2, CheckedIn: 2, Absent: 1, InVillage: 2, OnRoster: true},
+		{Member: zhang, Workdays: 2, Present: 2, CheckedIn: 2, InVillage: 2, OnRoster: true},
+		{Member: li, Workdays: 2, Present: 1, CheckedIn: 1, Absent: 1, InVillage: 1},
+	}
+	if diff := cmp.Diff(want, g.Members); diff != "" {
+		t.Errorf("Members (-want +got):\n%s", diff)
+	}
+	if g.Present != 5 || g.Expected != 7 {
+		t.Errorf("group = %d/%d, want 5/7", g.Present, g.Expected)
+	}
+	// Monday: only Li served (Zhang's service starts Thursday).
+	if g.Days[0].Expected != 1 || g.Days[0].Present != 1 || g.Days[3].Expected != 2 {
+		t.Errorf("Days = %+v", g.Days)
+	}
+	if got := ServiceRate(cal, p, li, p.Service[2][0]); got.Workdays != 2 || got.Present != 1 {
+		t.Errorf("ServiceRate(li) = %+v, want 1 of 2", got)
+	}
+	if got := ServiceRate(cal, p, gone, p.Service[4][0]); got.Workdays != 0 {
+		t.Errorf("ServiceRate outside the period = %+v, want nothing", got)
+	}
+	if got := len(p.Everyone()); got != 4 {
+		t.Errorf("Everyone = %d cadres, want 4", got)
+	}
+	// Joined and left the same day without checking in: no day at all.
+	empty := Service{From: d("2026-12-02"), To: d("2026-12-01")}
+	if empty.Covers(d("2026-12-02")) || empty.Overlaps(d("2026-11-01"), d("2026-12-31")) {
+		t.Errorf("an empty period covers a day")
 	}
 }
 

@@ -51,8 +51,12 @@ type Env struct {
 // File is the YAML file named by CADREBOT_CONFIG. Zero values are replaced
 // by the defaults in Defaults before validation.
 type File struct {
-	Timezone     string  `yaml:"timezone"`
-	Language     string  `yaml:"language"`
+	Timezone string `yaml:"timezone"`
+	Language string `yaml:"language"`
+	// CadreTitle is what the bot calls the cadres it serves, in every
+	// message and export (default 驻村指导员); CadreTitleEn in English.
+	CadreTitle   string  `yaml:"cadre_title"`
+	CadreTitleEn string  `yaml:"cadre_title_en"`
 	Admins       []int64 `yaml:"admins"`
 	DigestChatID int64   `yaml:"digest_chat_id"`
 	// Approval (default true) holds a village group's problem reports
@@ -66,15 +70,20 @@ type File struct {
 	Departments   []Department `yaml:"departments"`
 	// TriageDepartment, when set, receives every new report first; a
 	// handler there picks the category, which routes it onwards.
-	TriageDepartment string    `yaml:"triage_department"`
-	Villages         []Village `yaml:"villages"`
-	Calendar         Calendar  `yaml:"calendar"`
-	Checkin          Checkin   `yaml:"checkin"`
-	Problems         Problems  `yaml:"problems"`
-	Flood            Flood     `yaml:"flood"`
-	Retention        Retention `yaml:"retention"`
-	Limits           Limits    `yaml:"limits"`
-	Dashboard        Dashboard `yaml:"dashboard"`
+	TriageDepartment string `yaml:"triage_department"`
+	// Units are the levels of administration above villages (city,
+	// county or district, town or street), each optional; villages hang
+	// below them (see Unit).
+	Units     []Unit    `yaml:"units"`
+	Villages  []Village `yaml:"villages"`
+	Calendar  Calendar  `yaml:"calendar"`
+	Checkin   Checkin   `yaml:"checkin"`
+	Problems  Problems  `yaml:"problems"`
+	Projects  Projects  `yaml:"projects"`
+	Flood     Flood     `yaml:"flood"`
+	Retention Retention `yaml:"retention"`
+	Limits    Limits    `yaml:"limits"`
+	Dashboard Dashboard `yaml:"dashboard"`
 }
 
 // Schedules are robfig/cron/v3 specs (5 fields or descriptors such as
@@ -87,6 +96,10 @@ type Schedules struct {
 	ResolvedSweep        string `yaml:"resolved_sweep"`         // default "@every 1h": "is this fixed?" and auto-close
 	OutboxReclaim        string `yaml:"outbox_reclaim"`         // default "@every 30s"
 	RetentionSweep       string `yaml:"retention_sweep"`        // default "30 3 * * *"
+	// ProjectSweep reminds lead cadres of milestones coming due and tells
+	// village groups of milestones that slipped; daily, so nobody is
+	// messaged at night.
+	ProjectSweep string `yaml:"project_sweep"` // default "0 9 * * *"
 }
 
 // Category is a kind of problem and the department that owns it.
@@ -96,6 +109,10 @@ type Category struct {
 	NameEn     string   `yaml:"name_en"`
 	Department string   `yaml:"department"`
 	SLA        Duration `yaml:"sla"` // default Problems.DefaultSLA
+	// Support names supporting departments (协办) that every problem of
+	// the category starts with; the lead department adds or removes
+	// others from its card.
+	Support []string `yaml:"support"`
 }
 
 // Department is a Telegram group that fixes problems of some categories.
@@ -107,11 +124,36 @@ type Department struct {
 	Parent string `yaml:"parent"`  // escalation target
 }
 
+// Unit levels, top down.
+const (
+	LevelCity   = "city"   // 市
+	LevelCounty = "county" // 县、区、县级市
+	LevelTown   = "town"   // 乡、镇、街道
+)
+
+// Unit is one level of the administrative hierarchy above villages: a
+// city, a county or district, a town or street. Every level is optional:
+// a single-county deployment may list none and let /setup name towns. A
+// unit's parent must be of a higher level. Its leaders' group (chat_id,
+// or /leaders run in the group) gets the unit's weekly digest with a
+// league table of the units and villages below it, overdue escalations
+// of its villages, and /stats and /export for its subtree.
+type Unit struct {
+	ID     string `yaml:"id"`
+	Name   string `yaml:"name"`
+	NameEn string `yaml:"name_en"`
+	Level  string `yaml:"level"`   // city, county or town
+	Parent string `yaml:"parent"`  // "" for a top unit
+	ChatID int64  `yaml:"chat_id"` // the leaders' group; 0: none yet
+}
+
 // Village pre-configures a village group; /setup and /setvillage can do the
 // same at run time.
 type Village struct {
-	ChatID   int64   `yaml:"chat_id"`
-	Name     string  `yaml:"name"`
+	ChatID int64  `yaml:"chat_id"`
+	Name   string `yaml:"name"`
+	// Town is the town or street the village belongs to, by a unit's id
+	// or name; a name no unit has makes a town of its own.
 	Town     string  `yaml:"town"`
 	Lat      float64 `yaml:"lat"`
 	Lon      float64 `yaml:"lon"`
@@ -161,6 +203,13 @@ type Retention struct {
 	// Undeliverable: records of messages that could not be delivered
 	// (default 90 days).
 	Undeliverable Duration `yaml:"undeliverable"`
+}
+
+// Projects tunes village projects.
+type Projects struct {
+	// RemindDays is how many days before a milestone is due its lead
+	// cadre is reminded privately.
+	RemindDays int `yaml:"remind_days"` // default 3
 }
 
 // Flood is the per-user command flood control.

@@ -126,10 +126,13 @@ func TestExampleFile(t *testing.T) {
 	}{
 		{"timezone", f.Timezone, d.Timezone},
 		{"language", f.Language, d.Language},
+		{"cadre_title", f.CadreTitle, d.CadreTitle},
+		{"cadre_title_en", f.CadreTitleEn, d.CadreTitleEn},
 		{"schedules", f.Schedules, d.Schedules},
 		{"calendar.weekdays", f.Calendar.Weekdays, d.Calendar.Weekdays},
 		{"checkin", f.Checkin, d.Checkin},
 		{"problems", f.Problems, d.Problems},
+		{"projects", f.Projects, d.Projects},
 		{"flood", f.Flood, d.Flood},
 		{"limits", f.Limits, d.Limits},
 		{"dashboard", f.Dashboard, d.Dashboard},
@@ -141,10 +144,16 @@ func TestExampleFile(t *testing.T) {
 	if got := f.Ancestors("traffic"); !reflect.DeepEqual(got, []string{"county"}) {
 		t.Errorf("Ancestors(traffic) = %q", got)
 	}
+	if c, _ := f.Category("parking"); !reflect.DeepEqual(c.Support, []string{"environment"}) {
+		t.Errorf("parking's supporting departments = %q, want the example's [environment]", c.Support)
+	}
 	for _, id := range []string{"parking", "roads", "environment", "safety"} {
 		if _, ok := f.Category(id); !ok {
 			t.Errorf("example.yaml lacks category %q", id)
 		}
+	}
+	if u, ok := f.Unit("lanting"); !ok || u.Parent != "keqiao" || u.Level != LevelTown {
+		t.Errorf("example.yaml unit lanting = %+v", u)
 	}
 }
 
@@ -314,6 +323,16 @@ func TestLoadErrors(t *testing.T) {
 		{name: "sub-second every", yaml: "schedules:\n  outbox_reclaim: \"@every 100ms\"\n",
 			field: "schedules.outbox_reclaim", want: "at least 1s"},
 
+		{name: "support unknown", yaml: "departments:\n  - {id: d, name: D}\ncategories:\n  - {id: a, name: A, department: d, support: [x]}\n",
+			field: "categories[0].support[0]", want: `unknown department "x"`},
+		{name: "support itself", yaml: "departments:\n  - {id: d, name: D}\ncategories:\n  - {id: a, name: A, department: d, support: [d]}\n",
+			field: "categories[0].support[0]", want: "it leads, it cannot also support"},
+		{name: "support twice", yaml: "departments:\n  - {id: d, name: D}\n  - {id: e, name: E}\ncategories:\n  - {id: a, name: A, department: d, support: [e, e]}\n",
+			field: "categories[0].support[1]", want: `duplicate department "e" (also support[0])`},
+		{name: "remind days", yaml: "projects:\n  remind_days: -1\n", field: "projects.remind_days", want: "must be positive"},
+		{name: "bad project sweep", yaml: "schedules:\n  project_sweep: \"9 * *\"\n",
+			field: "schedules.project_sweep", want: "invalid cron spec"},
+
 		{name: "bad timezone", yaml: "timezone: Mars/Base\n",
 			field: "timezone", want: `config: timezone: unknown time zone "Mars/Base"`},
 		{name: "bad CADREBOT_TZ", env: map[string]string{"CADREBOT_TZ": "Mars/Base"},
@@ -344,6 +363,18 @@ func TestLoadErrors(t *testing.T) {
 		{name: "department cycle",
 			yaml:  "departments:\n  - {id: environment, name: E}\n  - {id: traffic, name: T, parent: county}\n  - {id: county, name: C, parent: traffic}\n",
 			field: "departments[1].parent", want: "config: departments[1].parent: cycle traffic -> county -> traffic"},
+		{name: "unit level", yaml: "units:\n  - {id: a, name: A, level: province}\n",
+			field: "units[0].level", want: `must be city, county or town, got "province"`},
+		{name: "unit under a lower level", yaml: "units:\n  - {id: t, name: T, level: town}\n  - {id: c, name: C, level: county, parent: t}\n",
+			field: "units[1].parent", want: `town "t" cannot be the parent of county "c"`},
+		{name: "unit unknown parent", yaml: "units:\n  - {id: t, name: T, level: town, parent: x}\n",
+			field: "units[0].parent", want: `unknown unit "x"`},
+		{name: "unit id", yaml: "units:\n  - {id: \"t:1\", name: T, level: town}\n",
+			field: "units[0].id", want: "must be 1-32 letters"},
+		{name: "unit chat is the county chat", yaml: "digest_chat_id: -5\nunits:\n  - {id: t, name: T, level: town, chat_id: -5}\n",
+			field: "units[0].chat_id", want: "-5 is already digest_chat_id"},
+		{name: "village town ambiguous", yaml: "units:\n  - {id: a, name: 城关镇, level: town}\n  - {id: b, name: 城关镇, level: town}\nvillages:\n  - {chat_id: -1, name: 东山村, town: 城关镇}\n",
+			field: "villages[0].town", want: `"城关镇" names units a, b: use one's id`},
 		{name: "department self parent", yaml: "departments:\n  - {id: a, name: A, parent: a}\n",
 			field: "departments[0].parent", want: "cycle a -> a"},
 		{name: "unknown parent", yaml: "departments:\n  - {id: a, name: A, parent: b}\n",
@@ -513,5 +544,21 @@ categories: [{id: a, name: A, department: d}, {id: b, name: B, department: d, sl
 	}
 	if b, _ := c.File.Category("b"); b.SLA.Duration != time.Hour {
 		t.Errorf("b.SLA = %s, want 1h", b.SLA)
+	}
+}
+
+// docs/configuration.md shows example.yaml whole; a field added to one
+// and not the other fails here.
+func TestDocsShowTheExample(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "configuration.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := os.ReadFile("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "```yaml\n"+string(ex)+"```\n") {
+		t.Error("docs/configuration.md's YAML block is not config/example.yaml: copy the file into it")
 	}
 }

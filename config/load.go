@@ -52,8 +52,10 @@ func oneLine(s string) string {
 // a fresh value each call, so callers may modify it.
 func Defaults() File {
 	return File{
-		Timezone: "Asia/Shanghai",
-		Language: "zh",
+		Timezone:     "Asia/Shanghai",
+		Language:     "zh",
+		CadreTitle:   "驻村指导员",
+		CadreTitleEn: "resident instructor",
 		Schedules: Schedules{
 			CheckinReminder: "0 10 * * *",
 			WeeklyDigest:    "0 9 * * 1",
@@ -61,6 +63,7 @@ func Defaults() File {
 			ResolvedSweep:   "@every 1h",
 			OutboxReclaim:   "@every 30s",
 			RetentionSweep:  "30 3 * * *",
+			ProjectSweep:    "0 9 * * *",
 		},
 		Calendar: Calendar{Weekdays: []int{1, 2, 3, 4, 5}},
 		Checkin: Checkin{
@@ -79,6 +82,7 @@ func Defaults() File {
 		},
 		Flood:     Flood{Commands: 20, Window: Duration{30 * time.Second}},
 		Retention: Retention{Chats: Duration{30 * 24 * time.Hour}, Users: Duration{180 * 24 * time.Hour}, Undeliverable: Duration{90 * 24 * time.Hour}},
+		Projects:  Projects{RemindDays: 3},
 		Dashboard: Dashboard{SessionTTL: Duration{12 * time.Hour}},
 		Limits: Limits{
 			GlobalPerSecond:  30,
@@ -206,6 +210,8 @@ func (f *File) applyDefaults() {
 	d := Defaults()
 	orString(&f.Timezone, d.Timezone)
 	orString(&f.Language, d.Language)
+	orString(&f.CadreTitle, d.CadreTitle)
+	orString(&f.CadreTitleEn, d.CadreTitleEn)
 
 	s := &f.Schedules
 	orString(&s.CheckinReminder, d.Schedules.CheckinReminder)
@@ -214,6 +220,7 @@ func (f *File) applyDefaults() {
 	orString(&s.ResolvedSweep, d.Schedules.ResolvedSweep)
 	orString(&s.OutboxReclaim, d.Schedules.OutboxReclaim)
 	orString(&s.RetentionSweep, d.Schedules.RetentionSweep)
+	orString(&s.ProjectSweep, d.Schedules.ProjectSweep)
 
 	if len(f.Calendar.Weekdays) == 0 {
 		f.Calendar.Weekdays = d.Calendar.Weekdays
@@ -238,6 +245,8 @@ func (f *File) applyDefaults() {
 	for i := range f.Categories {
 		orZero(&f.Categories[i].SLA, p.DefaultSLA)
 	}
+
+	orZero(&f.Projects.RemindDays, d.Projects.RemindDays)
 
 	orZero(&f.Flood.Commands, d.Flood.Commands)
 	orZero(&f.Flood.Window, d.Flood.Window)

@@ -87,3 +87,27 @@ func (f *File) PreApproved(chat int64) bool {
 	}
 	return false
 }
+
+// Unit returns the unit with the given id.
+func (f *File) Unit(id string) (Unit, bool) {
+	for _, u := range f.Units {
+		if u.ID == id {
+			return u, true
+		}
+	}
+	return Unit{}, false
+}
+
+// LevelRank orders unit levels: a parent's rank is below its child's.
+// Unknown levels rank 0.
+func LevelRank(level string) int {
+	switch level {
+	case LevelCity:
+		return 1
+	case LevelCounty:
+		return 2
+	case LevelTown:
+		return 3
+	}
+	return 0
+}

@@ -200,6 +200,7 @@ func (f *File) validate(tzField, langField string) error {
 		f.Schedules.validate,
 		f.validateDepartments,
 		f.validateCategories,
+		f.validateUnits,
 		f.validateVillages,
 		f.Calendar.validate,
 		f.validateTuning,
@@ -224,6 +225,7 @@ func (s *Schedules) validate() error {
 		{"schedules.resolved_sweep", s.ResolvedSweep, false},
 		{"schedules.outbox_reclaim", s.OutboxReclaim, false},
 		{"schedules.retention_sweep", s.RetentionSweep, false},
+		{"schedules.project_sweep", s.ProjectSweep, false},
 	} {
 		if sc.optional && sc.spec == "" {
 			continue
@@ -309,6 +311,84 @@ func (f *File) validateCategories() error {
 		if c.SLA.Duration <= 0 {
 			return fail(at+".sla", "must be positive, got %s", c.SLA)
 		}
+		if err := f.validateSupport(at, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxSupport is cadrebot.MaxSupport: a card's picker lists them all.
+const maxSupport = 8
+
+func (f *File) validateSupport(at string, c Category) error {
+	if len(c.Support) > maxSupport {
+		return fail(at+".support", "at most %d departments, got %d", maxSupport, len(c.Support))
+	}
+	seen := map[string]int{}
+	for j, d := range c.Support {
+		field := fmt.Sprintf("%s.support[%d]", at, j)
+		if _, ok := f.Department(d); !ok {
+			return fail(field, "unknown department %q", d)
+		}
+		if d == c.Department {
+			return fail(field, "%q is the category's own department; it leads, it cannot also support", d)
+		}
+		if k, dup := seen[d]; dup {
+			return fail(field, "duplicate department %q (also support[%d])", d, k)
+		}
+		seen[d] = j
+	}
+	return nil
+}
+
+func (f *File) validateUnits() error {
+	index := make(map[string]int, len(f.Units))
+	chats := map[int64]string{}
+	if f.DigestChatID != 0 {
+		chats[f.DigestChatID] = "digest_chat_id"
+	}
+	for i, d := range f.Departments {
+		if d.ChatID != 0 {
+			chats[d.ChatID] = fmt.Sprintf("departments[%d]", i)
+		}
+	}
+	for i, u := range f.Units {
+		at := fmt.Sprintf("units[%d]", i)
+		if err := checkID(at+".id", u.ID); err != nil {
+			return err
+		}
+		if j, dup := index[u.ID]; dup {
+			return fail(at+".id", "duplicate id %q (also units[%d])", u.ID, j)
+		}
+		index[u.ID] = i
+		if strings.TrimSpace(u.Name) == "" {
+			return fail(at+".name", "required")
+		}
+		if LevelRank(u.Level) == 0 {
+			return fail(at+".level", "must be city, county or town, got %q", u.Level)
+		}
+		if u.ChatID != 0 {
+			// One group answering for two units, or for a unit and a
+			// department, would get two digests and mixed commands.
+			if other, dup := chats[u.ChatID]; dup {
+				return fail(at+".chat_id", "%d is already %s", u.ChatID, other)
+			}
+			chats[u.ChatID] = at
+		}
+	}
+	for i, u := range f.Units {
+		if u.Parent == "" {
+			continue
+		}
+		j, ok := index[u.Parent]
+		if !ok {
+			return fail(fmt.Sprintf("units[%d].parent", i), "unknown unit %q", u.Parent)
+		}
+		// Levels strictly increase downwards, which also rules out cycles.
+		if p := f.Units[j]; LevelRank(p.Level) >= LevelRank(u.Level) {
+			return fail(fmt.Sprintf("units[%d].parent", i), "%s %q cannot be the parent of %s %q", p.Level, p.ID, u.Level, u.ID)
+		}
 	}
 	return nil
 }
@@ -324,6 +404,19 @@ func (f *File) validateVillages() error {
 			return fail(at+".chat_id", "duplicate chat id %d (also villages[%d])", v.ChatID, j)
 		}
 		seen[v.ChatID] = i
+		if v.Town != "" {
+			if _, ok := f.Unit(v.Town); !ok {
+				var ids []string
+				for _, u := range f.Units {
+					if u.Name == v.Town {
+						ids = append(ids, u.ID)
+					}
+				}
+				if len(ids) > 1 {
+					return fail(at+".town", "%q names units %s: use one's id", v.Town, strings.Join(ids, ", "))
+				}
+			}
+		}
 		// NaN fails both comparisons, so it is caught too.
 		if !(v.Lat >= -90 && v.Lat <= 90) {
 			return fail(at+".lat", "must be between -90 and 90, got %v", v.Lat)
@@ -383,6 +476,7 @@ func (f *File) validateTuning() error {
 		{"checkin.outing_monthly_cap", f.Checkin.OutingMonthlyCap},
 		{"problems.reopen_days", f.Problems.ReopenDays},
 		{"problems.max_photos", f.Problems.MaxPhotos},
+		{"projects.remind_days", f.Projects.RemindDays},
 		{"flood.commands", f.Flood.Commands},
 		{"limits.updates_in_memory", f.Limits.UpdatesInMemory},
 		{"limits.updates_per_chat", f.Limits.UpdatesPerChat},

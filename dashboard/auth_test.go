@@ -129,8 +129,10 @@ func TestParseKey(t *testing.T) {
 	}{
 		{"d:", KindDeployment, "", true},
 		{"d:x", "", "", false},
-		{"t:平水镇", KindTown, "平水镇", true},
-		{"t:", KindTown, "", true}, // the villages that named no town
+		{"u:keqiao", KindUnit, "keqiao", true},
+		{"u:t:平水镇", KindUnit, "t:平水镇", true}, // a town only /setup named
+		{"u:", "", "", false},
+		{"t:平水镇", "", "", false},
 		{"v:-1001000000101", KindVillage, "-1001000000101", true},
 		{"v:", "", "", false},
 		{"p:traffic", KindDept, "traffic", true},

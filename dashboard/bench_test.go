@@ -27,6 +27,7 @@ import (
 	"cadrebot/config"
 	"cadrebot/dashboard"
 	"cadrebot/digest"
+	"cadrebot/handlers"
 	"cadrebot/i18n"
 	"cadrebot/send"
 	"cadrebot/store"
@@ -227,9 +228,10 @@ func (admins) IsChatMember(context.Context, int64, int64) (bool, error) { return
 // server is a dashboard over the seeded deployment with nothing loaded
 // yet: every page it serves first reads Redis.
 func server(publicURL string) *dashboard.Server {
-	src := &dashboard.Deployment{Store: bench.db, Members: admins{}, Cfg: bench.cfg, Cal: bench.cal, Loc: shanghai,
+	dg := &handlers.Digests{Store: bench.db, Cfg: bench.cfg}
+	src := &dashboard.Deployment{Store: bench.db, Members: admins{}, Tree: dg.Tree, Cfg: bench.cfg, Cal: bench.cal, Loc: shanghai,
 		Now: func() time.Time { return benchNow },
-		Workbook: func(context.Context, bool, []digest.VillageRef, []string, digest.Period, string, string) (*send.File, error) {
+		Workbook: func(context.Context, dashboard.ExportScope, digest.Period, string) (*send.File, error) {
 			return &send.File{Name: "x.xlsx"}, nil
 		}}
 	return &dashboard.Server{Units: src, Figures: src, Problems: src, Export: src, Sessions: bench.db, Texts: bench.texts,
@@ -259,7 +261,7 @@ func BenchmarkPage(b *testing.B) {
 	for _, pg := range []struct{ name, path, want string }{
 		{"league", "/dash/league?u=d:", `data-name="第1镇"`},
 		{"league-villages", "/dash/league?u=d:&level=village", `data-name="第2000村"`},
-		{"league-town", "/dash/league?u=t:第7镇", `data-name="第7村"`},
+		{"league-town", "/dash/league?u=u:t:第7镇", `data-name="第7村"`},
 		{"depts", "/dash/depts?u=d:", `data-name="交通运输局"`},
 		{"problems", "/dash/problems?u=d:", `data-id="`},
 		{"problem", "/dash/problem/77?u=d:", `id="history"`},

@@ -1,14 +1,15 @@
 // Package dashboard serves the leaders' dashboard at /dash: a league table
-// of towns and villages, the open problems with their details and a map,
-// twelve weeks of trends and the /export workbook, as server-rendered
-// HTML with a little JavaScript for sorting and filtering. It opens as a
-// Telegram Mini App, whose signed launch data every request carries, or
-// in a browser through a one-time link that /dashboard sends and that
-// starts a session cookie. Every figure comes from the code of the
-// digests and /stats (package digest, attendance.Rates,
-// cadrebot.ComputeFigures) through the Figures interface; what a viewer
-// may see comes from Hierarchy. Deployment (source.go) implements both
-// over the deployment as it is today.
+// of the units and villages below the leader's unit, the open problems
+// with their details and a map, twelve weeks of trends and the /export
+// workbook, as server-rendered HTML with a little JavaScript for sorting
+// and filtering. It opens as a Telegram Mini App, whose signed launch
+// data every request carries, or in a browser through a one-time link
+// that /dashboard sends and that starts a session cookie. Every figure
+// comes from the code of the digests and /stats (package digest,
+// attendance.Rates, cadrebot.ComputeFigures) through the Figures
+// interface; what a viewer may see comes from Hierarchy. Deployment
+// (source.go) implements both over the digests' unit tree (package
+// units).
 package dashboard
 
 import (

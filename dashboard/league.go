@@ -2,22 +2,23 @@ package dashboard
 
 import (
 	"context"
+	"slices"
 	"strconv"
 )
 
-// column is one figure of the league table. Adding a figure, such as the
-// satisfaction rate (满意率) once cadrebot.Figures carries it, is one line
+// column is one figure of the league table. Adding a figure is one line
 // in the lists below, plus its heading dash_col_<id> in the catalogs.
 type column struct {
 	id   string // sort key; its heading is the catalog's "dash_col_<id>"
 	cell func(Row) cellView
 }
 
-// areaColumns are the figures of villages, towns and the deployment.
+// areaColumns are the figures of villages, units and the deployment.
 var areaColumns = []column{
 	rate("checkin", func(r Row) Ratio { return r.Checkin }),
 	rate("resolution", func(r Row) Ratio { return Ratio{r.Fig.Done, r.Fig.Total} }),
 	rate("ontime", func(r Row) Ratio { return r.OnTime }),
+	rate("satisfaction", func(r Row) Ratio { return r.Satisfaction }),
 	count("reported", func(r Row) int { return r.Fig.Total }),
 	count("open", func(r Row) int { return r.Open }),
 	count("overdue", func(r Row) int { return r.Overdue }),
@@ -27,6 +28,7 @@ var areaColumns = []column{
 var deptColumns = []column{
 	rate("resolution", func(r Row) Ratio { return Ratio{r.Fig.Done, r.Fig.Total} }),
 	rate("ontime", func(r Row) Ratio { return r.OnTime }),
+	rate("satisfaction", func(r Row) Ratio { return r.Satisfaction }),
 	count("reported", func(r Row) int { return r.Fig.Total }),
 	count("open", func(r Row) int { return r.Open }),
 	count("overdue", func(r Row) int { return r.Overdue }),
@@ -66,7 +68,7 @@ func count(id string, get func(Row) int) column {
 // leagueView is a league table and the unit's own line above it.
 type leagueView struct {
 	Summary []summaryView
-	Levels  []link // towns or villages, below the deployment
+	Levels  []link // the units below, or every village: where units lie below
 	Heads   []headView
 	Rows    []rowView
 	Empty   string // the message when there is nothing below
@@ -116,48 +118,45 @@ func (s *Server) rows(q *req, cols []column, rs []Row) []rowView {
 	return out
 }
 
-// league is the league table of the units below the viewer's unit: towns
-// below the deployment (or every village group, with level=village),
-// village groups below a town. Sorting and filtering happen in the page.
+// league is the league table below the viewer's unit, ranked as the
+// unit's leaders' digest ranks it: the units and village groups directly
+// below, or with level=village every village group of its subtree (the
+// default for a unit with no units below, a town, or with just one).
+// Sorting and filtering happen in the page.
 func (s *Server) league(ctx context.Context, q *req, d *pageData) (string, error) {
 	cols := areaColumns
 	if q.unit.Kind == KindDept {
 		cols = deptColumns
 	}
-	var below []Unit
-	var err error
 	level := q.Query().Get("level")
-	switch q.unit.Kind {
-	case KindDeployment:
-		if level != "village" {
-			below, err = s.below(ctx, q.unit, KindTown)
-			// One town (or none named) ranks nothing: show its villages.
-			if err == nil && level == "" && len(below) <= 1 {
-				level = "village"
-			}
+	area := q.unit.Kind == KindDeployment || q.unit.Kind == KindUnit
+	hasUnits := false
+	if area {
+		below, err := s.Units.Below(ctx, q.unit)
+		if err != nil {
+			return "", err
 		}
-		if level == "village" {
-			below, err = s.below(ctx, q.unit, KindVillage)
-		} else {
-			level = "town"
+		below = slices.DeleteFunc(below, func(u Unit) bool { return u.Kind == KindDept })
+		hasUnits = slices.ContainsFunc(below, func(u Unit) bool { return u.Kind == KindUnit })
+		switch {
+		// One unit below ranks nothing: its villages do.
+		case !hasUnits, level == "" && len(below) == 1:
+			level = "village"
+		case level != "village":
+			level = "units"
 		}
-	case KindTown:
-		below, err = s.below(ctx, q.unit, KindVillage)
 	}
+	own, rs, err := s.Figures.League(ctx, q.unit, level == "village", q.per)
 	if err != nil {
 		return "", err
 	}
-	rs, err := s.Figures.Rows(ctx, append([]Unit{q.unit}, below...), q.per)
-	if err != nil {
-		return "", err
-	}
-	v := &leagueView{Summary: s.summary(q.lang, cols, rs[0]), Heads: s.heads(q.lang, cols), Rows: s.rows(q, cols, rs[1:])}
-	if q.unit.Kind == KindDeployment {
-		for _, l := range []string{"town", "village"} {
+	v := &leagueView{Summary: s.summary(q.lang, cols, own), Heads: s.heads(q.lang, cols), Rows: s.rows(q, cols, rs)}
+	if hasUnits {
+		for _, l := range []string{"units", "village"} {
 			v.Levels = append(v.Levels, link{Text: s.t(q.lang, "dash_level_"+l), URL: q.url("league", "level", l), Active: l == level})
 		}
 	}
-	if len(below) == 0 {
+	if area && len(rs) == 0 {
 		v.Empty = s.t(q.lang, "dash_no_below", map[string]any{"Name": s.unitName(q.lang, q.unit)})
 	}
 	d.League = v
@@ -189,9 +188,9 @@ func (s *Server) depts(ctx context.Context, q *req, d *pageData) (string, error)
 	return "league", nil
 }
 
-// below lists the units of kind want below u, at whatever depth: towns
-// below a deployment, or its village groups, through the levels between.
-// Departments have their own tab.
+// below lists the units of kind want below u, at whatever depth: the
+// village groups of a unit's subtree, say. Departments have their own
+// tab.
 func (s *Server) below(ctx context.Context, u Unit, want Kind) ([]Unit, error) {
 	next, err := s.Units.Below(ctx, u)
 	if err != nil {

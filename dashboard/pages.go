@@ -133,7 +133,7 @@ func (s *Server) period(r *http.Request) (digest.Period, string, int, error) {
 	case "month":
 		p = digest.MonthOf(today.Year, today.Month, s.Loc)
 	case "quarter":
-		p = digest.QuarterOf(today.Year, today.Month, s.Loc)
+		p = digest.QuarterOf(today.Year, (int(today.Month)-1)/3+1, s.Loc)
 	default:
 		return digest.Period{}, "", 0, badRequest("per %q", kind)
 	}
@@ -272,8 +272,6 @@ func (s *Server) unitName(lang string, u Unit) string {
 	switch {
 	case u.Kind == KindDeployment:
 		return s.t(lang, "dg_deploy_name")
-	case u.Kind == KindTown && u.ID == "":
-		return s.t(lang, "dash_no_town")
 	case lang == "en" && u.NameEn != "":
 		return u.NameEn
 	}

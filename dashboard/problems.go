@@ -65,9 +65,9 @@ func (s *Server) problemList(ctx context.Context, q *req, d *pageData) (string, 
 	for _, st := range []cadrebot.Status{cadrebot.StatusNew, cadrebot.StatusAccepted, cadrebot.StatusReopened, cadrebot.StatusReturned} {
 		v.Statuses = append(v.Statuses, option{Value: string(st), Text: s.t(q.lang, "pr_status_"+string(st)), Selected: string(st) == status})
 	}
-	// Places: the towns or village groups right below the unit.
+	// Places: the units and village groups right below the unit.
 	var placeUnit *Unit
-	if q.unit.Kind == KindDeployment || q.unit.Kind == KindTown {
+	if q.unit.Kind == KindDeployment || q.unit.Kind == KindUnit {
 		below, err := s.Units.Below(ctx, q.unit)
 		if err != nil {
 			return "", err

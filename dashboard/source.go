@@ -1,10 +1,8 @@
 package dashboard
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,16 +14,18 @@ import (
 	"cadrebot/config"
 	"cadrebot/digest"
 	"cadrebot/send"
+	"cadrebot/units"
 )
 
-// This file is the one adapter between the dashboard and the deployment
-// as it is today: the deployment (every village group), towns as the town
-// each village group named in /setup, village groups, and the configured
-// departments with the problems they hold. Deployment admins see the
-// deployment; members of a department's group see that department. Town
-// leaders have no group of their own yet, so a town is reached from the
-// deployment; a unit tree with a leaders' group per unit replaces this
-// file (Roots, Path and Below), while the figures stay digest's.
+// This file is the one adapter between the dashboard and the deployment:
+// the unit tree of the digests (units.Tree, built by handlers'
+// Digests.Tree from the config, the village groups' towns and the
+// /leaders bindings), its village groups, and the configured departments
+// with the problems they hold. Deployment admins see the whole
+// deployment; members of a department's group see that department. Every
+// figure is digest's: Data.Unit, Data.Village
+// and Data.Department over one load per period, ranked with RankUnits and
+// RankVillages, as the leaders' digests and /stats compute and rank them.
 
 // Store is what Deployment reads (store.DB).
 type Store interface {
@@ -47,29 +47,39 @@ type Members interface {
 	IsChatMember(ctx context.Context, chat, user int64) (bool, error)
 }
 
-// Workbook builds the /export workbook of the whole deployment (all), or
-// of village groups and departments (handlers.Digests.ExportFiles); name
-// goes in the file's name.
-type Workbook func(ctx context.Context, all bool, villages []digest.VillageRef, depts []string, per digest.Period, lang, name string) (*send.File, error)
+// TreeOf builds the unit tree with the village groups of gs placed in it
+// (handlers.Digests.Tree): the tree the digests, /stats and /export use.
+type TreeOf func(ctx context.Context, gs []*cadrebot.Group, moves cadrebot.ChatMoves) (*units.Tree, error)
 
-// ResolvedLookback is how far before the period before a department's
-// figures look for problems resolved in the period, as the digests do
-// (handlers.ResolvedLookback).
-const ResolvedLookback = 90 * 24 * time.Hour
+// ExportScope is what a unit's workbook covers, as /export decides it in
+// a chat (handlers.ExportScope): the whole deployment, a unit's subtree, a
+// village group's village, or a department's problems. Name goes in the
+// file's name.
+type ExportScope struct {
+	All     bool
+	Unit    *units.Unit
+	Village *cadrebot.Group
+	Dept    string
+	Name    string
+}
+
+// Workbook builds the /export workbook of a scope (handlers.Digests.ExportFiles).
+type Workbook func(ctx context.Context, s ExportScope, per digest.Period, lang string) (*send.File, error)
 
 // Deployment implements Hierarchy, Figures, Problems and Exporter over
-// the deployment's groups, config and problems.
+// the deployment's unit tree, groups, config and problems.
 type Deployment struct {
 	Store    Store
 	Members  Members
+	Tree     TreeOf
 	Cfg      *config.File
 	Cal      *calendar.Calendar
 	Loc      *time.Location // the deployment's zone: its weeks
 	Now      func() time.Time
 	Workbook Workbook
-	// Fresh is how long one load serves every viewer: the group registry,
-	// a period's check-ins and problems, a trend (default 30s). Pages say
-	// when their figures were taken.
+	// Fresh is how long one load serves every viewer: the groups and the
+	// tree, a period's check-ins and problems, a trend (default 30s).
+	// Pages say when their figures were taken.
 	Fresh time.Duration
 
 	mu    sync.Mutex
@@ -125,14 +135,11 @@ func (d *Deployment) once(ctx context.Context, key string, fn func() (any, error
 	}
 }
 
-// registry is the deployment's groups and departments at one moment.
+// registry is the deployment's groups, tree and departments at one
+// moment.
 type registry struct {
+	tree   *units.Tree
 	groups map[int64]*cadrebot.Group
-	// towns lists the towns in order, "" (villages that named none) last;
-	// byTown their village groups by name.
-	towns  []string
-	byTown map[string][]digest.VillageRef
-	all    []digest.VillageRef
 	// deptChats is every department's chat (config, /bind, migrations).
 	deptChats map[string]int64
 }
@@ -156,29 +163,13 @@ func (d *Deployment) registry(ctx context.Context) (*registry, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := &registry{groups: make(map[int64]*cadrebot.Group, len(gs)), byTown: map[string][]digest.VillageRef{},
-			deptChats: digest.DeptChats(d.Cfg, bound, moves)}
+		t, err := d.Tree(ctx, gs, moves)
+		if err != nil {
+			return nil, err
+		}
+		r := &registry{tree: t, groups: make(map[int64]*cadrebot.Group, len(gs)), deptChats: digest.DeptChats(d.Cfg, bound, moves)}
 		for _, g := range gs {
 			r.groups[g.ChatID] = g
-			if g.IsVillage() {
-				ref := digest.VillageRef{Chat: g.ChatID, Name: digest.VillageName(g.Village, g.Title)}
-				r.byTown[g.Town] = append(r.byTown[g.Town], ref)
-			}
-		}
-		for t, vs := range r.byTown {
-			slices.SortFunc(vs, func(a, b digest.VillageRef) int {
-				return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Chat, b.Chat))
-			})
-			r.towns = append(r.towns, t)
-		}
-		slices.SortFunc(r.towns, func(a, b string) int {
-			if (a == "") != (b == "") {
-				return cmp.Compare(b, a) // "" last
-			}
-			return cmp.Compare(a, b)
-		})
-		for _, t := range r.towns {
-			r.all = append(r.all, r.byTown[t]...)
 		}
 		return r, nil
 	})
@@ -190,9 +181,14 @@ func (d *Deployment) registry(ctx context.Context) (*registry, error) {
 
 func deploymentUnit() Unit { return Unit{Kind: KindDeployment} }
 
-func townUnit(name string) Unit { return Unit{Kind: KindTown, ID: name, Name: name} }
+func treeUnit(u *units.Unit) Unit {
+	if u == nil || u.ID == "" {
+		return deploymentUnit()
+	}
+	return Unit{Kind: KindUnit, ID: u.ID, Name: u.Name, NameEn: u.NameEn}
+}
 
-func (r *registry) villageUnit(v digest.VillageRef) Unit {
+func (r *registry) villageUnit(v units.Village) Unit {
 	u := Unit{Kind: KindVillage, ID: strconv.FormatInt(v.Chat, 10), Name: v.Name}
 	if g := r.groups[v.Chat]; g != nil {
 		u.Lat, u.Lon = g.Lat, g.Lon
@@ -231,18 +227,18 @@ func (d *Deployment) Roots(ctx context.Context, user int64) ([]Unit, error) {
 	return out, nil
 }
 
-// Path: a town and a department sit below the deployment, a village group
-// below its town.
+// Path: the units of the tree from the top down to a unit or a village
+// group; a department below the deployment.
 func (d *Deployment) Path(ctx context.Context, key string) ([]Unit, error) {
 	kind, id, ok := ParseKey(key)
 	if !ok {
 		return nil, cadrebot.ErrNotFound
 	}
 	top := deploymentUnit()
-	if kind == KindDeployment {
+	switch kind {
+	case KindDeployment:
 		return []Unit{top}, nil
-	}
-	if kind == KindDept {
+	case KindDept:
 		dep, ok := d.Cfg.Department(id)
 		if !ok {
 			return nil, cadrebot.ErrNotFound
@@ -253,27 +249,41 @@ func (d *Deployment) Path(ctx context.Context, key string) ([]Unit, error) {
 	if err != nil {
 		return nil, err
 	}
+	var above []*units.Unit // nearest first
+	var last Unit
 	switch kind {
-	case KindTown:
-		if _, ok := r.byTown[id]; !ok {
+	case KindUnit:
+		u := r.tree.Unit(id)
+		if u == nil || u.ID == "" {
 			return nil, cadrebot.ErrNotFound
 		}
-		return []Unit{top, townUnit(id)}, nil
+		last = treeUnit(u)
+		for p := r.tree.Unit(u.Parent); p != nil && p.ID != ""; p = r.tree.Unit(p.Parent) {
+			above = append(above, p)
+		}
 	case KindVillage:
 		chat, err := strconv.ParseInt(id, 10, 64)
-		g := r.groups[chat]
-		if err != nil || !g.IsVillage() {
+		if err != nil || !r.tree.Contains("", chat) {
 			return nil, cadrebot.ErrNotFound
 		}
-		return []Unit{top, townUnit(g.Town), r.villageUnit(digest.VillageRef{Chat: chat, Name: digest.VillageName(g.Village, g.Title)})}, nil
+		g := r.groups[chat]
+		last = r.villageUnit(units.Village{Chat: chat, Name: digest.VillageName(g.Village, g.Title)})
+		above = r.tree.Above(chat)
+	default:
+		return nil, cadrebot.ErrNotFound
 	}
-	return nil, cadrebot.ErrNotFound
+	out := []Unit{top}
+	for i := len(above) - 1; i >= 0; i-- {
+		out = append(out, treeUnit(above[i]))
+	}
+	return append(out, last), nil
 }
 
-// Below: towns, then departments in config order, below the deployment;
-// village groups by name below a town.
+// Below: the units directly below a unit (or the deployment) in the
+// tree's order, then the village groups directly below it by name; below
+// the deployment, the departments in config order too.
 func (d *Deployment) Below(ctx context.Context, u Unit) ([]Unit, error) {
-	if u.Kind != KindDeployment && u.Kind != KindTown {
+	if u.Kind != KindDeployment && u.Kind != KindUnit {
 		return nil, nil
 	}
 	r, err := d.registry(ctx)
@@ -281,59 +291,51 @@ func (d *Deployment) Below(ctx context.Context, u Unit) ([]Unit, error) {
 		return nil, err
 	}
 	var out []Unit
-	if u.Kind == KindTown {
-		for _, v := range r.byTown[u.ID] {
-			out = append(out, r.villageUnit(v))
+	for _, c := range r.tree.Children(u.ID) {
+		out = append(out, treeUnit(c))
+	}
+	for _, v := range r.tree.DirectVillages(u.ID) {
+		out = append(out, r.villageUnit(v))
+	}
+	if u.Kind == KindDeployment {
+		for _, dep := range d.Cfg.Departments {
+			out = append(out, d.deptUnit(dep))
 		}
-		return out, nil
-	}
-	for _, t := range r.towns {
-		out = append(out, townUnit(t))
-	}
-	for _, dep := range d.Cfg.Departments {
-		out = append(out, d.deptUnit(dep))
 	}
 	return out, nil
 }
 
-// Holds: a village group's problems are its town's and the deployment's;
-// a department holds what it holds or held last, as its digest counts.
+// Holds: a village group's problems are its own and every unit's above
+// it; a department holds what it leads or supports (协办).
 func (d *Deployment) Holds(ctx context.Context, u Unit, p *cadrebot.Problem) (bool, error) {
 	switch u.Kind {
 	case KindDeployment:
 		return true, nil
 	case KindDept:
-		return p.Dept == u.ID, nil
+		return p.Dept == u.ID || p.Supports(u.ID), nil
 	case KindVillage:
 		return strconv.FormatInt(p.VillageChat, 10) == u.ID, nil
-	case KindTown:
+	case KindUnit:
 		r, err := d.registry(ctx)
 		if err != nil {
 			return false, err
 		}
-		g := r.groups[p.VillageChat]
-		return g.IsVillage() && g.Town == u.ID, nil
+		return r.tree.Contains(u.ID, p.VillageChat), nil
 	}
 	return false, nil
 }
 
-// villages lists the village groups of an area unit.
-func (r *registry) villages(u Unit) []digest.VillageRef {
+// villageChats lists the village groups of an area unit's subtree.
+func (r *registry) villageChats(u Unit) []int64 {
+	var vs []units.Village
 	switch u.Kind {
-	case KindDeployment:
-		return r.all
-	case KindTown:
-		return r.byTown[u.ID]
+	case KindDeployment, KindUnit:
+		vs = r.tree.Villages(u.ID)
 	case KindVillage:
-		chat, _ := strconv.ParseInt(u.ID, 10, 64)
-		if g := r.groups[chat]; g.IsVillage() {
-			return []digest.VillageRef{{Chat: chat, Name: digest.VillageName(g.Village, g.Title)}}
+		if chat, err := strconv.ParseInt(u.ID, 10, 64); err == nil && r.tree.Contains("", chat) {
+			return []int64{chat}
 		}
 	}
-	return nil
-}
-
-func chatsOf(vs []digest.VillageRef) []int64 {
 	out := make([]int64, len(vs))
 	for i, v := range vs {
 		out[i] = v.Chat
@@ -341,38 +343,33 @@ func chatsOf(vs []digest.VillageRef) []int64 {
 	return out
 }
 
-// periodData is a period's data for every unit at once.
+// periodData is a period's data for every unit at once, with the tree it
+// was computed over (digest.Data.Unit takes one tree per Data).
 type periodData struct {
 	reg  *registry
 	data *digest.Data
 }
 
 // data loads what the figures of per read: every village group's
-// check-ins, the problems reported in per and every open one, as /stats
-// does for the county chat. With depts it reaches back for what was
-// resolved in per as well, as the digests do, since a department's
-// on-time rate counts it.
-func (d *Deployment) data(ctx context.Context, per digest.Period, depts bool) (*periodData, error) {
-	key := "period|" + per.ID() + "|" + per.From.String() + "|" + per.To.String() + "|" + per.Loc.String() + "|" + strconv.FormatBool(depts)
+// check-ins and service, the problems reported or resolved in per and
+// every open one, as the leaders' digests and /stats load them.
+func (d *Deployment) data(ctx context.Context, per digest.Period) (*periodData, error) {
+	key := "period|" + per.ID() + "|" + per.From.String() + "|" + per.To.String() + "|" + per.Loc.String()
 	v, err := d.once(ctx, key, func() (any, error) {
 		ctx := context.WithoutCancel(ctx)
 		r, err := d.registry(ctx)
 		if err != nil {
 			return nil, err
 		}
-		since := per.Start()
-		if depts {
-			since = per.Prev().Start().Add(-ResolvedLookback)
-		}
 		// The two reads go on separate connections at once: each is a
 		// few pipelined round trips whose replies take a while to decode.
 		var ck map[int64]*attendance.Period
 		var ps []cadrebot.Problem
 		err = both(func() (err error) {
-			ck, err = d.Store.CheckinPeriods(ctx, chatsOf(r.all), per.From, per.To)
+			ck, err = d.Store.CheckinPeriods(ctx, r.villageChats(deploymentUnit()), per.From, per.To)
 			return err
 		}, func() (err error) {
-			ps, err = d.Store.DigestProblems(ctx, since, per.Start(), per.End())
+			ps, err = d.Store.DigestProblems(ctx, per.Start(), per.Start(), per.End())
 			return err
 		})
 		if err != nil {
@@ -396,11 +393,10 @@ func both(a, b func() error) error {
 	return errors.Join(errA, errB)
 }
 
-// Rows computes each unit's figures with digest.Data, as the county
-// digest and /stats compute them.
+// Rows computes each unit's figures with digest.Data, as the leaders'
+// digests and /stats compute them.
 func (d *Deployment) Rows(ctx context.Context, us []Unit, per digest.Period) ([]Row, error) {
-	depts := slices.ContainsFunc(us, func(u Unit) bool { return u.Kind == KindDept })
-	pd, err := d.data(ctx, per, depts)
+	pd, err := d.data(ctx, per)
 	if err != nil {
 		return nil, err
 	}
@@ -411,48 +407,78 @@ func (d *Deployment) Rows(ctx context.Context, us []Unit, per digest.Period) ([]
 	return out, nil
 }
 
-// existing keeps the village groups that existed by the end of the
-// data's period: a week before a group joined was no week of absences,
-// and the digests of that week did not count it either (the digest jobs
-// skip a group created after their firing).
-func (r *registry) existing(vs []digest.VillageRef, per digest.Period) []digest.VillageRef {
-	end := per.End()
-	out := make([]digest.VillageRef, 0, len(vs))
-	for _, v := range vs {
-		if g := r.groups[v.Chat]; g == nil || g.Created.IsZero() || g.Created.Before(end) {
-			out = append(out, v)
+// League computes u's figures and those of the units and village groups
+// directly below it, or with villages every village group of its
+// subtree, ranked as its leaders' digest ranks them: units with
+// digest.RankUnits, then village groups with digest.RankVillages.
+func (d *Deployment) League(ctx context.Context, u Unit, villages bool, per digest.Period) (Row, []Row, error) {
+	pd, err := d.data(ctx, per)
+	if err != nil {
+		return Row{}, nil, err
+	}
+	data, r := pd.data, pd.reg
+	own := d.row(data, r, u)
+	if u.Kind != KindDeployment && u.Kind != KindUnit {
+		return own, nil, nil
+	}
+	var rows []Row
+	var vs []digest.Village
+	if villages {
+		vs = data.Unit(r.tree, u.ID, d.Cal).Villages
+	} else {
+		for _, f := range digest.RankUnits(data.Children(r.tree, u.ID, d.Cal)) {
+			rows = append(rows, unitRow(treeUnit(f.Unit), f))
+		}
+		for _, v := range r.tree.DirectVillages(u.ID) {
+			vs = append(vs, data.Village(v.Chat, v.Name, d.Cal))
 		}
 	}
-	return out
+	for _, v := range digest.RankVillages(vs) {
+		rows = append(rows, villageRow(r.villageUnit(units.Village{Chat: v.Chat, Name: v.Name}), v))
+	}
+	return own, rows, nil
+}
+
+// unitRow is a unit's (or the deployment's) figures as a row.
+func unitRow(u Unit, f digest.UnitFigures) Row {
+	row := Row{Unit: u, Checkin: Ratio{f.Rates.Present, f.Rates.Expected}, Villages: len(f.Villages)}
+	row.activity(f.Activity)
+	return row
+}
+
+// villageRow is a village group's figures as a row.
+func villageRow(u Unit, v digest.Village) Row {
+	row := Row{Unit: u, Checkin: Ratio{v.Rates.Present, v.Rates.Expected}, Villages: 1}
+	row.activity(v.Activity)
+	return row
+}
+
+func (row *Row) activity(a digest.Activity) {
+	row.Fig, row.OnTime = a.Fig, Ratio{a.Fig.OnTime, a.Fig.OnTimeOf}
+	row.Satisfaction = Ratio{a.Fig.Satisfied, a.Fig.Rated}
+	row.Open, row.Overdue = len(a.Open), len(a.Overdue)
 }
 
 func (d *Deployment) row(data *digest.Data, r *registry, u Unit) Row {
-	row := Row{Unit: u}
-	area := func(rates attendance.GroupRate, villages int, a digest.Activity) {
-		row.Checkin, row.Villages = Ratio{rates.Present, rates.Expected}, villages
-		row.Fig, row.OnTime = a.Fig, Ratio{a.Fig.OnTime, a.Fig.OnTimeOf}
-		row.Open, row.Overdue = len(a.Open), len(a.Overdue)
-	}
 	switch u.Kind {
-	case KindDeployment:
-		vs := r.existing(r.all, data.Period)
-		_, total := data.Villages(vs, d.Cal)
-		area(total, len(vs), data.Deployment())
-	case KindTown:
-		vs := r.existing(r.byTown[u.ID], data.Period)
-		_, total := data.Villages(vs, d.Cal)
-		area(total, len(vs), data.Activity(data.OfVillages(chatsOf(r.byTown[u.ID]))))
+	case KindDeployment, KindUnit:
+		return unitRow(u, data.Unit(r.tree, u.ID, d.Cal))
 	case KindVillage:
-		if vs := r.existing(r.villages(u), data.Period); len(vs) == 1 {
-			v := data.Village(vs[0].Chat, vs[0].Name, d.Cal)
-			area(v.Rates, 1, v.Activity)
+		chat, err := strconv.ParseInt(u.ID, 10, 64)
+		if err != nil || !r.tree.Contains("", chat) {
+			return Row{Unit: u}
 		}
+		g := r.groups[chat]
+		return villageRow(u, data.Village(chat, digest.VillageName(g.Village, g.Title), d.Cal))
 	case KindDept:
+		// As the department's digest and the county digest's line: the
+		// on-time and satisfaction rates over what it resolved in the
+		// period and what it holds.
 		dep := data.Department(u.ID)
-		row.Fig, row.OnTime = dep.Fig, Ratio{dep.Work.OnTime, dep.Work.OnTimeOf}
-		row.Open, row.Overdue = len(dep.Open), len(dep.Overdue)
+		return Row{Unit: u, Fig: dep.Fig, OnTime: Ratio{dep.Work.OnTime, dep.Work.OnTimeOf},
+			Satisfaction: Ratio{dep.Work.Satisfied, dep.Work.Rated}, Open: len(dep.Open), Overdue: len(dep.Overdue)}
 	}
-	return row
+	return Row{Unit: u}
 }
 
 // Trend computes u's check-in and resolution rates week by week from one
@@ -475,7 +501,7 @@ func (d *Deployment) Trend(ctx context.Context, u Unit, weeks []digest.Period) (
 		var ck map[int64]*attendance.Period
 		var ps []cadrebot.Problem
 		err = both(func() (err error) {
-			ck, err = d.Store.CheckinPeriods(ctx, chatsOf(r.villages(u)), first.From, last.To)
+			ck, err = d.Store.CheckinPeriods(ctx, r.villageChats(u), first.From, last.To)
 			return err
 		}, func() (err error) {
 			ps, err = d.Store.ProblemsCreated(ctx, first.Start(), last.End())
@@ -487,7 +513,8 @@ func (d *Deployment) Trend(ctx context.Context, u Unit, weeks []digest.Period) (
 		now := d.Now()
 		out := make([]Row, len(weeks))
 		for i, w := range weeks {
-			// The year bitmaps are shared; only the window moves.
+			// The year bitmaps and the service periods are shared; only
+			// the window moves.
 			sub := make(map[int64]*attendance.Period, len(ck))
 			for c, p := range ck {
 				q := *p
@@ -508,19 +535,20 @@ func (d *Deployment) Trend(ctx context.Context, u Unit, weeks []digest.Period) (
 // Open lists u's open problems from this week's load: every open problem
 // is in it whatever the period.
 func (d *Deployment) Open(ctx context.Context, u Unit) ([]cadrebot.Problem, error) {
-	now := d.Now()
-	loc := d.Loc
-	per, _ := digest.WeekOf(calendar.DateOf(now.In(loc)), loc).Upto(calendar.DateOf(now.In(loc)))
-	pd, err := d.data(ctx, per, false)
+	today := calendar.DateOf(d.Now().In(d.Loc))
+	per, _ := digest.WeekOf(today, d.Loc).Upto(today)
+	pd, err := d.data(ctx, per)
 	if err != nil {
 		return nil, err
 	}
 	var open digest.Set
 	switch u.Kind {
-	case KindDeployment:
-		open = pd.data.Deployment().Open
-	case KindTown, KindVillage:
-		open = pd.data.Activity(pd.data.OfVillages(chatsOf(pd.reg.villages(u)))).Open
+	case KindDeployment, KindUnit:
+		open = pd.data.Unit(pd.reg.tree, u.ID, d.Cal).Open
+	case KindVillage:
+		if chat, err := strconv.ParseInt(u.ID, 10, 64); err == nil {
+			open = pd.data.Village(chat, u.Name, d.Cal).Open
+		}
 	case KindDept:
 		open = pd.data.Department(u.ID).Open
 	}
@@ -538,22 +566,43 @@ func (d *Deployment) Problem(ctx context.Context, id int64) (cadrebot.Problem, [
 }
 
 // Export builds u's workbook as /export builds it: the deployment's as a
-// deployment admin's in private, a village group's or department's as
-// its group admin's, a town's over its village groups.
+// deployment admin's, a unit's as its leaders' group's, a village
+// group's or department's as its group admin's.
 func (d *Deployment) Export(ctx context.Context, u Unit, per digest.Period, lang string) (*send.File, error) {
 	switch u.Kind {
 	case KindDeployment:
-		return d.Workbook(ctx, true, nil, nil, per, lang, "all")
+		return d.Workbook(ctx, ExportScope{All: true, Name: "all"}, per, lang)
 	case KindDept:
-		return d.Workbook(ctx, false, nil, []string{u.ID}, per, lang, "dept-"+u.ID)
+		return d.Workbook(ctx, ExportScope{Dept: u.ID, Name: "dept-" + u.ID}, per, lang)
 	}
 	r, err := d.registry(ctx)
 	if err != nil {
 		return nil, err
 	}
-	name := "village-" + strings.TrimPrefix(u.ID, "-")
-	if u.Kind == KindTown {
-		name = "town-" + u.ID
+	switch u.Kind {
+	case KindUnit:
+		tu := r.tree.Unit(u.ID)
+		if tu == nil {
+			return nil, cadrebot.ErrNotFound
+		}
+		return d.Workbook(ctx, ExportScope{Unit: tu, Name: fileName(tu.Label(lang))}, per, lang)
+	case KindVillage:
+		chat, _ := strconv.ParseInt(u.ID, 10, 64)
+		g := r.groups[chat]
+		if g == nil || !g.IsVillage() {
+			return nil, cadrebot.ErrNotFound
+		}
+		return d.Workbook(ctx, ExportScope{Village: g, Name: "village-" + strings.TrimPrefix(u.ID, "-")}, per, lang)
 	}
-	return d.Workbook(ctx, false, r.villages(u), nil, per, lang, name)
+	return nil, cadrebot.ErrNotFound
+}
+
+// fileName keeps a unit's name usable in a file's name.
+func fileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || strings.ContainsRune(`/\:*?"<>|`, r) {
+			return '_'
+		}
+		return r
+	}, s)
 }

@@ -44,6 +44,12 @@ type Report struct {
 	// Empty is set when there is nothing to report; such a report is not
 	// sent (docs/digests.md, "Empty groups").
 	Empty bool
+	// Attachment, when set, goes with the report as a workbook named
+	// AttachmentName, captioned AttachmentText: the whole league table of
+	// a unit whose villages are too many for a message.
+	Attachment     []Table
+	AttachmentName string
+	AttachmentText string
 }
 
 // Render draws the report's chart as PNG.
@@ -146,7 +152,7 @@ func (c *Composer) resolution(lang string, a Activity) string {
 	if tr := c.trend(lang, a); tr != "" {
 		s += " · " + tr
 	}
-	return s
+	return s + " · " + c.satisfaction(lang, a.Fig)
 }
 
 // deptName is a department's name in lang.

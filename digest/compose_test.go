@@ -12,6 +12,7 @@ import (
 	"cadrebot/calendar"
 	"cadrebot/config"
 	"cadrebot/i18n"
+	"cadrebot/units"
 )
 
 var cal = calendar.New(calendar.Overrides{})
@@ -48,6 +49,22 @@ func problem(id int64, created string, st cadrebot.Status) cadrebot.Problem {
 		Text: "问题", Created: c, SLA: 72 * time.Hour, Due: c.Add(72 * time.Hour)}
 }
 
+// TestPastPeriodOpen: the statistics of a past month list as open only
+// what was reported by the month's end, not what came in since.
+func TestPastPeriodOpen(t *testing.T) {
+	c := composer(t)
+	nov := MonthOf(2026, time.November, shanghai)
+	d := &Data{Period: nov, Now: at("2026-12-10 10:00"), History: map[int64][]cadrebot.Entry{},
+		Problems: []cadrebot.Problem{problem(1, "2026-11-10 10:00", cadrebot.StatusNew), problem(2, "2026-12-02 10:00", cadrebot.StatusNew)}}
+	r := c.Village(d, -1, "青山村", "zh", Stats)
+	if !strings.Contains(r.Text, "未办结：#1") || strings.Contains(r.Text, "#2") {
+		t.Errorf("November's statistics list December's problem #2, or miss #1:\n%s", r.Text)
+	}
+	if got := len(d.OldestOpen(5)); got != 1 {
+		t.Errorf("OldestOpen = %d problems, want 1", got)
+	}
+}
+
 func TestVillageEdgeCases(t *testing.T) {
 	c := composer(t)
 	week := WeekOf(date("2026-11-30"), shanghai)
@@ -65,7 +82,7 @@ func TestVillageEdgeCases(t *testing.T) {
 	}{
 		{name: "no roster, no problems", period: week, empty: true},
 		{name: "no roster, an open problem", period: week, ps: []cadrebot.Problem{problem(5, "2026-11-10 10:00", cadrebot.StatusNew)},
-			want: []string{"本群还没有驻村干部名单", "未办结 1 件", "未办结：#5", "逾期：#5", "办结率 —（本期无新报问题）"}},
+			want: []string{"本群名单上还没有驻村指导员", "未办结 1 件", "未办结：#5", "逾期：#5", "办结率 —（本期无新报问题）"}},
 		{name: "everyone on leave", period: week, roster: []cadrebot.Member{member}, leaves: allLeave,
 			want: []string{"打卡率 —", "本期全员请假", "1. 王&lt;b&gt;芳&lt;/b&gt;&amp; —（0/0，请假 5 天）"}, notWant: []string{"<b>芳"}},
 		{name: "a week of Spring Festival", period: WeekOf(date("2026-02-16"), shanghai), roster: []cadrebot.Member{member},
@@ -157,10 +174,10 @@ func TestDeploymentLeague(t *testing.T) {
 	c := composer(t)
 	week := WeekOf(date("2026-11-30"), shanghai)
 	d := &Data{Period: week, Now: at("2026-12-07 09:00"), Checkins: map[int64]*attendance.Period{}}
-	var vs []VillageRef
+	tree := units.New(c.Cfg, nil, nil)
 	for i := range 40 {
 		chat := int64(-100 - i)
-		vs = append(vs, VillageRef{Chat: chat, Name: fmt.Sprintf("村%02d", i)})
+		tree.AddVillage(chat, fmt.Sprintf("村%02d", i), "")
 		bits := map[int][]byte{2026: make([]byte, attendance.RowBytes)}
 		// Village i checks in on i%6 of the 5 workdays: rates 0..100%.
 		for k := 0; k < i%6 && k < 5; k++ {
@@ -170,7 +187,7 @@ func TestDeploymentLeague(t *testing.T) {
 		d.Checkins[chat] = &attendance.Period{Chat: chat, From: week.From, To: week.To,
 			Roster: []cadrebot.Member{{UserID: 1, Name: "x"}}, Bits: bits}
 	}
-	r := c.Deployment(d, vs, "zh", Digest)
+	r := c.Deployment(d, tree, "zh", Digest)
 	lines := strings.Split(r.Text, "\n")
 	var league []string
 	for _, l := range lines {
@@ -182,14 +199,17 @@ func TestDeploymentLeague(t *testing.T) {
 		!strings.HasPrefix(league[len(league)-1], "40. ") || !strings.Contains(league[len(league)-1], "0.0%") {
 		t.Errorf("league = %q, want the top and bottom %d of 40, best first", league, leagueEnds)
 	}
-	if !strings.Contains(r.Text, "中间 20 个村略") || !strings.Contains(r.Text, "没有未办结的问题") {
+	if !strings.Contains(r.Text, "中间 20 个略，完整排名见附件") || !strings.Contains(r.Text, "没有未办结的问题") {
 		t.Errorf("deployment digest:\n%s", r.Text)
+	}
+	if len(r.Attachment) != 2 || len(r.Attachment[1].Rows) != 40 || r.AttachmentName != "全县-2026-W49.xlsx" {
+		t.Errorf("attachment = %d tables, %q", len(r.Attachment), r.AttachmentName)
 	}
 	if !strings.Contains(r.Text, "1. 交通运输局 —（0/0）") {
 		t.Errorf("departments with nothing to judge show —:\n%s", r.Text)
 	}
 	// No villages and no problems: nothing to send.
-	if r := c.Deployment(&Data{Period: week, Now: d.Now}, nil, "zh", Digest); !r.Empty {
+	if r := c.Deployment(&Data{Period: week, Now: d.Now}, units.New(c.Cfg, nil, nil), "zh", Digest); !r.Empty {
 		t.Errorf("empty deployment digest not Empty:\n%s", r.Text)
 	}
 }
@@ -200,7 +220,7 @@ func TestEnglishDepartmentNames(t *testing.T) {
 	d := &Data{Period: week, Now: at("2026-12-07 09:00"), Problems: []cadrebot.Problem{problem(1, "2026-12-01 10:00", cadrebot.StatusAccepted)}}
 	r := c.Department(d, []string{"traffic"}, "en", Digest)
 	for _, w := range []string{"Transport Bureau weekly digest (Nov 30 to Dec 6)", "Queue: 1", "#1 青山村 · Parking · 5 days old · in progress",
-		"1 overdue: #1 (3.0 days late)", "0 resolved in this period", "Median time to resolve — · on time 0.0% (0/1)"} {
+		"1 overdue: #1 (3.0 days late)", "0 resolved in this period", "Median time to resolve — · on-time rate 0.0% (0/1)"} {
 		if !strings.Contains(stripTags(r.Text), w) {
 			t.Errorf("English department digest lacks %q:\n%s", w, r.Text)
 		}

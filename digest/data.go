@@ -30,6 +30,13 @@ type Data struct {
 	// Period.Prev(), for the trend of the resolution rate; without it the
 	// trend is left out.
 	History map[int64][]cadrebot.Entry
+	// Projects are the village projects the reports may mention (all of
+	// the deployment's, or a village's); see projects.go.
+	Projects []cadrebot.Project
+	// UnitOf names the unit (town) a village group counts under in the
+	// leaders' digest; nil counts each project under the town it
+	// recorded.
+	UnitOf func(village int64) string
 
 	once      sync.Once
 	byVillage map[int64][]*cadrebot.Problem
@@ -40,6 +47,7 @@ type Data struct {
 	mu       sync.Mutex
 	villages map[int64]Village
 	depts    map[string]Department
+	units    map[string]UnitFigures
 }
 
 func (d *Data) index() {
@@ -110,13 +118,24 @@ func resolvedIn(p *cadrebot.Problem, per Period) bool {
 	return p.Status.Done() && per.Contains(p.ResolvedAt)
 }
 
+// cutoff is the end of what a report covers: now, or the end of a past
+// period. Open and overdue items are those reported before it that are
+// still open now, so the statistics of November do not list a problem
+// reported in December.
+func (d *Data) cutoff() time.Time {
+	if end := d.Period.End(); end.Before(d.Now) {
+		return end
+	}
+	return d.Now
+}
+
 // Activity is the problem side of a village, a department or the
 // deployment over a period.
 type Activity struct {
 	Reported Set // reported during the period
 	Resolved Set // resolved during the period, whenever reported
-	Open     Set // not resolved or closed, as of Now
-	Overdue  Set // held by a department past the deadline, as of Now
+	Open     Set // reported before the period's end, not resolved or closed as of Now
+	Overdue  Set // of Open, held by a department past the deadline as of Now
 	// Fig is over Reported: the period's resolution rate (办结率) is
 	// resolved or closed over everything reported in it.
 	Fig cadrebot.Figures
@@ -142,7 +161,7 @@ func (d *Data) activity(ps Set) Activity {
 		if resolvedIn(p, d.Period) {
 			a.Resolved = append(a.Resolved, p)
 		}
-		if p.Status.Open() && p.Created.Before(d.Now) {
+		if p.Status.Open() && p.Created.Before(d.cutoff()) {
 			a.Open = append(a.Open, p)
 			if p.Overdue(d.Now) {
 				a.Overdue = append(a.Overdue, p)
@@ -234,55 +253,13 @@ func (d *Data) village(chat int64, name string, cal *calendar.Calendar) Village 
 	v := Village{Chat: chat, Name: name}
 	if p := d.Checkins[chat]; p != nil {
 		v.Rates = attendance.Rates(cal, p)
-		v.Roster, v.period = len(p.Roster) > 0, p
+		v.Roster, v.period = len(p.Roster) > 0 || len(v.Rates.Members) > 0, p
 	} else {
 		v.Rates = attendance.Rates(cal, &attendance.Period{Chat: chat, From: d.Period.From, To: d.Period.To})
 	}
 	v.Activity = d.activity(d.byVillage[chat])
 	return v
 }
-
-// Villages computes the figures of village groups (Village, once each
-// per Data) and their check-in rates together: the present and expected
-// cadre-workdays of all their members summed, per day too. It is the rate
-// of a town or of the deployment, as the county digest shows it.
-func (d *Data) Villages(refs []VillageRef, cal *calendar.Calendar) ([]Village, attendance.GroupRate) {
-	vs := make([]Village, len(refs))
-	total := attendance.GroupRate{From: d.Period.From, To: d.Period.To, Days: make([]attendance.DayRate, d.Period.Days())}
-	for i, ref := range refs {
-		vs[i] = d.Village(ref.Chat, ref.Name, cal)
-		total.Present += vs[i].Rates.Present
-		total.Expected += vs[i].Rates.Expected
-		for j, day := range vs[i].Rates.Days {
-			if j < len(total.Days) {
-				total.Days[j].Date, total.Days[j].Workday = day.Date, day.Workday
-				total.Days[j].Present += day.Present
-				total.Days[j].Expected += day.Expected
-			}
-		}
-	}
-	for _, day := range total.Days {
-		if day.Workday {
-			total.Workdays++
-		}
-	}
-	return vs, total
-}
-
-// OfVillages selects the problems of village groups chats, as Village
-// counts them: a town's problems, say.
-func (d *Data) OfVillages(chats []int64) Set {
-	d.index()
-	var out Set
-	for _, c := range chats {
-		out = append(out, d.byVillage[c]...)
-	}
-	return out
-}
-
-// Activity computes the activity of a selection of d.Problems (OfVillages,
-// say) as a village's or department's is computed.
-func (d *Data) Activity(ps Set) Activity { return d.activity(ps) }
 
 // Department is one department's figures.
 type Department struct {
@@ -327,16 +304,11 @@ func (d *Data) department(id string) Department {
 func (d *Data) OldestOpen(n int) Set {
 	var open Set
 	for i := range d.Problems {
-		if p := &d.Problems[i]; p.Status.Open() && p.Created.Before(d.Now) {
+		if p := &d.Problems[i]; p.Status.Open() && p.Created.Before(d.cutoff()) {
 			open = append(open, p)
 		}
 	}
-	slices.SortFunc(open, func(a, b *cadrebot.Problem) int {
-		if c := a.Created.Compare(b.Created); c != 0 {
-			return c
-		}
-		return cmpInt64(a.ID, b.ID)
-	})
+	sortOldest(open)
 	return open[:min(n, len(open))]
 }
 

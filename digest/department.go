@@ -58,7 +58,10 @@ func (c *Composer) Department(d *Data, depts []string, lang string, m Mode) Repo
 			add(c.t(lang, "dg_resolved_none"))
 		}
 		add(c.t(lang, "dg_dept_figures", i18n.Args{"Median": i18n.HTML(c.median(lang, dep.Work)), "OnTime": dep.Work.OnTimeRate(),
-			"OnTimeN": dep.Work.OnTime, "OnTimeOf": dep.Work.OnTimeOf}))
+			"OnTimeN": dep.Work.OnTime, "OnTimeOf": dep.Work.OnTimeOf}) + " · " + c.satisfaction(lang, dep.Work))
+		if l := c.supportLine(lang, d.Support(id)); l != "" {
+			add(l)
+		}
 		opened = append(opened, dep.Reported...)
 		resolved = append(resolved, dep.Resolved...)
 	}

@@ -26,7 +26,8 @@ const (
 	Week    Kind = iota // Monday to Sunday
 	Month               // a calendar month
 	Range               // any days, for exports
-	Quarter             // a calendar quarter, for the dashboard
+	Quarter             // a calendar quarter: January to March, ...
+	Year                // a calendar year
 )
 
 // Period is a reporting window of whole days, both ends included, in a
@@ -72,17 +73,21 @@ func MonthOf(year int, month time.Month, loc *time.Location) Period {
 	return Period{Kind: Month, From: from, To: to, Loc: loc}
 }
 
-// QuarterOf is the calendar quarter containing month m of year.
-func QuarterOf(year int, m time.Month, loc *time.Location) Period {
-	first := time.Month((int(m)-1)/3*3 + 1)
-	from := calendar.Date{Year: year, Month: first, Day: 1}
-	to := calendar.DateOf(time.Date(year, first+3, 0, 0, 0, 0, 0, time.UTC))
+// QuarterOf is calendar quarter q (1-4) of year.
+func QuarterOf(year, q int, loc *time.Location) Period {
+	from := calendar.Date{Year: year, Month: time.Month(3*q - 2), Day: 1}
+	to := calendar.DateOf(time.Date(year, time.Month(3*q+1), 0, 0, 0, 0, 0, time.UTC))
 	return Period{Kind: Quarter, From: from, To: to, Loc: loc}
 }
 
-// Prev is the period of the same kind just before p: the week before,
-// the month or quarter before, or as many days before a range. A period cut short at
-// today (see Upto) compares with the whole period before it.
+// YearOf is a calendar year.
+func YearOf(year int, loc *time.Location) Period {
+	return Period{Kind: Year, From: calendar.Date{Year: year, Month: 1, Day: 1}, To: calendar.Date{Year: year, Month: 12, Day: 31}, Loc: loc}
+}
+
+// Prev is the period of the same kind just before p: the week, month,
+// quarter or year before, or as many days before a range. A period cut
+// short at today (see Upto) compares with the whole period before it.
 func (p Period) Prev() Period {
 	switch p.Kind {
 	case Week:
@@ -91,8 +96,13 @@ func (p Period) Prev() Period {
 		t := time.Date(p.From.Year, p.From.Month-1, 1, 0, 0, 0, 0, time.UTC)
 		return MonthOf(t.Year(), t.Month(), p.Loc)
 	case Quarter:
-		t := time.Date(p.From.Year, p.From.Month-3, 1, 0, 0, 0, 0, time.UTC)
-		return QuarterOf(t.Year(), t.Month(), p.Loc)
+		q := (int(p.From.Month)-1)/3 + 1
+		if q == 1 {
+			return QuarterOf(p.From.Year-1, 4, p.Loc)
+		}
+		return QuarterOf(p.From.Year, q-1, p.Loc)
+	case Year:
+		return YearOf(p.From.Year-1, p.Loc)
 	}
 	n := p.Days()
 	return Period{Kind: Range, From: p.From.AddDays(-n), To: p.From.AddDays(-1), Loc: p.Loc}
@@ -110,8 +120,8 @@ func (p Period) Upto(day calendar.Date) (Period, bool) {
 	return p, true
 }
 
-// ID names the period in idempotency keys: "2026-W48", "2026-11",
-// "2026-Q4", "20261101-20261130".
+// ID names the period in idempotency keys and file names: "2026-W48",
+// "2026-11", "2026-Q4", "2026", "20261101-20261130".
 func (p Period) ID() string {
 	switch p.Kind {
 	case Week:
@@ -121,6 +131,8 @@ func (p Period) ID() string {
 		return fmt.Sprintf("%d-%02d", p.From.Year, int(p.From.Month))
 	case Quarter:
 		return fmt.Sprintf("%d-Q%d", p.From.Year, (int(p.From.Month)-1)/3+1)
+	case Year:
+		return strconv.Itoa(p.From.Year)
 	}
 	return strconv.Itoa(p.From.Compact()) + "-" + strconv.Itoa(p.To.Compact())
 }
@@ -156,8 +168,9 @@ func ParseStats(arg string, today calendar.Date, loc *time.Location) (Period, er
 }
 
 // ParseExport reads the argument of /export: nothing (this month so
-// far), "YYYY-MM", or "FROM TO" dates, in any order with "csv". The range
-// may not pass MaxRangeDays and is cut at today.
+// far), a month "YYYY-MM", a quarter "YYYY-Q1".."YYYY-Q4", a year "YYYY",
+// or "FROM TO" dates, in any order with "csv". The range may not pass
+// MaxRangeDays and is cut at today.
 func ParseExport(arg string, today calendar.Date, loc *time.Location) (p Period, csv bool, err error) {
 	var rest []string
 	for _, f := range strings.Fields(strings.ToLower(arg)) {
@@ -171,11 +184,15 @@ func ParseExport(arg string, today calendar.Date, loc *time.Location) (p Period,
 	case 0:
 		p = MonthOf(today.Year, today.Month, loc)
 	case 1:
-		y, m, ok := parseMonth(rest[0])
-		if !ok {
+		if y, m, ok := parseMonth(rest[0]); ok {
+			p = MonthOf(y, m, loc)
+		} else if y, q, ok := parseQuarter(rest[0]); ok {
+			p = QuarterOf(y, q, loc)
+		} else if y, ok := parseYear(rest[0]); ok {
+			p = YearOf(y, loc)
+		} else {
 			return p, csv, cadrebot.Errorf("export_usage")
 		}
-		p = MonthOf(y, m, loc)
 	case 2:
 		from, err1 := calendar.ParseDate(rest[0])
 		to, err2 := calendar.ParseDate(rest[1])
@@ -210,4 +227,28 @@ func parseMonth(s string) (int, time.Month, bool) {
 		return 0, 0, false
 	}
 	return y, time.Month(m), true
+}
+
+// parseQuarter reads "YYYY-Q4" (any case, "YYYYQ4" too).
+func parseQuarter(s string) (int, int, bool) {
+	s = strings.ToUpper(s)
+	y, q, ok := strings.Cut(s, "Q")
+	y = strings.TrimSuffix(y, "-")
+	if !ok || len(q) != 1 || q[0] < '1' || q[0] > '4' {
+		return 0, 0, false
+	}
+	year, ok := parseYear(y)
+	return year, int(q[0] - '0'), ok
+}
+
+// parseYear reads "YYYY".
+func parseYear(s string) (int, bool) {
+	if len(s) != 4 {
+		return 0, false
+	}
+	y, err := strconv.Atoi(s)
+	if err != nil || y < 2000 || y > 2200 {
+		return 0, false
+	}
+	return y, true
 }

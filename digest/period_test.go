@@ -43,14 +43,6 @@ func TestLastWeekAndPrev(t *testing.T) {
 	if feb := MonthOf(2028, time.February, shanghai); feb.To != date("2028-02-29") {
 		t.Errorf("February 2028 ends %s", feb.To)
 	}
-	q := QuarterOf(2026, time.February, shanghai)
-	if q.From != date("2026-01-01") || q.To != date("2026-03-31") || q.ID() != "2026-Q1" || q.Prev().ID() != "2025-Q4" ||
-		q.Prev().From != date("2025-10-01") || q.Prev().To != date("2025-12-31") {
-		t.Errorf("QuarterOf(2026-02) = %s..%s %s, prev %s %s..%s", q.From, q.To, q.ID(), q.Prev().ID(), q.Prev().From, q.Prev().To)
-	}
-	if q4 := QuarterOf(2026, time.December, shanghai); q4.From != date("2026-10-01") || q4.To != date("2026-12-31") || q4.Days() != 92 {
-		t.Errorf("QuarterOf(2026-12) = %s..%s (%d days)", q4.From, q4.To, q4.Days())
-	}
 	r := Period{Kind: Range, From: date("2026-11-01"), To: date("2026-11-10"), Loc: shanghai}
 	if prev := r.Prev(); prev.From != date("2026-10-22") || prev.To != date("2026-10-31") || r.ID() != "20261101-20261110" {
 		t.Errorf("range Prev = %s..%s, ID %s", prev.From, prev.To, r.ID())
@@ -101,6 +93,19 @@ func TestParseStats(t *testing.T) {
 	}
 }
 
+func TestQuarterAndYear(t *testing.T) {
+	q := QuarterOf(2026, 4, shanghai)
+	if q.From != date("2026-10-01") || q.To != date("2026-12-31") || q.ID() != "2026-Q4" || q.Prev().ID() != "2026-Q3" {
+		t.Errorf("QuarterOf(2026, 4) = %s..%s %s, prev %s", q.From, q.To, q.ID(), q.Prev().ID())
+	}
+	if p := QuarterOf(2026, 1, shanghai).Prev(); p.ID() != "2025-Q4" || p.To != date("2025-12-31") {
+		t.Errorf("the quarter before 2026-Q1 = %s %s", p.ID(), p.To)
+	}
+	if y := YearOf(2024, shanghai); y.Days() != 366 || y.ID() != "2024" || y.Prev().ID() != "2023" {
+		t.Errorf("YearOf(2024) = %d days %s", y.Days(), y.ID())
+	}
+}
+
 func TestParseExport(t *testing.T) {
 	today := date("2026-11-25")
 	tests := []struct {
@@ -120,6 +125,14 @@ func TestParseExport(t *testing.T) {
 		{"2026-02-30 2026-03-01", "", "", false, "export_usage"},
 		{"november", "", "", false, "export_usage"},
 		{"2026-01-01 2026-02-01 2026-03-01", "", "", false, "export_usage"},
+		{"2026-Q3", "2026-07-01", "2026-09-30", false, ""},
+		{"2026q4 csv", "2026-10-01", "2026-11-25", true, ""}, // cut at today
+		{"2026-Q1", "2026-01-01", "2026-03-31", false, ""},
+		{"2025", "2025-01-01", "2025-12-31", false, ""},
+		{"2026", "2026-01-01", "2026-11-25", false, ""},
+		{"2027-Q1", "", "", false, "export_future"},
+		{"2026-Q5", "", "", false, "export_usage"},
+		{"1999", "", "", false, "export_usage"},
 	}
 	for _, tt := range tests {
 		p, csv, err := ParseExport(tt.arg, today, shanghai)

@@ -24,7 +24,7 @@ func VillageName(village, title string) string {
 // the group has no roster and no problem activity at all.
 func (c *Composer) Village(d *Data, chat int64, name, lang string, m Mode) Report {
 	v := d.Village(chat, name, c.Cal)
-	if !v.Roster && len(v.Reported) == 0 && len(v.Resolved) == 0 && len(v.Open) == 0 {
+	if !v.Roster && len(v.Reported) == 0 && len(v.Resolved) == 0 && len(v.Open) == 0 && d.villageProjectCounts(chat).Zero() {
 		return Report{Empty: true}
 	}
 	var lines []string
@@ -44,6 +44,7 @@ func (c *Composer) Village(d *Data, chat int64, name, lang string, m Mode) Repor
 		}
 	}
 	add(c.resolution(lang, v.Activity))
+	c.projectSection(lang, d, chat, add)
 	rate := func(i int) float64 {
 		if r, ok := v.Rates.Days[i].Rate(); ok {
 			return r

@@ -135,6 +135,12 @@ func renderDay(texts Texts, lang string, cal *calendar.Calendar, v *dayView, boa
 	slices.SortStableFunc(ins, func(a, b in) int { return a.c.Minute - b.c.Minute })
 
 	b.WriteString("\n")
+	if len(v.Period.Roster) == 0 {
+		// Nobody to expect: "0/0, everyone is in" would congratulate an
+		// empty group.
+		b.WriteString(texts.T(lang, "today_no_roster"))
+		return b.String()
+	}
 	if workday {
 		b.WriteString(texts.T(lang, "today_counts", i18n.Args{"In": len(ins), "Expected": len(ins) + len(notYet),
 			"Away": len(away), "NotYet": len(notYet)}))
@@ -166,7 +172,9 @@ func renderDay(texts Texts, lang string, cal *calendar.Calendar, v *dayView, boa
 		if first := (calendar.Date{Year: day.Year, Month: day.Month, Day: 1}); first.Before(day) {
 			p := *v.Period
 			p.From, p.To = first, day.AddDays(-1)
-			if g := attendance.Rates(cal, &p); g.Workdays > 0 {
+			// Only the days of each cadre's service count: a group set
+			// up today has no rate yet, rather than 0%.
+			if g := attendance.Rates(cal, &p); g.Expected > 0 {
 				b.WriteString("\n")
 				b.WriteString(texts.T(lang, "today_month_rate", i18n.Args{"Rate": g.Percent(), "Workdays": g.Workdays}))
 			}

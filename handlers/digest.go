@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"cadrebot/digest"
 	"cadrebot/send"
 	"cadrebot/store"
+	"cadrebot/units"
 )
 
 // DigestStore is what digests, /stats and /export need from the store.
@@ -25,6 +27,7 @@ type DigestStore interface {
 	GroupIDs(ctx context.Context) ([]int64, error)
 	Groups(ctx context.Context, chats []int64) ([]*cadrebot.Group, error)
 	DepartmentChats(ctx context.Context) (map[string]int64, error)
+	UnitChats(ctx context.Context) (map[string]int64, error)
 	ChatMoves(ctx context.Context) (cadrebot.ChatMoves, error)
 	CheckinPeriods(ctx context.Context, chats []int64, from, to calendar.Date) (map[int64]*attendance.Period, error)
 	CheckinDetails(ctx context.Context, periods map[int64]*attendance.Period, from, to calendar.Date) (map[int64]map[calendar.Date]map[int64]cadrebot.Checkin, error)
@@ -32,6 +35,8 @@ type DigestStore interface {
 	ProblemsOf(ctx context.Context, l store.ProblemList) ([]cadrebot.Problem, error)
 	ProblemsCreated(ctx context.Context, from, to time.Time) ([]cadrebot.Problem, error)
 	Histories(ctx context.Context, ids []int64) (map[int64][]cadrebot.Entry, error)
+	ProjectsOf(ctx context.Context, l store.ProjectList) ([]cadrebot.Project, error)
+	ProjectHistories(ctx context.Context, ids []int64) (map[int64][]cadrebot.ProjectEntry, error)
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	Done(ctx context.Context, name string) (bool, error)
 	DoneMany(ctx context.Context, names []string) (map[string]bool, error)
@@ -43,6 +48,7 @@ type DigestStore interface {
 const (
 	KindVillage    = "village"
 	KindDept       = "dept"
+	KindUnit       = "unit"
 	KindDeployment = "deploy"
 )
 
@@ -53,9 +59,6 @@ const (
 	// digestLockTTL bounds one group's send: compose, chart and enqueue
 	// take well under a second; a direct send may wait on rate limits.
 	digestLockTTL = 10 * time.Minute
-	// ResolvedLookback is how far before the previous period digests look
-	// for problems resolved in the period (docs/digests.md, "Limits").
-	ResolvedLookback = 90 * 24 * time.Hour
 	// digestSendTimeout bounds one digest's send, which a shutdown lets
 	// finish.
 	digestSendTimeout = 15 * time.Second
@@ -105,14 +108,63 @@ func (d *Digests) lang(g *cadrebot.Group) string {
 }
 
 // IsDigestGroup says which groups the per-group job visits: village
-// groups and groups that may be a department's. The job itself resolves
-// department chats exactly (a /bind elsewhere overrides config).
+// groups and groups that may be a department's or a unit's leaders'. The
+// job itself resolves department and leaders' chats exactly (a /bind or
+// /leaders elsewhere overrides config).
 func (d *Digests) IsDigestGroup(g *cadrebot.Group) bool {
-	if g.IsVillage() || g.Dept != "" {
+	if g.IsVillage() || g.Dept != "" || g.Leads != "" {
 		return true
 	}
-	_, ok := d.Cfg.DepartmentByChat(g.ChatID)
-	return ok
+	if _, ok := d.Cfg.DepartmentByChat(g.ChatID); ok {
+		return true
+	}
+	return d.mayLead(g)
+}
+
+// mayLead is the quick test of whether a group may be a unit's leaders'
+// group: /leaders named it (or a migration carried a config chat id over,
+// see app.followConfig), or the config does. The tree decides exactly.
+func (d *Digests) mayLead(g *cadrebot.Group) bool {
+	if g.Leads != "" {
+		return true
+	}
+	for _, u := range d.Cfg.Units {
+		if u.ChatID != 0 && u.ChatID == g.ChatID {
+			return true
+		}
+	}
+	return false
+}
+
+// Tree builds the hierarchy of units with every village group of gs
+// placed in it, its leaders' groups resolved (/leaders over config): the
+// tree of digests, /stats, /export and the leaders' dashboard.
+func (d *Digests) Tree(ctx context.Context, gs []*cadrebot.Group, moves cadrebot.ChatMoves) (*units.Tree, error) {
+	bound, err := d.Store.UnitChats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := units.New(d.Cfg, bound, moves)
+	for _, g := range gs {
+		if g.IsVillage() {
+			t.AddVillage(g.ChatID, digest.VillageName(g.Village, g.Title), VillageTown(d.Cfg, moves, g))
+		}
+	}
+	return t, nil
+}
+
+// VillageTown is the town a village group names: its own (/setup), else
+// the config's for its chat.
+func VillageTown(cfg *config.File, moves cadrebot.ChatMoves, g *cadrebot.Group) string {
+	if g.Town != "" {
+		return g.Town
+	}
+	for _, v := range cfg.Villages {
+		if moves.Chat(v.ChatID) == g.ChatID {
+			return v.Town
+		}
+	}
+	return ""
 }
 
 // deptChats resolves every department's chat (digest.DeptChats) and
@@ -140,6 +192,7 @@ type fleet struct {
 	groups    map[int64]*cadrebot.Group
 	villages  []digest.VillageRef
 	deptChats map[string]int64
+	tree      *units.Tree
 }
 
 type snapshot struct {
@@ -180,7 +233,7 @@ func (d *Digests) fleetFor(ctx context.Context, per digest.Period, at time.Time)
 	s := &snapshot{ready: make(chan struct{}), made: now}
 	d.snaps[key] = s
 	d.mu.Unlock()
-	s.f, s.err = d.loadFleet(ctx, per)
+	s.f, s.err = d.loadFleet(ctx, per, "")
 	if s.err != nil {
 		d.mu.Lock()
 		delete(d.snaps, key)
@@ -190,9 +243,10 @@ func (d *Digests) fleetFor(ctx context.Context, per digest.Period, at time.Time)
 	return s.f, s.err
 }
 
-// loadFleet reads every group, the check-ins of every village group and
-// the problems the period's digests can mention.
-func (d *Digests) loadFleet(ctx context.Context, per digest.Period) (*fleet, error) {
+// loadFleet reads every group, the tree of units, the check-ins of every
+// village group of unit's subtree ("" the whole deployment) and the
+// problems the period's digests can mention there.
+func (d *Digests) loadFleet(ctx context.Context, per digest.Period, unit string) (*fleet, error) {
 	ids, err := d.Store.GroupIDs(ctx)
 	if err != nil {
 		return nil, err
@@ -202,32 +256,53 @@ func (d *Digests) loadFleet(ctx context.Context, per digest.Period) (*fleet, err
 		return nil, err
 	}
 	f := &fleet{groups: make(map[int64]*cadrebot.Group, len(gs))}
+	var moves cadrebot.ChatMoves
+	f.deptChats, moves, err = d.deptChats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if f.tree, err = d.Tree(ctx, gs, moves); err != nil {
+		return nil, err
+	}
 	var chats []int64
 	for _, g := range gs {
 		f.groups[g.ChatID] = g
-		if g.IsVillage() {
+		if g.IsVillage() && f.tree.Contains(unit, g.ChatID) {
 			chats = append(chats, g.ChatID)
 			f.villages = append(f.villages, digest.VillageRef{Chat: g.ChatID, Name: digest.VillageName(g.Village, g.Title)})
 		}
-	}
-	f.deptChats, _, err = d.deptChats(ctx)
-	if err != nil {
-		return nil, err
 	}
 	ck, err := d.Store.CheckinPeriods(ctx, chats, per.From, per.To)
 	if err != nil {
 		return nil, err
 	}
-	ps, err := d.Store.DigestProblems(ctx, per.Prev().Start().Add(-ResolvedLookback), per.Start(), per.End())
+	ps, err := d.Store.DigestProblems(ctx, per.Prev().Start(), per.Start(), per.End())
 	if err != nil {
 		return nil, err
+	}
+	if unit != "" {
+		ps = slices.DeleteFunc(ps, func(p cadrebot.Problem) bool { return !f.tree.Contains(unit, p.VillageChat) })
 	}
 	hist, err := d.Store.Histories(ctx, digest.PrevReported(ps, per))
 	if err != nil {
 		return nil, err
 	}
-	f.data = &digest.Data{Period: per, Now: d.Now(), Checkins: ck, Problems: ps, History: hist}
+	projects, err := d.Store.ProjectsOf(ctx, store.ProjectsAll)
+	if err != nil {
+		return nil, err
+	}
+	f.data = &digest.Data{Period: per, Now: d.Now(), Checkins: ck, Problems: ps, History: hist, Projects: projects,
+		UnitOf: f.townOf}
 	return f, nil
+}
+
+// townOf is the town (乡镇) a village group names in /setup: the unit its
+// projects count under in the leaders' digest.
+func (f *fleet) townOf(chat int64) string {
+	if g := f.groups[chat]; g != nil {
+		return g.Town
+	}
+	return ""
 }
 
 // WeeklyDigest is the per-group job: last week's village digest for a
@@ -256,6 +331,11 @@ func (d *Digests) WeeklyDigest(ctx context.Context, g *cadrebot.Group, at time.T
 			return d.composer().Department(f.data, depts, d.lang(g), digest.Digest)
 		}))
 	}
+	if u := f.tree.Leading(g.ChatID); u != nil {
+		errs = append(errs, d.deliver(ctx, KindUnit, g.ChatID, per, func() digest.Report {
+			return d.composer().Unit(f.data, f.tree, u.ID, d.lang(g), digest.Digest)
+		}))
+	}
 	return errors.Join(errs...)
 }
 
@@ -272,7 +352,7 @@ func (d *Digests) DeploymentDigest(ctx context.Context, at time.Time) error {
 		return err
 	}
 	return d.deliver(ctx, KindDeployment, chat, per, func() digest.Report {
-		return d.composer().Deployment(f.data, f.villages, d.lang(f.groups[chat]), digest.Digest)
+		return d.composer().Deployment(f.data, f.tree, d.lang(f.groups[chat]), digest.Digest)
 	})
 }
 
@@ -319,6 +399,9 @@ func (d *Digests) Preview(ctx context.Context, at time.Time) ([]Preview, error) 
 			if depts := digest.DeptsOfChat(d.Cfg, f.deptChats, g.ChatID); len(depts) > 0 {
 				out = append(out, Preview{KindDept, g.ChatID, c.Department(f.data, depts, d.lang(g), digest.Digest)})
 			}
+			if u := f.tree.Leading(g.ChatID); u != nil {
+				out = append(out, Preview{KindUnit, g.ChatID, c.Unit(f.data, f.tree, u.ID, d.lang(g), digest.Digest)})
+			}
 		}
 	}
 	if chat := d.Cfg.DigestChatID; chat != 0 {
@@ -326,7 +409,7 @@ func (d *Digests) Preview(ctx context.Context, at time.Time) ([]Preview, error) 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Preview{KindDeployment, chat, c.Deployment(f.data, f.villages, d.lang(f.groups[chat]), digest.Digest)})
+		out = append(out, Preview{KindDeployment, chat, c.Deployment(f.data, f.tree, d.lang(f.groups[chat]), digest.Digest)})
 	}
 	return out, nil
 }
@@ -360,21 +443,28 @@ func (d *Digests) deliver(ctx context.Context, kind string, chat int64, per dige
 	}
 	rep := build()
 	if !rep.Empty {
-		m := d.message(rep, chat, key)
-		m.Key = key
 		// A shutdown does not cut a send short: Telegram could take the
 		// photo while the cancellation drops its answer, and the sweep
 		// would send it again. The send is bounded instead.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), digestSendTimeout)
 		defer cancel()
-		if err := d.Out.Enqueue(sctx, m); err != nil {
-			if d.Permanent != nil && d.Permanent(err) {
-				// The bot was removed, say: retrying all day cannot
-				// help. Recorded apart from the "sent" marker.
-				d.log().Warn("digest undeliverable", "key", key, "err", err)
-				_, _ = d.Store.Once(context.WithoutCancel(ctx), key+":failed", digestDoneTTL)
+		// The digest, then its attachment (a long league table) under a
+		// key of its own: the outbox sends each key once, so enqueueing
+		// both again after a crash sends neither twice.
+		for i, m := range d.messages(rep, chat, key) {
+			m.Key = key
+			if i > 0 {
+				m.Key = key + ":xlsx"
 			}
-			return fmt.Errorf("digest %s: %w", key, err)
+			if err := d.Out.Enqueue(sctx, m); err != nil {
+				if d.Permanent != nil && d.Permanent(err) {
+					// The bot was removed, say: retrying all day cannot
+					// help. Recorded apart from the "sent" marker.
+					d.log().Warn("digest undeliverable", "key", key, "err", err)
+					_, _ = d.Store.Once(context.WithoutCancel(ctx), key+":failed", digestDoneTTL)
+				}
+				return fmt.Errorf("digest %s: %w", key, err)
+			}
 		}
 	}
 	if _, err := d.Store.Once(context.WithoutCancel(ctx), key, digestDoneTTL); err != nil {
@@ -393,17 +483,26 @@ func (d *Digests) settled(ctx context.Context, key string) (bool, error) {
 	return m[key] || m[key+":failed"], nil
 }
 
-// message turns a report into one message: the chart as a photo whose
+// messages turns a report into its messages: the chart as a photo whose
 // caption is the text (the sender carries on in text messages past the
-// caption limit). A chart that fails to render costs the picture, not
-// the digest.
-func (d *Digests) message(rep digest.Report, chat int64, name string) send.Message {
+// caption limit), then the attached workbook when the report has one. A
+// chart or a workbook that fails to render costs that part, not the
+// digest.
+func (d *Digests) messages(rep digest.Report, chat int64, name string) []send.Message {
 	m := send.Message{ChatID: chat, Text: rep.Text}
-	png, err := rep.Render()
-	if err != nil {
+	if png, err := rep.Render(); err != nil {
 		d.log().Error("digest chart", "digest", name, "err", err)
-		return m
+	} else {
+		m.Photo = &send.File{Name: "digest.png", Data: png}
 	}
-	m.Photo = &send.File{Name: "digest.png", Data: png}
-	return m
+	out := []send.Message{m}
+	if len(rep.Attachment) == 0 {
+		return out
+	}
+	b, err := digest.XLSX(rep.Attachment)
+	if err != nil {
+		d.log().Error("digest attachment", "digest", name, "err", err)
+		return out
+	}
+	return append(out, send.Message{ChatID: chat, Text: rep.AttachmentText, Document: &send.File{Name: rep.AttachmentName, Data: b}})
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -13,15 +12,17 @@ import (
 	"cadrebot/i18n"
 	"cadrebot/send"
 	"cadrebot/store"
+	"cadrebot/units"
 )
 
 // maxUpload is Telegram's limit on a file a bot uploads.
 const maxUpload = 50 << 20
 
-// Export handles /export [YYYY-MM | FROM TO] [csv]: a workbook (or three
-// CSV files) for the assessment, sent privately to the requester. In a
-// group, group admins export the group; in a private chat, deployment
-// admins export the whole deployment, as they do in the county chat.
+// Export handles /export [YYYY-MM | YYYY-Qn | YYYY | FROM TO] [csv]: the
+// assessment's (考核) workbook, or a CSV file per sheet, sent privately to
+// the requester. In a group, group admins export the group (a leaders'
+// group its unit's subtree); in a private chat, deployment admins export
+// the whole deployment, as they do in the county chat.
 func (d *Digests) Export() Func {
 	return func(ctx context.Context, u *Update) error {
 		per, csv, err := digest.ParseExport(u.Args, calendar.DateOf(u.Now.In(u.Loc)), u.Loc)
@@ -51,7 +52,7 @@ func (d *Digests) Export() Func {
 				return err
 			}
 			s.deploy = false
-			if !s.village && len(s.depts) == 0 {
+			if !s.village && len(s.depts) == 0 && s.unit == nil {
 				return cadrebot.Errorf("export_nothing")
 			}
 		}
@@ -66,24 +67,26 @@ func (d *Digests) Export() Func {
 				return d.startFirst(ctx, u)
 			}
 		}
-		x := ExportScope{All: s.deploy, Depts: s.depts}
+		x := ExportScope{All: s.deploy, Unit: s.unit, Depts: s.depts, Name: strconv.FormatInt(u.ChatID, 10)}
+		if s.deploy {
+			x.Name = "all"
+		}
 		if s.village {
-			x.Villages = []digest.VillageRef{{Chat: u.ChatID, Name: digest.VillageName(u.Group.Village, u.Group.Title)}}
+			x.Village = u.Group
 		}
-		base := "cadrebot-all"
-		if !s.deploy {
-			base = "cadrebot-" + strconv.FormatInt(u.ChatID, 10)
-		}
-		files, err := d.ExportFiles(ctx, x, per, u.Lang, csv, base)
+		files, err := d.ExportFiles(ctx, x, per, u.Lang, csv)
 		if err != nil {
 			return err
 		}
 		scope := d.Texts.T(u.Lang, "export_scope_all")
-		if !s.deploy {
+		switch {
+		case s.deploy:
+		case s.unit != nil:
+			scope = i18n.Escape(s.unit.Label(u.Lang))
+		case u.Group.IsVillage():
+			scope = i18n.Escape(u.Group.Village)
+		default:
 			scope = i18n.Escape(u.Group.Title)
-			if u.Group.IsVillage() {
-				scope = i18n.Escape(u.Group.Village)
-			}
 		}
 		caption := d.Texts.T(u.Lang, "export_caption", i18n.Args{"Scope": i18n.HTML(scope),
 			"Range": i18n.HTML(d.composer().Range(u.Lang, per))})
@@ -120,29 +123,28 @@ func (d *Digests) startFirst(ctx context.Context, u *Update) error {
 	return Reply(ctx, d.Out, u, text, kb)
 }
 
-// ExportScope is what an export covers: the whole deployment, or some
-// village groups (their check-ins and problems) and departments (the
-// problems they hold or held last).
+// ExportScope is what an export covers, as /export in a chat or the
+// leaders' dashboard decides it: the whole deployment (All), a unit's
+// subtree (Unit), or a village group's own village (Village) and
+// departments (Depts).
 type ExportScope struct {
-	All      bool
-	Villages []digest.VillageRef
-	Depts    []string
+	All     bool
+	Unit    *units.Unit
+	Village *cadrebot.Group
+	Depts   []string
+	// Name goes in the files' names: "cadrebot-<Name>-2026-Q4.xlsx".
+	Name string
 }
 
-// listsUpTo is how many villages and departments an export loads list by
-// list (a round trip for the ids and one per 1,000 problems each); a
-// larger scope, a town say, filters the period's problems of the whole
-// deployment instead.
-const listsUpTo = 8
-
-// exportData loads an export's data: the problems of s reported in the
-// range with their histories, and the check-ins of its village groups.
+// exportData loads an export's data: the problems reported in the range
+// with their histories, and the check-ins and service records of the
+// village groups in scope, placed in the hierarchy: the whole deployment,
+// a unit's subtree, or a group's own village (and departments).
 func (d *Digests) exportData(ctx context.Context, s ExportScope, per digest.Period) (*digest.ExportData, error) {
 	x := &digest.ExportData{Period: per, Now: d.Now()}
 	var ps []cadrebot.Problem
 	var err error
-	switch {
-	case s.All:
+	if s.All || s.Unit != nil {
 		ids, err := d.Store.GroupIDs(ctx)
 		if err != nil {
 			return nil, err
@@ -151,52 +153,59 @@ func (d *Digests) exportData(ctx context.Context, s ExportScope, per digest.Peri
 		if err != nil {
 			return nil, err
 		}
-		for _, g := range gs {
-			if g.IsVillage() {
-				x.Villages = append(x.Villages, digest.VillageRef{Chat: g.ChatID, Name: digest.VillageName(g.Village, g.Title)})
-			}
+		moves, err := d.Store.ChatMoves(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if x.Tree, err = d.Tree(ctx, gs, moves); err != nil {
+			return nil, err
+		}
+		x.Whole = true
+		if s.Unit != nil {
+			x.Unit = s.Unit.ID
+		}
+		for _, v := range x.Tree.Villages(x.Unit) {
+			x.Villages = append(x.Villages, digest.VillageRef{Chat: v.Chat, Name: v.Name})
 		}
 		if ps, err = d.Store.ProblemsCreated(ctx, per.Start(), per.End()); err != nil {
 			return nil, err
 		}
-	case len(s.Villages)+len(s.Depts) > listsUpTo:
-		x.Villages = s.Villages
-		all, err := d.Store.ProblemsCreated(ctx, per.Start(), per.End())
+		ps = slices.DeleteFunc(ps, func(p cadrebot.Problem) bool { return s.Unit != nil && !x.Tree.Contains(x.Unit, p.VillageChat) })
+		if x.Projects, err = d.Store.ProjectsOf(ctx, store.ProjectsAll); err != nil {
+			return nil, err
+		}
+		x.Projects = slices.DeleteFunc(x.Projects, func(p cadrebot.Project) bool {
+			return s.Unit != nil && !x.Tree.Contains(x.Unit, p.VillageChat)
+		})
+	} else {
+		f, err := d.loadOwn(ctx, s.Village, s.Depts, per)
 		if err != nil {
 			return nil, err
 		}
-		chats := make(map[int64]bool, len(s.Villages))
-		for _, v := range s.Villages {
-			chats[v.Chat] = true
-		}
-		for _, p := range all {
-			if chats[p.VillageChat] || slices.Contains(s.Depts, p.Dept) {
-				ps = append(ps, p)
-			}
-		}
-	default:
-		x.Villages = s.Villages
-		var lists []store.ProblemList
-		for _, v := range s.Villages {
-			lists = append(lists, store.ListVillage(v.Chat, false))
-		}
-		for _, dept := range s.Depts {
-			lists = append(lists, store.ListDeptAll(dept))
-		}
-		for _, l := range lists {
-			lp, err := d.Store.ProblemsOf(ctx, l)
+		x.Villages = f.villages
+		if s.Village != nil {
+			// The village's place in the hierarchy names its town.
+			moves, err := d.Store.ChatMoves(ctx)
 			if err != nil {
 				return nil, err
 			}
-			for _, p := range lp {
-				if per.Contains(p.Created) {
-					ps = append(ps, p)
-				}
+			if x.Tree, err = d.Tree(ctx, []*cadrebot.Group{s.Village}, moves); err != nil {
+				return nil, err
 			}
 		}
-		// A group can be a village and a department at once: one copy each.
-		slices.SortFunc(ps, func(a, b cadrebot.Problem) int { return cmp.Compare(a.ID, b.ID) })
-		ps = slices.CompactFunc(ps, func(a, b cadrebot.Problem) bool { return a.ID == b.ID })
+		for _, p := range f.data.Problems {
+			if per.Contains(p.Created) {
+				ps = append(ps, p)
+			}
+		}
+		x.Projects = f.data.Projects
+	}
+	pids := make([]int64, len(x.Projects))
+	for i, p := range x.Projects {
+		pids[i] = p.ID
+	}
+	if x.ProjectHistory, err = d.Store.ProjectHistories(ctx, pids); err != nil {
+		return nil, err
 	}
 	x.Problems = ps
 	ids := make([]int64, len(ps))
@@ -221,17 +230,23 @@ func (d *Digests) exportData(ctx context.Context, s ExportScope, per digest.Peri
 	return x, nil
 }
 
-// ExportFiles builds the export of s over per, in lang: one workbook, or
-// a CSV file per table. base starts the file names ("cadrebot-all"); the
-// range follows it. /export sends the files; the dashboard serves the
-// workbook as a download.
-func (d *Digests) ExportFiles(ctx context.Context, s ExportScope, per digest.Period, lang string, csv bool, base string) ([]*send.File, error) {
+// ExportFiles builds the export of s over per in lang, as one workbook or
+// a CSV file per sheet, named by scope and period:
+// cadrebot-all-2026-Q4.xlsx, cadrebot--1001234-2026-11.xlsx,
+// cadrebot-all-20261101-20261115.xlsx. /export sends the files; the
+// leaders' dashboard serves the workbook as a download.
+func (d *Digests) ExportFiles(ctx context.Context, s ExportScope, per digest.Period, lang string, csv bool) ([]*send.File, error) {
 	x, err := d.exportData(ctx, s, per)
 	if err != nil {
 		return nil, err
 	}
 	tables := d.composer().Tables(x, lang)
-	base += "-" + strconv.Itoa(x.Period.From.Compact()) + "-" + strconv.Itoa(x.Period.To.Compact())
+	base := "cadrebot-" + s.Name
+	if whole(per) {
+		base += "-" + per.ID()
+	} else {
+		base += "-" + strconv.Itoa(x.Period.From.Compact()) + "-" + strconv.Itoa(x.Period.To.Compact())
+	}
 	var files []*send.File
 	if csv {
 		for _, t := range tables {
@@ -254,4 +269,21 @@ func (d *Digests) ExportFiles(ctx context.Context, s ExportScope, per digest.Per
 		}
 	}
 	return files, nil
+}
+
+// whole reports whether per is a whole month, quarter or year, not one
+// cut at today: its file is named by it ("2026-Q4") rather than by dates.
+func whole(per digest.Period) bool {
+	var full digest.Period
+	switch per.Kind {
+	case digest.Month:
+		full = digest.MonthOf(per.From.Year, per.From.Month, per.Loc)
+	case digest.Quarter:
+		full = digest.QuarterOf(per.From.Year, (int(per.From.Month)-1)/3+1, per.Loc)
+	case digest.Year:
+		full = digest.YearOf(per.From.Year, per.Loc)
+	default:
+		return false
+	}
+	return per.To == full.To
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -43,19 +44,26 @@ func (d *Digests) RetryDigests(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	chats, _, err := d.deptChats(ctx)
+	chats, moves, err := d.deptChats(ctx)
+	if err != nil {
+		return err
+	}
+	tree, err := d.Tree(ctx, gs, moves)
 	if err != nil {
 		return err
 	}
 	type due struct {
-		g  *cadrebot.Group // nil for the deployment digest
-		at time.Time
+		g     *cadrebot.Group // nil for the deployment digest
+		at    time.Time
+		kinds []string // the kinds of digest the group gets
 	}
 	var dues []due
 	var names []string
+	var kinds []string
 	need := func(kind string, chat int64, at time.Time, loc *time.Location) {
 		k := DigestKey(kind, chat, digest.LastWeek(at, loc))
 		names = append(names, k, k+":failed")
+		kinds = append(kinds, kind)
 	}
 	for _, g := range gs {
 		if !d.IsDigestGroup(g) {
@@ -71,14 +79,18 @@ func (d *Digests) RetryDigests(ctx context.Context, now time.Time) error {
 			continue
 		}
 		n := len(names)
+		kinds = nil
 		if g.IsVillage() {
 			need(KindVillage, g.ChatID, at, loc)
 		}
 		if len(digest.DeptsOfChat(d.Cfg, chats, g.ChatID)) > 0 {
 			need(KindDept, g.ChatID, at, loc)
 		}
+		if tree.Leading(g.ChatID) != nil {
+			need(KindUnit, g.ChatID, at, loc)
+		}
 		if len(names) > n {
-			dues = append(dues, due{g: g, at: at})
+			dues = append(dues, due{g: g, at: at, kinds: kinds})
 		}
 	}
 	if chat := d.Cfg.DigestChatID; chat != 0 {
@@ -125,7 +137,7 @@ func (d *Digests) RetryDigests(ctx context.Context, now time.Time) error {
 			continue
 		}
 		loc := x.g.Location(d.Loc)
-		if pending(KindVillage, x.g.ChatID, x.at, loc) || pending(KindDept, x.g.ChatID, x.at, loc) {
+		if slices.ContainsFunc(x.kinds, func(k string) bool { return pending(k, x.g.ChatID, x.at, loc) }) {
 			// WeeklyDigest sends only what is still missing.
 			run(func() error { return d.WeeklyDigest(ctx, x.g, x.at) })
 		}

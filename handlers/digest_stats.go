@@ -12,17 +12,22 @@ import (
 	"cadrebot/calendar"
 	"cadrebot/digest"
 	"cadrebot/store"
+	"cadrebot/units"
 )
 
-// scope is what a chat reports on: its village, its departments, and
-// the whole deployment for the county leaders' chat.
+// scope is what a chat reports on: its village, its departments, the
+// unit it is the leaders' group of, and the whole deployment for the
+// county leaders' chat.
 type digestScope struct {
 	village bool
 	depts   []string
+	unit    *units.Unit
 	deploy  bool
 }
 
-func (s digestScope) empty() bool { return !s.village && len(s.depts) == 0 && !s.deploy }
+func (s digestScope) empty() bool {
+	return !s.village && len(s.depts) == 0 && s.unit == nil && !s.deploy
+}
 
 // scopeOf works out what chat reports on.
 func (d *Digests) scopeOf(ctx context.Context, u *Update) (digestScope, error) {
@@ -38,6 +43,15 @@ func (d *Digests) scopeOf(ctx context.Context, u *Update) (digestScope, error) {
 	}
 	s.depts = digest.DeptsOfChat(d.Cfg, chats, u.ChatID)
 	s.deploy = d.Cfg.DigestChatID != 0 && u.ChatID == moves.Chat(d.Cfg.DigestChatID)
+	if d.mayLead(u.Group) {
+		// Whether this is a leaders' group takes the tree: a /leaders
+		// elsewhere overrides the config.
+		bound, err := d.Store.UnitChats(ctx)
+		if err != nil {
+			return s, err
+		}
+		s.unit = units.New(d.Cfg, bound, moves).Leading(u.ChatID)
+	}
 	return s, nil
 }
 
@@ -45,30 +59,54 @@ func (d *Digests) scopeOf(ctx context.Context, u *Update) (digestScope, error) {
 // deployment for the county chat, else the group's own problems and
 // check-ins, which is a few round trips however large the deployment.
 func (d *Digests) loadScope(ctx context.Context, u *Update, s digestScope, per digest.Period) (*fleet, error) {
-	if s.deploy {
-		return d.loadFleet(ctx, per)
+	switch {
+	case s.deploy:
+		return d.loadFleet(ctx, per, "")
+	case s.unit != nil:
+		return d.loadFleet(ctx, per, s.unit.ID)
 	}
-	f := &fleet{groups: map[int64]*cadrebot.Group{u.ChatID: u.Group}}
-	var ps []cadrebot.Problem
+	var village *cadrebot.Group
 	if s.village {
-		ck, err := d.Store.CheckinPeriods(ctx, []int64{u.ChatID}, per.From, per.To)
+		village = u.Group
+	}
+	return d.loadOwn(ctx, village, s.depts, per)
+}
+
+// loadOwn loads what the reports of a group's own scope over per need:
+// its village's problems and check-ins (village nil: none) and the
+// problems of its departments.
+func (d *Digests) loadOwn(ctx context.Context, village *cadrebot.Group, depts []string, per digest.Period) (*fleet, error) {
+	f := &fleet{groups: map[int64]*cadrebot.Group{}}
+	var ps []cadrebot.Problem
+	if village != nil {
+		chat := village.ChatID
+		f.groups[chat] = village
+		ck, err := d.Store.CheckinPeriods(ctx, []int64{chat}, per.From, per.To)
 		if err != nil {
 			return nil, err
 		}
-		vp, err := d.Store.ProblemsOf(ctx, store.ListVillage(u.ChatID, false))
+		vp, err := d.Store.ProblemsOf(ctx, store.ListVillage(chat, false))
 		if err != nil {
 			return nil, err
 		}
 		ps = append(ps, vp...)
-		f.villages = []digest.VillageRef{{Chat: u.ChatID, Name: digest.VillageName(u.Group.Village, u.Group.Title)}}
-		f.data = &digest.Data{Checkins: ck}
-	}
-	for _, dept := range s.depts {
-		dp, err := d.Store.ProblemsOf(ctx, store.ListDeptAll(dept))
+		f.villages = []digest.VillageRef{{Chat: chat, Name: digest.VillageName(village.Village, village.Title)}}
+		projects, err := d.Store.ProjectsOf(ctx, store.ProjectsOfVillage(chat))
 		if err != nil {
 			return nil, err
 		}
-		ps = append(ps, dp...)
+		f.data = &digest.Data{Checkins: ck, Projects: projects}
+	}
+	for _, dept := range depts {
+		// What it led and what it supported: a department's report gives
+		// the on-time rate of both.
+		for _, l := range []store.ProblemList{store.ListDeptAll(dept), store.ListSupportAll(dept)} {
+			dp, err := d.Store.ProblemsOf(ctx, l)
+			if err != nil {
+				return nil, err
+			}
+			ps = append(ps, dp...)
+		}
 	}
 	// A group can be a village and a department at once: one copy each.
 	slices.SortFunc(ps, func(a, b cadrebot.Problem) int { return int(a.ID - b.ID) })
@@ -94,8 +132,11 @@ func (d *Digests) reports(f *fleet, u *Update, s digestScope, m digest.Mode) []d
 	if len(s.depts) > 0 {
 		out = append(out, c.Department(f.data, s.depts, u.Lang, m))
 	}
+	if s.unit != nil {
+		out = append(out, c.Unit(f.data, f.tree, s.unit.ID, u.Lang, m))
+	}
 	if s.deploy {
-		out = append(out, c.Deployment(f.data, f.villages, u.Lang, m))
+		out = append(out, c.Deployment(f.data, f.tree, u.Lang, m))
 	}
 	return out
 }
@@ -130,10 +171,11 @@ func (d *Digests) Stats() Func {
 				}
 				continue
 			}
-			m := d.message(rep, u.ChatID, "stats")
-			m.ReplyTo, m.ThreadID = u.MessageID(), u.ThreadID
-			if _, err := d.Out.Send(ctx, m); err != nil {
-				return err
+			for _, m := range d.messages(rep, u.ChatID, "stats") {
+				m.ReplyTo, m.ThreadID = u.MessageID(), u.ThreadID
+				if _, err := d.Out.Send(ctx, m); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -160,7 +202,7 @@ func (d *Digests) SendDigest() Func {
 			return cadrebot.Errorf("digest_nothing")
 		}
 		loc := u.Loc
-		if s.deploy && !s.village && len(s.depts) == 0 {
+		if (s.deploy || s.unit != nil) && !s.village && len(s.depts) == 0 {
 			loc = d.Loc
 		}
 		per := digest.LastWeek(u.Now, loc)
@@ -174,6 +216,9 @@ func (d *Digests) SendDigest() Func {
 		}
 		if len(s.depts) > 0 {
 			kinds = append(kinds, KindDept)
+		}
+		if s.unit != nil {
+			kinds = append(kinds, KindUnit)
 		}
 		if s.deploy {
 			kinds = append(kinds, KindDeployment)
@@ -207,10 +252,11 @@ func (d *Digests) sendNow(ctx context.Context, u *Update, kind string, per diges
 	if err != nil {
 		return err
 	}
-	m := d.message(rep, u.ChatID, key)
-	m.ReplyTo, m.ThreadID = u.MessageID(), u.ThreadID
-	if _, err := d.Out.Send(ctx, m); err != nil {
-		return err
+	for _, m := range d.messages(rep, u.ChatID, key) {
+		m.ReplyTo, m.ThreadID = u.MessageID(), u.ThreadID
+		if _, err := d.Out.Send(ctx, m); err != nil {
+			return err
+		}
 	}
 	if !done {
 		_, err = d.Store.Once(context.WithoutCancel(ctx), key, digestDoneTTL)

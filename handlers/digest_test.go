@@ -3,6 +3,8 @@ package handlers_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,7 +39,12 @@ func (o *outbox) Enqueue(_ context.Context, m send.Message) error {
 		o.fail = o.fail[1:]
 		return err
 	}
-	if m.Photo == nil || len(m.Photo.Data) == 0 || m.Text == "" {
+	if m.Document != nil {
+		// A leaders' digest's league workbook.
+		if len(m.Document.Data) == 0 || !strings.HasSuffix(m.Document.Name, ".xlsx") {
+			return errors.New("empty attachment")
+		}
+	} else if m.Photo == nil || len(m.Photo.Data) == 0 || m.Text == "" {
 		return errors.New("digest without chart or text")
 	}
 	if o.keys == nil {
@@ -161,4 +168,41 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestLeadersDigestAttachesLeague: a town of 31 villages, more than a
+// message lists, gets its digest and the whole league as a workbook under
+// a key of its own, once each, also when the job runs again.
+func TestLeadersDigestAttachesLeague(t *testing.T) {
+	ctx := context.Background()
+	db := store.New(apptest.NewRedis(t), apptest.NewPrefix(t))
+	town := "兰亭街道"
+	for i := range 31 {
+		v := fmt.Sprintf("第%02d村", i+1)
+		if err := db.UpdateGroup(ctx, int64(-500-i), store.GroupPatch{Village: &v, Town: &town}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const leaders = -600
+	if err := db.BindUnit(ctx, "t:"+town, leaders); err != nil {
+		t.Fatal(err)
+	}
+	g, err := db.Group(ctx, leaders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &outbox{}
+	d := replica(t, db, out)
+	if !d.IsDigestGroup(g) {
+		t.Fatal("a leaders' group is not visited by the digest job")
+	}
+	for range 2 {
+		if err := d.WeeklyDigest(ctx, g, firing); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := handlers.DigestKey(handlers.KindUnit, leaders, digest.LastWeek(firing, apptest.Shanghai))
+	if n, x := out.count(key), out.count(key+":xlsx"); n != 1 || x != 1 {
+		t.Errorf("digest enqueued %d times, workbook %d times; want 1 each", n, x)
+	}
 }

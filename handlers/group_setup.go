@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"cadrebot"
+	"cadrebot/attendance"
 	"cadrebot/i18n"
 	"cadrebot/store"
 )
@@ -14,9 +15,7 @@ import (
 type GroupStore interface {
 	UpdateGroup(ctx context.Context, chat int64, p store.GroupPatch) error
 	BindDepartment(ctx context.Context, dept string, chat int64) error
-	AddMember(ctx context.Context, chat int64, m cadrebot.Member) (int, error)
-	RemoveMember(ctx context.Context, chat, user int64) (bool, error)
-	Roster(ctx context.Context, chat int64) ([]cadrebot.Member, error)
+	RosterStore
 }
 
 // Department is a department known to the deployment config.
@@ -43,9 +42,10 @@ func privacyNote(ctx context.Context, sight Sight, texts Texts, u *Update, g *ca
 }
 
 // Setup handles /setup VILLAGE [TOWN], for group admins: it names the
-// village the group serves, and says what to do if the bot cannot see the
-// group's plain messages.
-func Setup(st GroupStore, auth Auth, out Sender, texts Texts, sight Sight) Func {
+// village the group serves and the town (or other unit of the hierarchy,
+// by id or name) it belongs to, and says what to do if the bot cannot see
+// the group's plain messages.
+func Setup(st GroupStore, auth Auth, out Sender, texts Texts, sight Sight, tree UnitTree) Func {
 	return func(ctx context.Context, u *Update) error {
 		if err := requireGroup(u); err != nil {
 			return err
@@ -61,10 +61,21 @@ func Setup(st GroupStore, auth Auth, out Sender, texts Texts, sight Sight) Func 
 		if len(f) == 2 {
 			town = f[1]
 		}
+		place := town
+		if town != "" && tree != nil {
+			t, err := tree(ctx)
+			if err != nil {
+				return err
+			}
+			if _, ok, ids := t.Resolve(town); !ok && len(ids) > 1 {
+				return cadrebot.Errorf("setup_ambiguous", "Town", town, "Ids", strings.Join(ids, ", "), "Village", village, "First", ids[0])
+			}
+			place = unitPath(t, t.Unit(t.Place(town)), u.Lang)
+		}
 		if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{Village: &village, Town: &town}); err != nil {
 			return err
 		}
-		text := texts.T(u.Lang, "setup_done", i18n.Args{"Village": village, "Town": town})
+		text := texts.T(u.Lang, "setup_done", i18n.Args{"Village": village, "Town": place})
 		if note := privacyNote(ctx, sight, texts, u, u.Group); note != "" {
 			text += "\n\n" + note
 		}
@@ -86,7 +97,7 @@ func Bind(st GroupStore, auth Auth, out Sender, texts Texts, depts []Department,
 			return err
 		}
 		if !auth.IsDeploymentAdmin(u.From.ID) {
-			return cadrebot.Errorf("err_deploy_admin_only")
+			return cadrebot.Errorf("err_deploy_admin_only", "Cmd", u.Command)
 		}
 		id := strings.TrimSpace(u.Args)
 		if id == "" {
@@ -108,57 +119,12 @@ func Bind(st GroupStore, auth Auth, out Sender, texts Texts, depts []Department,
 	}
 }
 
-// Join handles /join: the sender goes on the group's roster of cadres.
-func Join(st GroupStore, out Sender, texts Texts) Func {
-	return func(ctx context.Context, u *Update) error {
-		if err := requireGroup(u); err != nil {
-			return err
-		}
-		roster, err := st.Roster(ctx, u.ChatID)
-		if err != nil {
-			return err
-		}
-		name := DisplayName(u.From)
-		for _, m := range roster {
-			if m.UserID == u.From.ID {
-				return Reply(ctx, out, u, texts.T(u.Lang, "join_again", i18n.Args{"Name": name}))
-			}
-		}
-		if _, err := st.AddMember(ctx, u.ChatID, cadrebot.Member{UserID: u.From.ID, Name: name, Username: u.From.Username}); err != nil {
-			return err
-		}
-		return Reply(ctx, out, u, texts.T(u.Lang, "join_done", i18n.Args{"Name": name, "Count": len(roster) + 1}))
-	}
-}
-
-// Roster handles /roster: the group's cadres in joining order.
-func Roster(st GroupStore, out Sender, texts Texts) Func {
-	return func(ctx context.Context, u *Update) error {
-		if err := requireGroup(u); err != nil {
-			return err
-		}
-		roster, err := st.Roster(ctx, u.ChatID)
-		if err != nil {
-			return err
-		}
-		if len(roster) == 0 {
-			return Reply(ctx, out, u, texts.T(u.Lang, "roster_empty"))
-		}
-		var b strings.Builder
-		b.WriteString(texts.T(u.Lang, "roster_title", i18n.Args{"Count": len(roster)}))
-		for i, m := range roster {
-			b.WriteString("\n")
-			b.WriteString(itoa(i+1) + ". " + i18n.Escape(m.Name))
-		}
-		return Reply(ctx, out, u, b.String())
-	}
-}
-
 // ChatDepts names the departments whose chat a chat is (config and /bind).
 type ChatDepts func(ctx context.Context, chat int64) ([]Department, error)
 
 // Members keeps the roster in step with Telegram: people added to the
-// group join it, people who leave are taken off. When the bot itself is
+// group join it and start a period of service, people who leave (or are
+// removed) are taken off and their period ends. When the bot itself is
 // added it introduces itself as what the group is to it: a village group
 // (listed in the config or set up before), a department's group, or a new
 // group that still needs /setup or /bind; and it says what to do if it
@@ -187,13 +153,21 @@ func Members(st GroupStore, out Sender, texts Texts, botID int64, approval bool,
 			if usr.IsBot {
 				continue
 			}
-			if _, err := st.AddMember(ctx, u.ChatID, cadrebot.Member{UserID: usr.ID, Name: DisplayName(usr), Username: usr.Username}); err != nil {
+			if _, err := st.Join(ctx, store.JoinWrite{Chat: u.ChatID, Member: cadrebot.Member{UserID: usr.ID, Name: DisplayName(usr),
+				Username: usr.Username}, Day: dayOf(u.Now, u.Loc), Created: createdDay(u)}); err != nil {
 				return err
 			}
 			names = append(names, DisplayName(usr))
 		}
 		if l := m.LeftChatMember; l != nil && !l.IsBot {
-			if _, err := st.RemoveMember(ctx, u.ChatID, l.ID); err != nil {
+			// Leaving, or an admin's removal, ends the period of service;
+			// the record stays.
+			why := attendance.EndLeft
+			if m.From != nil && m.From.ID != l.ID {
+				why = attendance.EndRemoved
+			}
+			if _, _, err := st.EndService(ctx, store.Departure{Chat: u.ChatID, Member: cadrebot.Member{UserID: l.ID,
+				Name: DisplayName(*l), Username: l.Username}, Day: dayOf(u.Now, u.Loc), Why: why, Created: createdDay(u)}); err != nil {
 				return err
 			}
 		}
@@ -234,7 +208,7 @@ func Approve(st GroupStore, auth Auth, out Sender, texts Texts, release func(ctx
 			return err
 		}
 		if !auth.IsDeploymentAdmin(u.From.ID) {
-			return cadrebot.Errorf("err_deploy_admin_only")
+			return cadrebot.Errorf("err_deploy_admin_only", "Cmd", u.Command)
 		}
 		yes := true
 		if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{Approved: &yes}); err != nil {

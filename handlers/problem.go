@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"cadrebot"
+	"cadrebot/clock"
 	"cadrebot/config"
 	"cadrebot/i18n"
 	"cadrebot/send"
 	"cadrebot/store"
+	"cadrebot/units"
 )
 
 // ProblemStore is what problem reports need from the store.
@@ -41,6 +43,10 @@ type ProblemStore interface {
 	CardRetries(ctx context.Context, now time.Time) ([]int64, error)
 	Flagged(ctx context.Context) ([]int64, error)
 	AddProblemPhoto(ctx context.Context, id int64, fileID string, max int) (bool, error)
+	AddResolutionPhoto(ctx context.Context, id int64, fileID string, max int) (bool, error)
+	SetResolutionAlbum(ctx context.Context, chat int64, group string, id, user int64) error
+	ResolutionAlbum(ctx context.Context, chat int64, group string) (id, user int64, err error)
+	AddSupportNote(ctx context.Context, id int64, e cadrebot.Entry) error
 	SetAlbum(ctx context.Context, chat int64, group string, id int64) error
 	Album(ctx context.Context, chat int64, group string) (int64, error)
 	Form(ctx context.Context, chat, user int64, kind string) ([]byte, error)
@@ -78,6 +84,20 @@ type Problems struct {
 	CardRetry time.Duration
 	// Now is the clock, for what happens outside an update (outbox hooks).
 	Now func() time.Time
+	// Clock waits for the rest of an album (see albumWait); nil is the
+	// wall clock.
+	Clock clock.Clock
+	// Leaders lists the units above a village that have a leaders'
+	// group, nearest first: overdue problems escalate to them too, and
+	// they may read the village's problems. Nil: none.
+	Leaders func(ctx context.Context, village int64) ([]units.Unit, error)
+}
+
+func (h *Problems) clock() clock.Clock {
+	if h.Clock == nil {
+		return clock.Real{}
+	}
+	return h.Clock
 }
 
 func (h *Problems) now() time.Time {
@@ -198,10 +218,27 @@ func (h *Problems) roles(ctx context.Context, p *cadrebot.Problem, user int64, a
 	if user == p.Reporter {
 		r |= cadrebot.RoleReporter
 	}
-	if h.Auth.IsDeploymentAdmin(user) {
-		return r | cadrebot.RoleDeployAdmin, nil
-	}
 	want := cadrebot.MayAct(action)
+	if h.Auth.IsDeploymentAdmin(user) {
+		r |= cadrebot.RoleDeployAdmin
+		if want.Has(cadrebot.RoleDeployAdmin) {
+			return r, nil
+		}
+		// A rating is the village's: a deployment admin gives one only as
+		// an admin of its group.
+	}
+	if want.Has(cadrebot.RoleSupport) {
+		for _, d := range p.Support {
+			ok, err := h.memberOfDept(ctx, d, user)
+			if err != nil {
+				return 0, err
+			}
+			if ok {
+				r |= cadrebot.RoleSupport
+				break
+			}
+		}
+	}
 	if want.Has(cadrebot.RoleHandler) {
 		chat, err := h.deptChat(ctx, p.Dept)
 		if err != nil {
@@ -239,6 +276,12 @@ var errStale = errors.New("stale problem version")
 // updates the cards and tells the village. ver is the version a button
 // carries, or -1 for commands.
 func (h *Problems) act(ctx context.Context, id int64, by int64, name string, c cadrebot.Change, ver int64, now time.Time) (cadrebot.Problem, error) {
+	return h.actNotify(ctx, id, by, name, c, ver, now, true)
+}
+
+// actNotify is act; notify false leaves the village's notice to the
+// caller (a resolution whose album is still arriving, see albumWait).
+func (h *Problems) actNotify(ctx context.Context, id int64, by int64, name string, c cadrebot.Change, ver int64, now time.Time, notify bool) (cadrebot.Problem, error) {
 	for attempt := 0; ; attempt++ {
 		p, err := h.Store.Problem(ctx, id)
 		if errors.Is(err, cadrebot.ErrNotFound) {
@@ -253,6 +296,14 @@ func (h *Problems) act(ctx context.Context, id int64, by int64, name string, c c
 		if c.Roles != cadrebot.RoleSystem {
 			if c.Roles, err = h.roles(ctx, &p, by, c.Action); err != nil {
 				return p, err
+			}
+			if c.Rating != "" {
+				// "Unsatisfied" reopens and rates at once: both rights.
+				rr, err := h.roles(ctx, &p, by, cadrebot.ActRate)
+				if err != nil {
+					return p, err
+				}
+				c.Roles |= rr
 			}
 		}
 		c.By, c.Name = by, name
@@ -272,13 +323,16 @@ func (h *Problems) act(ctx context.Context, id int64, by int64, name string, c c
 			return p, err
 		}
 		h.after(ctx, p, next, e, now)
+		if notify {
+			h.notifyVillage(ctx, &next, e)
+		}
 		return next, nil
 	}
 }
 
-// after does what follows a transition: cards, notifications. Failures
-// here are logged, not returned: the transition is stored, and what the
-// user sees must say so.
+// after does what follows a transition: the cards (act then tells the
+// village). Failures here are logged, not returned: the transition is
+// stored, and what the user sees must say so.
 func (h *Problems) after(ctx context.Context, old, p cadrebot.Problem, e cadrebot.Entry, now time.Time) {
 	switch {
 	case p.Status == cadrebot.StatusNew && (old.Dept != p.Dept || old.Status == cadrebot.StatusReturned),
@@ -297,7 +351,9 @@ func (h *Problems) after(ctx context.Context, old, p cadrebot.Problem, e cadrebo
 	default:
 		h.refreshCards(ctx, &p, now)
 	}
-	h.notifyVillage(ctx, &p, e)
+	// Supporting departments get their card: a category's from the start
+	// (once triage routed it), one the lead just added.
+	h.postSupportCards(ctx, &p, now)
 }
 
 // notifyVillage tells the reporter's group, as a reply to the report.
@@ -314,7 +370,10 @@ func (h *Problems) notifyVillage(ctx context.Context, p *cadrebot.Problem, e cad
 	case cadrebot.ActAccept:
 		id = "pr_note_accepted"
 	case cadrebot.ActResolve:
-		id = "pr_note_resolved"
+		// The evidence first, then the notice that asks for the rating:
+		// the reporter sees the photos before judging.
+		h.sendResolutionPhotos(ctx, p, lang)
+		id, args["Photos"] = "pr_note_resolved", len(p.ResolutionPhotos)
 	case cadrebot.ActReturn:
 		id = "pr_note_returned"
 	case cadrebot.ActReassign, cadrebot.ActCategorize, cadrebot.ActResubmit:
@@ -324,7 +383,11 @@ func (h *Problems) notifyVillage(ctx context.Context, p *cadrebot.Problem, e cad
 		id = "pr_note_reopened"
 	case cadrebot.ActClose:
 		id = "pr_note_closed"
-		if e.By == 0 {
+		switch {
+		case e.By == 0 && p.Rating.Satisfied():
+			id = "pr_note_closed_rated"
+			args["Rating"] = i18n.HTML(h.Texts.T(lang, "pr_rating_"+string(p.Rating)))
+		case e.By == 0:
 			id = "pr_note_autoclosed"
 		}
 	default:
@@ -338,16 +401,13 @@ func (h *Problems) notifyVillage(ctx context.Context, p *cadrebot.Problem, e cad
 }
 
 // villageButtons are the answers the village's notification of p asks
-// for: fixed or not after a resolution, resubmit or withdraw after a
+// for: the rating after a resolution, resubmit or withdraw after a
 // return. Only the notification of that very transition carries them
 // (the version is in the data), so they follow from p's status.
 func (h *Problems) villageButtons(lang string, p *cadrebot.Problem) [][]send.Button {
 	switch p.Status {
 	case cadrebot.StatusResolved:
-		return [][]send.Button{{
-			{Text: h.Texts.T(lang, "pr_btn_fixed"), Data: cbData("ok", p.ID, p.Version)},
-			{Text: h.Texts.T(lang, "pr_btn_not_fixed"), Data: cbData("no", p.ID, p.Version)},
-		}}
+		return h.ratingButtons(lang, p)
 	case cadrebot.StatusReturned:
 		return [][]send.Button{{
 			{Text: h.Texts.T(lang, "pr_btn_resubmit"), Data: cbData("rsb", p.ID, p.Version)},
@@ -416,6 +476,10 @@ func (h *Problems) cardButtons(lang string, p *cadrebot.Problem, dept string) []
 	if !p.Status.Held() {
 		return nil
 	}
+	if dept != p.Dept && p.Supports(dept) {
+		// A supporting department reports its part; the lead resolves.
+		return [][]send.Button{{{Text: h.Texts.T(lang, "pr_btn_support_note"), Data: cbData("nt", p.ID, p.Version)}}}
+	}
 	if dept != p.Dept && !slices.Contains(h.Cfg.Ancestors(p.Dept), dept) {
 		return nil // an old card of a department that handed it on
 	}
@@ -441,5 +505,5 @@ func (h *Problems) cardButtons(lang string, p *cadrebot.Problem, dept string) []
 	if p.Status != cadrebot.StatusAccepted {
 		first = append([]send.Button{b("pr_btn_accept", "acc")}, first...)
 	}
-	return [][]send.Button{first, {b("pr_btn_return", "ret"), b("pr_btn_reassign", "asg")}}
+	return [][]send.Button{first, {b("pr_btn_return", "ret"), b("pr_btn_reassign", "asg"), b("pr_btn_support", "sp")}}
 }

@@ -44,6 +44,9 @@ func (h *Problems) cardText(lang string, p *cadrebot.Problem, full bool, now tim
 	line("pr_card_village", i18n.Args{"Village": p.Village})
 	line("pr_card_reporter", i18n.Args{"Name": p.ReporterName, "At": h.fmtTime(p.Created)})
 	line("pr_card_dept", i18n.Args{"Dept": h.deptName(lang, p.Dept)})
+	if len(p.Support) > 0 {
+		b.WriteString("\n" + h.supportLine(lang, p))
+	}
 	if p.Status.Held() {
 		id := "pr_card_due"
 		if p.Overdue(now) {
@@ -89,8 +92,14 @@ func (h *Problems) cardText(lang string, p *cadrebot.Problem, full bool, now tim
 	switch {
 	case p.Status == cadrebot.StatusResolved || (p.Status == cadrebot.StatusClosed && p.Note != ""):
 		line("pr_card_note", i18n.Args{"Note": clipFull(p.Note, full), "Name": p.Handler})
+		if n := len(p.ResolutionPhotos); n > 0 {
+			line("pr_card_res_photos", i18n.Args{"Count": n})
+		}
 	case p.Status == cadrebot.StatusReturned:
 		line("pr_card_reason", i18n.Args{"Note": clipFull(p.Reason, full)})
+	}
+	if p.Rating.Valid() {
+		line("pr_card_rating", i18n.Args{"Rating": i18n.HTML(h.Texts.T(lang, "pr_rating_"+string(p.Rating))), "Name": p.RatedBy})
 	}
 	return b.String()
 }
@@ -138,6 +147,14 @@ func (h *Problems) postCard(ctx context.Context, p *cadrebot.Problem, dept strin
 func (h *Problems) cardUndelivered(ctx context.Context, p *cadrebot.Problem, dept string, chat int64, now time.Time, err error) {
 	permanent := h.Permanent != nil && h.Permanent(err)
 	h.log().Error("problem card not delivered", "problem", p.ID, "dept", dept, "chat", chat, "permanent", permanent, "err", err)
+	if dept != p.Dept && p.Supports(dept) {
+		// The lead has the problem; a supporter's missing card is in the
+		// history for admins, and the problem is not flagged for it.
+		if herr := h.Store.AddProblemHistory(ctx, p.ID, cadrebot.Entry{At: now, Action: cadrebot.ActUndeliverable, Dept: dept}); herr != nil {
+			h.log().Error("record undeliverable support card", "problem", p.ID, "err", herr)
+		}
+		return
+	}
 	e := cadrebot.Entry{At: now, Action: cadrebot.ActUndeliverable, Dept: dept}
 	if p.Undeliverable {
 		e = cadrebot.Entry{} // already recorded once; keep the history readable

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"cadrebot"
+	"cadrebot/config"
 	"cadrebot/i18n"
 	"cadrebot/send"
 	"cadrebot/store"
@@ -18,18 +19,14 @@ import (
 //
 //	/accept N   /resolve N NOTE   /reject N REASON   /reopen N [REASON]
 //	/close N    /assign N DEPT    /category N CAT (triage)
+//	/support N [-]DEPT   /note N TEXT
+//
+// /resolve (problem_proof.go) takes photos too.
 
 // Accept handles /accept N.
 func (h *Problems) Accept() Func {
 	return h.command("pr_usage_accept", func(u *Update, rest string) (cadrebot.Change, error) {
 		return cadrebot.Change{Action: cadrebot.ActAccept}, nil
-	})
-}
-
-// Resolve handles /resolve N NOTE; the note is required.
-func (h *Problems) Resolve() Func {
-	return h.command("pr_usage_resolve", func(u *Update, rest string) (cadrebot.Change, error) {
-		return cadrebot.Change{Action: cadrebot.ActResolve, Note: rest}, nil
 	})
 }
 
@@ -81,8 +78,15 @@ func (h *Problems) Categorize() Func {
 			}
 			return cadrebot.Change{}, cadrebot.Errorf("pr_err_unknown_category", "Cat", id, "Cats", h.catList())
 		}
-		return cadrebot.Change{Action: cadrebot.ActCategorize, Category: c.ID, Dept: c.Department, SLA: c.SLA.Duration}, nil
+		return h.categorize(c), nil
 	})
+}
+
+// categorize routes a problem by its category: the category's department
+// leads, with the category's supporting departments.
+func (h *Problems) categorize(c config.Category) cadrebot.Change {
+	return cadrebot.Change{Action: cadrebot.ActCategorize, Category: c.ID, Dept: c.Department, SLA: c.SLA.Duration,
+		Support: cadrebot.SupportOf(c.Department, c.Support)}
 }
 
 // reassign hands a problem to dept with a fresh deadline of its category.
@@ -194,12 +198,16 @@ func (h *Problems) CardButton() Func {
 		case "back":
 			h.refreshPressed(ctx, u, p.ID)
 			return nil
-		case "res", "ret":
+		case "res", "ret", "nt":
 			return h.askNote(ctx, u, &p, act)
 		case "asg":
 			return h.askDept(ctx, u, &p)
+		case "sp":
+			return h.askSupport(ctx, u, &p)
 		case "rsb":
 			return h.startResubmit(ctx, u, &p)
+		case "rate", "ok", "no":
+			return h.ratePressed(ctx, u, &p, act, arg)
 		}
 		c, err := h.buttonChange(u.Lang, act, arg, &p)
 		if err != nil {
@@ -225,7 +233,8 @@ func (h *Problems) CardButton() Func {
 // cardActs are the "p:" actions: true for buttons on department cards,
 // false for the questions in the village group.
 var cardActs = map[string]bool{"acc": true, "res": true, "ret": true, "asg": true, "to": true, "cat": true, "back": true,
-	"ok": false, "no": false, "rsb": false, "wd": false}
+	"sp": true, "sa": true, "sr": true, "nt": true,
+	"rate": false, "ok": false, "no": false, "rsb": false, "wd": false}
 
 // offers is every button data the problem's current version shows in
 // chat: on a card, its actions and the department list behind 🔀; on the
@@ -245,9 +254,17 @@ func (h *Problems) offers(p *cadrebot.Problem, chat int64, onCard bool) []string
 		if slices.Contains(out, cbData("asg", p.ID, p.Version)) {
 			add(h.deptButtons(h.Cfg.Language, p))
 		}
+		if slices.Contains(out, cbData("sp", p.ID, p.Version)) {
+			add(h.supportButtons(h.Cfg.Language, p))
+		}
 		return out
 	}
 	add(h.villageButtons(h.Cfg.Language, p))
+	if p.Status == cadrebot.StatusResolved {
+		// The "is it fixed?" answers of messages sent before ratings; a
+		// message offers them only if it carries them (offered).
+		out = append(out, cbData("ok", p.ID, p.Version), cbData("no", p.ID, p.Version))
+	}
 	return out
 }
 
@@ -269,11 +286,18 @@ func (h *Problems) buttonChange(lang, act, arg string, p *cadrebot.Problem) (cad
 		if !ok {
 			return cadrebot.Change{}, cadrebot.Errorf("pr_err_unknown_category", "Cat", arg, "Cats", h.catList())
 		}
-		return cadrebot.Change{Action: cadrebot.ActCategorize, Category: cat.ID, Dept: cat.Department, SLA: cat.SLA.Duration}, nil
-	case "ok", "wd":
+		return h.categorize(cat), nil
+	case "sa", "sr":
+		if _, ok := h.Cfg.Department(arg); !ok {
+			return cadrebot.Change{}, cadrebot.Errorf("pr_err_unknown_dept", "Dept", arg, "Depts", h.deptList())
+		}
+		a := cadrebot.ActSupport
+		if act == "sr" {
+			a = cadrebot.ActUnsupport
+		}
+		return cadrebot.Change{Action: a, Dept: arg}, nil
+	case "wd":
 		return cadrebot.Change{Action: cadrebot.ActClose}, nil
-	case "no":
-		return cadrebot.Change{Action: cadrebot.ActReopen, Note: i18n.Plain(h.Texts.T(lang, "pr_not_fixed_note"))}, nil
 	}
 	return cadrebot.Change{}, cadrebot.Errorf("err_stale_button")
 }
@@ -307,11 +331,25 @@ func (h *Problems) refreshPressed(ctx context.Context, u *Update, id int64) {
 // askNote checks that the presser may resolve or return, then asks for
 // the note; their next message in this chat is it (see actionNote).
 func (h *Problems) askNote(ctx context.Context, u *Update, p *cadrebot.Problem, act string) error {
-	a := map[string]cadrebot.Action{"res": cadrebot.ActResolve, "ret": cadrebot.ActReturn}[act]
-	if err := h.mayAct(ctx, p, u.From.ID, a); err != nil {
-		return h.localize(err, u.Lang)
-	}
+	a := noteAction[act]
 	f := &actionForm{ID: p.ID, Ver: p.Version, Act: act}
+	switch act {
+	case "nt":
+		// The note is the pressed card's department's: it must be one of
+		// p's supporters, and the presser in its chat.
+		f.Dept = p.CardDepts[u.ChatID]
+		ok, err := h.memberOfDept(ctx, f.Dept, u.From.ID)
+		if err != nil {
+			return err
+		}
+		if !ok && !h.Auth.IsDeploymentAdmin(u.From.ID) {
+			return h.localize(cadrebot.Errorf("pr_err_forbidden", "N", p.ID, "Action", string(a)), u.Lang)
+		}
+	default:
+		if err := h.mayAct(ctx, p, u.From.ID, a); err != nil {
+			return h.localize(err, u.Lang)
+		}
+	}
 	// The note is typed: a new message asks for it with ForceReply, and
 	// names the presser, since a button press has no message of theirs
 	// to reply to and a selective prompt must reach them.
@@ -329,8 +367,14 @@ func (h *Problems) askNote(ctx context.Context, u *Update, p *cadrebot.Problem, 
 	return AnswerCallback(ctx, h.Out, u, "", false)
 }
 
-// noteAsk is the question for each action's note.
-var noteAsk = map[string]string{"res": "pr_ask_note", "ret": "pr_ask_reason"}
+// noteAsk is the question for each action's note: a resolution note, a
+// return reason, a supporting department's progress, the reason a
+// reporter is unsatisfied.
+var noteAsk = map[string]string{"res": "pr_ask_note", "ret": "pr_ask_reason", "nt": "pr_ask_support_note", "un": "pr_ask_unsatisfied"}
+
+// noteAction is the action each pending note is for.
+var noteAction = map[string]cadrebot.Action{"res": cadrebot.ActResolve, "ret": cadrebot.ActReturn, "nt": cadrebot.ActNote,
+	"un": cadrebot.ActReopen}
 
 // mayAct refuses early, before asking for a note or a department, anyone
 // the transition would refuse anyway.
@@ -345,9 +389,10 @@ func (h *Problems) mayAct(ctx context.Context, p *cadrebot.Problem, user int64, 
 	return nil
 }
 
-// actionNote takes a handler's note for a pending Resolve or Return: a
-// reply to the bot's question, or (privacy off) a plain message. A reply
-// to any other bot message, such as a colleague's question, is not it.
+// actionNote takes the note of a pending action: a reply to the bot's
+// question, or (privacy off) a plain message. A reply to any other bot
+// message, such as a colleague's question, is not it. A resolution takes
+// photos too: with the note as their caption, or before it.
 func (h *Problems) actionNote(ctx context.Context, u *Update, replyTo int) (bool, error) {
 	var f actionForm
 	st, err := h.loadForm(ctx, u.ChatID, u.From.ID, store.FormAction, &f, u.Now)
@@ -365,6 +410,26 @@ func (h *Problems) actionNote(ctx context.Context, u *Update, replyTo int) (bool
 	if note == "" {
 		note = strings.TrimSpace(u.Msg.Caption)
 	}
+	ph := bestPhoto(u.Msg)
+	if f.Act == "res" && ph != "" {
+		if len(f.Photos) < h.Cfg.Problems.MaxPhotos {
+			f.Photos = append(f.Photos, ph)
+		}
+		if f.Album == "" {
+			f.Album = u.Msg.MediaGroupID
+		}
+		if note == "" {
+			// Evidence before the words: kept, acknowledged, and the
+			// question asked already stands.
+			if err := h.saveForm(ctx, u.ChatID, u.From.ID, store.FormAction, &f, u.Now); err != nil {
+				return true, err
+			}
+			if err := h.Out.React(ctx, u.ChatID, u.Msg.ID, "👍"); err != nil {
+				h.log().Warn("react to resolution photo", "err", err)
+			}
+			return true, nil
+		}
+	}
 	if note == "" {
 		mid, err := h.Out.Send(ctx, send.Message{ChatID: u.ChatID, ThreadID: u.ThreadID, ReplyTo: u.Msg.ID, ForceReply: true,
 			Placeholder: i18n.Plain(h.Texts.T(u.Lang, noteAsk[f.Act]+"_ph")),
@@ -379,15 +444,43 @@ func (h *Problems) actionNote(ctx context.Context, u *Update, replyTo int) (bool
 	if err := h.dropForm(ctx, u.ChatID, u.From.ID, store.FormAction); err != nil {
 		return true, err
 	}
-	a := map[string]cadrebot.Action{"res": cadrebot.ActResolve, "ret": cadrebot.ActReturn}[f.Act]
-	p, err := h.act(ctx, f.ID, u.From.ID, DisplayName(u.From), cadrebot.Change{Action: a, Note: note}, f.Ver, u.Now)
+	return true, h.finishNote(ctx, u, &f, note)
+}
+
+// finishNote performs the action a note was waiting for.
+func (h *Problems) finishNote(ctx context.Context, u *Update, f *actionForm, note string) error {
+	a := noteAction[f.Act]
+	var p cadrebot.Problem
+	var err error
+	switch f.Act {
+	case "nt":
+		if p, err = h.Store.Problem(ctx, f.ID); err != nil {
+			return err
+		}
+		return h.addNote(ctx, u, &p, f.Dept, note)
+	case "un":
+		// The reason reopens the problem and is the rating's.
+		p, err = h.act(ctx, f.ID, u.From.ID, DisplayName(u.From), cadrebot.Change{Action: a, Note: note,
+			Rating: cadrebot.RatingUnsatisfied}, f.Ver, u.Now)
+	case "res":
+		album := f.Album
+		if bestPhoto(u.Msg) == "" || u.Msg.MediaGroupID != album {
+			album = "" // the album, if any, is all in already
+		}
+		p, err = h.resolve(ctx, u, f.ID, cadrebot.Change{Action: a, Note: note, Photos: f.Photos}, f.Ver, album)
+	default:
+		p, err = h.act(ctx, f.ID, u.From.ID, DisplayName(u.From), cadrebot.Change{Action: a, Note: note}, f.Ver, u.Now)
+	}
 	if errors.Is(err, errStale) {
-		return true, cadrebot.Errorf("pr_err_stale", "N", f.ID)
+		return cadrebot.Errorf("pr_err_stale", "N", f.ID)
 	}
 	if err != nil {
-		return true, h.localize(err, u.Lang)
+		return h.localize(err, u.Lang)
 	}
-	return true, Reply(ctx, h.Out, u, h.doneText(u.Lang, &p, a))
+	if f.Act == "un" {
+		return nil // the village's notice of the reopening answers it
+	}
+	return Reply(ctx, h.Out, u, h.doneText(u.Lang, &p, a))
 }
 
 // askDept offers the departments to reassign to.

@@ -20,12 +20,13 @@ import (
 const pageSize = 10
 
 // problemFilters are the words /problems takes.
-var problemFilters = []string{"open", "overdue", "mine", "all", "flagged"}
+var problemFilters = []string{"open", "overdue", "mine", "all", "flagged", "support"}
 
-// List handles /problems [open|overdue|mine|all|flagged]. In a department
-// chat it lists that department's queue, in a village group the village's
-// problems; elsewhere deployment admins see the whole deployment. Long
-// lists get page buttons.
+// List handles /problems [open|overdue|mine|all|flagged|support]. In a
+// department chat it lists that department's queue (support: the open
+// problems it supports), in a village group the village's problems;
+// elsewhere deployment admins see the whole deployment. Long lists get
+// page buttons.
 func (h *Problems) List() Func {
 	return func(ctx context.Context, u *Update) error {
 		filter := strings.ToLower(strings.TrimSpace(u.Args))
@@ -152,6 +153,10 @@ func (h *Problems) page(ctx context.Context, u *Update, filter string, page int,
 		switch {
 		case filter == "mine":
 			l = store.ListUser(user)
+		case filter == "support" && sc.dept != "":
+			l = store.ListSupport(sc.dept)
+		case filter == "support":
+			return "", nil, cadrebot.Errorf("pr_list_where_dept")
 		case sc.dept != "" && filter == "open":
 			l = store.ListDept(sc.dept)
 		case sc.dept != "":
@@ -249,7 +254,8 @@ func (h *Problems) figuresLine(ctx context.Context, lang string, sc scope, now t
 	}
 	f := cadrebot.ComputeFigures(ps, now)
 	return h.Texts.T(lang, "pr_figures", i18n.Args{"Rate": f.ResolutionRate(), "OnTime": f.OnTimeRate(),
-		"Mean": fmtDays(f.MeanToFix, f.Resolved), "Median": fmtDays(f.MedianToFix, f.Resolved), "Done": f.Done, "Total": f.Total}), nil
+		"Mean": fmtDays(f.MeanToFix, f.Resolved), "Median": fmtDays(f.MedianToFix, f.Resolved), "Done": f.Done, "Total": f.Total,
+		"Satisfaction": f.SatisfactionRate(), "Satisfied": f.Satisfied, "Rated": f.Rated}), nil
 }
 
 // fmtDays shows a duration in days with one decimal; "—" over nothing.
@@ -298,14 +304,18 @@ func (h *Problems) Show() Func {
 		for _, e := range hist {
 			b.WriteString("\n" + h.historyLine(u.Lang, e))
 		}
-		return Reply(ctx, h.Out, u, b.String())
+		if err := Reply(ctx, h.Out, u, b.String()); err != nil {
+			return err
+		}
+		return h.showPhotos(ctx, u, &p)
 	}
 }
 
 // maySee keeps a problem inside the chats that deal with it: its village
 // group, the chats of the departments it was routed, reassigned or
-// escalated to, the reporter's private chat, the admins of its village
-// group (anywhere) and deployment admins. A department that never had it
+// escalated to, the leaders' groups of the units above its village, the
+// reporter's private chat, the admins of its village group (anywhere) and
+// deployment admins. A department that never had it
 // does not read it, nor does another village.
 func (h *Problems) maySee(ctx context.Context, u *Update, p *cadrebot.Problem, hist []cadrebot.Entry) (bool, error) {
 	if h.Auth.IsDeploymentAdmin(u.From.ID) || u.ChatID == p.VillageChat || (u.IsPrivate() && u.From.ID == p.Reporter) {
@@ -321,15 +331,29 @@ func (h *Problems) maySee(ctx context.Context, u *Update, p *cadrebot.Problem, h
 				return true, nil
 			}
 		}
+		// The leaders' groups of the units above the village oversee
+		// its problems.
+		if h.Leaders != nil {
+			ls, err := h.Leaders(ctx, p.VillageChat)
+			if err != nil {
+				return false, err
+			}
+			for _, l := range ls {
+				if l.Chat == u.ChatID {
+					return true, nil
+				}
+			}
+		}
 	}
 	return h.Auth.IsGroupAdmin(ctx, p.VillageChat, u.From.ID)
 }
 
-// routedTo reports whether dept ever had p: it holds it, got a card of
-// it, appears in its routing history (filed, reassigned, categorized,
-// escalated, reminded), or is an ancestor its escalation reached.
+// routedTo reports whether dept ever had p: it holds or supports it, got
+// a card of it, appears in its routing history (filed, reassigned,
+// categorized, escalated, reminded, added as a supporter), or is an
+// ancestor its escalation reached.
 func routedTo(p *cadrebot.Problem, hist []cadrebot.Entry, ancestors []string, dept string) bool {
-	if p.Dept == dept {
+	if p.Dept == dept || p.Supports(dept) {
 		return true
 	}
 	for _, d := range p.CardDepts {

@@ -100,12 +100,12 @@ func (h *Problems) askText(ctx context.Context, u *Update, f *reportForm, text, 
 	return nil
 }
 
-// Cancel handles /cancel: it ends the user's report dialog or pending
-// card action in this chat.
+// Cancel handles /cancel: it ends the user's report or project dialog
+// or pending note in this chat.
 func (h *Problems) Cancel() Func {
 	return func(ctx context.Context, u *Update) error {
 		had := false
-		for _, kind := range []string{store.FormReport, store.FormAction} {
+		for _, kind := range []string{store.FormReport, store.FormAction, store.FormProject} {
 			b, err := h.Store.Form(ctx, u.ChatID, u.From.ID, kind)
 			if err != nil {
 				return err
@@ -131,7 +131,14 @@ func (h *Problems) Cancel() Func {
 // reply to any other bot message, such as another user's prompt, is not
 // taken for one.
 func (h *Problems) Intercept(ctx context.Context, u *Update) (bool, error) {
-	if !u.IsGroup() || u.Msg == nil {
+	if u.Msg == nil {
+		return false, nil
+	}
+	// /resolve works from any chat, and so does the rest of its album.
+	if done, err := h.resolutionAlbum(ctx, u); done || err != nil {
+		return done, err
+	}
+	if !u.IsGroup() {
 		return false, nil
 	}
 	to := replyToBot(u)

@@ -193,12 +193,13 @@ func (h *Problems) file(ctx context.Context, u *Update, f *reportForm) error {
 // create stores a new problem from a finished form and routes it.
 func (h *Problems) create(ctx context.Context, u *Update, f *reportForm) (cadrebot.Problem, error) {
 	dept, sla := h.Cfg.TriageDepartment, h.Cfg.Problems.DefaultSLA.Duration
+	var support []string
 	if c, ok := h.category(f.Cat); ok {
-		dept, sla = c.Department, c.SLA.Duration
+		dept, sla, support = c.Department, c.SLA.Duration, cadrebot.SupportOf(c.Department, c.Support)
 		if h.Cfg.TriageDepartment != "" {
 			// With triage, a category the reporter chose is a hint; the
-			// triage handler confirms it.
-			dept = h.Cfg.TriageDepartment
+			// triage handler confirms it, and its supporters with it.
+			dept, support = h.Cfg.TriageDepartment, nil
 		}
 	}
 	if dept == "" {
@@ -209,7 +210,7 @@ func (h *Problems) create(ctx context.Context, u *Update, f *reportForm) (cadreb
 	}
 	p := cadrebot.Problem{Status: cadrebot.StatusNew, Version: 1, VillageChat: u.ChatID, Village: villageName(u.Group),
 		Reporter: u.From.ID, ReporterName: DisplayName(u.From), ReportMsgID: f.MsgID,
-		Category: f.Cat, Dept: dept, Text: f.Text, Photos: f.Photos, HasLoc: f.HasLoc, Lat: f.Lat, Lon: f.Lon, Address: f.Addr,
+		Category: f.Cat, Dept: dept, Support: support, Text: f.Text, Photos: f.Photos, HasLoc: f.HasLoc, Lat: f.Lat, Lon: f.Lon, Address: f.Addr,
 		Created: u.Now, SLA: sla, Due: u.Now.Add(sla)}
 	if !h.approved(u.Group) {
 		if err := h.hold(ctx, u, &p); err != nil {
@@ -232,6 +233,7 @@ func (h *Problems) create(ctx context.Context, u *Update, f *reportForm) (cadreb
 		}
 	}
 	h.postCard(ctx, &p, dept, u.Now)
+	h.postSupportCards(ctx, &p, u.Now)
 	return p, nil
 }
 

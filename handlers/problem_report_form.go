@@ -85,16 +85,23 @@ func answers(prompts []int, replyTo int) bool {
 	return replyTo == 0 || slices.Contains(prompts, replyTo)
 }
 
-// actionForm is a card action waiting for its note: a handler pressed
-// Resolve or Return and the bot asked for the note or reason.
+// actionForm is an action waiting for its note: a handler pressed
+// Resolve or Return, a supporting department its note button, or a
+// reporter "unsatisfied", and the bot asked for the note or reason.
 type actionForm struct {
 	V   int    `json:"v"`
 	Exp int64  `json:"e"`
 	ID  int64  `json:"id"`
 	Ver int64  `json:"ver"`
-	Act string `json:"a"` // res or ret
+	Act string `json:"a"` // res, ret, nt (a supporter's note) or un (unsatisfied)
 	// Prompts are the bot's questions for this note (see reportForm).
 	Prompts []int `json:"pm,omitempty"`
+	// Dept is the supporting department a note (nt) is for.
+	Dept string `json:"d,omitempty"`
+	// Photos of a resolution sent before its note, and the album they
+	// came in.
+	Photos []string `json:"p,omitempty"`
+	Album  string   `json:"al,omitempty"`
 }
 
 type formState int
@@ -207,15 +214,14 @@ func cutReportTag(s string) (string, bool) {
 }
 
 // villageName is how a report names its village: the name /setup gave
-// the group, or its title.
+// the group, or its title. The town is not part of it: it may be a unit's
+// id, and exports and leaders' digests place the village in the
+// hierarchy themselves.
 func villageName(g *cadrebot.Group) string {
 	if g == nil {
 		return ""
 	}
 	if g.Village != "" {
-		if g.Town != "" {
-			return g.Village + " (" + g.Town + ")"
-		}
 		return g.Village
 	}
 	return g.Title

@@ -11,6 +11,7 @@ import (
 	"cadrebot"
 	"cadrebot/i18n"
 	"cadrebot/send"
+	"cadrebot/units"
 )
 
 // OverdueSweep is the overdue_sweep job. It retries cards that could not
@@ -52,6 +53,9 @@ func (h *Problems) OverdueSweep(ctx context.Context, at time.Time) error {
 		if err := h.escalate(ctx, &p, stage, at); err != nil {
 			errs = append(errs, err)
 		}
+		if err := h.escalateToLeaders(ctx, &p, stage, at); err != nil {
+			errs = append(errs, err)
+		}
 		if due[p.Dept] == nil {
 			order = append(order, p.Dept)
 		}
@@ -82,6 +86,46 @@ func (h *Problems) escalate(ctx context.Context, p *cadrebot.Problem, stage int,
 	p.Stage = stage
 	h.postCard(ctx, p, target, at)
 	h.refreshCards(ctx, p, at)
+	return nil
+}
+
+// leaderTarget picks the leaders' group an overdue problem reaches at
+// stage: the nearest unit above its village that has one at stage 1 (its
+// town, usually), the next one up at stage 2, and so on, in step with the
+// departments' escalation; none at stage 0 (the department is reminded
+// first) or past the top.
+func leaderTarget(leaders []units.Unit, stage int) (units.Unit, bool) {
+	if stage < 1 || stage > len(leaders) {
+		return units.Unit{}, false
+	}
+	return leaders[stage-1], true
+}
+
+// escalateToLeaders tells the leaders' group leaderTarget picks that a
+// problem of one of its villages is overdue, once per deadline and stage
+// (the caller holds the stage's marker), and notes it in the history.
+func (h *Problems) escalateToLeaders(ctx context.Context, p *cadrebot.Problem, stage int, at time.Time) error {
+	if h.Leaders == nil || stage < 1 {
+		return nil
+	}
+	ls, err := h.Leaders(ctx, p.VillageChat)
+	if err != nil {
+		return err
+	}
+	u, ok := leaderTarget(ls, stage)
+	if !ok {
+		return nil
+	}
+	if err := h.Store.AddProblemHistory(ctx, p.ID, cadrebot.Entry{At: at, Action: cadrebot.ActLeaders, Note: u.Name}); err != nil {
+		return err
+	}
+	lang := h.chatLang(ctx, u.Chat)
+	text := h.Texts.T(lang, "pr_leaders_overdue", i18n.Args{"Unit": u.Label(lang), "Line": i18n.HTML(h.listLine(lang, p, at)),
+		"Dept": h.deptName(lang, p.Dept), "Days": strconv.FormatFloat(at.Sub(p.Due).Hours()/24, 'f', 1, 64), "N": p.ID})
+	m := send.Message{ChatID: u.Chat, Text: text, Ref: ref(p.ID), Key: fmt.Sprintf("pr:%d:lead:%d:%d", p.ID, p.Due.Unix(), stage)}
+	if err := h.Out.Enqueue(ctx, m); err != nil {
+		h.log().Warn("leaders' escalation not sent", "problem", p.ID, "chat", u.Chat, "err", err)
+	}
 	return nil
 }
 
@@ -155,10 +199,11 @@ func hasCard(p *cadrebot.Problem, dept string) bool {
 }
 
 // ResolvedSweep is the resolved_sweep job. When problems.reopen_days have
-// passed since a resolution, the reporter is asked "Is this fixed?" with
-// Yes and No, as a reply to the report. Yes closes the item; No reopens
-// it and sends the card to the department and its parent again. With no
-// answer the item closes by itself after as many days again.
+// passed since a resolution, a problem the reporter rated satisfied or
+// basically satisfied closes (a rating may change until then); an
+// unrated one gets the question "is this fixed?" with the rating buttons,
+// as a reply to the report, and closes by itself after as many days
+// again if nobody answers. "Unsatisfied" reopened it long before.
 func (h *Problems) ResolvedSweep(ctx context.Context, at time.Time) error {
 	window := h.reopenWindow()
 	ids, err := h.Store.ResolvedBy(ctx, at.Add(-window))
@@ -173,6 +218,14 @@ func (h *Problems) ResolvedSweep(ctx context.Context, at time.Time) error {
 	for i := range ps {
 		p := &ps[i]
 		if p.Status != cadrebot.StatusResolved {
+			continue
+		}
+		if p.Rating.Satisfied() && !p.RatedAt.Before(p.ResolvedAt) {
+			// Rated this resolution: nothing left to ask.
+			_, err := h.act(ctx, p.ID, 0, "", cadrebot.Change{Action: cadrebot.ActClose, Roles: cadrebot.RoleSystem}, p.Version, at)
+			if err != nil && !errors.Is(err, errStale) {
+				errs = append(errs, fmt.Errorf("close rated #%d: %w", p.ID, err))
+			}
 			continue
 		}
 		if p.AskedAt.IsZero() {

@@ -192,7 +192,7 @@ func requireGroupAdmin(ctx context.Context, auth Auth, u *Update) error {
 		return err
 	}
 	if !ok {
-		return cadrebot.Errorf("err_admin_only")
+		return cadrebot.Errorf("err_admin_only", "Cmd", u.Command)
 	}
 	return nil
 }

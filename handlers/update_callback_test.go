@@ -68,8 +68,26 @@ func TestProblemOffers(t *testing.T) {
 		t.Errorf("a new problem asks the village %v", got)
 	}
 	p.Status = cadrebot.StatusResolved
-	if got := h.offers(p, 0, false); !slices.Equal(got, []string{"p:ok:7:3", "p:no:7:3"}) {
+	// The three ratings, and the two answers of messages sent before them.
+	if got := h.offers(p, 0, false); !slices.Equal(got, []string{"p:rate:7:3:s", "p:rate:7:3:b", "p:rate:7:3:u", "p:ok:7:3", "p:no:7:3"}) {
 		t.Errorf("a resolved problem asks the village %v", got)
+	}
+
+	// Joint handling: the lead's card offers the supporter picker and its
+	// ➕/➖; a supporter's card only its note.
+	p.Status, p.Support = cadrebot.StatusAccepted, []string{"env"}
+	p.CardDepts[-1004] = "env"
+	card = h.offers(p, -1002, true)
+	for _, want := range []string{"p:sp:7:3", "p:sr:7:3:env", "p:sa:7:3:county"} {
+		if !slices.Contains(card, want) {
+			t.Errorf("lead card offers %v, lacks %q", card, want)
+		}
+	}
+	if slices.Contains(card, "p:sa:7:3:traffic") || slices.Contains(card, "p:nt:7:3") {
+		t.Errorf("lead card offers itself as supporter or a note: %v", card)
+	}
+	if got := h.offers(p, -1004, true); !slices.Equal(got, []string{"p:nt:7:3"}) {
+		t.Errorf("supporter card offers %v, want only its note", got)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/goccy/go-yaml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -41,13 +42,90 @@ type Catalog struct {
 	mu         sync.Mutex
 	localizers map[string]*goi18n.Localizer
 	fallback   string
+	// plural names, per language and message, the argument whose value
+	// picks the message's plural form (see Load).
+	plural map[string]map[string]string
+	// terms are the words a deployment chooses (SetTerm), by language.
+	terms atomic.Pointer[map[string]map[string]string]
 }
+
+// Terms every message may use, filled in by T unless the caller passes
+// an argument of the same name: Title is what the deployment calls its
+// cadres (config cadre_title, default 驻村指导员), Titles the same in the
+// plural (English only differs).
+const (
+	TermTitle  = "Title"
+	TermTitles = "Titles"
+)
+
+// defaultTerms are the terms before SetTerm.
+var defaultTerms = map[string]map[string]string{
+	"zh": {TermTitle: "驻村指导员", TermTitles: "驻村指导员"},
+	"en": {TermTitle: "resident instructor", TermTitles: "resident instructors"},
+}
+
+// SetTerm sets a term of lang. Call it at start, before messages are
+// rendered; it is safe meanwhile, but a message rendered at the same
+// moment may use either value.
+func (c *Catalog) SetTerm(lang, name, value string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	next := map[string]map[string]string{}
+	for l, ts := range *c.terms.Load() {
+		next[l] = map[string]string{}
+		for k, v := range ts {
+			next[l][k] = v
+		}
+	}
+	if next[lang] == nil {
+		next[lang] = map[string]string{}
+	}
+	next[lang][name] = value
+	c.terms.Store(&next)
+}
+
+// SetTitle sets the cadres' title in both languages: Title and Titles
+// (the English plural made by PluralEn).
+func (c *Catalog) SetTitle(zh, en string) {
+	if zh != "" {
+		c.SetTerm("zh", TermTitle, zh)
+		c.SetTerm("zh", TermTitles, zh)
+	}
+	if en != "" {
+		c.SetTerm("en", TermTitle, en)
+		c.SetTerm("en", TermTitles, PluralEn(en))
+	}
+}
+
+// PluralEn is the plural of an English noun phrase, by its last word:
+// "first secretary" → "first secretaries", "coach" → "coaches",
+// "resident instructor" → "resident instructors".
+func PluralEn(s string) string {
+	l := strings.ToLower(s)
+	switch {
+	case s == "":
+		return s
+	case strings.HasSuffix(l, "y") && len(l) > 1 && !strings.ContainsRune("aeiou", rune(l[len(l)-2])):
+		return s[:len(s)-1] + "ies"
+	case strings.HasSuffix(l, "s") || strings.HasSuffix(l, "x") || strings.HasSuffix(l, "ch") || strings.HasSuffix(l, "sh"):
+		return s + "es"
+	}
+	return s + "s"
+}
+
+// pluralPrefix starts a message's description when one of its arguments
+// picks its plural form: "description: plural Workdays" with forms one
+// and other, so that English reads "1 workday", "2 workdays".
+const pluralPrefix = "plural "
 
 // Load parses the embedded catalogs. fallback is the deployment language.
 func Load(fallback string) (*Catalog, error) {
 	b := goi18n.NewBundle(language.Chinese)
 	b.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
-	c := &Catalog{bundle: b, ids: map[string]map[string]bool{}, localizers: map[string]*goi18n.Localizer{}, fallback: Normalize(fallback)}
+	c := &Catalog{bundle: b, ids: map[string]map[string]bool{}, localizers: map[string]*goi18n.Localizer{}, fallback: Normalize(fallback),
+		plural: map[string]map[string]string{}}
+	terms := defaultTerms
+	c.terms.Store(&terms)
 	files, err := fs.Glob(locales, "locales/*.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("i18n: list catalogs: %w", err)
@@ -70,6 +148,15 @@ func Load(fallback string) (*Catalog, error) {
 				return nil, fmt.Errorf("i18n: %s: duplicate message id %q", f, m.ID)
 			}
 			c.ids[lang][m.ID] = true
+			if arg, ok := strings.CutPrefix(m.Description, pluralPrefix); ok {
+				if m.One == "" || m.Other == "" {
+					return nil, fmt.Errorf("i18n: %s: %q is plural by %s but lacks one or other", f, m.ID, arg)
+				}
+				if c.plural[lang] == nil {
+					c.plural[lang] = map[string]string{}
+				}
+				c.plural[lang][m.ID] = strings.TrimSpace(arg)
+			}
 		}
 	}
 	return c, nil
@@ -117,14 +204,25 @@ func (c *Catalog) T(lang, id string, args ...Args) string {
 	} else {
 		lang = c.fallback
 	}
-	var data map[string]any
+	terms := (*c.terms.Load())[lang]
+	n := len(terms)
 	if len(args) > 0 {
-		data = make(map[string]any, len(args[0]))
+		n += len(args[0])
+	}
+	data := make(map[string]any, n)
+	for k, v := range terms {
+		data[k] = html.EscapeString(v)
+	}
+	if len(args) > 0 {
 		for k, v := range args[0] {
 			data[k] = escape(v)
 		}
 	}
-	s, err := c.localizer(lang).Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	lc := &goi18n.LocalizeConfig{MessageID: id, TemplateData: data}
+	if arg, ok := c.plural[lang][id]; ok {
+		lc.PluralCount = data[arg]
+	}
+	s, err := c.localizer(lang).Localize(lc)
 	if err != nil {
 		return id
 	}

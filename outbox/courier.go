@@ -138,6 +138,17 @@ func newCourier(db Store, w wire, lim *Limiter, log *slog.Logger, m *metrics.Met
 	return o
 }
 
+// waitFor waits until part p may go: one token for each message it
+// makes (every photo of an album).
+func (o *Courier) waitFor(ctx context.Context, p send.Message) error {
+	for range p.Weight() {
+		if err := o.lim.Wait(ctx, p.ChatID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Add queues m durably.
 func (o *Courier) Add(ctx context.Context, m send.Message) error {
 	_, err := o.db.OutboxAdd(ctx, m)
@@ -159,7 +170,7 @@ func (o *Courier) SendKeyed(ctx context.Context, m send.Message) (int, error) {
 	parts := Parts(m)
 	last := 0
 	for i := done; i < len(parts); i++ {
-		if err := o.lim.Wait(ctx, parts[i].ChatID); err != nil {
+		if err := o.waitFor(ctx, parts[i]); err != nil {
 			return last, err
 		}
 		id, err := o.w.send(ctx, parts[i])
@@ -387,7 +398,7 @@ func (o *Courier) handle(ctx context.Context, q *fairQueue, it *outItem) {
 			q.release(it)
 			return
 		}
-		if err := o.lim.Wait(ctx, parts[it.parts].ChatID); err != nil {
+		if err := o.waitFor(ctx, parts[it.parts]); err != nil {
 			o.failed(ctx, q, it, err)
 			return
 		}

@@ -68,7 +68,7 @@ func (s *Sender) Send(ctx context.Context, m send.Message) (int, error) {
 	for i := 0; i < len(parts); i++ {
 		// Part by part: what the budget does not cover now follows
 		// through the outbox, and later replies queue behind it.
-		if !s.lim.TryTake(parts[i].ChatID, 1) {
+		if !s.lim.TryTake(parts[i].ChatID, parts[i].Weight()) {
 			return 0, s.queue(ctx, parts[i:], "budget")
 		}
 		id, err := s.w.send(bot.NoRetryWait(ctx), parts[i])

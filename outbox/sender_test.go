@@ -248,3 +248,48 @@ func TestEditQueuesWhenTheBudgetIsSpent(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// An album is one sendMediaGroup: its photos share a media group, the
+// caption is the first's, and every photo counts against the budget.
+func TestAlbum(t *testing.T) {
+	f := newFixture(t, unlimited)
+	g := f.srv.Group(-100, "g")
+	var ids []string
+	for i := 0; i < 3; i++ {
+		ids = append(ids, f.srv.AddFile("p.jpg", []byte{byte(i)}).ID)
+	}
+	m := send.Photos(g.ID, ids, "<b>#1</b> 整改后")
+	if len(m.Album) != 3 || m.Photo != nil || m.Weight() != 3 {
+		t.Fatalf("Photos(3) = %+v", m)
+	}
+	if one := send.Photos(g.ID, ids[:1], "x"); one.Photo == nil || one.Album != nil || one.Weight() != 1 {
+		t.Errorf("Photos(1) = %+v, want a single photo", one)
+	}
+	if id, err := f.s.Send(context.Background(), m); err != nil || id == 0 {
+		t.Fatalf("Send(album) = %d, %v", id, err)
+	}
+	f.lead(t)
+	m.Key = "album-1"
+	if err := f.s.Enqueue(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(f.srv.Sent(g.ID)) < 6 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the queued album did not go out: %d messages", len(f.srv.Sent(g.ID)))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	sent := f.srv.Sent(g.ID)
+	for _, part := range [][]int{{0, 1, 2}, {3, 4, 5}} {
+		first := sent[part[0]]
+		if first.MediaGroupID == "" || first.Caption != "#1 整改后" || len(first.CaptionEntities) != 1 {
+			t.Errorf("album's first photo: group %q caption %q entities %v", first.MediaGroupID, first.Caption, first.CaptionEntities)
+		}
+		for _, i := range part[1:] {
+			if sent[i].MediaGroupID != first.MediaGroupID || sent[i].Caption != "" || len(sent[i].Photo) == 0 {
+				t.Errorf("photo %d of the album: %+v", i, sent[i])
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package outbox
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 
 	tgbot "github.com/go-telegram/bot"
@@ -69,6 +70,27 @@ func (w wire) send(ctx context.Context, m send.Message) (int, error) {
 			err = nil
 		}
 		return m.Edit, err
+	case len(m.Album) > 0:
+		media := make([]models.InputMedia, 0, len(m.Album))
+		for i, f := range m.Album {
+			if f.FileID == "" {
+				return 0, fmt.Errorf("album photo %d has no file_id: albums resend photos Telegram has", i)
+			}
+			p := &models.InputMediaPhoto{Media: f.FileID}
+			if i == 0 {
+				p.Caption, p.ParseMode = m.Text, models.ParseModeHTML
+			}
+			media = append(media, p)
+		}
+		msgs, err := w.api.SendMediaGroup(ctx, &tgbot.SendMediaGroupParams{ChatID: m.ChatID, MessageThreadID: m.ThreadID,
+			Media: media, ReplyParameters: replyTo(m.ReplyTo), DisableNotification: m.Silent})
+		if err != nil {
+			return 0, err
+		}
+		if len(msgs) == 0 {
+			return 0, nil
+		}
+		return msgs[0].ID, nil
 	case m.Photo != nil || m.Document != nil:
 		f := m.Photo
 		if f == nil {
@@ -120,7 +142,7 @@ func Parts(m send.Message) []send.Message {
 	}
 	base := send.Message{ChatID: m.ChatID, ThreadID: m.ThreadID, Silent: m.Silent}
 	var out []send.Message
-	if m.Photo != nil || m.Document != nil {
+	if m.Photo != nil || m.Document != nil || len(m.Album) > 0 {
 		caps := send.Split(m.Text, send.MaxCaption)
 		first := m
 		first.Text, first.Key, first.Ref = caps[0], "", ""

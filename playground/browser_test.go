@@ -293,6 +293,18 @@ func TestBrowserDemo(t *testing.T) {
 		b.shot("05-rate")
 	})
 
+	t.Run("project", func(t *testing.T) {
+		need(t, "project", "village projects")
+		b := sub(t)
+		b.tab(playground.Xiejiawu)
+		b.as(playground.Li)
+		b.send(village, "/project P1")
+		b.wait("the seeded project with its slipped milestone", "!!"+botMsgJS(village, "P1 儿童公园停车场扩建", "已逾期"))
+		b.clickButton(village, "完成：完成选址和设计方案")
+		b.wait("the milestone done, told to the village", "!!"+botMsgJS(village, "节点「完成选址和设计方案」已完成（李强）"))
+		b.shot("06-project")
+	})
+
 	t.Run("weekly digest", func(t *testing.T) {
 		need(t, "stats", "digests and statistics (issue 5)")
 		b := sub(t)
@@ -302,7 +314,7 @@ func TestBrowserDemo(t *testing.T) {
 		b.wait("the weekly digest with its chart", fmt.Sprintf(
 			`document.querySelectorAll("#msgs%d .msg.bot img").length > %s &&
 			 [...document.querySelectorAll("#msgs%d .msg.bot img")].pop().complete`, village, before, village))
-		b.shot("06-digest")
+		b.shot("07-digest")
 	})
 
 	// The README's picture is the page as the walk-through left it, with

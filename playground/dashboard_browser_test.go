@@ -108,8 +108,8 @@ func TestBrowserDashboard(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the export is no workbook: %v", err)
 	}
-	if sheets := wb.GetSheetList(); len(sheets) != 4 || sheets[0] != "问题" {
-		t.Errorf("export sheets = %q, want /export's four", sheets)
+	if sheets := wb.GetSheetList(); len(sheets) != 7 || sheets[0] != "人员" || sheets[3] != "汇总" {
+		t.Errorf("export sheets = %q, want /export's seven", sheets)
 	}
 	_ = wb.Close()
 

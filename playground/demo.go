@@ -31,11 +31,11 @@ type Person struct {
 
 // The demo's people. Ids match the config: 9001 is a deployment admin.
 var (
-	Wang  = Person{Key: "wang", Role: "驻村干部 · 谢家坞村（群管理员）", Picker: true, User: models.User{ID: 1001, FirstName: "王芳", LanguageCode: "zh"}}
-	Li    = Person{Key: "li", Role: "驻村干部 · 谢家坞村", Picker: true, User: models.User{ID: 1002, FirstName: "李强", LanguageCode: "zh"}}
+	Wang  = Person{Key: "wang", Role: "驻村指导员 · 谢家坞村（群管理员）", Picker: true, User: models.User{ID: 1001, FirstName: "王芳", LanguageCode: "zh"}}
+	Li    = Person{Key: "li", Role: "驻村指导员 · 谢家坞村", Picker: true, User: models.User{ID: 1002, FirstName: "李强", LanguageCode: "zh"}}
 	Zhao  = Person{Key: "zhao", Role: "交通运输局 · 问题处理人", Picker: true, User: models.User{ID: 2001, FirstName: "赵队长", LanguageCode: "zh"}}
 	Chen  = Person{Key: "chen", Role: "县驻村办 · 部署管理员", Picker: true, User: models.User{ID: 9001, FirstName: "陈主任", LanguageCode: "zh"}}
-	Zhang = Person{Key: "zhang", Role: "驻村干部 · 东山村", User: models.User{ID: 1003, FirstName: "张伟", LanguageCode: "zh"}}
+	Zhang = Person{Key: "zhang", Role: "驻村指导员 · 东山村", User: models.User{ID: 1003, FirstName: "张伟", LanguageCode: "zh"}}
 	Sun   = Person{Key: "sun", Role: "生态环境分局 · 问题处理人", User: models.User{ID: 2002, FirstName: "孙科长", LanguageCode: "zh"}}
 )
 

@@ -376,3 +376,27 @@ func TestClockJumpFiresJobs(t *testing.T) {
 		return strings.Contains(transcriptText(p, playground.County.ID), "#2")
 	})
 }
+
+// The demo county has a project, whose first milestone slipped before
+// "today", and a jointly handled problem: the environment branch supports
+// #1, reports its part, and the village rated the photo-proven fix.
+func TestSeededProjectAndJointProblem(t *testing.T) {
+	p := startDemo(t)
+	if !hasCommand(p, "project") {
+		t.Skip("village projects not merged yet: the bot has no /project")
+	}
+	village := transcriptText(p, playground.Xiejiawu.ID)
+	for _, want := range []string{"已创建项目 P1「儿童公园停车场扩建」，负责人 李强", "项目 P1「儿童公园停车场扩建」有节点已逾期",
+		"已记录项目 P1「儿童公园停车场扩建」的第 1 条进展", "#1 整改后（办结照片 1 张）", "您的评价：满意（王芳）"} {
+		if !strings.Contains(village, want) {
+			t.Errorf("谢家坞村 lacks %q:\n%s", want, village)
+		}
+	}
+	env := transcriptText(p, playground.Environment.ID)
+	if !strings.Contains(env, "🤝 协办：生态环境分局 ✓") || !strings.Contains(env, "已记录 #1 生态环境分局 的进展") {
+		t.Errorf("生态环境分局 has no support card of #1 with its note:\n%s", env)
+	}
+	if traffic := transcriptText(p, playground.Traffic.ID); !strings.Contains(traffic, "#1 协办部门 生态环境分局 反馈进展") {
+		t.Errorf("交通运输局 was not told of the supporter's note:\n%s", traffic)
+	}
+}

@@ -19,6 +19,7 @@ import (
 type seedReport struct {
 	skipped  []string
 	problems []int // the #N of seeded reports, in order
+	project  int   // the P<N> of the seeded project, 0 when none
 }
 
 // seeder replays a few days of a county's work by acting as its people
@@ -42,12 +43,14 @@ const (
 	featCheckin = "checkin" // issue 3: check-ins, leave, reminders
 	featReport  = "report"  // issue 4: problem reports
 	featStats   = "stats"   // issue 5: digests and statistics
+	featProject = "project" // village projects, joint handling, ratings
 )
 
 var featureNames = map[string]string{
 	featCheckin: "check-ins (/checkin)",
 	featReport:  "problem reports (/report)",
 	featStats:   "digests (/stats)",
+	featProject: "village projects (/project)",
 }
 
 func seedHistory(ctx context.Context, p *Playground, days []calendar.Date) *seedReport {
@@ -55,7 +58,7 @@ func seedHistory(ctx context.Context, p *Playground, days []calendar.Date) *seed
 	for _, c := range p.TG.Commands("", "") {
 		s.menu[c.Command] = true
 	}
-	for _, f := range []string{featCheckin, featReport, featStats} {
+	for _, f := range []string{featCheckin, featReport, featStats, featProject} {
 		if !s.menu[f] {
 			s.rep.skipped = append(s.rep.skipped, featureNames[f])
 		}
@@ -85,7 +88,11 @@ func (s *seeder) history(d []calendar.Date) {
 	s.checkin(Xiejiawu, Li, "打卡 村委会值班")
 	s.checkin(Dongshan, Zhang, "/checkin")
 	s.at(d[0], "09:32")
+	// Handled jointly: the traffic bureau leads, the environment branch
+	// supports (demo.yaml's parking category).
 	s.report(Xiejiawu, Wang, "工业园区门口没有划定停车位，进出的货车和村民车辆混停，存在安全隐患", "停车与交通", nil)
+	s.at(d[0], "16:00")
+	s.project(d)
 
 	s.at(d[1], "08:45")
 	s.checkin(Xiejiawu, Wang, "/checkin 整理村民议事会记录")
@@ -96,6 +103,12 @@ func (s *seeder) history(d []calendar.Date) {
 	s.checkin(Dongshan, Zhang, "打卡")
 	s.at(d[1], "09:20")
 	s.lifecycle(Traffic, Zhao, 0, "/accept %d")
+	s.at(d[1], "10:05")
+	if s.has(featProject) {
+		s.lifecycle(Environment, Sun, 0, "/note %d 已到现场查看：停车区域不涉及环境敏感点，同意在入口东侧施划")
+	}
+	s.at(d[1], "16:20")
+	s.progress(Xiejiawu, Li, "/progress P%d 已请县设计院现场踏勘，初步选定公园北侧空地", sample("parking.jpg"))
 	s.at(d[1], "14:10")
 	s.report(Dongshan, Zhang, "村口垃圾收集点满溢，已经三天没有清运", "环境卫生", sample("garbage.jpg"))
 
@@ -108,7 +121,8 @@ func (s *seeder) history(d []calendar.Date) {
 	s.at(d[2], "10:20")
 	s.checkin(Xiejiawu, Li, "打卡 上午在镇里开会")
 	s.at(d[2], "15:00")
-	s.lifecycle(Traffic, Zhao, 0, "/resolve %d 已在园区入口划定 12 个临时停车位，并设置了指示牌")
+	// The resolution carries its evidence: a photo of the new spaces.
+	s.photoLifecycle(Traffic, Zhao, 0, "/resolve %d 已在园区入口划定 12 个临时停车位，并设置了指示牌", sample("parking.jpg"))
 	s.at(d[2], "16:05")
 	s.report(Xiejiawu, Li, "村东石桥桥面有一处坑洞，雨天积水，电动车经过容易摔倒", "道路", sample("pothole.jpg"))
 	s.at(d[2], "16:30")
@@ -124,7 +138,7 @@ func (s *seeder) history(d []calendar.Date) {
 	s.at(d[3], "09:40")
 	s.lifecycle(Traffic, Zhao, 2, "/accept %d")
 	s.at(d[3], "11:15")
-	s.lifecycle(Xiejiawu, Wang, 0, "/close %d") // the reporter confirms the fix
+	s.rate(Xiejiawu, Wang, "😊 满意") // the reporter is satisfied with the fix
 	s.at(d[3], "17:10")
 	if s.has(featCheckin) {
 		s.say(chat(Xiejiawu), Li, "/leave "+d[4].String()+" 请假")
@@ -265,6 +279,31 @@ func (s *seeder) prompt(chatID int64, after int) (int, bool) {
 	return id, ok
 }
 
+// photoLifecycle is lifecycle with the command as a photo's caption.
+func (s *seeder) photoLifecycle(dept ChatInfo, who Person, i int, format string, photo []byte) {
+	if i >= len(s.rep.problems) || s.rep.problems[i] == 0 {
+		return
+	}
+	if !s.has(featProject) {
+		// Before resolution photos a caption did not resolve: plain text.
+		s.lifecycle(dept, who, i, format)
+		return
+	}
+	text := strings.Replace(format, "%d", strconv.Itoa(s.rep.problems[i]), 1)
+	s.do(func() { s.tg.SendPhoto(chat(dept), who.User, photo, text) })
+}
+
+// rate presses the rating button labelled label on the village's notice
+// of the first seeded report, as its reporter.
+func (s *seeder) rate(v ChatInfo, who Person, label string) {
+	if !s.has(featProject) || len(s.rep.problems) == 0 || s.rep.problems[0] == 0 {
+		return
+	}
+	if b, ok := s.button(v.ID, 0, label); ok {
+		s.do(func() { s.tg.Press(chat(v), who.User, b.msg, b.data) })
+	}
+}
+
 // lifecycle runs a command on the i-th seeded report in a chat, if the
 // report was filed.
 func (s *seeder) lifecycle(dept ChatInfo, who Person, i int, format string) {
@@ -373,4 +412,78 @@ func chat(c ChatInfo) models.Chat {
 
 func private(p Person) models.Chat {
 	return models.Chat{ID: p.User.ID, Type: models.ChatTypePrivate, FirstName: p.User.FirstName}
+}
+
+// project runs the /project dialog in 谢家坞村 as a cadre does: the name
+// with the command, then a reply to each question, 李强 as the lead, a
+// budget and three milestones. The first is due on the history's third
+// day, so it slips before "today": the sweep tells the group, and the
+// visitor can mark it done as 李强.
+func (s *seeder) project(d []calendar.Date) {
+	if !s.has(featProject) {
+		return
+	}
+	c := chat(Xiejiawu)
+	start := s.lastBot(Xiejiawu.ID)
+	s.say(c, Wang, "/project 儿童公园停车场扩建")
+	s.answer(Xiejiawu, Wang, start, "的简介", "在村儿童公园北侧扩建 40 个停车位，解决周末游客停车难，腾出公园门口道路")
+	if b, ok := s.button(Xiejiawu.ID, start, Li.User.FirstName); ok {
+		s.do(func() { s.tg.Press(c, Wang.User, b.msg, b.data) })
+	}
+	s.answer(Xiejiawu, Wang, start, "请直接回复预算", "30万元（村集体经济）")
+	later := func(days int) string { return d[len(d)-1].AddDays(days).String() }
+	s.answer(Xiejiawu, Wang, start, "请直接回复节点",
+		d[2].String()+" 完成选址和设计方案\n"+later(10)+" 完成地面硬化\n"+later(30)+" 投入使用")
+	if b, ok := s.button(Xiejiawu.ID, start, "下一步"); ok {
+		s.do(func() { s.tg.Press(c, Wang.User, b.msg, b.data) })
+	}
+	if b, ok := s.button(Xiejiawu.ID, start, "确认创建"); ok {
+		s.do(func() { s.tg.Press(c, Wang.User, b.msg, b.data) })
+	}
+	s.wait("the project's number", func() bool {
+		for _, e := range s.tg.Transcript(Xiejiawu.ID) {
+			if m := projectRef.FindStringSubmatch(e.Message.Text); e.FromBot && m != nil {
+				s.rep.project, _ = strconv.Atoi(m[1])
+				return true
+			}
+		}
+		return false
+	})
+}
+
+var projectRef = regexp.MustCompile(`已创建项目 P(\d+)`)
+
+// progress posts a progress note on the seeded project, with a photo.
+func (s *seeder) progress(v ChatInfo, who Person, format string, photo []byte) {
+	if s.rep.project == 0 {
+		return
+	}
+	text := strings.Replace(format, "%d", strconv.Itoa(s.rep.project), 1)
+	s.do(func() { s.tg.SendPhoto(chat(v), who.User, photo, text) })
+}
+
+// lastBot is the id of the latest message in a chat, 0 when none.
+func (s *seeder) lastBot(chatID int64) int {
+	t := s.tg.Transcript(chatID)
+	if len(t) == 0 {
+		return 0
+	}
+	return t[len(t)-1].Message.ID
+}
+
+// answer replies to the bot's latest question after message after that
+// contains prompt, as a user answers a ForceReply prompt.
+func (s *seeder) answer(v ChatInfo, who Person, after int, prompt, text string) {
+	var q int
+	s.wait("the question "+prompt, func() bool {
+		for _, e := range s.tg.Transcript(v.ID) {
+			if e.FromBot && e.Message.ID > after && strings.Contains(e.Message.Text, prompt) {
+				q = e.Message.ID
+			}
+		}
+		return q != 0
+	})
+	if q != 0 {
+		s.do(func() { s.tg.SendText(chat(v), who.User, text, telegramtest.ReplyTo(q)) })
+	}
 }

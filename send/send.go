@@ -23,7 +23,12 @@ type Message struct {
 	Buttons  [][]Button // inline keyboard, on the last part of a split text
 	Photo    *File      // sendPhoto; Text becomes the caption
 	Document *File      // sendDocument; Text becomes the caption
-	Silent   bool       // disable_notification
+	// Album is 2 to 10 photos Telegram already has (FileID), sent as one
+	// media group (sendMediaGroup): Text becomes the first photo's
+	// caption. Telegram takes no buttons on an album, and counts each
+	// photo against the chat's budget.
+	Album  []*File
+	Silent bool // disable_notification
 	// ThreadID is the forum topic (message_thread_id) the message goes
 	// to; 0 for the chat's main thread.
 	ThreadID int
@@ -52,6 +57,29 @@ type Button struct {
 	URL    string `json:"u,omitempty"`
 	WebApp string `json:"w,omitempty"`
 }
+
+// MaxAlbum is Telegram's limit on the photos of one media group.
+const MaxAlbum = 10
+
+// Photos is the message that shows the photos with file_ids ids: one
+// photo, or an album of up to MaxAlbum, Text its caption. No photos give
+// a message without any.
+func Photos(chat int64, ids []string, caption string) Message {
+	m := Message{ChatID: chat, Text: caption}
+	switch {
+	case len(ids) == 1:
+		m.Photo = &File{FileID: ids[0]}
+	case len(ids) > 1:
+		for _, id := range ids[:min(len(ids), MaxAlbum)] {
+			m.Album = append(m.Album, &File{FileID: id})
+		}
+	}
+	return m
+}
+
+// Weight is how many messages m's first part counts as against a chat's
+// budget: each photo of an album.
+func (m Message) Weight() int { return max(1, len(m.Album)) }
 
 // File is an upload (Data) or a file Telegram already has (FileID).
 type File struct {

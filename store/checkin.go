@@ -38,18 +38,21 @@ import (
 // group is a cadre who should), sets the day's bit, records the time and
 // any note or location, and returns what the caller needs to compute the
 // streak and to refresh the board, so nothing else touches Redis on the
-// hot path.
+// hot path. A check-in from someone not on the roster starts their
+// period of service that day, as /join would.
 //
 // KEYS[1] index hash, KEYS[2] members hash, KEYS[3] flags of the year,
 // KEYS[4] flags of the year before, KEYS[5] notes of the day, KEYS[6]
 // off-site flags of the year, KEYS[7] leave hash, KEYS[8] board message
-// of the day, KEYS[9] board debounce, KEYS[10] times of the day.
+// of the day, KEYS[9] board debounce, KEYS[10] times of the day, KEYS[11]
+// service periods.
 // ARGV[1] user id, ARGV[2] name, ARGV[3] username, ARGV[4] day of year
 // (0-based), ARGV[5] minute after midnight, ARGV[6] note ("" keeps the
 // earlier one), ARGV[7] "1" when a location comes with it, ARGV[8] lat,
 // ARGV[9] lon, ARGV[10] "1" when off-site, ARGV[11] detail TTL in
 // seconds, ARGV[12] board debounce in ms, ARGV[13] row bytes, ARGV[14] row
-// bits, ARGV[15] TTL in seconds of the claim to create the board.
+// bits, ARGV[15] TTL in seconds of the claim to create the board, ARGV[16]
+// the day (YYYY-MM-DD).
 // Returns {index, previous bit, member's row this year, row the year
 // before, leave JSON or nil, 1 if this call claimed the creation of the
 // day's board, 1 if it claimed the board debounce}.
@@ -73,6 +76,14 @@ else
 end
 if redis.call('HEXISTS', KEYS[2], user) == 0 then
   redis.call('HSET', KEYS[2], user, cjson.encode({n=ARGV[2], u=ARGV[3], i=idx}))
+  local cur = redis.call('HGET', KEYS[11], user)
+  local s = {}
+  if cur then s = cjson.decode(cur) end
+  if type(s.p) ~= 'table' then s.p = {} end
+  local last = s.p[#s.p]
+  if not last or (last.t and last.t ~= '') then s.p[#s.p + 1] = {f=ARGV[16]} end
+  s.n, s.u = ARGV[2], ARGV[3]
+  redis.call('HSET', KEYS[11], user, cjson.encode(s))
 end
 local rows = math.max(tonumber(redis.call('HGET', KEYS[1], '_seq') or '0'), idx + 1)
 local rb = tonumber(ARGV[13])
@@ -153,7 +164,7 @@ func (db *DB) Checkin(ctx context.Context, w CheckinWrite) (CheckinResult, error
 	y := w.Day.Year
 	keys := []string{db.keyIndex(w.Chat), db.keyMembers(w.Chat), db.keyCheckins(w.Chat, y), db.keyCheckins(w.Chat, y-1),
 		db.keyCheckinNotes(w.Chat, w.Day), db.keyOffsite(w.Chat, y), db.keyLeave(w.Chat), db.keyBoard(w.Chat, w.Day),
-		db.keyBoardDebounce(w.Chat), db.keyCheckinTimes(w.Chat, w.Day)}
+		db.keyBoardDebounce(w.Chat), db.keyCheckinTimes(w.Chat, w.Day), db.keyService(w.Chat)}
 	hasLoc, lat, lon, off := "0", "", "", "0"
 	if w.Where != nil {
 		// Five decimals are about a metre: enough, and short enough to
@@ -168,7 +179,7 @@ func (db *DB) Checkin(ctx context.Context, w CheckinWrite) (CheckinResult, error
 	v, err := checkinScript.Run(ctx, db.rdb, keys,
 		w.Member.UserID, w.Member.Name, w.Member.Username, attendance.DayOfYear(w.Day), w.Minute, w.Note,
 		hasLoc, lat, lon, off, int64(w.DetailTTL/time.Second), w.BoardInterval.Milliseconds(),
-		attendance.RowBytes, attendance.RowBits, int64(boardPendingTTL/time.Second)).Slice()
+		attendance.RowBytes, attendance.RowBits, int64(boardPendingTTL/time.Second), w.Day.String()).Slice()
 	if err != nil {
 		return res, wrap(err)
 	}
@@ -302,6 +313,7 @@ func (db *DB) checkinDay(ctx context.Context, chat int64, day calendar.Date, rel
 	y := day.Year
 	var (
 		meta, members, leave, notes  *redis.MapStringStringCmd
+		idx, svc                     *redis.MapStringStringCmd
 		bits, prevBits, off, prevOff *redis.StringCmd
 		times, board                 *redis.StringCmd
 	)
@@ -311,6 +323,8 @@ func (db *DB) checkinDay(ctx context.Context, chat int64, day calendar.Date, rel
 		}
 		meta = p.HGetAll(ctx, db.keyGroup(chat))
 		members = p.HGetAll(ctx, db.keyMembers(chat))
+		idx = p.HGetAll(ctx, db.keyIndex(chat))
+		svc = p.HGetAll(ctx, db.keyService(chat))
 		bits = p.Get(ctx, db.keyCheckins(chat, y))
 		prevBits = p.Get(ctx, db.keyCheckins(chat, y-1))
 		off = p.Get(ctx, db.keyOffsite(chat, y))
@@ -333,6 +347,8 @@ func (db *DB) checkinDay(ctx context.Context, chat int64, day calendar.Date, rel
 		Bits:   map[int][]byte{y: []byte(bits.Val()), y - 1: []byte(prevBits.Val())},
 		Off:    map[int][]byte{y: []byte(off.Val()), y - 1: []byte(prevOff.Val())},
 		Leaves: decodeLeaveHash(leave.Val())}
+	m := meta.Val()
+	db.fillService(d.Period, idx.Val(), svc.Val(), []any{m[fCreated], m[fTZ]})
 	ts, ns := times.Val(), notes.Val()
 	for _, m := range d.Period.Roster {
 		row := d.Period.Row(m)
@@ -370,14 +386,16 @@ func (db *DB) checkinDay(ctx context.Context, chat int64, day calendar.Date, rel
 const periodBatch = 250
 
 // CheckinPeriods loads [from, to] of many groups for attendance.Rates:
-// rosters, the year bitmaps the range touches, off-site marks and leave.
+// rosters, former members and everyone's periods of service, the year
+// bitmaps the range touches, off-site marks and leave.
 // It takes ceil(len(chats)/250) pipelined round trips whatever the length
 // of the range. Every chat gets a Period; an unknown one has no roster.
 func (db *DB) CheckinPeriods(ctx context.Context, chats []int64, from, to calendar.Date) (map[int64]*attendance.Period, error) {
 	out := make(map[int64]*attendance.Period, len(chats))
 	type cmds struct {
-		members, leave *redis.MapStringStringCmd
-		bits, off      map[int]*redis.StringCmd
+		members, leave, idx, svc *redis.MapStringStringCmd
+		meta                     *redis.SliceCmd
+		bits, off                map[int]*redis.StringCmd
 	}
 	for start := 0; start < len(chats); start += periodBatch {
 		batch := chats[start:min(start+periodBatch, len(chats))]
@@ -385,6 +403,8 @@ func (db *DB) CheckinPeriods(ctx context.Context, chats []int64, from, to calend
 		_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, c := range batch {
 				cs[i] = cmds{members: p.HGetAll(ctx, db.keyMembers(c)), leave: p.HGetAll(ctx, db.keyLeave(c)),
+					idx: p.HGetAll(ctx, db.keyIndex(c)), svc: p.HGetAll(ctx, db.keyService(c)),
+					meta: p.HMGet(ctx, db.keyGroup(c), fCreated, fTZ),
 					bits: map[int]*redis.StringCmd{}, off: map[int]*redis.StringCmd{}}
 				for y := from.Year; y <= to.Year; y++ {
 					cs[i].bits[y] = p.Get(ctx, db.keyCheckins(c, y))
@@ -399,6 +419,7 @@ func (db *DB) CheckinPeriods(ctx context.Context, chats []int64, from, to calend
 		for i, c := range batch {
 			p := &attendance.Period{Chat: c, From: from, To: to, Roster: decodeRoster(cs[i].members.Val()),
 				Bits: map[int][]byte{}, Off: map[int][]byte{}, Leaves: decodeLeaveHash(cs[i].leave.Val())}
+			db.fillService(p, cs[i].idx.Val(), cs[i].svc.Val(), cs[i].meta.Val())
 			for y, cmd := range cs[i].bits {
 				p.Bits[y] = []byte(cmd.Val())
 			}

@@ -28,6 +28,7 @@ type DB struct {
 	locks  *redislock.Client
 	prefix string
 	stats  *Stats
+	zone   *time.Location
 
 	retention Retention
 	// cache holds group records (CacheGroups); nil when off.
@@ -86,6 +87,27 @@ func New(rdb redis.UniversalClient, prefix string) *DB {
 	rdb.AddHook(db.stats)
 	return db
 }
+
+// SetZone sets the deployment's time zone, in which the store dates a
+// group's creation when the group has no zone of its own (the start of
+// service of a roster kept before periods were). Default Asia/Shanghai.
+func (db *DB) SetZone(loc *time.Location) { db.zone = loc }
+
+// Zone is the zone SetZone set.
+func (db *DB) Zone() *time.Location {
+	if db.zone == nil {
+		return defaultZone
+	}
+	return db.zone
+}
+
+var defaultZone = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}()
 
 // Client exposes the raw client to packages that need a library on top of
 // it (the lock library); they must still build keys with Key.

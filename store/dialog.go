@@ -16,8 +16,9 @@ import (
 
 // Form kinds.
 const (
-	FormReport = "dlg"  // the /report dialog
-	FormAction = "pact" // a card action waiting for its note
+	FormReport  = "dlg"  // the /report dialog
+	FormAction  = "pact" // a card action waiting for its note
+	FormProject = "proj" // the /project dialog
 )
 
 // Form returns a saved form, or nil when there is none.

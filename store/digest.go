@@ -23,17 +23,17 @@ import (
 const problemBatch = 1000
 
 // DigestProblems loads every problem a period's digests can mention, for
-// the whole deployment: the ones reported in [since, to), every open one
-// whenever reported, and the ones awaiting confirmation that were
-// resolved in [from, to). It takes one round trip for the ids and one per
-// 1,000 problems. Problems resolved in [from, to) and already closed are
-// found only when reported after since (docs/digests.md, "Limits").
+// the whole deployment: the ones reported in [since, to) (the period and
+// the one before, for the trend), every open one whenever reported, and
+// every one finished (resolved, or closed without a resolution) in
+// [from, to) whenever reported, from the index of finished problems. It
+// takes one round trip for the ids and one per 1,000 problems.
 func (db *DB) DigestProblems(ctx context.Context, since, from, to time.Time) ([]cadrebot.Problem, error) {
 	var created, open, resolved *redis.StringSliceCmd
 	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		created = p.ZRangeByScore(ctx, db.keyPrCreated(), &redis.ZRangeBy{Min: itoa(since.Unix()), Max: "(" + itoa(to.Unix())})
 		open = p.ZRange(ctx, db.keyPrOpen(), 0, -1)
-		resolved = p.ZRangeByScore(ctx, db.keyPrResolved(), &redis.ZRangeBy{Min: itoa(from.Unix()), Max: "(" + itoa(to.Unix())})
+		resolved = p.ZRangeByScore(ctx, db.keyPrFinished(), &redis.ZRangeBy{Min: itoa(from.Unix()), Max: "(" + itoa(to.Unix())})
 		return nil
 	})
 	if err != nil {
@@ -142,7 +142,8 @@ func (db *DB) CheckinDetails(ctx context.Context, periods map[int64]*attendance.
 			per := periods[r.chat]
 			ts, ns := times[i].Val(), notes[i].Val()
 			var users map[int64]cadrebot.Checkin
-			for _, m := range per.Roster {
+			for _, cd := range per.Cadres() {
+				m := cd.Member
 				row := per.Row(m)
 				if !row.Checked(r.day) {
 					continue

@@ -51,7 +51,7 @@ func TestDigestProblems(t *testing.T) {
 	ctx := context.Background()
 	old := digestProblem(t, db, "2026-06-01 10:00")                                                      // 1: long ago, still open
 	digestProblem(t, db, "2026-06-02 10:00", cadrebot.ActAccept, cadrebot.ActResolve, cadrebot.ActClose) // 2: long ago, done
-	digestProblem(t, db, "2026-11-20 10:00", cadrebot.ActAccept, cadrebot.ActResolve, cadrebot.ActClose) // 3: in the lookback
+	digestProblem(t, db, "2026-11-20 10:00", cadrebot.ActAccept, cadrebot.ActResolve, cadrebot.ActClose) // 3: done before the weeks
 	digestProblem(t, db, "2026-11-24 10:00")                                                             // 4: the week before
 	digestProblem(t, db, "2026-12-01 10:00", cadrebot.ActAccept, cadrebot.ActResolve)                    // 5: the week
 	digestProblem(t, db, "2026-12-07 10:00")                                                             // 6: after the week
@@ -60,7 +60,17 @@ func TestDigestProblems(t *testing.T) {
 	if err := db.ApplyProblem(ctx, slow, np, e); err != nil { // ...resolved in the week, awaiting confirmation
 		t.Fatal(err)
 	}
-	since, from, to := digestTime("2026-11-10 00:00"), digestTime("2026-11-30 00:00"), digestTime("2026-12-07 00:00")
+	// 8: reported half a year before, resolved in the week and confirmed
+	// (closed) since: only the index of finished problems finds it.
+	late := digestProblem(t, db, "2026-06-05 10:00", cadrebot.ActAccept)
+	for i, a := range []cadrebot.Action{cadrebot.ActResolve, cadrebot.ActClose} {
+		np, e, _ := cadrebot.Transition(late, cadrebot.Change{Action: a, Roles: cadrebot.RoleDeployAdmin, Note: "n"}, digestTime("2026-12-02 10:00").Add(time.Duration(i)*24*time.Hour))
+		if err := db.ApplyProblem(ctx, late, np, e); err != nil {
+			t.Fatal(err)
+		}
+		late = np
+	}
+	since, from, to := digestTime("2026-11-23 00:00"), digestTime("2026-11-30 00:00"), digestTime("2026-12-07 00:00")
 	if _, err := db.DigestProblems(ctx, since, from, to); err != nil { // warm the connections
 		t.Fatal(err)
 	}
@@ -76,7 +86,7 @@ func TestDigestProblems(t *testing.T) {
 	for _, p := range ps {
 		ids = append(ids, p.ID)
 	}
-	if diff := cmp.Diff([]int64{old.ID, 3, 4, 5, 6, 7}, ids); diff != "" {
+	if diff := cmp.Diff([]int64{old.ID, 4, 5, 6, 7, late.ID}, ids); diff != "" {
 		t.Errorf("ids (-want +got):\n%s", diff)
 	}
 
@@ -90,6 +100,35 @@ func TestDigestProblems(t *testing.T) {
 	}
 	if !slices.Equal(acts, []cadrebot.Action{cadrebot.ActCreate, cadrebot.ActAccept, cadrebot.ActResolve}) || len(hs[99]) != 0 {
 		t.Errorf("histories = %v, %v", acts, hs[99])
+	}
+}
+
+// TestIndexFinished: problems finished before the index existed are added
+// once; a later start leaves the index alone.
+func TestIndexFinished(t *testing.T) {
+	db := newTestDB(t)
+	ctx := context.Background()
+	done := digestProblem(t, db, "2026-06-01 10:00", cadrebot.ActAccept, cadrebot.ActResolve, cadrebot.ActClose)
+	withdrawn := digestProblem(t, db, "2026-06-02 10:00", cadrebot.ActClose)
+	digestProblem(t, db, "2026-06-03 10:00", cadrebot.ActAccept) // open
+	// As an older build left it: no index.
+	if err := db.rdb.Del(ctx, db.keyPrFinished()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.IndexFinished(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("IndexFinished = %d, %v; want 2", n, err)
+	}
+	ids, err := db.ProblemsFinished(ctx, digestTime("2026-06-01 00:00"), digestTime("2026-07-01 00:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Resolved 06-02 10:00 (closed a day later); withdrawn 06-03 10:00.
+	if diff := cmp.Diff([]int64{done.ID, withdrawn.ID}, ids); diff != "" {
+		t.Errorf("finished (-want +got):\n%s", diff)
+	}
+	if n, err := db.IndexFinished(ctx); err != nil || n != 0 {
+		t.Errorf("second IndexFinished = %d, %v; want nothing to do", n, err)
 	}
 }
 

@@ -22,6 +22,7 @@ const (
 	fTZ       = "tz"
 	fApproved = "approved"
 	fDept     = "dept"
+	fLeads    = "leads"
 	fCreated  = "created"
 	fLat      = "lat"
 	fLon      = "lon"
@@ -45,7 +46,7 @@ func (db *DB) Group(ctx context.Context, chat int64) (*cadrebot.Group, error) {
 
 func decodeGroup(chat int64, m map[string]string) *cadrebot.Group {
 	g := &cadrebot.Group{ChatID: chat, Title: m[fTitle], Village: m[fVillage], Town: m[fTown], Lang: m[fLang],
-		TZ: m[fTZ], Approved: m[fApproved] == "1", Dept: m[fDept], MentionsOff: m[fMentions] == "1", BotStatus: m[fBot]}
+		TZ: m[fTZ], Approved: m[fApproved] == "1", Dept: m[fDept], Leads: m[fLeads], MentionsOff: m[fMentions] == "1", BotStatus: m[fBot]}
 	if n, err := strconv.ParseInt(m[fCreated], 10, 64); err == nil {
 		g.Created = time.Unix(n, 0)
 	}
@@ -77,10 +78,10 @@ func (db *DB) touchGroup(p redis.Pipeliner, ctx context.Context, chat int64, tit
 
 // GroupPatch changes some fields of a group; nil fields stay.
 type GroupPatch struct {
-	Village, Town, Lang, TZ, Dept, BotStatus *string
-	Approved, MentionsOff                    *bool
-	Lat, Lon, RadiusM                        *float64
-	Schedule                                 map[string]string // job -> spec; "" deletes the override
+	Village, Town, Lang, TZ, Dept, Leads, BotStatus *string
+	Approved, MentionsOff                           *bool
+	Lat, Lon, RadiusM                               *float64
+	Schedule                                        map[string]string // job -> spec; "" deletes the override
 }
 
 // UpdateGroup applies a patch in one transaction.
@@ -97,6 +98,7 @@ func (db *DB) UpdateGroup(ctx context.Context, chat int64, p GroupPatch) error {
 	str(fLang, p.Lang)
 	str(fTZ, p.TZ)
 	str(fDept, p.Dept)
+	str(fLeads, p.Leads)
 	str(fBot, p.BotStatus)
 	b := func(f string, v *bool) {
 		if v != nil {
@@ -320,7 +322,8 @@ func (db *DB) BindDepartment(ctx context.Context, dept string, chat int64) error
 		return nil
 	}
 	_, err = db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		unbindScript.Run(ctx, p, []string{db.keyGroup(prev)}, dept)
+		// EVAL, not EVALSHA: a pipeline cannot retry on NOSCRIPT.
+		unbindScript.Eval(ctx, p, []string{db.keyGroup(prev)}, dept)
 		db.groupChanged(ctx, p, prev)
 		return nil
 	})
@@ -341,6 +344,62 @@ return 0
 // DepartmentChats returns the /bind overrides: department id -> chat.
 func (db *DB) DepartmentChats(ctx context.Context) (map[string]int64, error) {
 	m, err := db.rdb.HGetAll(ctx, db.keyDeptChats()).Result()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make(map[string]int64, len(m))
+	for k, v := range m {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			out[k] = n
+		}
+	}
+	return out, nil
+}
+
+// BindUnit makes chat the leaders' group of unit (a config unit's id, or
+// units.ImplicitPrefix and a town's name), replacing any earlier binding
+// of the unit, as BindDepartment does for departments: the chat bound
+// before loses its record of the unit.
+func (db *DB) BindUnit(ctx context.Context, unit string, chat int64) error {
+	prev, err := db.rdb.HGet(ctx, db.keyUnitChats(), unit).Int64()
+	if err != nil && err != redis.Nil {
+		return wrap(err)
+	}
+	_, err = db.rdb.Pipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.HSet(ctx, db.keyUnitChats(), unit, itoa(chat))
+		tx.HSet(ctx, db.keyGroup(chat), fLeads, unit)
+		tx.SAdd(ctx, db.keyGroups(), itoa(chat))
+		db.groupChanged(ctx, tx, chat)
+		return nil
+	})
+	if err != nil {
+		return wrap(err)
+	}
+	if prev == 0 || prev == chat {
+		return nil
+	}
+	_, err = db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		// EVAL, not EVALSHA: a pipeline cannot retry on NOSCRIPT.
+		unbindUnitScript.Eval(ctx, p, []string{db.keyGroup(prev)}, unit)
+		db.groupChanged(ctx, p, prev)
+		return nil
+	})
+	return wrap(err)
+}
+
+// unbindUnitScript drops a group's leads field while it still names the
+// unit. KEYS[1] the group's meta. ARGV[1] unit id.
+var unbindUnitScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'leads') == ARGV[1] then
+  redis.call('HDEL', KEYS[1], 'leads')
+  return 1
+end
+return 0
+`)
+
+// UnitChats returns the /leaders bindings: unit id -> chat.
+func (db *DB) UnitChats(ctx context.Context) (map[string]int64, error) {
+	m, err := db.rdb.HGetAll(ctx, db.keyUnitChats()).Result()
 	if err != nil {
 		return nil, wrap(err)
 	}

@@ -37,6 +37,7 @@ func (db *DB) keyGroups() string                { return db.k("groups") }
 func (db *DB) keyMoved(chat int64) string       { return db.k("moved:", itoa(chat)) }
 func (db *DB) keyMigrated() string              { return db.k("migrated") }
 func (db *DB) keyDeptChats() string             { return db.k("deptchats") }
+func (db *DB) keyUnitChats() string             { return db.k("unitchats") }
 func (db *DB) keyUser(user int64) string        { return db.k("{u", itoa(user), "}") }
 func (db *DB) keyLock(name string) string       { return db.k("lock:", name) }
 func (db *DB) keyOnce(name string) string       { return db.k("once:", name) }
@@ -52,6 +53,7 @@ func (db *DB) keyFence(name string) string { return db.k("{", name, "}:fence") }
 func (db *DB) keyGroup(chat int64) string    { return db.k(gtag(chat), ":meta") }
 func (db *DB) keyMembers(chat int64) string  { return db.k(gtag(chat), ":members") }
 func (db *DB) keyIndex(chat int64) string    { return db.k(gtag(chat), ":idx") }
+func (db *DB) keyService(chat int64) string  { return db.k(gtag(chat), ":svc") }
 func (db *DB) keyGroupAll(chat int64) string { return db.k(gtag(chat), ":*") }
 
 // KeyLock names a lock for the lock library.
@@ -105,14 +107,41 @@ func (db *DB) keyPrUser(user int64) string     { return db.k(prTag, ":u:", itoa(
 func (db *DB) keyPrDue() string                { return db.k(prTag, ":due") }
 func (db *DB) keyPrGeo() string                { return db.k(prTag, ":geo") }
 func (db *DB) keyPrResolved() string           { return db.k(prTag, ":resolved") }
+func (db *DB) keyPrFinished() string           { return db.k(prTag, ":fin") }
+func (db *DB) keyPrFinishedBuilt() string      { return db.k(prTag, ":fin:built") }
 func (db *DB) keyPrNoCard() string             { return db.k(prTag, ":nocard") }
 func (db *DB) keyPrFlagged() string            { return db.k(prTag, ":flagged") }
 func (db *DB) keyPrCardMsgs() string           { return db.k(prTag, ":cards") }
 func (db *DB) keyPrAlbum(chat int64, group string) string {
 	return db.k(prTag, ":album:", itoa(chat), ":", group)
 }
+func (db *DB) keyPrSupport(dept string) string    { return db.k(prTag, ":s:", dept) }
+func (db *DB) keyPrSupportAll(dept string) string { return db.k(prTag, ":sa:", dept) }
+func (db *DB) keyPrResAlbum(chat int64, group string) string {
+	return db.k(prTag, ":ralbum:", itoa(chat), ":", group)
+}
 func (db *DB) keyForm(chat int64, kind string, user int64) string {
 	return db.k(gtag(chat), ":", kind, ":", itoa(user))
+}
+
+// --- village projects ---
+//
+// Every project key carries the tag {pj}: a change rewrites the project,
+// its history and the indexes of its village, lead and state in one
+// script, as problems do under {pr}.
+
+const pjTag = "{pj}"
+
+func (db *DB) keyPjSeq() string               { return db.k(pjTag, ":seq") }
+func (db *DB) keyProject(id int64) string     { return db.k(pjTag, ":", itoa(id)) }
+func (db *DB) keyPjHistory(id int64) string   { return db.k(pjTag, ":", itoa(id), ":h") }
+func (db *DB) keyPjPhotos(id int64) string    { return db.k(pjTag, ":", itoa(id), ":ph") }
+func (db *DB) keyPjAll() string               { return db.k(pjTag, ":all") }
+func (db *DB) keyPjOpen() string              { return db.k(pjTag, ":open") }
+func (db *DB) keyPjVillage(chat int64) string { return db.k(pjTag, ":v:", itoa(chat)) }
+func (db *DB) keyPjLead(user int64) string    { return db.k(pjTag, ":u:", itoa(user)) }
+func (db *DB) keyPjAlbum(chat int64, group string) string {
+	return db.k(pjTag, ":album:", itoa(chat), ":", group)
 }
 
 // --- digests and exports (issue 5) ---

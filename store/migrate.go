@@ -68,6 +68,9 @@ func (db *DB) MigrateGroup(ctx context.Context, from, to int64) error {
 	if err := repointScript.Run(ctx, db.rdb, []string{db.keyDeptChats()}, from, to).Err(); err != nil {
 		return fmt.Errorf("department bindings: %w", wrap(err))
 	}
+	if err := repointScript.Run(ctx, db.rdb, []string{db.keyUnitChats()}, from, to).Err(); err != nil {
+		return fmt.Errorf("unit bindings: %w", wrap(err))
+	}
 	keys, err := db.groupKeys(ctx, from)
 	if err != nil {
 		return err
@@ -93,10 +96,10 @@ func (db *DB) MigrateGroup(ctx context.Context, from, to int64) error {
 	return wrap(err)
 }
 
-// repointScript moves every /bind of the old chat to the new one. Only
-// bindings that still name the old chat move: a department bound
-// elsewhere since stays there.
-// KEYS[1] deptchats. ARGV[1] old chat, ARGV[2] new chat.
+// repointScript moves every /bind (or /leaders) of the old chat to the
+// new one. Only bindings that still name the old chat move: a department
+// or unit bound elsewhere since stays there.
+// KEYS[1] deptchats or unitchats. ARGV[1] old chat, ARGV[2] new chat.
 var repointScript = redis.NewScript(`
 local kv = redis.call('HGETALL', KEYS[1])
 for i = 1, #kv, 2 do
@@ -145,6 +148,7 @@ const (
 	mergeHashNX  = "hnx"   // cin: notes per user: the new chat's note wins
 	mergeHashMax = "hmax"  // rem: reminders sent per user: the larger count
 	mergeLeave   = "leave" // leave: union; the new chat's ranges win where they overlap
+	mergeService = "svc"   // svc: periods of service, the union of both chats' per member
 	mergeForm    = "snx"   // dlg:, pact: forms: the new chat's form wins
 	mergeDrop    = "drop"  // board:, boardd: message ids and timers of the old chat, useless in the new one
 	mergeCopy    = "copy"  // anything else: copied when the new chat has no such key
@@ -168,6 +172,8 @@ func mergeKind(suffix string) string {
 		return mergeHashMax
 	case "leave":
 		return mergeLeave
+	case "svc":
+		return mergeService
 	case FormReport, FormAction:
 		return mergeForm
 	case "board", "boardd":
@@ -198,7 +204,7 @@ func (db *DB) mergeGroup(ctx context.Context, from, to int64, keys []string) err
 			o.kind = mergeKind(o.suffix)
 			switch o.kind {
 			case mergeDrop:
-			case mergeMeta, mergeUsers, mergeHashNX, mergeHashMax, mergeLeave:
+			case mergeMeta, mergeUsers, mergeHashNX, mergeHashMax, mergeLeave, mergeService:
 				o.hash = p.HGetAll(ctx, k)
 			case mergeCopy:
 				o.str = p.Dump(ctx, k)
@@ -229,7 +235,7 @@ func (db *DB) mergeGroup(ctx context.Context, from, to int64, keys []string) err
 		}
 	}
 	var idx, members map[string]string
-	var leave map[string]string
+	var leave, svc map[string]string
 	for _, o := range olds {
 		switch {
 		case o.suffix == "idx":
@@ -238,6 +244,8 @@ func (db *DB) mergeGroup(ctx context.Context, from, to int64, keys []string) err
 			members = o.hash.Val()
 		case o.kind == mergeLeave:
 			leave = o.hash.Val()
+		case o.kind == mergeService:
+			svc = o.hash.Val()
 		}
 	}
 	keysIn := []string{db.keyIndex(to), db.keyMembers(to)}
@@ -275,6 +283,9 @@ func (db *DB) mergeGroup(ctx context.Context, from, to int64, keys []string) err
 		return fmt.Errorf("merge into %d: %w", to, wrap(err))
 	}
 	if err := db.mergeLeave(ctx, from, to, leave); err != nil {
+		return err
+	}
+	if err := db.mergeService(ctx, from, to, svc); err != nil {
 		return err
 	}
 	for _, o := range olds {

@@ -67,6 +67,7 @@ type wireMsg struct {
 	Force    bool            `json:"fr,omitempty"`
 	Hint     string          `json:"ph,omitempty"`
 	Edit     int             `json:"e,omitempty"`
+	Album    []*send.File    `json:"a,omitempty"`
 }
 
 // encodeMsg returns the message's JSON and, apart, the bytes of an upload
@@ -84,7 +85,7 @@ func encodeMsg(m send.Message) (msg []byte, upload []byte, err error) {
 		}
 	}
 	msg, err = json.Marshal(wireMsg{Chat: m.ChatID, Text: m.Text, ReplyTo: m.ReplyTo, Buttons: m.Buttons, Photo: photo,
-		Document: doc, Silent: m.Silent, Key: m.Key, Ref: m.Ref, Thread: m.ThreadID, Force: m.ForceReply, Hint: m.Placeholder, Edit: m.Edit})
+		Document: doc, Silent: m.Silent, Key: m.Key, Ref: m.Ref, Thread: m.ThreadID, Force: m.ForceReply, Hint: m.Placeholder, Edit: m.Edit, Album: m.Album})
 	return msg, upload, err
 }
 
@@ -105,7 +106,7 @@ func decodeEntry(x redis.XMessage) OutboxEntry {
 		}
 	}
 	e.Msg = send.Message{ChatID: w.Chat, Text: w.Text, ReplyTo: w.ReplyTo, Buttons: w.Buttons, Photo: w.Photo,
-		Document: w.Document, Silent: w.Silent, Key: w.Key, Ref: w.Ref, ThreadID: w.Thread, ForceReply: w.Force, Placeholder: w.Hint, Edit: w.Edit}
+		Document: w.Document, Silent: w.Silent, Key: w.Key, Ref: w.Ref, ThreadID: w.Thread, ForceReply: w.Force, Placeholder: w.Hint, Edit: w.Edit, Album: w.Album}
 	return e
 }
 

@@ -31,6 +31,8 @@ const (
 	pfReporter = "ru"
 	pfRepName  = "rn"
 	pfRepMsg   = "rm"
+	pfFoundBy  = "fb"
+	pfFoundNm  = "fn"
 	pfCategory = "cat"
 	pfDept     = "dept"
 	pfText     = "txt"
@@ -51,6 +53,13 @@ const (
 	pfStage    = "stg"
 	pfCard     = "card:"
 	pfMark     = "m:"
+	// Joint handling, proof of rectification and satisfaction.
+	pfSupport  = "sup" // supporting departments, comma-separated
+	pfNoted    = "sn:" // "sn:<dept>" = unix time of its latest note
+	pfResPhoto = "rph" // the resolution's photos, newline-separated
+	pfRating   = "rt"  // cadrebot.Rating
+	pfRatedAt  = "rta" // unix seconds
+	pfRatedBy  = "rtb" // the rater's name
 )
 
 // applyScript writes a problem, its history and its indexes at once, if
@@ -65,7 +74,7 @@ const (
 // ARGV[3] history entry (JSON) to append, or "".
 // ARGV[4..] ops: h f v (HSET on the problem), z k score m (ZADD), r k m
 // (ZREM), s k m (SADD), x k m (SREM), H k f v (HSET), D k f (HDEL),
-// g k lon lat m (GEOADD).
+// g k lon lat m (GEOADD), l k v (RPUSH).
 // Returns 1 applied, 2 applied earlier, 0 version mismatch.
 var applyScript = redis.NewScript(`
 if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'vt') == ARGV[2] then return 2 end
@@ -86,6 +95,7 @@ while i <= #ARGV do
   elseif op == 'H' then redis.call('HSET', KEYS[tonumber(ARGV[i+1])], ARGV[i+2], ARGV[i+3]); i = i + 4
   elseif op == 'g' then redis.call('GEOADD', KEYS[tonumber(ARGV[i+1])], ARGV[i+2], ARGV[i+3], ARGV[i+4]); i = i + 5
   elseif op == 'D' then redis.call('HDEL', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
+  elseif op == 'l' then redis.call('RPUSH', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
   else return redis.error_reply('applyScript: bad op ' .. tostring(op)) end
 end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'vt', ARGV[2]) end
@@ -102,8 +112,13 @@ type write struct {
 }
 
 func (db *DB) newWrite(id int64) *write {
-	w := &write{db: db, id: id, keys: []string{db.keyProblem(id), db.keyPrHistory(id)}, at: map[string]int{}}
-	return w
+	return db.newWriteOn(id, db.keyProblem(id), db.keyPrHistory(id))
+}
+
+// newWriteOn collects a write of record id kept in hash with its history
+// list hist; every other key it touches must share their hash tag.
+func (db *DB) newWriteOn(id int64, hash, hist string) *write {
+	return &write{db: db, id: id, keys: []string{hash, hist}, at: map[string]int{}}
 }
 
 func (w *write) key(k string) int {
@@ -127,6 +142,7 @@ func (w *write) sadd(k, m string)      { w.ops = append(w.ops, "s", w.key(k), m)
 func (w *write) srem(k, m string)      { w.ops = append(w.ops, "x", w.key(k), m) }
 func (w *write) hsetOn(k, f, v string) { w.ops = append(w.ops, "H", w.key(k), f, v) }
 func (w *write) hdelOn(k, f string)    { w.ops = append(w.ops, "D", w.key(k), f) }
+func (w *write) rpush(k, v string)     { w.ops = append(w.ops, "l", w.key(k), v) }
 func (w *write) member() string        { return itoa(w.id) }
 func (w *write) history(e *cadrebot.Entry) string {
 	if e == nil {
@@ -138,8 +154,13 @@ func (w *write) history(e *cadrebot.Entry) string {
 
 // run executes the write; expected is as ARGV[1] of applyScript.
 func (w *write) run(ctx context.Context, expected string, e *cadrebot.Entry) (int, error) {
+	return w.runJSON(ctx, expected, w.history(e))
+}
+
+// runJSON is run with the history entry already encoded ("" for none).
+func (w *write) runJSON(ctx context.Context, expected, entry string) (int, error) {
 	args := make([]any, 0, 3+len(w.ops))
-	args = append(args, expected, newToken(), w.history(e))
+	args = append(args, expected, newToken(), entry)
 	args = append(args, w.ops...)
 	n, err := applyScript.Run(ctx, w.db.rdb, w.keys, args...).Int()
 	if err != nil {
@@ -184,15 +205,28 @@ func fields(p *cadrebot.Problem) [][2]string {
 	if p.Undeliverable {
 		und = "1"
 	}
+	rph := ""
+	if len(p.ResolutionPhotos) > 0 {
+		rph = strings.Join(p.ResolutionPhotos, "\n")
+	}
+	foundBy := ""
+	if p.FoundBy != 0 {
+		foundBy = itoa(p.FoundBy)
+	}
 	return [][2]string{
 		{pfStatus, string(p.Status)}, {pfVersion, itoa(p.Version)},
 		{pfVChat, itoa(p.VillageChat)}, {pfVillage, p.Village},
 		{pfReporter, itoa(p.Reporter)}, {pfRepName, p.ReporterName}, {pfRepMsg, strconv.Itoa(p.ReportMsgID)},
+		{pfFoundBy, foundBy}, {pfFoundNm, p.FoundName},
 		{pfCategory, p.Category}, {pfDept, p.Dept}, {pfText, p.Text}, {pfPhotos, ph}, {pfLoc, loc}, {pfAddress, p.Address},
 		{pfCreated, unix(p.Created)}, {pfDue, unix(p.Due)}, {pfSLA, itoa(int64(p.SLA / time.Second))},
 		{pfResolved, unix(p.ResolvedAt)}, {pfClosed, unix(p.ClosedAt)}, {pfAsked, unix(p.AskedAt)},
 		{pfNote, p.Note}, {pfReason, p.Reason}, {pfHandler, p.Handler},
 		{pfMeToo, strconv.Itoa(p.MeToo)}, {pfUndeliv, und}, {pfStage, strconv.Itoa(p.Stage)},
+		// Department ids are [A-Za-z0-9_-] (config checks), so a comma
+		// separates them safely.
+		{pfSupport, strings.Join(p.Support, ",")}, {pfResPhoto, rph},
+		{pfRating, string(p.Rating)}, {pfRatedAt, unix(p.RatedAt)}, {pfRatedBy, p.RatedBy},
 	}
 }
 
@@ -203,6 +237,8 @@ func decodeProblem(id int64, m map[string]string) cadrebot.Problem {
 	p.Version, _ = strconv.ParseInt(m[pfVersion], 10, 64)
 	p.VillageChat, _ = strconv.ParseInt(m[pfVChat], 10, 64)
 	p.Reporter, _ = strconv.ParseInt(m[pfReporter], 10, 64)
+	p.FoundBy, _ = strconv.ParseInt(m[pfFoundBy], 10, 64)
+	p.FoundName = m[pfFoundNm]
 	p.ReportMsgID, _ = strconv.Atoi(m[pfRepMsg])
 	if s := m[pfPhotos]; s != "" {
 		p.Photos = strings.Split(s, "\n")
@@ -218,7 +254,21 @@ func decodeProblem(id int64, m map[string]string) cadrebot.Problem {
 	p.SLA = time.Duration(sla) * time.Second
 	p.MeToo, _ = strconv.Atoi(m[pfMeToo])
 	p.Stage, _ = strconv.Atoi(m[pfStage])
+	if s := m[pfSupport]; s != "" {
+		p.Support = strings.Split(s, ",")
+	}
+	if s := m[pfResPhoto]; s != "" {
+		p.ResolutionPhotos = strings.Split(s, "\n")
+	}
+	p.Rating, p.RatedAt, p.RatedBy = cadrebot.Rating(m[pfRating]), parseUnix(m[pfRatedAt]), m[pfRatedBy]
 	for k, v := range m {
+		if dept, ok := strings.CutPrefix(k, pfNoted); ok {
+			if p.SupportNoted == nil {
+				p.SupportNoted = map[string]time.Time{}
+			}
+			p.SupportNoted[dept] = parseUnix(v)
+			continue
+		}
 		chat, ok := strings.CutPrefix(k, pfCard)
 		if !ok {
 			continue
@@ -245,7 +295,7 @@ type index struct {
 
 // indexes lists the sorted sets p belongs to: everything by report time,
 // the open ones, a department's queue, the deadline and resolution
-// queues the sweeps read.
+// queues the sweeps read, and the finished ones by finishing time.
 func (db *DB) indexes(p *cadrebot.Problem) []index {
 	// Lists are scored by number, which is report order without ties
 	// (many reports share a second); only the created index is by time,
@@ -264,7 +314,29 @@ func (db *DB) indexes(p *cadrebot.Problem) []index {
 	if p.Status == cadrebot.StatusResolved {
 		ix = append(ix, index{db.keyPrResolved(), p.ResolvedAt.Unix()})
 	}
+	for _, d := range p.Support {
+		// What a department supports, like what it leads: every one, and
+		// the ones it still works on.
+		ix = append(ix, index{db.keyPrSupportAll(d), id})
+		if p.Status.Held() {
+			ix = append(ix, index{db.keyPrSupport(d), id})
+		}
+	}
+	if p.Status.Done() {
+		ix = append(ix, index{db.keyPrFinished(), finishedAt(p).Unix()})
+	}
 	return ix
+}
+
+// finishedAt is when a done problem was finished: its latest resolution,
+// or its closing when it was closed without one (withdrawn). Closing a
+// resolved problem keeps the resolution time, so the digest of the week
+// it was resolved in finds it however long the reporter took to confirm.
+func finishedAt(p *cadrebot.Problem) time.Time {
+	if !p.ResolvedAt.IsZero() {
+		return p.ResolvedAt
+	}
+	return p.ClosedAt
 }
 
 // put adds the writes that move p from old's indexes to its own.

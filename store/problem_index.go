@@ -199,20 +199,21 @@ func (db *DB) Flagged(ctx context.Context) ([]int64, error) {
 	return parseIDs(ss), nil
 }
 
-// addPhotoScript appends a file_id to a problem's photos, up to a limit.
-// KEYS[1] problem hash. ARGV[1] file_id, ARGV[2] limit.
-// Returns the photo count after, or -1 when full, -2 when the problem is
+// addPhotoScript appends a file_id to a newline-separated list of photos
+// in a hash field, up to a limit.
+// KEYS[1] hash. ARGV[1] file_id, ARGV[2] limit, ARGV[3] field.
+// Returns the photo count after, or -1 when full, -2 when the hash is
 // gone.
 var addPhotoScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
-local cur = redis.call('HGET', KEYS[1], 'ph') or ''
+local cur = redis.call('HGET', KEYS[1], ARGV[3]) or ''
 local n = 0
 if cur ~= '' then
   for _ in string.gmatch(cur, '[^\n]+') do n = n + 1 end
 end
 if n >= tonumber(ARGV[2]) then return -1 end
 if cur == '' then cur = ARGV[1] else cur = cur .. '\n' .. ARGV[1] end
-redis.call('HSET', KEYS[1], 'ph', cur)
+redis.call('HSET', KEYS[1], ARGV[3], cur)
 return n + 1
 `)
 
@@ -220,7 +221,11 @@ return n + 1
 // photo's caption reported the problem). It reports false when the
 // problem already has max photos.
 func (db *DB) AddProblemPhoto(ctx context.Context, id int64, fileID string, max int) (bool, error) {
-	n, err := addPhotoScript.Run(ctx, db.rdb, []string{db.keyProblem(id)}, fileID, max).Int()
+	return db.addPhoto(ctx, db.keyProblem(id), pfPhotos, fileID, max)
+}
+
+func (db *DB) addPhoto(ctx context.Context, key, field, fileID string, max int) (bool, error) {
+	n, err := addPhotoScript.Run(ctx, db.rdb, []string{key}, fileID, max, field).Int()
 	if err != nil {
 		return false, wrap(err)
 	}
@@ -295,4 +300,86 @@ func (db *DB) MigrateProblems(ctx context.Context, from, to int64) error {
 		}
 	}
 	return nil
+}
+
+// ProblemsFinished lists the problems resolved (or closed without a
+// resolution) in [from, to), whenever they were reported: one round trip.
+func (db *DB) ProblemsFinished(ctx context.Context, from, to time.Time) ([]int64, error) {
+	return db.byScore(ctx, db.keyPrFinished(), itoa(from.Unix()), "("+itoa(to.Unix()))
+}
+
+// finishedBatch bounds one pipeline of the finished index's backfill.
+const finishedBatch = 1000
+
+// IndexFinished builds the index of finished problems (fin) for problems
+// finished before the index existed, once per deployment: every problem
+// that is not open is read (status, resolution and closing times) and
+// added with ZADD NX, so a score the transition script wrote meanwhile
+// wins. A problem reopened while this runs may be left in the index;
+// readers check the status anyway. One round trip per 1,000 problems,
+// then a marker so later starts skip it.
+func (db *DB) IndexFinished(ctx context.Context) (int, error) {
+	built, err := db.rdb.Exists(ctx, db.keyPrFinishedBuilt()).Result()
+	if err != nil {
+		return 0, wrap(err)
+	}
+	if built > 0 {
+		return 0, nil
+	}
+	var all, open *redis.StringSliceCmd
+	_, err = db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		all = p.ZRange(ctx, db.keyPrAll(), 0, -1)
+		open = p.ZRange(ctx, db.keyPrOpen(), 0, -1)
+		return nil
+	})
+	if err != nil {
+		return 0, wrap(err)
+	}
+	isOpen := make(map[string]bool, len(open.Val()))
+	for _, id := range open.Val() {
+		isOpen[id] = true
+	}
+	var ids []string
+	for _, id := range all.Val() {
+		if !isOpen[id] {
+			ids = append(ids, id)
+		}
+	}
+	added := 0
+	for start := 0; start < len(ids); start += finishedBatch {
+		batch := ids[start:min(start+finishedBatch, len(ids))]
+		cmds := make([]*redis.SliceCmd, len(batch))
+		_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range batch {
+				n, _ := strconv.ParseInt(id, 10, 64)
+				cmds[i] = p.HMGet(ctx, db.keyProblem(n), pfStatus, pfResolved, pfClosed)
+			}
+			return nil
+		})
+		if err != nil {
+			return added, wrap(err)
+		}
+		var zs []redis.Z
+		for i, c := range cmds {
+			v := c.Val()
+			if len(v) != 3 {
+				continue
+			}
+			st, _ := v[0].(string)
+			ra, _ := v[1].(string)
+			ca, _ := v[2].(string)
+			p := cadrebot.Problem{Status: cadrebot.Status(st), ResolvedAt: parseUnix(ra), ClosedAt: parseUnix(ca)}
+			if !p.Status.Done() || finishedAt(&p).IsZero() {
+				continue
+			}
+			zs = append(zs, redis.Z{Score: float64(finishedAt(&p).Unix()), Member: batch[i]})
+		}
+		if len(zs) > 0 {
+			if err := db.rdb.ZAddNX(ctx, db.keyPrFinished(), zs...).Err(); err != nil {
+				return added, wrap(err)
+			}
+			added += len(zs)
+		}
+	}
+	return added, wrap(db.rdb.Set(ctx, db.keyPrFinishedBuilt(), "1", 0).Err())
 }
