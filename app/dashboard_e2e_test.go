@@ -55,14 +55,18 @@ func TestDashboardCommand(t *testing.T) {
 	g := e.TG.Group(prTraffic, "")
 	e.TG.SendText(g, apptest.Handler, "/dashboard")
 	gm := e.WaitSent(prTraffic, "私聊")
-	if kb := keyboard(gm); len(kb) != 1 || !strings.HasSuffix(kb[0][0].URL, "?start=dashboard") {
-		t.Errorf("group answer buttons = %+v, want one to the private chat", gm.ReplyMarkup)
+	if kb := keyboard(gm); len(kb) != 1 || !strings.HasSuffix(kb[0][0].URL, "?start=dashboard_-1002") {
+		t.Errorf("group answer buttons = %+v, want one to the private chat, naming the group", gm.ReplyMarkup)
 	}
-	priv := e.TG.Private(apptest.Handler)
-	e.TG.SendText(priv, apptest.Handler, "/start dashboard")
-	s := e.WaitSent(priv.ID, "驻村工作看板")
-	if kb := keyboard(s); len(kb) == 0 || kb[0][0].WebApp == nil {
-		t.Errorf("/start dashboard answered %q without the Mini App", s.Text)
+	// From the department's group, the dashboard opens on the department.
+	s := privateAnswer(t, e, apptest.Handler, "/start dashboard_-1002")
+	if kb := keyboard(s); len(kb) == 0 || kb[0][0].WebApp == nil || kb[0][0].WebApp.URL != "https://dash.example.org/dash/app?u=p%3Atraffic" {
+		t.Errorf("/start dashboard_-1002 answered %q %+v, want the Mini App on the department", s.Text, s.ReplyMarkup)
+	}
+	// A group whose unit the sender may not see opens the default view.
+	s = privateAnswer(t, e, apptest.Handler, "/start dashboard_-1004")
+	if kb := keyboard(s); len(kb) == 0 || kb[0][0].WebApp == nil || kb[0][0].WebApp.URL != "https://dash.example.org/dash/app" {
+		t.Errorf("/start dashboard_-1004 answered %+v, want the Mini App on the viewer's own unit", s.ReplyMarkup)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -85,7 +86,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: "/dash/", MaxAge: int(s.SessionTTL / time.Second),
 		HttpOnly: true, Secure: s.secure(), SameSite: http.SameSiteStrictMode})
 	s.headers(w, false)
-	http.Redirect(w, r, "/dash/", http.StatusSeeOther)
+	to := "/dash/"
+	if c.Unit != "" {
+		to = "/dash/league?" + url.Values{"u": {c.Unit}}.Encode()
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // refuseLink answers a forged, expired or spent link.

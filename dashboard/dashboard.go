@@ -9,7 +9,7 @@
 // attendance.Rates, cadrebot.ComputeFigures) through the Figures
 // interface; what a viewer may see comes from Hierarchy. Deployment
 // (source.go) implements both over the digests' unit tree (package
-// units).
+// units) and its leaders' groups.
 package dashboard
 
 import (
@@ -103,13 +103,33 @@ func (s *Server) Public() bool { return s.PublicURL != "" }
 // is Secure then, and Telegram accepts the Mini App.
 func (s *Server) secure() bool { return strings.HasPrefix(strings.ToLower(s.PublicURL), "https://") }
 
-// AppURL is the Mini App's address, or "" when Telegram would refuse it
-// (it opens only https pages).
-func (s *Server) AppURL() string {
+// AppURL is the Mini App's address, opening on unit (a unit key, "" the
+// viewer's first), or "" when Telegram would refuse it (it opens only
+// https pages).
+func (s *Server) AppURL(unit string) string {
 	if !s.secure() {
 		return ""
 	}
-	return s.PublicURL + "/dash/app"
+	if unit == "" {
+		return s.PublicURL + "/dash/app"
+	}
+	return s.PublicURL + "/dash/app?" + url.Values{"u": {unit}}.Encode()
+}
+
+// Focus is the unit a group stands for, as a unit key, when user may see
+// it: the unit whose leaders' group chat is, or chat's department. ""
+// otherwise: /dashboard from that group opens the viewer's first unit.
+func (s *Server) Focus(ctx context.Context, user, chat int64) (string, error) {
+	u, ok, err := s.Units.OfChat(ctx, chat)
+	if err != nil || !ok {
+		return "", err
+	}
+	if _, _, err := s.scope(ctx, viewer{User: user}, u.Key()); errors.Is(err, errForbidden) {
+		return "", nil
+	} else if err != nil {
+		return "", err
+	}
+	return u.Key(), nil
 }
 
 // Viewable names, in lang, the units user may see; none means no access.
@@ -126,12 +146,12 @@ func (s *Server) Viewable(ctx context.Context, user int64, lang string) ([]strin
 }
 
 // Link makes a one-time link that signs user in, in a browser, for
-// LinkTTL.
-func (s *Server) Link(ctx context.Context, user int64, lang string) (string, error) {
+// LinkTTL, and opens unit (a unit key; "" the viewer's first).
+func (s *Server) Link(ctx context.Context, user int64, lang, unit string) (string, error) {
 	if !s.Public() {
 		return "", errors.New("dashboard: CADREBOT_PUBLIC_URL is not set")
 	}
-	tok := newSigner(s.Token).sign(claims{Use: useLogin, User: user, Lang: lang,
+	tok := newSigner(s.Token).sign(claims{Use: useLogin, User: user, Lang: lang, Unit: unit,
 		Exp: s.Now().Add(LinkTTL).Unix(), Nonce: randomID(16)})
 	return s.PublicURL + "/dash/login/" + tok, nil
 }

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,8 +23,9 @@ import (
 // Digests.Tree from the config, the village groups' towns and the
 // /leaders bindings), its village groups, and the configured departments
 // with the problems they hold. Deployment admins see the whole
-// deployment; members of a department's group see that department. Every
-// figure is digest's: Data.Unit, Data.Village
+// deployment; members of a unit's leaders' group (config units[].chat_id
+// or /leaders) see that unit's subtree; members of a department's group
+// see that department. Every figure is digest's: Data.Unit, Data.Village
 // and Data.Department over one load per period, ranked with RankUnits and
 // RankVillages, as the leaders' digests and /stats compute and rank them.
 
@@ -65,6 +67,10 @@ type ExportScope struct {
 
 // Workbook builds the /export workbook of a scope (handlers.Digests.ExportFiles).
 type Workbook func(ctx context.Context, s ExportScope, per digest.Period, lang string) (*send.File, error)
+
+// memberChecks bounds the leaders' and department groups whose
+// membership one viewer's request asks Telegram about at once.
+const memberChecks = 8
 
 // Deployment implements Hierarchy, Figures, Problems and Exporter over
 // the deployment's unit tree, groups, config and problems.
@@ -200,8 +206,11 @@ func (d *Deployment) deptUnit(dep config.Department) Unit {
 	return Unit{Kind: KindDept, ID: dep.ID, Name: dep.Name, NameEn: dep.NameEn}
 }
 
-// Roots: deployment admins see the deployment; members of a department's
-// group see the department (and only its problems).
+// Roots: deployment admins see the deployment; members of a unit's
+// leaders' group see that unit (a unit below another they see is not
+// listed again); members of a department's group see the department
+// (and only its problems). Memberships come from Telegram through
+// Members, a few at once, each cached for a minute there.
 func (d *Deployment) Roots(ctx context.Context, user int64) ([]Unit, error) {
 	if d.Members.IsDeploymentAdmin(user) {
 		return []Unit{deploymentUnit()}, nil
@@ -210,21 +219,79 @@ func (d *Deployment) Roots(ctx context.Context, user int64) ([]Unit, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Unit
-	for _, dep := range d.Cfg.Departments {
-		chat := r.deptChats[dep.ID]
-		if chat == 0 {
-			continue
-		}
-		in, err := d.Members.IsChatMember(ctx, chat, user)
-		if err != nil {
-			return nil, err
-		}
-		if in {
-			out = append(out, d.deptUnit(dep))
+	type cand struct {
+		unit Unit
+		chat int64
+		in   bool
+	}
+	var cs []cand
+	for _, u := range r.tree.Units() {
+		if u.Chat != 0 {
+			cs = append(cs, cand{unit: treeUnit(u), chat: u.Chat})
 		}
 	}
+	for _, dep := range d.Cfg.Departments {
+		if chat := r.deptChats[dep.ID]; chat != 0 {
+			cs = append(cs, cand{unit: d.deptUnit(dep), chat: chat})
+		}
+	}
+	sem := make(chan struct{}, memberChecks)
+	errs := make([]error, len(cs))
+	var wg sync.WaitGroup
+	for i := range cs {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cs[i].in, errs[i] = d.Members.IsChatMember(ctx, cs[i].chat, user)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var out []Unit
+	for _, c := range cs {
+		if !c.in {
+			continue
+		}
+		// A town's leader who also leads its county sees the county,
+		// which holds the town.
+		if c.unit.Kind == KindUnit && slices.ContainsFunc(cs, func(o cand) bool {
+			return o.in && o.unit.Kind == KindUnit && o.unit.ID != c.unit.ID && r.above(o.unit.ID, c.unit.ID)
+		}) {
+			continue
+		}
+		out = append(out, c.unit)
+	}
 	return out, nil
+}
+
+// above reports whether unit a lies above unit b in the tree.
+func (r *registry) above(a, b string) bool {
+	for u := r.tree.Unit(b); u != nil && u.ID != ""; u = r.tree.Unit(u.Parent) {
+		if u.Parent == a {
+			return true
+		}
+	}
+	return false
+}
+
+// OfChat is the unit whose leaders' group chat is, else the first
+// department whose group it is; ok is false for any other chat.
+func (d *Deployment) OfChat(ctx context.Context, chat int64) (Unit, bool, error) {
+	r, err := d.registry(ctx)
+	if err != nil {
+		return Unit{}, false, err
+	}
+	if u := r.tree.Leading(chat); u != nil {
+		return treeUnit(u), true, nil
+	}
+	for _, id := range digest.DeptsOfChat(d.Cfg, r.deptChats, chat) {
+		if dep, ok := d.Cfg.Department(id); ok {
+			return d.deptUnit(dep), true, nil
+		}
+	}
+	return Unit{}, false, nil
 }
 
 // Path: the units of the tree from the top down to a unit or a village

@@ -61,6 +61,9 @@ type Hierarchy interface {
 	// Roots lists the highest units user may see, and so everything
 	// below them; none means no access.
 	Roots(ctx context.Context, user int64) ([]Unit, error)
+	// OfChat is the unit a group stands for: the unit whose leaders'
+	// group it is, or its department; ok is false for any other chat.
+	OfChat(ctx context.Context, chat int64) (u Unit, ok bool, err error)
 	// Path resolves a unit key to the unit and the units above it, the
 	// top first and the unit last; cadrebot.ErrNotFound when there is no
 	// such unit.

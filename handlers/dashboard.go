@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,21 +18,30 @@ type Dashboards interface {
 	Public() bool
 	// Viewable names, in lang, the units user may see; none: no access.
 	Viewable(ctx context.Context, user int64, lang string) ([]string, error)
-	// Link is a one-time sign-in link for a browser.
-	Link(ctx context.Context, user int64, lang string) (string, error)
-	// AppURL is the Mini App's address, "" when Telegram would refuse it
-	// (not https).
-	AppURL() string
+	// Link is a one-time sign-in link for a browser that opens unit (a
+	// unit key, "" the first the user may see).
+	Link(ctx context.Context, user int64, lang, unit string) (string, error)
+	// AppURL is the Mini App's address opening unit, "" when Telegram
+	// would refuse it (not https).
+	AppURL(unit string) string
+	// Focus is the unit key of the unit a group stands for (a unit whose
+	// leaders' group it is, a department whose group it is) if user may
+	// see it, else "".
+	Focus(ctx context.Context, user, chat int64) (string, error)
 }
 
 // StartDashboard is the /start payload of the button that sends people
-// from a group to their private chat for /dashboard.
+// from a group to their private chat for /dashboard: "dashboard", or
+// "dashboard_<chat id>" from a group that stands for a unit, whose view
+// the dashboard then opens on.
 const StartDashboard = "dashboard"
 
 // Dashboard handles /dashboard: in a private chat, a Mini App button and
 // a one-time link (valid for linkTTL) to the leaders' dashboard, for the
 // people who may see part of it; in a group, a button to the private
 // chat, since Mini App buttons work only there and the link is personal.
+// From a leaders' group (or a department's group) the dashboard opens on
+// that group's unit.
 func Dashboard(dash Dashboards, out Sender, texts Texts, botUsername string, linkTTL time.Duration) Func {
 	return func(ctx context.Context, u *Update) error {
 		if !u.IsPrivate() {
@@ -40,7 +50,7 @@ func Dashboard(dash Dashboards, out Sender, texts Texts, botUsername string, lin
 				return Reply(ctx, out, u, text)
 			}
 			return Reply(ctx, out, u, text, []send.Button{{Text: texts.T(u.Lang, "dash_private_button"),
-				URL: "https://t.me/" + botUsername + "?start=" + StartDashboard}})
+				URL: "https://t.me/" + botUsername + "?start=" + StartDashboard + "_" + strconv.FormatInt(u.ChatID, 10)}})
 		}
 		if !dash.Public() {
 			return cadrebot.Errorf("dash_no_url")
@@ -52,13 +62,19 @@ func Dashboard(dash Dashboards, out Sender, texts Texts, botUsername string, lin
 		if len(units) == 0 {
 			return cadrebot.Errorf("dash_no_access")
 		}
-		link, err := dash.Link(ctx, u.From.ID, u.Lang)
+		focus := ""
+		if chat, ok := startChat(u.Args); ok {
+			if focus, err = dash.Focus(ctx, u.From.ID, chat); err != nil {
+				return err
+			}
+		}
+		link, err := dash.Link(ctx, u.From.ID, u.Lang, focus)
 		if err != nil {
 			return err
 		}
 		args := i18n.Args{"Units": strings.Join(units, i18n.Plain(texts.T(u.Lang, "dg_list_sep"))), "Minutes": int(linkTTL / time.Minute)}
 		browser := []send.Button{{Text: texts.T(u.Lang, "dash_open_browser"), URL: link}}
-		app := dash.AppURL()
+		app := dash.AppURL(focus)
 		if app == "" {
 			return Reply(ctx, out, u, texts.T(u.Lang, "dash_intro_http", args), browser)
 		}
@@ -67,11 +83,21 @@ func Dashboard(dash Dashboards, out Sender, texts Texts, botUsername string, lin
 	}
 }
 
-// StartOr routes "/start dashboard", which the group's button sends, to
-// dash, and every other /start to help.
+// startChat reads the group of a "/start dashboard_<chat id>" payload.
+func startChat(args string) (int64, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(args), StartDashboard+"_")
+	if !ok {
+		return 0, false
+	}
+	chat, err := strconv.ParseInt(rest, 10, 64)
+	return chat, err == nil && chat != 0
+}
+
+// StartOr routes "/start dashboard[_<chat id>]", which the group's button
+// sends, to dash, and every other /start to help.
 func StartOr(help, dash Func) Func {
 	return func(ctx context.Context, u *Update) error {
-		if u.IsPrivate() && strings.TrimSpace(u.Args) == StartDashboard {
+		if a := strings.TrimSpace(u.Args); u.IsPrivate() && (a == StartDashboard || strings.HasPrefix(a, StartDashboard+"_")) {
 			return dash(ctx, u)
 		}
 		return help(ctx, u)

@@ -77,7 +77,7 @@ func (p *Playground) routes() http.Handler {
 // county's deployment admin (陈主任), as /dashboard in his private chat
 // would: a fresh one-time link, then its page.
 func (p *Playground) dashboard(w http.ResponseWriter, r *http.Request) {
-	link, err := p.App.Dashboard().Link(r.Context(), Chen.User.ID, Chen.User.LanguageCode)
+	link, err := p.App.Dashboard().Link(r.Context(), Chen.User.ID, Chen.User.LanguageCode, "")
 	if err != nil {
 		http.Error(w, "dashboard: "+err.Error(), http.StatusServiceUnavailable)
 		return
