@@ -184,23 +184,14 @@ func (a *App) unitTree(ctx context.Context) (*units.Tree, error) {
 	return a.treeOf(ctx, gs)
 }
 
-// treeOf builds the tree of units with the village groups of gs placed.
+// treeOf builds the tree of units with the village groups of gs placed,
+// as digests build it.
 func (a *App) treeOf(ctx context.Context, gs []*cadrebot.Group) (*units.Tree, error) {
-	bound, err := a.DB.UnitChats(ctx)
-	if err != nil {
-		return nil, err
-	}
 	moves, err := a.DB.ChatMoves(ctx)
 	if err != nil {
 		return nil, err
 	}
-	t := units.New(&a.Cfg.File, bound, moves)
-	for _, g := range gs {
-		if g.IsVillage() {
-			t.AddVillage(g.ChatID, digest.VillageName(g.Village, g.Title), handlers.VillageTown(&a.Cfg.File, moves, g))
-		}
-	}
-	return t, nil
+	return a.digests().Tree(ctx, gs, moves)
 }
 
 // leadersAbove lists the units above a village group that have a
