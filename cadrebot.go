@@ -35,6 +35,10 @@ func Errorf(msgID string, kv ...any) *Error {
 // ErrNotFound is returned by the store for a missing record.
 var ErrNotFound = errors.New("not found")
 
+// ErrConflict means the problem changed since it was read: the caller
+// reloads it and decides again (a double tap lands here).
+var ErrConflict = errors.New("problem changed concurrently")
+
 // ErrUnavailable wraps failures of the backing store, so the user is told
 // to try again later rather than that something is wrong with their input.
 var ErrUnavailable = errors.New("storage temporarily unavailable")
@@ -117,3 +121,18 @@ type Member struct {
 
 // Mention returns a tg://user link label for HTML; the caller escapes Name.
 func (m Member) Mention() string { return fmt.Sprintf("tg://user?id=%d", m.UserID) }
+
+// GroupPatch changes some fields of a group; nil fields stay.
+type GroupPatch struct {
+	Village, Town, Lang, TZ, Dept, Leads, BotStatus *string
+	Approved, MentionsOff                           *bool
+	Lat, Lon, RadiusM                               *float64
+	Schedule                                        map[string]string // job -> spec; "" deletes the override
+}
+
+// UserState is per-user state outside any group.
+type UserState struct {
+	Lang     string
+	Started  bool // the user started the bot privately, so DMs work
+	RemindMe bool
+}

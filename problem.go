@@ -469,3 +469,60 @@ func HandOver(p Problem, to int64, toName string, by int64, byName, note string,
 	p.Reporter, p.ReporterName = to, toName
 	return p, Entry{At: now, By: by, Name: byName, Action: ActHandover, Note: note}
 }
+
+// ProblemSet names a set of problems the store keeps an index of, newest
+// first: what a list, a page of /problems or a digest reads.
+type ProblemSet struct {
+	Kind ProblemSetKind
+	Dept string // SetDeptQueue, SetDept, SetSupportQueue, SetSupport
+	Chat int64  // SetVillage, SetVillageOpen
+	User int64  // SetUser
+}
+
+// ProblemSetKind is a kind of ProblemSet.
+type ProblemSetKind int
+
+// The kinds of problem sets.
+const (
+	SetAll          ProblemSetKind = iota // every problem of the deployment
+	SetOpen                               // not resolved or closed
+	SetDeptQueue                          // a department's queue: new, accepted, reopened
+	SetDept                               // every problem a department holds or held last
+	SetVillage                            // a village group's problems
+	SetVillageOpen                        // a village group's unfinished problems
+	SetUser                               // reported, joined with "me too", or taken on by a user
+	SetSupportQueue                       // supported by a department and still worked on
+	SetSupport                            // every problem a department supports
+)
+
+// AllProblems is every problem of the deployment.
+var AllProblems = ProblemSet{Kind: SetAll}
+
+// OpenProblems is every problem not resolved or closed.
+var OpenProblems = ProblemSet{Kind: SetOpen}
+
+// DeptQueue is a department's queue: new, accepted and reopened items.
+func DeptQueue(dept string) ProblemSet { return ProblemSet{Kind: SetDeptQueue, Dept: dept} }
+
+// DeptProblems is every problem a department holds or held last, in any
+// status.
+func DeptProblems(dept string) ProblemSet { return ProblemSet{Kind: SetDept, Dept: dept} }
+
+// VillageProblems is a village group's problems; open keeps the
+// unfinished.
+func VillageProblems(chat int64, open bool) ProblemSet {
+	if open {
+		return ProblemSet{Kind: SetVillageOpen, Chat: chat}
+	}
+	return ProblemSet{Kind: SetVillage, Chat: chat}
+}
+
+// UserProblems is what a user reported, joined with "me too", or took on.
+func UserProblems(user int64) ProblemSet { return ProblemSet{Kind: SetUser, User: user} }
+
+// SupportQueue is what a department supports (协办) and still works on.
+func SupportQueue(dept string) ProblemSet { return ProblemSet{Kind: SetSupportQueue, Dept: dept} }
+
+// SupportedProblems is every problem a department supports, in any
+// status.
+func SupportedProblems(dept string) ProblemSet { return ProblemSet{Kind: SetSupport, Dept: dept} }

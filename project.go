@@ -280,3 +280,33 @@ func parseMilestone(line string, today time.Time) (Milestone, *Error) {
 func SortMilestones(ms []Milestone) {
 	slices.SortStableFunc(ms, func(a, b Milestone) int { return a.Due.Compare(b.Due) })
 }
+
+// ProjectSet names a set of projects the store keeps an index of.
+type ProjectSet struct {
+	Kind ProjectSetKind
+	Chat int64 // ProjectsOfVillage
+	User int64 // ProjectsOfLead
+}
+
+// ProjectSetKind is a kind of ProjectSet.
+type ProjectSetKind int
+
+// The kinds of project sets.
+const (
+	ProjectsAll       ProjectSetKind = iota // every project
+	ProjectsOpen                            // not completed
+	ProjectsOfVillage                       // a village group's
+	ProjectsOfLead                          // those a cadre leads
+)
+
+// AllProjects is every project; OpenProjects those not completed.
+var (
+	AllProjects  = ProjectSet{Kind: ProjectsAll}
+	OpenProjects = ProjectSet{Kind: ProjectsOpen}
+)
+
+// VillageProjects is a village group's projects.
+func VillageProjects(chat int64) ProjectSet { return ProjectSet{Kind: ProjectsOfVillage, Chat: chat} }
+
+// ProjectsLedBy is the projects a cadre leads.
+func ProjectsLedBy(user int64) ProjectSet { return ProjectSet{Kind: ProjectsOfLead, User: user} }

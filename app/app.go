@@ -96,6 +96,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	a.DB.CacheGroups(ctx, a.Log)
 	a.DB.SetRetention(store.Retention{Users: cfg.File.Retention.Users.Duration})
 	a.DB.SetZone(cfg.Location)
+	a.DB.SetClock(a.Clock.Now)
 	a.Metrics = metrics.NewMetrics()
 	a.DB.Stats().OnError = a.Metrics.RedisErrors.Inc
 	texts, err := i18n.Load(cfg.File.Language)

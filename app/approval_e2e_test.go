@@ -159,6 +159,14 @@ func TestNoAdminsConfigured(t *testing.T) {
 		t.Error("no warning at start about missing deployment admins")
 	}
 	g := e.TG.Group(-100972, "村群")
+	e.MakeAdmin(g.ID, apptest.Wang)
+	e.TG.SendText(g, apptest.Wang, "/setup 新村")
+	set := e.WaitSent(g.ID, "本群服务 <b>新村</b>")
+	for _, want := range []string{"问题上报要等部署管理员批准", "admins: ["} {
+		if !strings.Contains(set.Text, want) {
+			t.Errorf("/setup's answer lacks %q:\n%s", want, set.Text)
+		}
+	}
 	e.TG.SendText(g, apptest.Wang, "/report 路灯坏了")
 	prompt := e.WaitSent(g.ID, "请选择问题分类")
 	e.TG.PressButton(g, apptest.Wang, prompt.ID, "停车与交通")

@@ -8,7 +8,6 @@ import (
 	"cadrebot/calendar"
 	"cadrebot/handlers"
 	"cadrebot/scheduler"
-	"cadrebot/store"
 )
 
 // Names of the check-in reminder jobs, as in config and /schedule.
@@ -77,7 +76,7 @@ func (a *App) seedVillages(ctx context.Context) error {
 		if g == nil {
 			g = &cadrebot.Group{ChatID: chat}
 		}
-		var p store.GroupPatch
+		var p cadrebot.GroupPatch
 		if g.Village == "" && v.Name != "" {
 			p.Village, p.Town = &v.Name, &v.Town
 		}

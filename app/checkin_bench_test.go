@@ -15,7 +15,6 @@ import (
 	"cadrebot/apptest"
 	"cadrebot/calendar"
 	"cadrebot/clock"
-	"cadrebot/store"
 	"cadrebot/telegramtest"
 )
 
@@ -52,7 +51,7 @@ func BenchmarkCheckinThroughput(b *testing.B) {
 		}
 		chats[i] = srv.Group(int64(-7000000-i), fmt.Sprintf("村%04d", i))
 		village := fmt.Sprintf("村%04d", i)
-		if err := e.DB.UpdateGroup(ctx, chats[i].ID, store.GroupPatch{Village: &village}); err != nil {
+		if err := e.DB.UpdateGroup(ctx, chats[i].ID, cadrebot.GroupPatch{Village: &village}); err != nil {
 			b.Fatal(err)
 		}
 		for _, u := range users[i] {

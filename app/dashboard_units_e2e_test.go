@@ -78,8 +78,11 @@ func dashUnits(t *testing.T) (*apptest.Env, [3]cadrebot.Problem) {
 		e.TG.SendText(g, apptest.Admin, "/help")
 		e.WaitSent(id, "/join")
 	}
-	e.TG.SendText(e.TG.Group(duTown2, ""), apptest.Admin, "/leaders 华舍街道")
-	e.WaitSent(duTown2, "本群已设为 <b>华舍街道")
+	town2 := e.TG.Group(duTown2, "")
+	e.TG.SendText(town2, apptest.Admin, "/leaders 华舍街道")
+	if m := e.Confirm(town2, apptest.Admin, "的领导群吗？"); !strings.Contains(m.Text, "华舍街道") {
+		t.Fatalf("confirmed /leaders answered %q", m.Text)
+	}
 	e.TG.SetMember(duTown, townLeader.ID, telegramtest.StatusMember)
 	e.TG.SetMember(duCounty, countyLeader.ID, telegramtest.StatusMember)
 	e.TG.SetMember(duTown, countyLeader.ID, telegramtest.StatusMember)

@@ -1,9 +1,6 @@
 package app
 
 import (
-	"github.com/bsm/redislock"
-
-	"cadrebot/bot"
 	"cadrebot/handlers"
 )
 
@@ -20,7 +17,7 @@ const (
 // makes a new value: the scheduler's jobs share one, so the groups of a
 // firing share one load of the deployment's data.
 func (a *App) digests() *handlers.Digests {
-	return &handlers.Digests{Store: a.DB, Out: a.Sender, Texts: a.Texts, Auth: a.Auth, Locks: redislock.New(a.DB.Client()),
+	return &handlers.Digests{Store: a.DB, Out: a.Sender, Texts: a.Texts, Auth: a.Auth,
 		Cal: a.Calendar, Cfg: &a.Cfg.File, Loc: a.Cfg.Location, Now: a.Clock.Now, Log: a.Log,
-		Permanent: bot.IsPermanent, Forbidden: bot.IsForbidden, BotUsername: a.Me.Username}
+		BotUsername: a.Me.Username}
 }

@@ -93,7 +93,9 @@ func TestSetupBindJoinRoster(t *testing.T) {
 	e.TG.SendText(dept, apptest.Admin, "/bind nosuch")
 	e.WaitSent(dept.ID, "没有编号为 nosuch 的部门")
 	e.TG.SendText(dept, apptest.Admin, "/bind traffic")
-	e.WaitSent(dept.ID, "<b>交通运输局</b>")
+	if m := e.Confirm(dept, apptest.Admin, "确认把本群绑定为"); !strings.Contains(m.Text, "本群已绑定为 交通运输局") {
+		t.Errorf("confirmed /bind answered %q", m.Text)
+	}
 	chats, err := e.DB.DepartmentChats(context.Background())
 	if err != nil || chats["traffic"] != dept.ID {
 		t.Errorf("department chats = %v, %v; want traffic -> %d", chats, err, dept.ID)

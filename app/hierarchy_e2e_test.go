@@ -44,7 +44,9 @@ func TestHierarchyLeadersGroups(t *testing.T) {
 	p.TG.SendText(town, apptest.Admin, "/leaders 兰亭")
 	p.WaitSent(hTown, "没有名为 兰亭 的单位。现有单位：shaoxing 绍兴市、keqiao 柯桥区、lanting 兰亭街道")
 	p.TG.SendText(town, apptest.Admin, "/leaders 兰亭街道")
-	p.WaitSent(hTown, "本群已设为 <b>兰亭街道（柯桥区 · 绍兴市）</b> 的领导群：每周收到本级 2 个村的周报")
+	if m := p.Confirm(town, apptest.Admin, "确认把本群设为 <b>兰亭街道（柯桥区 · 绍兴市）</b> 的领导群吗？"); !strings.Contains(m.Text, "每周收到本级 2 个村的周报") {
+		t.Errorf("confirmed /leaders answered %q", m.Text)
+	}
 	city, county := p.TG.Group(hCity, "绍兴市领导群"), p.TG.Group(hCounty, "柯桥区领导群")
 	for _, g := range []models.Chat{city, county} {
 		p.TG.SendText(g, apptest.Admin, "/help")

@@ -4,7 +4,7 @@ import (
 	"context"
 	"slices"
 
-	"cadrebot/store"
+	"cadrebot"
 )
 
 // followConfig is a migration hook for what the config says about a
@@ -15,7 +15,7 @@ import (
 // supergroup. Like every hook it may run more than once.
 func (a *App) followConfig(ctx context.Context, from, to int64) error {
 	f := &a.Cfg.File
-	var p store.GroupPatch
+	var p cadrebot.GroupPatch
 	if slices.Contains(f.ApprovedChats, from) {
 		approved := true
 		p.Approved = &approved

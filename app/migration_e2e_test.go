@@ -53,10 +53,12 @@ func TestMigrationRebindNotPulledBack(t *testing.T) {
 	p := startProblems(t)
 	first := p.TG.BasicGroup(-4301, "交通局旧群")
 	p.TG.SendText(first, apptest.Admin, "/bind traffic")
-	p.last(first.ID, "本群已绑定为")
+	p.Confirm(first, apptest.Admin, "确认把本群绑定为")
 	second := p.TG.Group(-1004302, "交通局新群")
 	p.TG.SendText(second, apptest.Admin, "/bind traffic")
-	p.last(second.ID, "本群已绑定为")
+	if m := p.Confirm(second, apptest.Admin, "不再发到「交通局旧群」"); !strings.Contains(m.Text, "本群已绑定为") {
+		t.Errorf("confirmed /bind answered %q", m.Text)
+	}
 
 	super := p.TG.Migrate(first, -1004301)
 	p.Drain()

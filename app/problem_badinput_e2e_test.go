@@ -8,7 +8,6 @@ import (
 
 	"cadrebot"
 	"cadrebot/apptest"
-	"cadrebot/store"
 )
 
 // Every bad input of the issue gets a clear answer in the user's language,
@@ -40,7 +39,7 @@ func TestProblemBadInput(t *testing.T) {
 			p.last(prTraffic, tt.want)
 		})
 	}
-	if ids, _, _ := p.DB.ProblemPage(context.Background(), store.ListAll, 0, 0); len(ids) != 1 {
+	if ids, _, _ := p.DB.ProblemPage(context.Background(), cadrebot.AllProblems, 0, 0); len(ids) != 1 {
 		t.Errorf("bad input stored problems: %v", ids)
 	}
 
@@ -150,7 +149,7 @@ func TestProblemUndeliverableDepartment(t *testing.T) {
 	// The environment bureau gets a new group; the next sweep delivers.
 	newChat := p.TG.Group(-1005, "生态环境分局（新群）")
 	p.TG.SendText(newChat, apptest.Admin, "/bind environment")
-	p.last(-1005, "生态环境分局")
+	p.Confirm(newChat, apptest.Admin, "确认把本群绑定为 <b>生态环境分局</b>")
 	p.advance(time.Hour)
 	card := p.card(-1005, 1)
 	if strings.Contains(card.Text, "无法送达") {

@@ -96,7 +96,7 @@ func TestReportDialogExpiryAndVersion(t *testing.T) {
 	p.Clock.Advance(31 * time.Minute)
 	p.TG.SendText(p.v1, apptest.Wang, "路灯坏了")
 	p.last(prVillage, "这张表单已过期，请重新发送 /report 开始")
-	if ids, _, _ := p.DB.ProblemPage(context.Background(), store.ListAll, 0, 0); len(ids) != 0 {
+	if ids, _, _ := p.DB.ProblemPage(context.Background(), cadrebot.AllProblems, 0, 0); len(ids) != 0 {
 		t.Errorf("an expired form filed %v", ids)
 	}
 	// The message after the polite answer is ordinary chat again.

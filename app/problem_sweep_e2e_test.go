@@ -9,7 +9,6 @@ import (
 
 	"cadrebot"
 	"cadrebot/apptest"
-	"cadrebot/bot"
 	"cadrebot/handlers"
 )
 
@@ -107,7 +106,7 @@ func TestOverdueSweepConcurrentReplicas(t *testing.T) {
 	p := startProblems(t, apptest.WithoutScheduler())
 	_, n := p.report(p.v1, apptest.Wang, "路口信号灯不亮", "停车与交通")
 	pr := &handlers.Problems{Store: p.DB, Out: p.App.Sender, Texts: p.App.Texts, Auth: p.App.Auth, Cfg: &p.Cfg.File,
-		Loc: p.Cfg.Location, Permanent: bot.IsPermanent}
+		Loc: p.Cfg.Location}
 	sweep := func(at time.Time) {
 		var wg sync.WaitGroup
 		for i := 0; i < 4; i++ {

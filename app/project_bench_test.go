@@ -39,6 +39,7 @@ func (s *countingSender) Answer(context.Context, string, string, bool) error    
 func BenchmarkProjectSweep(b *testing.B) {
 	const projects = 2000
 	db := storetest.DB(b)
+	rdb := storetest.Dial(b) // to undo the reminders' markers between runs
 	ctx := context.Background()
 	first := time.Date(2026, 12, 20, 0, 0, 0, 0, apptest.Shanghai)
 	for i := range projects {
@@ -64,7 +65,7 @@ func BenchmarkProjectSweep(b *testing.B) {
 			if reset {
 				b.StopTimer()
 				for id := range int64(projects) {
-					if err := db.Client().HDel(ctx, db.Prefix()+"{pj}:"+itoa64(id+1), "m:rem:0:"+itoa64(first.Unix())).Err(); err != nil {
+					if err := rdb.HDel(ctx, db.Prefix()+"{pj}:"+itoa64(id+1), "m:rem:0:"+itoa64(first.Unix())).Err(); err != nil {
 						b.Fatal(err)
 					}
 				}

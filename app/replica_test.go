@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bsm/redislock"
 	"github.com/go-telegram/bot/models"
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -26,7 +25,6 @@ import (
 	"cadrebot/clock"
 	"cadrebot/scheduler"
 	"cadrebot/send"
-	"cadrebot/store"
 	"cadrebot/telegramtest"
 )
 
@@ -298,7 +296,7 @@ func TestReplicaSchedulersRunEachFiringOnce(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for i := 0; i < 2; i++ {
-		s := scheduler.New(e.Clock, e.DB, redislock.New(e.DB.Client()), apptest.Shanghai,
+		s := scheduler.New(e.Clock, e.DB, apptest.Shanghai,
 			slog.New(slog.NewTextHandler(io.Discard, nil)), nopCounter{}, jobs...)
 		s.Lookback = time.Minute
 		wg.Add(1)
@@ -340,4 +338,4 @@ type nopCounter struct{}
 
 func (nopCounter) Inc(job, result string) {}
 
-func storePatch(village string) store.GroupPatch { return store.GroupPatch{Village: &village} }
+func storePatch(village string) cadrebot.GroupPatch { return cadrebot.GroupPatch{Village: &village} }

@@ -9,12 +9,13 @@ import (
 	"cadrebot/dashboard"
 	"cadrebot/digest"
 	"cadrebot/handlers"
-	"cadrebot/store"
+	"cadrebot/scheduler"
 	"cadrebot/units"
 )
 
 // buildRoutes is the one list of everything the bot answers to: commands,
-// buttons and kinds of message, each with its handler.
+// buttons and kinds of message, each with its handler. buildJobs below
+// lists what it does on its own, on a schedule.
 func (a *App) buildRoutes() bot.Routes {
 	cfg := a.Cfg
 	out, texts, db, auth := a.Sender, a.Texts, a.DB, a.Auth
@@ -34,17 +35,24 @@ func (a *App) buildRoutes() bot.Routes {
 	help := handlers.Help(out, texts, menu, sight)
 	r.Commands["start"] = help
 	r.Commands["help"] = help
-	r.Commands["setup"] = handlers.Setup(db, auth, out, texts, sight, a.unitTree)
-	r.Commands["bind"] = handlers.Bind(db, auth, out, texts, depts, sight)
-	r.Commands["leaders"] = handlers.Leaders(db, auth, out, texts, a.unitTree)
+	// What gives people rights or renames a village's records is
+	// confirmed with buttons first.
+	confirm := handlers.NewConfirms(db, out, texts)
+	r.Callbacks[handlers.PrefixConfirm] = confirm.Button()
+	gs := &handlers.GroupSetup{Store: db, Auth: auth, Out: out, Texts: texts, Sight: sight, Tree: a.unitTree, Depts: depts,
+		Confirm: confirm, DeptChat: a.deptChat, Approval: cfg.File.ApprovalRequired(), NoAdmins: len(cfg.File.Admins) == 0}
+	gs.Register()
+	r.Commands["setup"] = gs.Setup()
+	r.Commands["bind"] = gs.Bind()
+	r.Commands["leaders"] = gs.Leaders()
 	r.Commands["join"] = handlers.Join(db, auth, out, texts)
 	r.Commands["roster"] = handlers.Roster(db, out, texts)
 	r.Commands["handover"] = (&handlers.Handover{Store: db, Out: out, Texts: texts, Auth: auth, Cal: a.Calendar, Cfg: &cfg.File}).Command()
 	pr := a.problems()
 	r.Commands["approve"] = handlers.Approve(db, auth, out, texts, pr.ReleaseHeld)
-	r.Callbacks["ap"] = pr.ApproveButton(func(ctx context.Context, chat int64) error {
+	r.Callbacks[handlers.PrefixApprove] = pr.ApproveButton(func(ctx context.Context, chat int64) error {
 		yes := true
-		return db.UpdateGroup(ctx, chat, store.GroupPatch{Approved: &yes})
+		return db.UpdateGroup(ctx, chat, cadrebot.GroupPatch{Approved: &yes})
 	})
 	r.Commands["lang"] = handlers.Lang(db, auth, out, texts)
 	r.Members = handlers.Members(db, out, texts, a.Me.ID, cfg.File.ApprovalRequired(), sight, a.chatDepts)
@@ -63,7 +71,7 @@ func (a *App) buildRoutes() bot.Routes {
 	leave := handlers.LeaveConfig{OutingMonthlyCap: ck.OutingMonthlyCap, MaxBackDays: 31, Approval: ck.LeaveApproval,
 		Location: cfg.Location}
 	r.Commands["leave"] = handlers.Leave(db, auth, out, texts, a.Calendar, leave)
-	r.Callbacks["lv"] = handlers.LeaveDecision(db, auth, out, texts, a.Calendar, leave)
+	r.Callbacks[handlers.PrefixLeave] = handlers.LeaveDecision(db, auth, out, texts, a.Calendar, leave)
 	r.Commands["schedule"] = handlers.Schedule(db, auth, out, texts, a.checkinScheduleJobs())
 	r.Commands["setvillage"] = handlers.SetVillage(db, auth, out, texts)
 	r.Commands["remindme"] = handlers.RemindMe(db, out, texts, a.Me.Username)
@@ -82,9 +90,9 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["note"] = pr.Note()
 	r.Commands["problems"] = pr.List()
 	r.Commands["problem"] = pr.Show()
-	r.Callbacks["rd"] = pr.ReportButton()
-	r.Callbacks["p"] = pr.CardButton()
-	r.Callbacks["pq"] = pr.ListPage()
+	r.Callbacks[handlers.PrefixReport] = pr.ReportButton()
+	r.Callbacks[handlers.PrefixCard] = pr.CardButton()
+	r.Callbacks[handlers.PrefixProblemList] = pr.ListPage()
 	r.Intercept = append(r.Intercept, pr.Intercept)
 	// A card that waited in the outbox for its department's budget is
 	// recorded when it goes out, or flagged when it cannot.
@@ -102,8 +110,8 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["project"] = pj.Project()
 	r.Commands["projects"] = pj.List()
 	r.Commands["progress"] = pj.Progress()
-	r.Callbacks["pj"] = pj.DialogButton()
-	r.Callbacks["pm"] = pj.Button()
+	r.Callbacks[handlers.PrefixProjectDialog] = pj.DialogButton()
+	r.Callbacks[handlers.PrefixMilestone] = pj.Button()
 	r.Intercept = append(r.Intercept, pj.Intercept)
 	db.OnMigrate(db.MigrateProjects)
 
@@ -122,11 +130,40 @@ func (a *App) buildRoutes() bot.Routes {
 	return r
 }
 
+// buildJobs is the one list of the timed jobs, each with its schedule
+// (config schedules; docs/configuration.md) and what it runs.
+func (a *App) buildJobs() []scheduler.Job {
+	sch := a.Cfg.File.Schedules
+	pr, dg := a.problems(), a.digests()
+	var jobs []scheduler.Job
+	// Check-in reminders (checkin_reminder, checkin_final_reminder): per
+	// village group, in its zone, on its own /schedule when it set one.
+	jobs = append(jobs, a.checkinJobs()...)
+	return append(jobs,
+		// Problems past their deadline are escalated; resolved ones are
+		// asked about and closed.
+		scheduler.Job{Name: "overdue_sweep", Spec: sch.OverdueSweep, Global: pr.OverdueSweep, CatchUp: scheduler.Always},
+		scheduler.Job{Name: "resolved_sweep", Spec: sch.ResolvedSweep, Global: pr.ResolvedSweep, CatchUp: scheduler.Always},
+		// Milestone reminders and overdue notices; each is once per
+		// milestone and due date, so a late run only catches up.
+		scheduler.Job{Name: handlers.JobProjectSweep, Spec: sch.ProjectSweep, Global: a.projects().Sweep, CatchUp: scheduler.Always},
+		// Weekly digests (docs/digests.md): village, department and
+		// leaders' groups in their own zones, the county chat, and a sweep
+		// that sends what a failure or a restart held back.
+		scheduler.Job{Name: handlers.JobWeeklyDigest, Spec: sch.WeeklyDigest, Group: dg.WeeklyDigest, Groups: dg.IsDigestGroup,
+			CatchUp: scheduler.Always},
+		scheduler.Job{Name: jobDeploymentDigest, Spec: sch.WeeklyDigest, Global: dg.DeploymentDigest, CatchUp: scheduler.Always},
+		scheduler.Job{Name: jobDigestRetry, Spec: digestRetrySpec, Global: dg.RetryDigests, CatchUp: scheduler.Always},
+		// Chats never set up and old undeliverable records are forgotten.
+		scheduler.Job{Name: jobRetention, Spec: sch.RetentionSweep, Global: a.retentionSweep, CatchUp: scheduler.Always},
+	)
+}
+
 // problems builds the problem-report handlers; they hold no state, so
 // routes and jobs may each build their own.
 func (a *App) problems() *handlers.Problems {
 	return &handlers.Problems{Store: a.DB, Out: a.Sender, Texts: a.Texts, Auth: a.Auth, Cfg: &a.Cfg.File,
-		Loc: a.Cfg.Location, Log: a.Log, Permanent: bot.IsPermanent, Now: a.Clock.Now, Clock: a.Clock,
+		Loc: a.Cfg.Location, Log: a.Log, Now: a.Clock.Now, Clock: a.Clock,
 		Leaders: a.leadersAbove}
 }
 
@@ -146,6 +183,20 @@ func (f outboxFlagger) Undeliverable(ctx context.Context, ref, reason string) er
 // sight tells handlers whether the bot sees a group's plain messages.
 func (a *App) sight() *bot.Sight {
 	return &bot.Sight{ReadsAll: a.Me.CanReadAllGroupMessages, BotID: a.Me.ID, Auth: a.Auth, Store: a.DB}
+}
+
+// deptChat is the chat a department's cards go to now: /bind, else its
+// config chat_id (followed to its supergroup); 0 for none.
+func (a *App) deptChat(ctx context.Context, dept string) (int64, error) {
+	bound, err := a.DB.DepartmentChats(ctx)
+	if err != nil {
+		return 0, err
+	}
+	moves, err := a.DB.ChatMoves(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return digest.DeptChats(&a.Cfg.File, bound, moves)[dept], nil
 }
 
 // chatDepts names the departments whose chat chat is: config chat_id or

@@ -8,32 +8,27 @@ import (
 	"time"
 
 	"cadrebot"
-	"cadrebot/scheduler"
-	"cadrebot/store"
 )
 
 const jobRetention = "retention_sweep"
 
-// retentionJob deletes what the retention settings say to forget: chats
+// retentionSweep deletes what the retention settings say to forget: chats
 // never set up and unseen for retention.chats, undeliverable records older
 // than retention.undeliverable. Users expire by themselves (store.SetUser).
-func (a *App) retentionJob() scheduler.Job {
+func (a *App) retentionSweep(ctx context.Context, at time.Time) error {
 	r := a.Cfg.File.Retention
-	return scheduler.Job{Name: jobRetention, Spec: a.Cfg.File.Schedules.RetentionSweep, CatchUp: scheduler.Always,
-		Global: func(ctx context.Context, at time.Time) error {
-			chats, err := a.DB.SweepTransient(ctx, at.Add(-r.Chats.Duration))
-			if err != nil {
-				return fmt.Errorf("sweep chats: %w", err)
-			}
-			recs, err := a.DB.PruneUndeliverable(ctx, at.Add(-r.Undeliverable.Duration))
-			if err != nil {
-				return fmt.Errorf("prune undeliverable records: %w", err)
-			}
-			if chats+recs > 0 {
-				a.Log.Info("retention: forgot chats never set up and old records", "chats", chats, "undeliverable", recs)
-			}
-			return nil
-		}}
+	chats, err := a.DB.SweepTransient(ctx, at.Add(-r.Chats.Duration))
+	if err != nil {
+		return fmt.Errorf("sweep chats: %w", err)
+	}
+	recs, err := a.DB.PruneUndeliverable(ctx, at.Add(-r.Undeliverable.Duration))
+	if err != nil {
+		return fmt.Errorf("prune undeliverable records: %w", err)
+	}
+	if chats+recs > 0 {
+		a.Log.Info("retention: forgot chats never set up and old records", "chats", chats, "undeliverable", recs)
+	}
+	return nil
 }
 
 // seedApprovals approves, once, the groups the config trusts from the
@@ -62,7 +57,7 @@ func (a *App) seedApprovals(ctx context.Context) error {
 		if g != nil && g.Approved {
 			continue
 		}
-		if err := a.DB.UpdateGroup(ctx, chat, store.GroupPatch{Approved: &yes}); err != nil {
+		if err := a.DB.UpdateGroup(ctx, chat, cadrebot.GroupPatch{Approved: &yes}); err != nil {
 			return err
 		}
 	}
@@ -79,7 +74,7 @@ func (a *App) seedConfigChats(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	seed := func(chat int64, set func(g *cadrebot.Group) *store.GroupPatch) error {
+	seed := func(chat int64, set func(g *cadrebot.Group) *cadrebot.GroupPatch) error {
 		if chat == 0 {
 			return nil
 		}
@@ -96,22 +91,22 @@ func (a *App) seedConfigChats(ctx context.Context) error {
 	}
 	for _, d := range a.Cfg.File.Departments {
 		id := d.ID
-		if err := seed(d.ChatID, func(g *cadrebot.Group) *store.GroupPatch {
+		if err := seed(d.ChatID, func(g *cadrebot.Group) *cadrebot.GroupPatch {
 			if g != nil && g.Dept != "" {
 				return nil
 			}
-			return &store.GroupPatch{Dept: &id}
+			return &cadrebot.GroupPatch{Dept: &id}
 		}); err != nil {
 			return err
 		}
 	}
 	for _, u := range a.Cfg.File.Units {
 		id := u.ID
-		if err := seed(u.ChatID, func(g *cadrebot.Group) *store.GroupPatch {
+		if err := seed(u.ChatID, func(g *cadrebot.Group) *cadrebot.GroupPatch {
 			if g != nil && g.Leads != "" {
 				return nil
 			}
-			return &store.GroupPatch{Leads: &id}
+			return &cadrebot.GroupPatch{Leads: &id}
 		}); err != nil {
 			return err
 		}

@@ -352,3 +352,37 @@ func (l *LogBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
+
+// Confirm waits for the bot's question in chat containing substr, presses
+// its ✅ button as from, and waits until the question became the answer
+// (its buttons gone). It returns the answer.
+func (e *Env) Confirm(chat models.Chat, from models.User, substr string) *models.Message {
+	e.T.Helper()
+	q := e.WaitSent(chat.ID, substr)
+	label := ""
+	if q.ReplyMarkup != nil {
+		for _, row := range q.ReplyMarkup.InlineKeyboard {
+			for _, b := range row {
+				if strings.HasPrefix(b.Text, "✅") {
+					label = b.Text
+				}
+			}
+		}
+	}
+	if label == "" {
+		e.T.Fatalf("the question %q has no ✅ button", q.Text)
+	}
+	if _, err := e.TG.PressButton(chat, from, q.ID, label); err != nil {
+		e.T.Fatal(err)
+	}
+	var got *models.Message
+	e.Wait("the confirmed answer", func() bool {
+		m, ok := e.TG.Message(chat.ID, q.ID)
+		if ok && (m.ReplyMarkup == nil || len(m.ReplyMarkup.InlineKeyboard) == 0) {
+			got = m
+			return true
+		}
+		return false
+	})
+	return got
+}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+
+	"cadrebot/send"
 )
 
 // Auth answers permission questions with getChatMember, cached briefly:
@@ -50,7 +52,7 @@ func (a *Auth) status(ctx context.Context, chat, user int64) (models.ChatMemberT
 	}
 	st, err := a.members.ChatMember(ctx, chat, user)
 	if err != nil {
-		if IsPermanent(err) {
+		if send.IsPermanent(err) {
 			// The bot is not in that chat or the user is unknown there:
 			// not a member, and worth remembering as such.
 			st = models.ChatMemberTypeLeft

@@ -17,6 +17,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"cadrebot/metrics"
+	"cadrebot/send"
 )
 
 // Client is the one way to the Bot API: every call, getUpdates included,
@@ -78,6 +79,18 @@ type redacted struct {
 
 func (e *redacted) Error() string { return e.msg }
 func (e *redacted) Unwrap() error { return e.err }
+
+// Is lets code above the client classify Telegram's refusals without
+// knowing the client library (send.IsForbidden, send.IsPermanent).
+func (e *redacted) Is(target error) bool {
+	switch target {
+	case send.ErrForbidden:
+		return errors.Is(e.err, tgbot.ErrorForbidden)
+	case send.ErrBadRequest:
+		return errors.Is(e.err, tgbot.ErrorBadRequest)
+	}
+	return false
+}
 
 // Redact returns err with every form of the token replaced by "***".
 func (c *Client) Redact(err error) error {
@@ -168,15 +181,6 @@ func result(err error) string {
 		return "error"
 	}
 }
-
-// IsPermanent reports whether retrying a send cannot help (400, 403).
-func IsPermanent(err error) bool {
-	return errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorBadRequest)
-}
-
-// IsForbidden reports a 403: the bot was removed, or the user never
-// started a private chat with it.
-func IsForbidden(err error) bool { return errors.Is(err, tgbot.ErrorForbidden) }
 
 // IsUnauthorized reports a refused token (401, or 404 from an API that
 // does not know the bot).

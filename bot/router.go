@@ -39,10 +39,10 @@ type RouterStore interface {
 	CountFlood(ctx context.Context, user int64, window time.Duration, now time.Time) (int64, error)
 	FloodNotice(ctx context.Context, user int64, quiet time.Duration) (bool, error)
 	Group(ctx context.Context, chat int64) (*cadrebot.Group, error)
-	UserState(ctx context.Context, user int64) (store.User, error)
+	UserState(ctx context.Context, user int64) (cadrebot.UserState, error)
 	SetUser(ctx context.Context, user int64, kv ...string) error
 	MigrateGroup(ctx context.Context, from, to int64) error
-	UpdateGroup(ctx context.Context, chat int64, p store.GroupPatch) error
+	UpdateGroup(ctx context.Context, chat int64, p cadrebot.GroupPatch) error
 }
 
 // Replier is how the router answers: error messages and button presses.
@@ -214,7 +214,7 @@ func (r *Router) myStatus(ctx context.Context, cm *models.ChatMemberUpdated) err
 		}
 		return r.db.SetUser(ctx, cm.Chat.ID, "started", started)
 	}
-	return r.db.UpdateGroup(ctx, cm.Chat.ID, store.GroupPatch{BotStatus: &st})
+	return r.db.UpdateGroup(ctx, cm.Chat.ID, cadrebot.GroupPatch{BotStatus: &st})
 }
 
 // countable reports whether the bot will act on the update whatever the
@@ -248,7 +248,7 @@ func (r *Router) flood(ctx context.Context, u *handlers.Update) {
 	if len(r.flooded) > 10000 {
 		clear(r.flooded)
 	}
-	r.flooded[u.From.ID] = time.Now().Add(r.cfg.FloodWindow)
+	r.flooded[u.From.ID] = r.cfg.Now().Add(r.cfg.FloodWindow)
 	r.floodMu.Unlock()
 	tell, err := r.db.FloodNotice(ctx, u.From.ID, 10*r.cfg.FloodWindow)
 	if err != nil {
@@ -277,7 +277,7 @@ func (r *Router) floodedHere(user int64) bool {
 	r.floodMu.Lock()
 	defer r.floodMu.Unlock()
 	until, ok := r.flooded[user]
-	return ok && time.Now().Before(until)
+	return ok && r.cfg.Now().Before(until)
 }
 
 // taken counts a plain message that a dialog or text handler is about to

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"cadrebot"
-	"cadrebot/store"
 )
 
 // Sight tells whether the bot sees a group's plain messages. Telegram's
@@ -17,7 +16,7 @@ type Sight struct {
 	BotID    int64
 	Auth     *Auth
 	Store    interface {
-		UpdateGroup(ctx context.Context, chat int64, p store.GroupPatch) error
+		UpdateGroup(ctx context.Context, chat int64, p cadrebot.GroupPatch) error
 	}
 }
 
@@ -41,5 +40,5 @@ func (s *Sight) SeesAll(ctx context.Context, g *cadrebot.Group) (bool, error) {
 		st = "administrator"
 	}
 	g.BotStatus = st
-	return admin, s.Store.UpdateGroup(ctx, g.ChatID, store.GroupPatch{BotStatus: &st})
+	return admin, s.Store.UpdateGroup(ctx, g.ChatID, cadrebot.GroupPatch{BotStatus: &st})
 }

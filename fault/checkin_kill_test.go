@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"cadrebot"
+
 	"github.com/go-telegram/bot/models"
 
 	"cadrebot/apptest"
@@ -40,7 +42,7 @@ func TestKillDuringCheckins(t *testing.T) {
 	for i := range chats {
 		chats[i] = tg.Group(int64(-1008000-i), fmt.Sprintf("村%03d工作群", i))
 		name := fmt.Sprintf("村%03d", i)
-		if err := db.UpdateGroup(ctx, chats[i].ID, store.GroupPatch{Village: &name}); err != nil {
+		if err := db.UpdateGroup(ctx, chats[i].ID, cadrebot.GroupPatch{Village: &name}); err != nil {
 			t.Fatal(err)
 		}
 	}

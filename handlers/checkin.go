@@ -14,7 +14,6 @@ import (
 	"cadrebot/calendar"
 	"cadrebot/i18n"
 	"cadrebot/send"
-	"cadrebot/store"
 )
 
 // AckEmoji acknowledges a check-in. Telegram accepts only its fixed list
@@ -31,7 +30,7 @@ type CheckinConfig struct {
 
 // CheckinStore is what check-ins need from the store.
 type CheckinStore interface {
-	Checkin(ctx context.Context, w store.CheckinWrite) (store.CheckinResult, error)
+	Checkin(ctx context.Context, w attendance.CheckinWrite) (attendance.CheckinResult, error)
 	CheckinRows(ctx context.Context, chat int64, index int, years []int) (map[int][]byte, error)
 	MemberGroups(ctx context.Context, user int64) ([]int64, error)
 	Groups(ctx context.Context, chats []int64) ([]*cadrebot.Group, error)
@@ -136,7 +135,7 @@ func (c *Checkins) record(ctx context.Context, u *Update, g *cadrebot.Group, not
 	loc := g.Location(c.cfg.Location)
 	now := u.Now.In(loc)
 	day := calendar.DateOf(now)
-	w := store.CheckinWrite{Chat: g.ChatID, Day: day, Minute: cadrebot.MinuteOf(now), Note: note, Where: where,
+	w := attendance.CheckinWrite{Chat: g.ChatID, Day: day, Minute: cadrebot.MinuteOf(now), Note: note, Where: where,
 		Member:    cadrebot.Member{UserID: u.From.ID, Name: DisplayName(u.From), Username: u.From.Username},
 		DetailTTL: c.cfg.DetailTTL, BoardInterval: c.cfg.BoardInterval}
 	if where != nil {
@@ -234,7 +233,7 @@ const maxStreakYears = 20
 // streak computes the member's streak from the rows the check-in
 // returned, reading earlier years only for a streak that reaches back
 // past them (longer than a year): one extra round trip per extra batch.
-func (c *Checkins) streak(ctx context.Context, chat int64, res store.CheckinResult, day calendar.Date) (int, error) {
+func (c *Checkins) streak(ctx context.Context, chat int64, res attendance.CheckinResult, day calendar.Date) (int, error) {
 	rows := res.Rows
 	for {
 		n, complete := attendance.Streak(c.cal, attendance.NewRow(rows, nil, 0, res.Leaves), day)

@@ -9,16 +9,16 @@ import (
 	"sync"
 	"time"
 
+	"cadrebot/attendance"
 	"cadrebot/calendar"
 	"cadrebot/clock"
 	"cadrebot/send"
-	"cadrebot/store"
 )
 
 // BoardStore is what the check-in board needs from the store.
 type BoardStore interface {
 	DayStore
-	BoardDay(ctx context.Context, chat int64, day calendar.Date) (*store.Day, error)
+	BoardDay(ctx context.Context, chat int64, day calendar.Date) (*attendance.Day, error)
 	ClaimBoard(ctx context.Context, chat int64, day calendar.Date) (bool, error)
 	SetBoard(ctx context.Context, chat int64, day calendar.Date, msgID int) error
 	DropBoard(ctx context.Context, chat int64, day calendar.Date) error

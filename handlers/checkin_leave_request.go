@@ -46,8 +46,8 @@ func requestLeave(ctx context.Context, st LeaveStore, out Sender, texts Texts, c
 		}
 		m := send.Message{ChatID: g.ChatID, Text: texts.T(lang, "leave_req_posted", leaveArgs(texts, lang, cal, name, l)),
 			Buttons: [][]send.Button{{
-				{Text: texts.T(lang, "leave_btn_approve"), Data: "lv:a:" + r.ID},
-				{Text: texts.T(lang, "leave_btn_reject"), Data: "lv:r:" + r.ID},
+				{Text: texts.T(lang, "leave_btn_approve"), Data: PrefixLeave + ":a:" + r.ID},
+				{Text: texts.T(lang, "leave_btn_reject"), Data: PrefixLeave + ":r:" + r.ID},
 			}}}
 		if g.ChatID == u.ChatID {
 			m.ReplyTo, m.ThreadID = u.Msg.ID, u.ThreadID

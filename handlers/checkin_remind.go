@@ -2,28 +2,25 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"html"
 	"log/slog"
 	"strings"
 	"time"
 
-	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"cadrebot"
 	"cadrebot/calendar"
 	"cadrebot/i18n"
 	"cadrebot/send"
-	"cadrebot/store"
 )
 
 // RemindStore is what check-in reminders need from the store.
 type RemindStore interface {
 	DayStore
 	CountReminders(ctx context.Context, chat int64, day calendar.Date, users []int64, max int) ([]int64, error)
-	UserStates(ctx context.Context, users []int64) (map[int64]store.User, error)
+	UserStates(ctx context.Context, users []int64) (map[int64]cadrebot.UserState, error)
 	SetUser(ctx context.Context, user int64, kv ...string) error
 	MemberGroups(ctx context.Context, user int64) ([]int64, error)
 }
@@ -49,8 +46,8 @@ type ReminderConfig struct {
 // in with /remindme (and started the bot) get a DM instead of a mention;
 // if the DM is refused (403) they are mentioned in the group with a hint
 // on how to enable DMs. With mentions off, the names go privately to the
-// group's admins and the group gets the count only. Every message goes
-// through Sender.Enqueue.
+// group's admins and the group gets the count only. Group and admin
+// messages go through Sender.Enqueue; DMs are sent at once (see dm).
 func CheckinReminder(st RemindStore, out Sender, admins AdminLister, texts Texts, cal *calendar.Calendar, sight Sight, log *slog.Logger, cfg ReminderConfig) func(ctx context.Context, g *cadrebot.Group, at time.Time) error {
 	return func(ctx context.Context, g *cadrebot.Group, at time.Time) error {
 		loc := g.Location(cfg.Location)
@@ -118,7 +115,7 @@ func CheckinReminder(st RemindStore, out Sender, admins AdminLister, texts Texts
 				switch err := r.dm(ctx, m); {
 				case err == nil:
 					continue
-				case errors.Is(err, tgbot.ErrorForbidden):
+				case send.IsForbidden(err):
 					hinted = append(hinted, m)
 				default:
 					log.Warn("reminder DM failed; mentioning in the group", "chat", g.ChatID, "user", m.UserID, "err", err)
@@ -166,7 +163,7 @@ func (r reminder) dm(ctx context.Context, m cadrebot.Member) error {
 	// sending it twice.
 	_, err := r.out.Send(ctx, send.Message{ChatID: m.UserID, Text: text, Key: r.key("dm", m.UserID),
 		Ref: fmt.Sprintf("remind:%d:%d", r.g.ChatID, m.UserID)})
-	if errors.Is(err, tgbot.ErrorForbidden) {
+	if send.IsForbidden(err) {
 		// They blocked the bot or never started it: stop trying until
 		// they write to it again (the router sets started on any DM).
 		if serr := r.st.SetUser(ctx, m.UserID, "started", "0"); serr != nil {

@@ -7,7 +7,6 @@ import (
 	"cadrebot"
 	"cadrebot/config"
 	"cadrebot/i18n"
-	"cadrebot/store"
 )
 
 // ScheduleJob is a per-group job whose schedule a group admin may
@@ -19,7 +18,7 @@ type ScheduleJob struct {
 
 // GroupPatcher changes a group's settings.
 type GroupPatcher interface {
-	UpdateGroup(ctx context.Context, chat int64, p store.GroupPatch) error
+	UpdateGroup(ctx context.Context, chat int64, p cadrebot.GroupPatch) error
 }
 
 // Schedule handles /schedule for group admins:
@@ -54,7 +53,7 @@ func Schedule(st GroupPatcher, auth Auth, out Sender, texts Texts, jobs []Schedu
 			default:
 				return cadrebot.Errorf("schedule_usage", "Jobs", jobNames(jobs))
 			}
-			if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{MentionsOff: &off}); err != nil {
+			if err := st.UpdateGroup(ctx, u.ChatID, cadrebot.GroupPatch{MentionsOff: &off}); err != nil {
 				return err
 			}
 			id := "schedule_mentions_on"
@@ -79,7 +78,7 @@ func Schedule(st GroupPatcher, auth Auth, out Sender, texts Texts, jobs []Schedu
 			}
 			override = spec
 		}
-		if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{Schedule: map[string]string{job.Name: override}}); err != nil {
+		if err := st.UpdateGroup(ctx, u.ChatID, cadrebot.GroupPatch{Schedule: map[string]string{job.Name: override}}); err != nil {
 			return err
 		}
 		if u.Group.Schedules == nil {

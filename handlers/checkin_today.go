@@ -9,12 +9,11 @@ import (
 	"cadrebot/attendance"
 	"cadrebot/calendar"
 	"cadrebot/i18n"
-	"cadrebot/store"
 )
 
 // DayStore reads a group's check-in day.
 type DayStore interface {
-	CheckinDay(ctx context.Context, chat int64, day calendar.Date) (*store.Day, error)
+	CheckinDay(ctx context.Context, chat int64, day calendar.Date) (*attendance.Day, error)
 	CheckinYears(ctx context.Context, chat int64, years []int) (map[int][]byte, error)
 }
 
@@ -39,7 +38,7 @@ func Today(st DayStore, out Sender, texts Texts, cal *calendar.Calendar) Func {
 
 // dayView is a day with the streak of everyone who checked in.
 type dayView struct {
-	*store.Day
+	*attendance.Day
 	streak map[int64]int
 }
 
@@ -54,7 +53,7 @@ func loadDay(ctx context.Context, st DayStore, cal *calendar.Calendar, chat int6
 }
 
 // streaks adds the streak of everyone who checked in on the day.
-func streaks(ctx context.Context, st DayStore, cal *calendar.Calendar, d *store.Day) (*dayView, error) {
+func streaks(ctx context.Context, st DayStore, cal *calendar.Calendar, d *attendance.Day) (*dayView, error) {
 	v := &dayView{Day: d, streak: map[int64]int{}}
 	p, day := d.Period, d.Date
 	for _, m := range p.Roster {

@@ -8,7 +8,6 @@ import (
 
 	"cadrebot"
 	"cadrebot/i18n"
-	"cadrebot/store"
 )
 
 // maxRadiusM bounds a village radius: 50 km is more than any township.
@@ -34,7 +33,7 @@ func SetVillage(st GroupPatcher, auth Auth, out Sender, texts Texts) Func {
 		}
 		if len(f) == 1 && strings.EqualFold(f[0], "off") {
 			zero := 0.0
-			if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{RadiusM: &zero}); err != nil {
+			if err := st.UpdateGroup(ctx, u.ChatID, cadrebot.GroupPatch{RadiusM: &zero}); err != nil {
 				return err
 			}
 			return Reply(ctx, out, u, texts.T(u.Lang, "setvillage_cleared"))
@@ -54,7 +53,7 @@ func SetVillage(st GroupPatcher, auth Auth, out Sender, texts Texts) Func {
 		if !p.Valid() || v[2] <= 0 || v[2] > maxRadiusM {
 			return cadrebot.Errorf("setvillage_range", "Max", maxRadiusM)
 		}
-		if err := st.UpdateGroup(ctx, u.ChatID, store.GroupPatch{Lat: &v[0], Lon: &v[1], RadiusM: &v[2]}); err != nil {
+		if err := st.UpdateGroup(ctx, u.ChatID, cadrebot.GroupPatch{Lat: &v[0], Lon: &v[1], RadiusM: &v[2]}); err != nil {
 			return err
 		}
 		return Reply(ctx, out, u, texts.T(u.Lang, "setvillage_done", i18n.Args{"Lat": v[0], "Lon": v[1], "Radius": v[2]}))

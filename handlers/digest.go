@@ -10,15 +10,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bsm/redislock"
-
 	"cadrebot"
 	"cadrebot/attendance"
 	"cadrebot/calendar"
 	"cadrebot/config"
 	"cadrebot/digest"
 	"cadrebot/send"
-	"cadrebot/store"
 	"cadrebot/units"
 )
 
@@ -32,16 +29,18 @@ type DigestStore interface {
 	CheckinPeriods(ctx context.Context, chats []int64, from, to calendar.Date) (map[int64]*attendance.Period, error)
 	CheckinDetails(ctx context.Context, periods map[int64]*attendance.Period, from, to calendar.Date) (map[int64]map[calendar.Date]map[int64]cadrebot.Checkin, error)
 	DigestProblems(ctx context.Context, since, from, to time.Time) ([]cadrebot.Problem, error)
-	ProblemsOf(ctx context.Context, l store.ProblemList) ([]cadrebot.Problem, error)
+	ProblemsOf(ctx context.Context, l cadrebot.ProblemSet) ([]cadrebot.Problem, error)
 	ProblemsCreated(ctx context.Context, from, to time.Time) ([]cadrebot.Problem, error)
 	Histories(ctx context.Context, ids []int64) (map[int64][]cadrebot.Entry, error)
-	ProjectsOf(ctx context.Context, l store.ProjectList) ([]cadrebot.Project, error)
+	ProjectsOf(ctx context.Context, l cadrebot.ProjectSet) ([]cadrebot.Project, error)
 	ProjectHistories(ctx context.Context, ids []int64) (map[int64][]cadrebot.ProjectEntry, error)
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	Done(ctx context.Context, name string) (bool, error)
 	DoneMany(ctx context.Context, names []string) (map[string]bool, error)
-	UserState(ctx context.Context, user int64) (store.User, error)
-	KeyLock(name string) string
+	UserState(ctx context.Context, user int64) (cadrebot.UserState, error)
+	// WithLock runs fn under a lock shared by replicas (store.DB):
+	// false, without running it, when someone else holds it.
+	WithLock(ctx context.Context, name string, ttl time.Duration, fn func(ctx context.Context) error) (bool, error)
 }
 
 // Digest kinds, as they appear in idempotency keys.
@@ -70,20 +69,16 @@ const (
 // Digests sends the weekly digests and answers /stats, /digest and
 // /export. Its jobs are plain methods, so tests call them directly.
 type Digests struct {
-	Store DigestStore
-	Out   Sender
-	Texts Texts
-	Auth  Auth
-	Locks *redislock.Client
-	Cal   *calendar.Calendar
-	Cfg   *config.File
-	Loc   *time.Location // the deployment's zone
-	Now   func() time.Time
-	Log   *slog.Logger
-	// Permanent reports a send error retrying cannot cure (bot.IsPermanent);
-	// Forbidden a 403 (bot.IsForbidden).
-	Permanent, Forbidden func(error) bool
-	BotUsername          string
+	Store       DigestStore
+	Out         Sender
+	Texts       Texts
+	Auth        Auth
+	Cal         *calendar.Calendar
+	Cfg         *config.File
+	Loc         *time.Location // the deployment's zone
+	Now         func() time.Time
+	Log         *slog.Logger
+	BotUsername string
 
 	mu    sync.Mutex
 	snaps map[string]*snapshot
@@ -287,7 +282,7 @@ func (d *Digests) loadFleet(ctx context.Context, per digest.Period, unit string)
 	if err != nil {
 		return nil, err
 	}
-	projects, err := d.Store.ProjectsOf(ctx, store.ProjectsAll)
+	projects, err := d.Store.ProjectsOf(ctx, cadrebot.AllProjects)
 	if err != nil {
 		return nil, err
 	}
@@ -424,24 +419,20 @@ func (d *Digests) deliver(ctx context.Context, kind string, chat int64, per dige
 	if settled, err := d.settled(ctx, key); err != nil || settled {
 		return err
 	}
-	lock, err := d.Locks.Obtain(ctx, d.Store.KeyLock(key), digestLockTTL, nil)
-	if errors.Is(err, redislock.ErrNotObtained) {
-		return nil // another replica is sending it
-	}
-	if err != nil {
-		return fmt.Errorf("digest %s: lock: %w", key, err)
-	}
-	defer func() {
-		if err := lock.Release(context.WithoutCancel(ctx)); err != nil && !errors.Is(err, redislock.ErrLockNotHeld) {
-			d.log().Warn("digest: release lock", "key", key, "err", err)
+	// Held elsewhere: another replica is sending it.
+	_, err := d.Store.WithLock(ctx, key, digestLockTTL, func(ctx context.Context) error {
+		// Checked again under the lock: another replica may have sent it
+		// between the first look and the lock.
+		if settled, err := d.settled(ctx, key); err != nil || settled {
+			return err
 		}
-	}()
-	// Checked again under the lock: another replica may have sent it
-	// between the first look and the lock.
-	if settled, err := d.settled(ctx, key); err != nil || settled {
-		return err
-	}
-	rep := build()
+		return d.send(ctx, key, chat, build())
+	})
+	return err
+}
+
+// send hands a composed digest to the outbox and marks it sent.
+func (d *Digests) send(ctx context.Context, key string, chat int64, rep digest.Report) error {
 	if !rep.Empty {
 		// A shutdown does not cut a send short: Telegram could take the
 		// photo while the cancellation drops its answer, and the sweep
@@ -457,7 +448,7 @@ func (d *Digests) deliver(ctx context.Context, kind string, chat int64, per dige
 				m.Key = key + ":xlsx"
 			}
 			if err := d.Out.Enqueue(sctx, m); err != nil {
-				if d.Permanent != nil && d.Permanent(err) {
+				if send.IsPermanent(err) {
 					// The bot was removed, say: retrying all day cannot
 					// help. Recorded apart from the "sent" marker.
 					d.log().Warn("digest undeliverable", "key", key, "err", err)

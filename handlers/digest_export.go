@@ -11,7 +11,6 @@ import (
 	"cadrebot/digest"
 	"cadrebot/i18n"
 	"cadrebot/send"
-	"cadrebot/store"
 	"cadrebot/units"
 )
 
@@ -96,7 +95,7 @@ func (d *Digests) Export() Func {
 				m.Text = caption
 			}
 			if _, err := d.Out.Send(ctx, m); err != nil {
-				if u.IsGroup() && d.Forbidden != nil && d.Forbidden(err) {
+				if u.IsGroup() && send.IsForbidden(err) {
 					return d.startFirst(ctx, u)
 				}
 				return err
@@ -171,7 +170,7 @@ func (d *Digests) exportData(ctx context.Context, s ExportScope, per digest.Peri
 			return nil, err
 		}
 		ps = slices.DeleteFunc(ps, func(p cadrebot.Problem) bool { return s.Unit != nil && !x.Tree.Contains(x.Unit, p.VillageChat) })
-		if x.Projects, err = d.Store.ProjectsOf(ctx, store.ProjectsAll); err != nil {
+		if x.Projects, err = d.Store.ProjectsOf(ctx, cadrebot.AllProjects); err != nil {
 			return nil, err
 		}
 		x.Projects = slices.DeleteFunc(x.Projects, func(p cadrebot.Project) bool {

@@ -7,11 +7,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"cadrebot"
-	"cadrebot/config"
 	"cadrebot/digest"
+	"cadrebot/scheduler"
 )
 
 // JobWeeklyDigest is the per-group digest job's name: the key of a
@@ -146,33 +144,15 @@ func (d *Digests) RetryDigests(ctx context.Context, now time.Time) error {
 	return errors.Join(errs...)
 }
 
-var schedules sync.Map // spec -> cron.Schedule
-
 // lastFiring is the latest firing of spec in (now-retryWindow,
 // now-retryDelay] in loc, or zero.
 func (d *Digests) lastFiring(spec string, now time.Time, loc *time.Location) time.Time {
 	if spec == "" || spec == "off" {
 		return time.Time{}
 	}
-	var sched cron.Schedule
-	if v, ok := schedules.Load(spec); ok {
-		sched = v.(cron.Schedule)
-	} else {
-		s, err := config.ParseSchedule(spec)
-		if err != nil {
-			return time.Time{}
-		}
-		schedules.Store(spec, s)
-		sched = s
+	at, err := scheduler.Latest(spec, now.Add(-retryWindow), now.Add(-retryDelay), loc)
+	if err != nil {
+		return time.Time{}
 	}
-	var last time.Time
-	t, end := now.Add(-retryWindow).In(loc), now.Add(-retryDelay)
-	for i := 0; i < 10000; i++ {
-		n := sched.Next(t)
-		if n.IsZero() || n.After(end) {
-			break
-		}
-		last, t = n, n
-	}
-	return last
+	return at
 }

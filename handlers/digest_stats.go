@@ -2,16 +2,11 @@ package handlers
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
-
-	"github.com/bsm/redislock"
 
 	"cadrebot"
 	"cadrebot/calendar"
 	"cadrebot/digest"
-	"cadrebot/store"
 	"cadrebot/units"
 )
 
@@ -85,13 +80,13 @@ func (d *Digests) loadOwn(ctx context.Context, village *cadrebot.Group, depts []
 		if err != nil {
 			return nil, err
 		}
-		vp, err := d.Store.ProblemsOf(ctx, store.ListVillage(chat, false))
+		vp, err := d.Store.ProblemsOf(ctx, cadrebot.VillageProblems(chat, false))
 		if err != nil {
 			return nil, err
 		}
 		ps = append(ps, vp...)
 		f.villages = []digest.VillageRef{{Chat: chat, Name: digest.VillageName(village.Village, village.Title)}}
-		projects, err := d.Store.ProjectsOf(ctx, store.ProjectsOfVillage(chat))
+		projects, err := d.Store.ProjectsOf(ctx, cadrebot.VillageProjects(chat))
 		if err != nil {
 			return nil, err
 		}
@@ -100,7 +95,7 @@ func (d *Digests) loadOwn(ctx context.Context, village *cadrebot.Group, depts []
 	for _, dept := range depts {
 		// What it led and what it supported: a department's report gives
 		// the on-time rate of both.
-		for _, l := range []store.ProblemList{store.ListDeptAll(dept), store.ListSupportAll(dept)} {
+		for _, l := range []cadrebot.ProblemSet{cadrebot.DeptProblems(dept), cadrebot.SupportedProblems(dept)} {
 			dp, err := d.Store.ProblemsOf(ctx, l)
 			if err != nil {
 				return nil, err
@@ -239,27 +234,23 @@ func (d *Digests) sendNow(ctx context.Context, u *Update, kind string, per diges
 		return Reply(ctx, d.Out, u, d.Texts.T(u.Lang, "digest_empty"))
 	}
 	key := DigestKey(kind, u.ChatID, per)
-	lock, err := d.Locks.Obtain(ctx, d.Store.KeyLock(key), digestLockTTL, nil)
-	switch {
-	case errors.Is(err, redislock.ErrNotObtained):
-		// The scheduled digest is going out right now: that is the answer.
-		return nil
-	case err != nil:
-		return fmt.Errorf("digest %s: lock: %w", key, err)
-	}
-	defer func() { _ = lock.Release(context.WithoutCancel(ctx)) }()
-	done, err := d.Store.Done(ctx, key)
-	if err != nil {
-		return err
-	}
-	for _, m := range d.messages(rep, u.ChatID, key) {
-		m.ReplyTo, m.ThreadID = u.MessageID(), u.ThreadID
-		if _, err := d.Out.Send(ctx, m); err != nil {
+	// Held elsewhere: the scheduled digest is going out right now, and
+	// that is the answer.
+	_, err := d.Store.WithLock(ctx, key, digestLockTTL, func(ctx context.Context) error {
+		done, err := d.Store.Done(ctx, key)
+		if err != nil {
 			return err
 		}
-	}
-	if !done {
-		_, err = d.Store.Once(context.WithoutCancel(ctx), key, digestDoneTTL)
-	}
+		for _, m := range d.messages(rep, u.ChatID, key) {
+			m.ReplyTo, m.ThreadID = u.MessageID(), u.ThreadID
+			if _, err := d.Out.Send(ctx, m); err != nil {
+				return err
+			}
+		}
+		if !done {
+			_, err = d.Store.Once(context.WithoutCancel(ctx), key, digestDoneTTL)
+		}
+		return err
+	})
 	return err
 }

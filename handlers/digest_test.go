@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bsm/redislock"
-
 	"cadrebot"
 	"cadrebot/apptest"
 	"cadrebot/calendar"
@@ -60,7 +58,7 @@ func (o *outbox) count(key string) int {
 	return o.keys[key]
 }
 
-var errPermanent = errors.New("403 forbidden")
+var errPermanent = fmt.Errorf("403: %w", send.ErrForbidden)
 
 // replica is one process's digest jobs on the shared Redis.
 func replica(t *testing.T, db *store.DB, out *outbox) *handlers.Digests {
@@ -69,10 +67,9 @@ func replica(t *testing.T, db *store.DB, out *outbox) *handlers.Digests {
 		t.Fatal(err)
 	}
 	cfg := config.Defaults()
-	return &handlers.Digests{Store: db, Out: out, Texts: texts, Locks: redislock.New(db.Client()),
+	return &handlers.Digests{Store: db, Out: out, Texts: texts,
 		Cal: calendar.New(calendar.Overrides{}), Cfg: &cfg, Loc: apptest.Shanghai,
-		Now:       func() time.Time { return firing },
-		Permanent: func(err error) bool { return errors.Is(err, errPermanent) }}
+		Now: func() time.Time { return firing }}
 }
 
 var firing = time.Date(2026, 12, 7, 9, 0, 0, 0, apptest.Shanghai)
@@ -81,7 +78,7 @@ func villageGroup(t *testing.T, db *store.DB, chat int64) *cadrebot.Group {
 	t.Helper()
 	ctx := context.Background()
 	v := "青山村"
-	if err := db.UpdateGroup(ctx, chat, store.GroupPatch{Village: &v}); err != nil {
+	if err := db.UpdateGroup(ctx, chat, cadrebot.GroupPatch{Village: &v}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.AddMember(ctx, chat, cadrebot.Member{UserID: 1, Name: "王芳"}); err != nil {
@@ -179,7 +176,7 @@ func TestLeadersDigestAttachesLeague(t *testing.T) {
 	town := "兰亭街道"
 	for i := range 31 {
 		v := fmt.Sprintf("第%02d村", i+1)
-		if err := db.UpdateGroup(ctx, int64(-500-i), store.GroupPatch{Village: &v, Town: &town}); err != nil {
+		if err := db.UpdateGroup(ctx, int64(-500-i), cadrebot.GroupPatch{Village: &v, Town: &town}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -16,13 +16,12 @@ import (
 	"cadrebot/config"
 	"cadrebot/digest"
 	"cadrebot/i18n"
-	"cadrebot/store"
 )
 
 // HandoverStore is what a hand-over needs from the store.
 type HandoverStore interface {
 	RosterStore
-	ProblemsOf(ctx context.Context, l store.ProblemList) ([]cadrebot.Problem, error)
+	ProblemsOf(ctx context.Context, l cadrebot.ProblemSet) ([]cadrebot.Problem, error)
 	Problem(ctx context.Context, id int64) (cadrebot.Problem, error)
 	ApplyProblem(ctx context.Context, old, p cadrebot.Problem, e cadrebot.Entry) error
 	CheckinPeriods(ctx context.Context, chats []int64, from, to calendar.Date) (map[int64]*attendance.Period, error)
@@ -96,7 +95,7 @@ func (h *Handover) Command() Func {
 			return cadrebot.Errorf("handover_usage")
 		}
 		today := dayOf(u.Now, u.Loc)
-		ended, ok, err := h.Store.EndService(ctx, store.Departure{Chat: u.ChatID, Member: cadrebot.Member{UserID: out.ID,
+		ended, ok, err := h.Store.EndService(ctx, attendance.Departure{Chat: u.ChatID, Member: cadrebot.Member{UserID: out.ID,
 			Name: out.Name, Username: out.Username}, Day: today, Why: attendance.EndHandover, Created: createdDay(u)})
 		if err != nil {
 			return err
@@ -104,7 +103,7 @@ func (h *Handover) Command() Func {
 		if !ok {
 			return cadrebot.Errorf("handover_not_serving", "Name", out.Name)
 		}
-		if _, err := h.Store.Join(ctx, store.JoinWrite{Chat: u.ChatID, Member: cadrebot.Member{UserID: in.ID, Name: in.Name,
+		if _, err := h.Store.Join(ctx, attendance.JoinWrite{Chat: u.ChatID, Member: cadrebot.Member{UserID: in.ID, Name: in.Name,
 			Username: in.Username}, Day: today, Batch: details.Batch, Home: details.Home, Title: details.Title,
 			Created: createdDay(u)}); err != nil {
 			return err
@@ -187,7 +186,7 @@ func textMentions(m *models.Message) map[string]models.User {
 // and returns how many moved. A problem that changes meanwhile is read
 // again; one that closed meanwhile stays with out.
 func (h *Handover) transfer(ctx context.Context, u *Update, out, in party) (int, error) {
-	ps, err := h.Store.ProblemsOf(ctx, store.ListUser(out.ID))
+	ps, err := h.Store.ProblemsOf(ctx, cadrebot.UserProblems(out.ID))
 	if err != nil {
 		return 0, err
 	}
@@ -204,7 +203,7 @@ func (h *Handover) transfer(ctx context.Context, u *Update, out, in party) (int,
 				moved++
 				break
 			}
-			if !errors.Is(err, store.ErrConflict) || try == handoverRetries {
+			if !errors.Is(err, cadrebot.ErrConflict) || try == handoverRetries {
 				return moved, fmt.Errorf("hand over #%d: %w", p.ID, err)
 			}
 			if p, err = h.Store.Problem(ctx, p.ID); err != nil {
@@ -223,7 +222,7 @@ func (h *Handover) brief(ctx context.Context, u *Update, today calendar.Date) (s
 	if err != nil {
 		return "", err
 	}
-	ps, err := h.Store.ProblemsOf(ctx, store.ListVillage(u.ChatID, false))
+	ps, err := h.Store.ProblemsOf(ctx, cadrebot.VillageProblems(u.ChatID, false))
 	if err != nil {
 		return "", err
 	}

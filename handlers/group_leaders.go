@@ -9,11 +9,6 @@ import (
 	"cadrebot/units"
 )
 
-// LeadersStore binds leaders' groups.
-type LeadersStore interface {
-	BindUnit(ctx context.Context, unit string, chat int64) error
-}
-
 // UnitTree builds the deployment's tree of units with its villages
 // placed, for commands that name units.
 type UnitTree func(ctx context.Context) (*units.Tree, error)
@@ -23,40 +18,68 @@ type UnitTree func(ctx context.Context) (*units.Tree, error)
 const maxUnitsListed = 30
 
 // Leaders handles /leaders UNIT, for deployment admins: the group becomes
-// the leaders' group of a unit (a config unit's id or name, or a town
-// that /setup named), overriding the config's chat_id. It then gets the
-// unit's weekly digest, the overdue escalations of its villages, and
-// /stats and /export for them.
-func Leaders(st LeadersStore, auth Auth, out Sender, texts Texts, tree UnitTree) Func {
+// the unit's leaders' group, overriding units[].chat_id, once confirmed:
+// every member may then read the problems of the unit's villages, and the
+// unit's digests and escalations come here.
+func (g *GroupSetup) Leaders() Func {
 	return func(ctx context.Context, u *Update) error {
 		if err := requireGroup(u); err != nil {
 			return err
 		}
-		if !auth.IsDeploymentAdmin(u.From.ID) {
-			return cadrebot.Errorf("err_deploy_admin_only", "Cmd", u.Command)
+		if err := g.mayDeploy(ctx, u); err != nil {
+			return err
 		}
-		t, err := tree(ctx)
+		t, unit, err := g.unit(ctx, u)
 		if err != nil {
 			return err
 		}
-		arg := strings.TrimSpace(u.Args)
-		found := t.Find(arg)
-		if arg == "" || len(found) != 1 {
-			id := "leaders_unknown"
-			if arg == "" {
-				id = "leaders_usage"
-			} else if len(found) > 1 {
-				id = "leaders_ambiguous"
-			}
-			return cadrebot.Errorf(id, "Unit", arg, "Units", unitList(t, u.Lang))
+		if unit.Chat == u.ChatID {
+			return Reply(ctx, g.Out, u, g.leadersDone(t, unit, u.Lang))
 		}
-		unit := found[0]
-		if err := st.BindUnit(ctx, unit.ID, u.ChatID); err != nil {
-			return err
-		}
-		return Reply(ctx, out, u, texts.T(u.Lang, "leaders_done", i18n.Args{"Unit": unitPath(t, unit, u.Lang),
-			"Villages": len(t.Villages(unit.ID))}))
+		args := i18n.Args{"Unit": unitPath(t, unit, u.Lang), "Villages": len(t.Villages(unit.ID)), "From": g.chatName(ctx, unit.Chat)}
+		g.warnings(ctx, u, args)
+		return g.Confirm.ask(ctx, u, "leaders", unit.ID, g.Texts.T(u.Lang, "leaders_confirm", args))
 	}
+}
+
+// unit finds the unit /leaders names.
+func (g *GroupSetup) unit(ctx context.Context, u *Update) (*units.Tree, *units.Unit, error) {
+	t, err := g.Tree(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	arg := strings.TrimSpace(u.Args)
+	found := t.Find(arg)
+	if arg == "" || len(found) != 1 {
+		id := "leaders_unknown"
+		if arg == "" {
+			id = "leaders_usage"
+		} else if len(found) > 1 {
+			id = "leaders_ambiguous"
+		}
+		return nil, nil, cadrebot.Errorf(id, "Unit", arg, "Units", unitList(t, u.Lang))
+	}
+	return t, found[0], nil
+}
+
+// applyLeaders carries a confirmed /leaders out (id: the unit's).
+func (g *GroupSetup) applyLeaders(ctx context.Context, u *Update, id string) (string, error) {
+	t, err := g.Tree(ctx)
+	if err != nil {
+		return "", err
+	}
+	unit := t.Unit(id)
+	if unit == nil || unit.ID == "" {
+		return "", cadrebot.Errorf("leaders_unknown", "Unit", id, "Units", unitList(t, u.Lang))
+	}
+	if err := g.Store.BindUnit(ctx, unit.ID, u.ChatID); err != nil {
+		return "", err
+	}
+	return g.leadersDone(t, unit, u.Lang), nil
+}
+
+func (g *GroupSetup) leadersDone(t *units.Tree, unit *units.Unit, lang string) string {
+	return g.Texts.T(lang, "leaders_done", i18n.Args{"Unit": unitPath(t, unit, lang), "Villages": len(t.Villages(unit.ID))})
 }
 
 // unitPath names a unit with the units above it: "兰亭街道（柯桥区 ·

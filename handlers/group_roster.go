@@ -9,13 +9,12 @@ import (
 	"cadrebot/attendance"
 	"cadrebot/calendar"
 	"cadrebot/i18n"
-	"cadrebot/store"
 )
 
 // RosterStore is what the roster and periods of service need.
 type RosterStore interface {
-	Join(ctx context.Context, j store.JoinWrite) (store.JoinResult, error)
-	EndService(ctx context.Context, l store.Departure) (attendance.Service, bool, error)
+	Join(ctx context.Context, j attendance.JoinWrite) (attendance.JoinResult, error)
+	EndService(ctx context.Context, l attendance.Departure) (attendance.Service, bool, error)
 	Service(ctx context.Context, chat int64) (*attendance.Period, error)
 }
 
@@ -94,7 +93,7 @@ func Join(st RosterStore, auth Auth, out Sender, texts Texts) Func {
 		}
 		d := ParseServiceDetails(strings.Fields(u.Args))
 		name := DisplayName(who)
-		res, err := st.Join(ctx, store.JoinWrite{Chat: u.ChatID, Member: cadrebot.Member{UserID: who.ID, Name: name, Username: who.Username},
+		res, err := st.Join(ctx, attendance.JoinWrite{Chat: u.ChatID, Member: cadrebot.Member{UserID: who.ID, Name: name, Username: who.Username},
 			Day: dayOf(u.Now, u.Loc), Batch: d.Batch, Home: d.Home, Title: d.Title, Created: createdDay(u)})
 		if err != nil {
 			return err

@@ -15,7 +15,6 @@ import (
 	"cadrebot/config"
 	"cadrebot/i18n"
 	"cadrebot/send"
-	"cadrebot/store"
 	"cadrebot/units"
 )
 
@@ -30,7 +29,7 @@ type ProblemStore interface {
 	SetProblemStage(ctx context.Context, id int64, stage int, e cadrebot.Entry) error
 	SetProblemAsked(ctx context.Context, id int64, at time.Time, e cadrebot.Entry) error
 	History(ctx context.Context, id int64) ([]cadrebot.Entry, error)
-	ProblemPage(ctx context.Context, l store.ProblemList, offset, limit int) ([]int64, int, error)
+	ProblemPage(ctx context.Context, l cadrebot.ProblemSet, offset, limit int) ([]int64, int, error)
 	DueBy(ctx context.Context, t time.Time) ([]int64, error)
 	ResolvedBy(ctx context.Context, t time.Time) ([]int64, error)
 	MarkProblem(ctx context.Context, id int64, name, value string) (bool, error)
@@ -76,9 +75,6 @@ type Problems struct {
 	// Loc is the deployment's time zone, for times on cards.
 	Loc *time.Location
 	Log *slog.Logger
-	// Permanent reports whether a send error cannot be cured by retrying
-	// (the bot was removed from the chat): bot.IsPermanent.
-	Permanent func(error) bool
 	// CardRetry is how long an undelivered card waits before the overdue
 	// sweep tries again.
 	CardRetry time.Duration
@@ -313,7 +309,7 @@ func (h *Problems) actNotify(ctx context.Context, id int64, by int64, name strin
 			return p, err
 		}
 		err = h.Store.ApplyProblem(ctx, p, next, e)
-		if errors.Is(err, store.ErrConflict) && attempt < 3 {
+		if errors.Is(err, cadrebot.ErrConflict) && attempt < 3 {
 			if ver >= 0 {
 				return p, errStale
 			}
@@ -425,7 +421,7 @@ func ref(id int64) string { return "problem:" + strconv.FormatInt(id, 10) }
 // and versions are numbers and args are config ids (≤ 32 bytes), so it
 // stays under Telegram's 64 bytes.
 func cbData(act string, id, ver int64, arg ...string) string {
-	s := "p:" + act + ":" + strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(ver, 10)
+	s := PrefixCard + ":" + act + ":" + strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(ver, 10)
 	if len(arg) > 0 {
 		s += ":" + arg[0]
 	}
@@ -435,7 +431,7 @@ func cbData(act string, id, ver int64, arg ...string) string {
 // parseCB splits card button data; ok is false for anything malformed.
 func parseCB(data string) (act string, id, ver int64, arg string, ok bool) {
 	f := strings.SplitN(data, ":", 5)
-	if len(f) < 4 || f[0] != "p" {
+	if len(f) < 4 || f[0] != PrefixCard {
 		return "", 0, 0, "", false
 	}
 	var err1, err2 error

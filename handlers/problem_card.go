@@ -145,7 +145,7 @@ func (h *Problems) postCard(ctx context.Context, p *cadrebot.Problem, dept strin
 
 // cardUndelivered flags p when its card could not reach dept.
 func (h *Problems) cardUndelivered(ctx context.Context, p *cadrebot.Problem, dept string, chat int64, now time.Time, err error) {
-	permanent := h.Permanent != nil && h.Permanent(err)
+	permanent := send.IsPermanent(err)
 	h.log().Error("problem card not delivered", "problem", p.ID, "dept", dept, "chat", chat, "permanent", permanent, "err", err)
 	if dept != p.Dept && p.Supports(dept) {
 		// The lead has the problem; a supporter's missing card is in the

@@ -89,7 +89,9 @@ func (h *Problems) categorize(c config.Category) cadrebot.Change {
 		Support: cadrebot.SupportOf(c.Department, c.Support)}
 }
 
-// reassign hands a problem to dept with a fresh deadline of its category.
+// reassign hands a problem to dept. The fresh deadline it starts is the
+// SLA of the problem's category, which the caller fills in (withSLA for
+// /assign, buttonChange for the card), since only they hold the problem.
 func (h *Problems) reassign(dept string) cadrebot.Change {
 	return cadrebot.Change{Action: cadrebot.ActReassign, Dept: dept}
 }

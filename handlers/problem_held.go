@@ -118,14 +118,14 @@ func (h *Problems) ReleaseHeld(ctx context.Context, chat int64) (int, error) {
 }
 
 // approveData is the approval button's data: "ap:<chat>".
-func approveData(chat int64) string { return "ap:" + strconv.FormatInt(chat, 10) }
+func approveData(chat int64) string { return PrefixApprove + ":" + strconv.FormatInt(chat, 10) }
 
 // ApproveButton handles the button a deployment admin gets to approve a
 // village group: the group is approved and its held reports are filed.
 func (h *Problems) ApproveButton(approve func(ctx context.Context, chat int64) error) Func {
 	return func(ctx context.Context, u *Update) error {
-		chat, err := strconv.ParseInt(strings.TrimPrefix(u.Callback.Data, "ap:"), 10, 64)
-		if err != nil || !strings.HasPrefix(u.Callback.Data, "ap:") || !offered(u) {
+		chat, err := strconv.ParseInt(strings.TrimPrefix(u.Callback.Data, PrefixApprove+":"), 10, 64)
+		if err != nil || !strings.HasPrefix(u.Callback.Data, PrefixApprove+":") || !offered(u) {
 			return refuseForged(ctx, h.Out, h.Texts, u)
 		}
 		if !h.Auth.IsDeploymentAdmin(u.From.ID) {

@@ -13,7 +13,6 @@ import (
 	"cadrebot"
 	"cadrebot/i18n"
 	"cadrebot/send"
-	"cadrebot/store"
 )
 
 // pageSize is how many problems one /problems page lists.
@@ -149,26 +148,26 @@ func (h *Problems) page(ctx context.Context, u *Update, filter string, page int,
 		total = len(ps)
 		ps = ps[min(off, total):min(off+pageSize, total)]
 	default:
-		var l store.ProblemList
+		var l cadrebot.ProblemSet
 		switch {
 		case filter == "mine":
-			l = store.ListUser(user)
+			l = cadrebot.UserProblems(user)
 		case filter == "support" && sc.dept != "":
-			l = store.ListSupport(sc.dept)
+			l = cadrebot.SupportQueue(sc.dept)
 		case filter == "support":
 			return "", nil, cadrebot.Errorf("pr_list_where_dept")
 		case sc.dept != "" && filter == "open":
-			l = store.ListDept(sc.dept)
+			l = cadrebot.DeptQueue(sc.dept)
 		case sc.dept != "":
-			l = store.ListDeptAll(sc.dept)
+			l = cadrebot.DeptProblems(sc.dept)
 		case sc.village != 0:
-			l = store.ListVillage(sc.village, filter == "open")
+			l = cadrebot.VillageProblems(sc.village, filter == "open")
 		case !sc.all:
 			return "", nil, cadrebot.Errorf("pr_list_where")
 		case filter == "open":
-			l = store.ListOpen
+			l = cadrebot.OpenProblems
 		default:
-			l = store.ListAll
+			l = cadrebot.AllProblems
 		}
 		if ids, total, err = h.Store.ProblemPage(ctx, l, off, pageSize); err != nil {
 			return "", nil, err
@@ -206,7 +205,9 @@ func (h *Problems) page(ctx context.Context, u *Update, filter string, page int,
 		}
 	}
 	var nav []send.Button
-	data := func(p int) string { return "pq:" + filter + ":" + strconv.Itoa(p) + ":" + strconv.FormatInt(user, 36) }
+	data := func(p int) string {
+		return PrefixProblemList + ":" + filter + ":" + strconv.Itoa(p) + ":" + strconv.FormatInt(user, 36)
+	}
 	if page > 0 {
 		nav = append(nav, send.Button{Text: T("pr_btn_prev"), Data: data(page - 1)})
 	}
@@ -240,9 +241,9 @@ func (h *Problems) listLine(lang string, p *cadrebot.Problem, now ...time.Time) 
 // figuresLine is the resolution rate and friends of a scope, over all
 // its problems.
 func (h *Problems) figuresLine(ctx context.Context, lang string, sc scope, now time.Time) (string, error) {
-	l := store.ListVillage(sc.village, false)
+	l := cadrebot.VillageProblems(sc.village, false)
 	if sc.dept != "" {
-		l = store.ListDeptAll(sc.dept)
+		l = cadrebot.DeptProblems(sc.dept)
 	}
 	ids, _, err := h.Store.ProblemPage(ctx, l, 0, 0)
 	if err != nil {

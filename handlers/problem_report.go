@@ -397,7 +397,7 @@ func (h *Problems) duplicates(ctx context.Context, chat int64, f *reportForm) ([
 	if f.Cat == "" {
 		return nil, nil // triage decides the category; nothing to match on
 	}
-	ids, _, err := h.Store.ProblemPage(ctx, store.ListVillage(chat, true), 0, 100)
+	ids, _, err := h.Store.ProblemPage(ctx, cadrebot.VillageProblems(chat, true), 0, 100)
 	if err != nil {
 		return nil, err
 	}

@@ -282,7 +282,7 @@ func (h *Problems) meToo(ctx context.Context, u *Update, f *reportForm, id int64
 			return h.localize(cadrebot.Errorf("pr_err_metoo_closed", "N", id, "Status", string(cur.Status)), u.Lang)
 		}
 		p, err = h.Store.AddMeToo(ctx, id, e)
-		if errors.Is(err, store.ErrConflict) && attempt < 3 {
+		if errors.Is(err, cadrebot.ErrConflict) && attempt < 3 {
 			continue
 		}
 		if err != nil {

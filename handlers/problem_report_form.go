@@ -164,7 +164,7 @@ func (h *Problems) dropForm(ctx context.Context, chat, user int64, kind string) 
 // The owner rides along so a press by anyone else is told "not your form"
 // rather than "expired"; with a 32-byte category id it stays under 64.
 func rdData(user int64, nonce, op string, arg ...string) string {
-	s := "rd:" + strconv.FormatInt(user, 36) + ":" + nonce + ":" + op
+	s := PrefixReport + ":" + strconv.FormatInt(user, 36) + ":" + nonce + ":" + op
 	if len(arg) > 0 {
 		s += ":" + arg[0]
 	}
@@ -173,7 +173,7 @@ func rdData(user int64, nonce, op string, arg ...string) string {
 
 func parseRD(data string) (user int64, nonce, op, arg string, ok bool) {
 	f := strings.SplitN(data, ":", 5)
-	if len(f) < 4 || f[0] != "rd" {
+	if len(f) < 4 || f[0] != PrefixReport {
 		return 0, "", "", "", false
 	}
 	user, err := strconv.ParseInt(f[1], 36, 64)

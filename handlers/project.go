@@ -14,7 +14,6 @@ import (
 	"cadrebot/config"
 	"cadrebot/i18n"
 	"cadrebot/send"
-	"cadrebot/store"
 )
 
 // ProjectStore is what village projects need from the store.
@@ -26,12 +25,12 @@ type ProjectStore interface {
 	AddProjectNotePhoto(ctx context.Context, id int64, idx int, fileID string, max int) (bool, error)
 	AddProjectHistory(ctx context.Context, id int64, e cadrebot.ProjectEntry) error
 	ProjectHistory(ctx context.Context, id int64) ([]cadrebot.ProjectEntry, error)
-	ProjectsOf(ctx context.Context, l store.ProjectList) ([]cadrebot.Project, error)
+	ProjectsOf(ctx context.Context, l cadrebot.ProjectSet) ([]cadrebot.Project, error)
 	MarkProject(ctx context.Context, id int64, name, value string) (bool, error)
 	SetProjectAlbum(ctx context.Context, chat int64, group string, id int64, idx int, user int64) error
 	ProjectAlbum(ctx context.Context, chat int64, group string) (id int64, idx int, user int64, err error)
 	Roster(ctx context.Context, chat int64) ([]cadrebot.Member, error)
-	UserState(ctx context.Context, user int64) (store.User, error)
+	UserState(ctx context.Context, user int64) (cadrebot.UserState, error)
 	Group(ctx context.Context, chat int64) (*cadrebot.Group, error)
 	Groups(ctx context.Context, chats []int64) ([]*cadrebot.Group, error)
 	FormAndMessages(ctx context.Context, chat, user int64, kind string) ([]byte, map[int]string, error)
@@ -234,12 +233,12 @@ func (h *Projects) milestoneButtons(lang string, p *cadrebot.Project) [][]send.B
 
 // pmData builds a milestone button's data: "pm:d:<project>:<version>:<index>".
 func pmData(id, ver int64, i int) string {
-	return "pm:d:" + strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(ver, 10) + ":" + strconv.Itoa(i)
+	return PrefixMilestone + ":d:" + strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(ver, 10) + ":" + strconv.Itoa(i)
 }
 
 func parsePM(data string) (id, ver int64, i int, ok bool) {
 	f := strings.Split(data, ":")
-	if len(f) != 5 || f[0] != "pm" || f[1] != "d" {
+	if len(f) != 5 || f[0] != PrefixMilestone || f[1] != "d" {
 		return 0, 0, 0, false
 	}
 	var e1, e2, e3 error
@@ -254,15 +253,15 @@ func parsePM(data string) (id, ver int64, i int, ok bool) {
 // admins, every open project.
 func (h *Projects) List() Func {
 	return func(ctx context.Context, u *Update) error {
-		var l store.ProjectList
+		var l cadrebot.ProjectSet
 		where := ""
 		switch {
 		case u.IsGroup() && u.Group.IsVillage():
-			l, where = store.ProjectsOfVillage(u.ChatID), villageName(u.Group)
+			l, where = cadrebot.VillageProjects(u.ChatID), villageName(u.Group)
 		case u.IsPrivate():
-			l = store.ProjectsLedBy(u.From.ID)
+			l = cadrebot.ProjectsLedBy(u.From.ID)
 		case h.Auth.IsDeploymentAdmin(u.From.ID):
-			l = store.ProjectsOpen
+			l = cadrebot.OpenProjects
 		default:
 			return cadrebot.Errorf("pj_err_where")
 		}
@@ -399,7 +398,7 @@ func (h *Projects) Button() Func {
 			return err
 		}
 		es[0].By = u.From.ID
-		if err := h.Store.ApplyProject(ctx, p, next, es); errors.Is(err, store.ErrConflict) {
+		if err := h.Store.ApplyProject(ctx, p, next, es); errors.Is(err, cadrebot.ErrConflict) {
 			if cur, lerr := h.Store.Project(ctx, id); lerr == nil {
 				return h.stale(ctx, u, &cur)
 			}

@@ -127,7 +127,7 @@ func (h *Projects) dropForm(ctx context.Context, chat, user int64) error {
 
 // pjData builds dialog button data: "pj:<user b36>:<nonce>:<op>[:<arg>]".
 func pjData(user int64, nonce, op string, arg ...string) string {
-	s := "pj:" + strconv.FormatInt(user, 36) + ":" + nonce + ":" + op
+	s := PrefixProjectDialog + ":" + strconv.FormatInt(user, 36) + ":" + nonce + ":" + op
 	if len(arg) > 0 {
 		s += ":" + arg[0]
 	}
@@ -136,7 +136,7 @@ func pjData(user int64, nonce, op string, arg ...string) string {
 
 func parsePJ(data string) (user int64, nonce, op, arg string, ok bool) {
 	f := strings.SplitN(data, ":", 5)
-	if len(f) < 4 || f[0] != "pj" {
+	if len(f) < 4 || f[0] != PrefixProjectDialog {
 		return 0, "", "", "", false
 	}
 	user, err := strconv.ParseInt(f[1], 36, 64)

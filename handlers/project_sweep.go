@@ -11,7 +11,6 @@ import (
 	"cadrebot"
 	"cadrebot/i18n"
 	"cadrebot/send"
-	"cadrebot/store"
 )
 
 // JobProjectSweep names the project sweep in config and metrics.
@@ -26,7 +25,7 @@ const JobProjectSweep = "project_sweep"
 // restarts, catch-up runs and replicas; a milestone found overdue is
 // never reminded afterwards.
 func (h *Projects) Sweep(ctx context.Context, at time.Time) error {
-	ps, err := h.Store.ProjectsOf(ctx, store.ProjectsOpen)
+	ps, err := h.Store.ProjectsOf(ctx, cadrebot.OpenProjects)
 	if err != nil {
 		return err
 	}

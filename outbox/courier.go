@@ -460,15 +460,15 @@ func (o *Courier) failed(ctx context.Context, q *fairQueue, it *outItem, err err
 		o.metrics.OutboxRetries.WithLabelValues("429").Inc()
 		o.log.Warn("outbox: rate limited by telegram", "chat", it.Msg.ChatID, "retry_after", retryAfter)
 		q.retry(it, o.clk.Now().Add(retryAfter))
-	case it.Msg.Edit != 0 && bot.IsPermanent(err):
+	case it.Msg.Edit != 0 && send.IsPermanent(err):
 		// An edit of a message that is gone or unchanged-but-refused:
 		// nothing to flag, the next edit posts afresh where it matters.
 		o.metrics.SendFailures.WithLabelValues("edit").Inc()
 		o.log.Info("outbox: edit refused", "chat", it.Msg.ChatID, "msg", it.Msg.Edit, "err", err)
 		o.finish(ctx, q, it)
-	case bot.IsPermanent(err):
+	case send.IsPermanent(err):
 		reason := "bad_request"
-		if bot.IsForbidden(err) {
+		if send.IsForbidden(err) {
 			reason = "forbidden"
 		}
 		o.undeliverable(ctx, it, reason, err)

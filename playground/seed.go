@@ -40,9 +40,9 @@ type seeder struct {
 
 // Features the history uses, each detected by one command of its menu.
 const (
-	featCheckin = "checkin" // issue 3: check-ins, leave, reminders
-	featReport  = "report"  // issue 4: problem reports
-	featStats   = "stats"   // issue 5: digests and statistics
+	featCheckin = "checkin" // check-ins, leave, reminders
+	featReport  = "report"  // problem reports
+	featStats   = "stats"   // digests and statistics
 	featProject = "project" // village projects, joint handling, ratings
 )
 

@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bsm/redislock"
 	"github.com/robfig/cron/v3"
 
 	"cadrebot"
@@ -52,7 +51,9 @@ type Store interface {
 	Done(ctx context.Context, name string) (bool, error)
 	SchedulerSeen(ctx context.Context) (time.Time, error)
 	MarkSchedulerSeen(ctx context.Context, t time.Time) error
-	KeyLock(name string) string
+	// WithLock runs fn under a lock shared by replicas: false, without
+	// running it, when someone else holds it.
+	WithLock(ctx context.Context, name string, ttl time.Duration, fn func(ctx context.Context) error) (bool, error)
 }
 
 // Counter counts job firings by job and result.
@@ -64,7 +65,6 @@ type Counter interface {
 type Scheduler struct {
 	clk     clock.Clock
 	db      Store
-	locks   *redislock.Client
 	loc     *time.Location
 	jobs    []Job
 	log     *slog.Logger
@@ -80,28 +80,28 @@ type Scheduler struct {
 	// Poll is the longest the loop sleeps, so new group schedules are
 	// picked up.
 	Poll time.Duration
-
-	mu     sync.Mutex
-	parsed map[string]cron.Schedule
 }
 
-// New builds a scheduler. locks is a redislock client on the same Redis.
-func New(clk clock.Clock, db Store, locks *redislock.Client, loc *time.Location, log *slog.Logger, count Counter, jobs ...Job) *Scheduler {
-	return &Scheduler{clk: clk, db: db, locks: locks, loc: loc, jobs: jobs, log: log, count: count, workers: 8,
-		OnTime: 2 * time.Minute, Lookback: 8 * 24 * time.Hour, Poll: time.Minute, parsed: map[string]cron.Schedule{}}
+// New builds a scheduler.
+func New(clk clock.Clock, db Store, loc *time.Location, log *slog.Logger, count Counter, jobs ...Job) *Scheduler {
+	return &Scheduler{clk: clk, db: db, loc: loc, jobs: jobs, log: log, count: count, workers: 8,
+		OnTime: 2 * time.Minute, Lookback: 8 * 24 * time.Hour, Poll: time.Minute}
 }
 
-func (s *Scheduler) schedule(spec string) (cron.Schedule, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if sc, ok := s.parsed[spec]; ok {
-		return sc, nil
+func (s *Scheduler) schedule(spec string) (cron.Schedule, error) { return parse(spec) }
+
+// parsed caches parsed specs: the loop and the digest sweep ask often.
+var parsed sync.Map
+
+func parse(spec string) (cron.Schedule, error) {
+	if sc, ok := parsed.Load(spec); ok {
+		return sc.(cron.Schedule), nil
 	}
 	sc, err := config.ParseSchedule(spec)
 	if err != nil {
 		return nil, err
 	}
-	s.parsed[spec] = sc
+	parsed.Store(spec, sc)
 	return sc, nil
 }
 
@@ -176,19 +176,26 @@ func (s *Scheduler) scopes(ctx context.Context) ([]scope, error) {
 
 // latest returns the last firing of sc in (from, to], or zero.
 func (s *Scheduler) latest(sc scope, from, to time.Time) (time.Time, error) {
-	sched, err := s.schedule(sc.spec)
+	return Latest(sc.spec, from, to, sc.loc)
+}
+
+// Latest returns the last firing of spec in (from, to] in zone loc, or
+// zero: the firing a job run at to is about. "@every" specs fire on a
+// grid from the Unix epoch (see gridFloor).
+func Latest(spec string, from, to time.Time, loc *time.Location) (time.Time, error) {
+	sched, err := parse(spec)
 	if err != nil {
 		return time.Time{}, err
 	}
 	if every, ok := sched.(cron.ConstantDelaySchedule); ok {
 		at := gridFloor(to, every.Delay)
 		if at.After(from) {
-			return at.In(sc.loc), nil
+			return at.In(loc), nil
 		}
 		return time.Time{}, nil
 	}
 	var last time.Time
-	t := from.In(sc.loc)
+	t := from.In(loc)
 	for i := 0; i < 100000; i++ {
 		n := sched.Next(t)
 		if n.IsZero() || n.After(to) {
@@ -312,42 +319,39 @@ func (s *Scheduler) fire(ctx context.Context, sc scope, at time.Time) {
 		}
 		return
 	}
-	lock, err := s.locks.Obtain(ctx, s.db.KeyLock(name), 10*time.Minute, nil)
-	if errors.Is(err, redislock.ErrNotObtained) {
-		s.count.Inc(sc.job.Name, "locked")
-		return
-	}
-	if err != nil {
+	ran, err := s.db.WithLock(ctx, name, 10*time.Minute, func(ctx context.Context) error {
+		// Checked again under the lock: another replica may have finished
+		// it between our first look and our lock.
+		if done, err := s.db.Done(ctx, name); err != nil || done {
+			if err != nil {
+				s.log.Error("scheduler: check firing", "job", sc.job.Name, "err", err)
+			}
+			return nil
+		}
+		if err := s.run(ctx, sc, at); err != nil {
+			s.count.Inc(sc.job.Name, "failed")
+			s.log.Error("scheduler: job failed", "job", sc.job.Name, "at", at, "err", err)
+		} else {
+			s.count.Inc(sc.job.Name, "ran")
+		}
+		// Marked done even after a partial failure: per-group work inside
+		// a job keeps its own idempotency keys, and retrying the whole
+		// firing would repeat what did succeed. A run cut short by
+		// shutdown is not done: the next start catches it up.
+		if ctx.Err() != nil {
+			return nil
+		}
+		if _, err := s.db.Once(context.WithoutCancel(ctx), name, s.Lookback+24*time.Hour); err != nil {
+			s.log.Error("scheduler: mark firing done", "job", sc.job.Name, "err", err)
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
 		s.log.Error("scheduler: lock", "job", sc.job.Name, "err", err)
 		s.count.Inc(sc.job.Name, "failed")
-		return
-	}
-	defer func() {
-		if err := lock.Release(context.WithoutCancel(ctx)); err != nil && !errors.Is(err, redislock.ErrLockNotHeld) {
-			s.log.Warn("scheduler: release lock", "err", err)
-		}
-	}()
-	// Checked again under the lock: another replica may have finished it
-	// between our first look and our lock.
-	if done, err := s.db.Done(ctx, name); err != nil || done {
-		return
-	}
-	err = s.run(ctx, sc, at)
-	if err != nil {
-		s.count.Inc(sc.job.Name, "failed")
-		s.log.Error("scheduler: job failed", "job", sc.job.Name, "at", at, "err", err)
-	} else {
-		s.count.Inc(sc.job.Name, "ran")
-	}
-	// Marked done even after a partial failure: per-group work inside a
-	// job keeps its own idempotency keys, and retrying the whole firing
-	// would repeat what did succeed. A run cut short by shutdown is not
-	// done: the next start catches it up.
-	if ctx.Err() != nil {
-		return
-	}
-	if _, err := s.db.Once(context.WithoutCancel(ctx), name, s.Lookback+24*time.Hour); err != nil {
-		s.log.Error("scheduler: mark firing done", "job", sc.job.Name, "err", err)
+	case !ran:
+		s.count.Inc(sc.job.Name, "locked")
 	}
 }
 

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bsm/redislock"
-
 	"cadrebot"
 	"cadrebot/apptest"
 	"cadrebot/clock"
@@ -73,7 +71,7 @@ func TestEachFiringRunsOnceAcrossReplicas(t *testing.T) {
 	job := scheduler.Job{Name: "sweep", Spec: "0 * * * *", Global: f.global}
 	var cnt counter
 	newSched := func() *scheduler.Scheduler {
-		s := scheduler.New(clk, db, redislock.New(db.Client()), shanghai, slog.New(slog.DiscardHandler), &cnt, job)
+		s := scheduler.New(clk, db, shanghai, slog.New(slog.DiscardHandler), &cnt, job)
 		s.Lookback = time.Minute
 		return s
 	}
@@ -105,7 +103,7 @@ func TestRunLoopOnFakeClock(t *testing.T) {
 	t0 := time.Date(2026, 11, 30, 8, 0, 0, 0, shanghai)
 	clk := clock.NewFake(t0)
 	var f firings
-	s := scheduler.New(clk, db, redislock.New(db.Client()), shanghai, slog.New(slog.DiscardHandler), &counter{},
+	s := scheduler.New(clk, db, shanghai, slog.New(slog.DiscardHandler), &counter{},
 		scheduler.Job{Name: "digest", Spec: "0 9 * * 1", Global: f.global, CatchUp: scheduler.Always})
 	s.Lookback = time.Hour
 	ctx, cancel := context.WithCancel(context.Background())
@@ -162,7 +160,7 @@ func TestMissedFiringCatchUp(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			db := newDB(t)
 			var f firings
-			s := scheduler.New(clock.NewFake(tt.now), db, redislock.New(db.Client()), shanghai, slog.New(slog.DiscardHandler), &counter{},
+			s := scheduler.New(clock.NewFake(tt.now), db, shanghai, slog.New(slog.DiscardHandler), &counter{},
 				scheduler.Job{Name: "remind", Spec: "0 10 * * *", Global: f.global, CatchUp: tt.catchUp})
 			// The process was down from 08:00 Monday until now.
 			from := time.Date(2026, 11, 30, 8, 0, 0, 0, shanghai)
@@ -184,15 +182,15 @@ func TestPerGroupJobsUseGroupTimeZone(t *testing.T) {
 	tz := "America/New_York"
 	v := "村"
 	for _, c := range []int64{-1, -2} {
-		if err := db.UpdateGroup(ctx, c, store.GroupPatch{Village: &v}); err != nil {
+		if err := db.UpdateGroup(ctx, c, cadrebot.GroupPatch{Village: &v}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := db.UpdateGroup(ctx, -2, store.GroupPatch{TZ: &tz}); err != nil {
+	if err := db.UpdateGroup(ctx, -2, cadrebot.GroupPatch{TZ: &tz}); err != nil {
 		t.Fatal(err)
 	}
 	var f firings
-	s := scheduler.New(clock.NewFake(time.Now()), db, redislock.New(db.Client()), shanghai, slog.New(slog.DiscardHandler), &counter{},
+	s := scheduler.New(clock.NewFake(time.Now()), db, shanghai, slog.New(slog.DiscardHandler), &counter{},
 		scheduler.Job{Name: "remind", Spec: "0 10 * * *", Group: f.group})
 	// 10:00 in Shanghai is 21:00 the day before in New York.
 	from := time.Date(2026, 11, 30, 9, 59, 0, 0, shanghai)
@@ -217,7 +215,7 @@ func TestEveryFiresOnAGridWhenTheLoopWakesOften(t *testing.T) {
 	ctx := context.Background()
 	db := newDB(t)
 	var f firings
-	s := scheduler.New(clock.NewFake(time.Now()), db, redislock.New(db.Client()), shanghai, slog.New(slog.DiscardHandler), &counter{},
+	s := scheduler.New(clock.NewFake(time.Now()), db, shanghai, slog.New(slog.DiscardHandler), &counter{},
 		scheduler.Job{Name: "sweep", Spec: "@every 1h", Global: f.global})
 	// The loop wakes every minute for three hours.
 	t0 := time.Date(2026, 11, 30, 8, 0, 30, 0, shanghai)

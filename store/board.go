@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"cadrebot"
+
 	"github.com/redis/go-redis/v9"
 
 	"cadrebot/calendar"
@@ -92,7 +94,7 @@ func (db *DB) CountReminders(ctx context.Context, chat int64, day calendar.Date,
 
 // UserStates loads the private settings of many users in one pipelined
 // round trip (the reminder job's DM opt-ins).
-func (db *DB) UserStates(ctx context.Context, users []int64) (map[int64]User, error) {
+func (db *DB) UserStates(ctx context.Context, users []int64) (map[int64]cadrebot.UserState, error) {
 	cmds := make([]*redis.MapStringStringCmd, len(users))
 	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, u := range users {
@@ -103,10 +105,10 @@ func (db *DB) UserStates(ctx context.Context, users []int64) (map[int64]User, er
 	if err != nil {
 		return nil, wrap(err)
 	}
-	out := make(map[int64]User, len(users))
+	out := make(map[int64]cadrebot.UserState, len(users))
 	for i, c := range cmds {
 		m := c.Val()
-		out[users[i]] = User{Lang: m["lang"], Started: m["started"] == "1", RemindMe: m["remindme"] == "1"}
+		out[users[i]] = cadrebot.UserState{Lang: m["lang"], Started: m["started"] == "1", RemindMe: m["remindme"] == "1"}
 	}
 	return out, nil
 }

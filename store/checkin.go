@@ -119,42 +119,9 @@ local due = redis.call('SET', KEYS[9], '1', 'NX', 'PX', ARGV[12])
 return {idx, prev, a, b, redis.call('HGET', KEYS[7], user), create and 1 or 0, due and 1 or 0}
 `)
 
-// CheckinWrite is one check-in to record.
-type CheckinWrite struct {
-	Chat   int64
-	Member cadrebot.Member // UserID, Name, Username; the index is the store's business
-	Day    calendar.Date   // in the group's time zone
-	Minute int             // minutes after midnight in the group's zone
-	Note   string          // "" keeps the day's earlier note
-	Where  *cadrebot.Point // nil without a location
-	// OffSite marks a check-in at Where as off-site; a later one that is
-	// on site clears it.
-	OffSite bool
-	// DetailTTL is how long the day's times and notes live after this
-	// write; BoardInterval is the board debounce.
-	DetailTTL     time.Duration
-	BoardInterval time.Duration
-}
-
-// CheckinResult is what the check-in script reports.
-type CheckinResult struct {
-	Index int
-	Again bool // the member had already checked in that day
-	// Rows has the member's row of Day's year and of the year before,
-	// and Leaves their leave: what the streak needs. Row views them.
-	Rows   map[int][]byte
-	Leaves attendance.Leaves
-	// BoardCreate is true for the check-in that claimed the creation of
-	// the day's board (the first of the day): it must send the board.
-	BoardCreate bool
-	// BoardDue is true when this check-in claimed the board debounce and
-	// so must schedule a refresh of the board.
-	BoardDue bool
-}
-
 // Checkin records a check-in: one EVALSHA, one round trip.
-func (db *DB) Checkin(ctx context.Context, w CheckinWrite) (CheckinResult, error) {
-	var res CheckinResult
+func (db *DB) Checkin(ctx context.Context, w attendance.CheckinWrite) (attendance.CheckinResult, error) {
+	var res attendance.CheckinResult
 	if w.DetailTTL < time.Second || w.BoardInterval < time.Millisecond {
 		return res, fmt.Errorf("checkin: detail TTL %s and board interval %s must be positive", w.DetailTTL, w.BoardInterval)
 	}
@@ -196,13 +163,10 @@ func (db *DB) Checkin(ctx context.Context, w CheckinWrite) (CheckinResult, error
 	}
 	create, _ := v[5].(int64)
 	due, _ := v[6].(int64)
-	res = CheckinResult{Index: int(idx), Again: prev == 1, BoardCreate: create == 1, BoardDue: due == 1,
+	res = attendance.CheckinResult{Index: int(idx), Again: prev == 1, BoardCreate: create == 1, BoardDue: due == 1,
 		Rows: map[int][]byte{y: []byte(cur), y - 1: []byte(last)}, Leaves: leaves}
 	return res, nil
 }
-
-// Row views the member's rows and leave for attendance.Streak.
-func (r CheckinResult) Row() attendance.Row { return attendance.NewRow(r.Rows, nil, 0, r.Leaves) }
 
 // CheckinRows reads one member's rows of the given years, for streaks
 // longer than the rows the check-in returned; one pipelined round trip.
@@ -280,36 +244,19 @@ func decodeLeaveHash(m map[string]string) map[int64]attendance.Leaves {
 	return out
 }
 
-// Day is one group's check-in day: what /today, the board and the
-// reminders read, in one pipelined round trip.
-type Day struct {
-	Group *cadrebot.Group // nil when the bot does not know the chat
-	Date  calendar.Date
-	// Period covers the year before Date and Date's year through Date, so
-	// streaks can be computed; narrow From for rates.
-	Period *attendance.Period
-	// Details has the check-in of every roster member who checked in,
-	// with the time, note and location while they are kept.
-	Details map[int64]cadrebot.Checkin
-	// Board is the day's board message; BoardPending means another
-	// process is creating it.
-	Board        int
-	BoardPending bool
-}
-
 // CheckinDay loads a group's day.
-func (db *DB) CheckinDay(ctx context.Context, chat int64, day calendar.Date) (*Day, error) {
+func (db *DB) CheckinDay(ctx context.Context, chat int64, day calendar.Date) (*attendance.Day, error) {
 	return db.checkinDay(ctx, chat, day, false)
 }
 
 // BoardDay drops the board debounce and loads the day, in one round
 // trip: a check-in that lands after the drop claims the debounce again
 // and schedules its own refresh, so none is lost.
-func (db *DB) BoardDay(ctx context.Context, chat int64, day calendar.Date) (*Day, error) {
+func (db *DB) BoardDay(ctx context.Context, chat int64, day calendar.Date) (*attendance.Day, error) {
 	return db.checkinDay(ctx, chat, day, true)
 }
 
-func (db *DB) checkinDay(ctx context.Context, chat int64, day calendar.Date, release bool) (*Day, error) {
+func (db *DB) checkinDay(ctx context.Context, chat int64, day calendar.Date, release bool) (*attendance.Day, error) {
 	y := day.Year
 	var (
 		meta, members, leave, notes  *redis.MapStringStringCmd
@@ -338,7 +285,7 @@ func (db *DB) checkinDay(ctx context.Context, chat int64, day calendar.Date, rel
 	if err != nil && err != redis.Nil {
 		return nil, wrap(err)
 	}
-	d := &Day{Date: day, Details: map[int64]cadrebot.Checkin{}}
+	d := &attendance.Day{Date: day, Details: map[int64]cadrebot.Checkin{}}
 	if m := meta.Val(); len(m) > 0 {
 		d.Group = decodeGroup(chat, m)
 	}

@@ -60,7 +60,7 @@ func BenchmarkCheckinBytes(b *testing.B) {
 					defer wg.Done()
 					for i := int(next.Add(1) - 1); i < groups*members; i = int(next.Add(1) - 1) {
 						g, m := i/members, i%members
-						w := CheckinWrite{Chat: chat(g), Member: cadrebot.Member{UserID: user(g, m), Name: "干部"}, Day: d,
+						w := attendance.CheckinWrite{Chat: chat(g), Member: cadrebot.Member{UserID: user(g, m), Name: "干部"}, Day: d,
 							Minute: 8*60 + 30 + m, DetailTTL: 400 * 24 * time.Hour, BoardInterval: 5 * time.Second}
 						if m%3 == 0 {
 							w.Note = "在村委会走访农户"

@@ -93,8 +93,8 @@ var (
 	shanghai, _ = time.LoadLocation("Asia/Shanghai")
 )
 
-func ciWrite(chat int64, m cadrebot.Member, at time.Time, note string) CheckinWrite {
-	return CheckinWrite{Chat: chat, Member: m, Day: calendar.DateOf(at.In(shanghai)), Minute: cadrebot.MinuteOf(at.In(shanghai)), Note: note,
+func ciWrite(chat int64, m cadrebot.Member, at time.Time, note string) attendance.CheckinWrite {
+	return attendance.CheckinWrite{Chat: chat, Member: m, Day: calendar.DateOf(at.In(shanghai)), Minute: cadrebot.MinuteOf(at.In(shanghai)), Note: note,
 		DetailTTL: 400 * 24 * time.Hour, BoardInterval: 5 * time.Second}
 }
 

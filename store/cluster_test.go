@@ -29,7 +29,7 @@ func TestGroupFlows(t *testing.T) { testGroupFlows(t, outboxDB(t, false)) }
 func testGroupFlows(t *testing.T, db *store.DB) {
 	ctx := context.Background()
 	village, town := "东坞村", "临浦镇"
-	if err := db.UpdateGroup(ctx, -1001, store.GroupPatch{Village: &village, Town: &town,
+	if err := db.UpdateGroup(ctx, -1001, cadrebot.GroupPatch{Village: &village, Town: &town,
 		Schedule: map[string]string{"checkin_reminder": "0 9 * * 1-5"}}); err != nil {
 		t.Fatalf("UpdateGroup: %v", err)
 	}

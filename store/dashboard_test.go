@@ -9,6 +9,7 @@ import (
 
 	"cadrebot"
 	"cadrebot/store"
+	"cadrebot/storetest"
 )
 
 func TestDashLinkUsedOnce(t *testing.T) {
@@ -26,7 +27,8 @@ func TestDashLinkUsedOnce(t *testing.T) {
 }
 
 func TestDashSession(t *testing.T) {
-	db := problemDB(t)
+	rdb, prefix := storetest.Client(t), storetest.Prefix(t)
+	db := store.New(rdb, prefix)
 	ctx := context.Background()
 	const id = "s3ss10n-id-never-stored"
 	want := store.DashSession{User: 9001, Lang: "en", Created: 1796000000}
@@ -37,11 +39,11 @@ func TestDashSession(t *testing.T) {
 		t.Fatalf("DashSession = %+v, %v; want %+v", got, err, want)
 	}
 	// Only a digest of the id is a key: a dump of Redis signs nobody in.
-	keys, err := db.Client().Keys(ctx, db.Prefix()+"dash:*").Result()
-	if err != nil || len(keys) != 1 || strings.Contains(keys[0], id) {
-		t.Fatalf("session keys = %q, %v", keys, err)
+	keys := storetest.Keys(t, rdb, prefix+"dash:")
+	if len(keys) != 1 || strings.Contains(keys[0], id) {
+		t.Fatalf("session keys = %q", keys)
 	}
-	if ttl := db.Client().TTL(ctx, keys[0]).Val(); ttl <= 0 || ttl > time.Minute {
+	if ttl := rdb.TTL(ctx, keys[0]).Val(); ttl <= 0 || ttl > time.Minute {
 		t.Errorf("session TTL = %s, want ≤ 1m", ttl)
 	}
 	if err := db.DeleteDashSession(ctx, id); err != nil {

@@ -29,6 +29,7 @@ type DB struct {
 	prefix string
 	stats  *Stats
 	zone   *time.Location
+	now    func() time.Time // the bot's clock (SetClock), for what the store stamps itself
 
 	retention Retention
 	// cache holds group records (CacheGroups); nil when off.
@@ -93,6 +94,17 @@ func New(rdb redis.UniversalClient, prefix string) *DB {
 // service of a roster kept before periods were). Default Asia/Shanghai.
 func (db *DB) SetZone(loc *time.Location) { db.zone = loc }
 
+// SetClock sets the clock the store stamps records with itself (an
+// undeliverable message's time): the bot's, which tests fake.
+func (db *DB) SetClock(now func() time.Time) { db.now = now }
+
+func (db *DB) clock() time.Time {
+	if db.now == nil {
+		return time.Now()
+	}
+	return db.now()
+}
+
 // Zone is the zone SetZone set.
 func (db *DB) Zone() *time.Location {
 	if db.zone == nil {
@@ -108,10 +120,6 @@ var defaultZone = func() *time.Location {
 	}
 	return loc
 }()
-
-// Client exposes the raw client to packages that need a library on top of
-// it (the lock library); they must still build keys with Key.
-func (db *DB) Client() redis.UniversalClient { return db.rdb }
 
 // Prefix is the key prefix.
 func (db *DB) Prefix() string { return db.prefix }

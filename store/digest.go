@@ -14,7 +14,7 @@ import (
 	"cadrebot/calendar"
 )
 
-// Reads for digests, /stats and exports (issue 5). They only read keys the
+// Reads for digests, /stats and exports. They only read keys the
 // check-in and problem stores write, always in pipelines whose number
 // depends on the amount of data, never on the number of groups one by one.
 
@@ -62,8 +62,8 @@ func (db *DB) ProblemsBatched(ctx context.Context, ids []int64) ([]cadrebot.Prob
 
 // ProblemsOf loads every problem of a list (a village's, a department's),
 // in one round trip for the ids and one per 1,000 problems.
-func (db *DB) ProblemsOf(ctx context.Context, l ProblemList) ([]cadrebot.Problem, error) {
-	ids, err := db.rdb.ZRange(ctx, l.key(db), 0, -1).Result()
+func (db *DB) ProblemsOf(ctx context.Context, l cadrebot.ProblemSet) ([]cadrebot.Problem, error) {
+	ids, err := db.rdb.ZRange(ctx, db.problemSet(l), 0, -1).Result()
 	if err != nil {
 		return nil, wrap(err)
 	}

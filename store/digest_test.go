@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"cadrebot"
+	"cadrebot/attendance"
 	"cadrebot/calendar"
 )
 
@@ -138,7 +139,7 @@ func TestCheckinDetails(t *testing.T) {
 	const chat = -8
 	w := func(m cadrebot.Member, when, note string, where *cadrebot.Point, off bool) {
 		at := digestTime(when)
-		if _, err := db.Checkin(ctx, CheckinWrite{Chat: chat, Member: m, Day: calendar.DateOf(at), Minute: cadrebot.MinuteOf(at),
+		if _, err := db.Checkin(ctx, attendance.CheckinWrite{Chat: chat, Member: m, Day: calendar.DateOf(at), Minute: cadrebot.MinuteOf(at),
 			Note: note, Where: where, OffSite: off, DetailTTL: time.Hour * 24, BoardInterval: time.Second}); err != nil {
 			t.Fatal(err)
 		}

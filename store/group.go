@@ -76,16 +76,8 @@ func (db *DB) touchGroup(p redis.Pipeliner, ctx context.Context, chat int64, tit
 	return p.HGetAll(ctx, db.keyGroup(chat))
 }
 
-// GroupPatch changes some fields of a group; nil fields stay.
-type GroupPatch struct {
-	Village, Town, Lang, TZ, Dept, Leads, BotStatus *string
-	Approved, MentionsOff                           *bool
-	Lat, Lon, RadiusM                               *float64
-	Schedule                                        map[string]string // job -> spec; "" deletes the override
-}
-
 // UpdateGroup applies a patch in one transaction.
-func (db *DB) UpdateGroup(ctx context.Context, chat int64, p GroupPatch) error {
+func (db *DB) UpdateGroup(ctx context.Context, chat int64, p cadrebot.GroupPatch) error {
 	k := db.keyGroup(chat)
 	set := map[string]any{}
 	str := func(f string, v *string) {
@@ -134,7 +126,7 @@ func (db *DB) UpdateGroup(ctx context.Context, chat int64, p GroupPatch) error {
 		if len(del) > 0 {
 			tx.HDel(ctx, k, del...)
 		}
-		if p.configures() {
+		if configures(p) {
 			tx.SAdd(ctx, db.keyGroups(), itoa(chat))
 		}
 		db.groupChanged(ctx, tx, chat)
@@ -145,7 +137,7 @@ func (db *DB) UpdateGroup(ctx context.Context, chat int64, p GroupPatch) error {
 
 // configures reports whether the patch sets up the group (anything but the
 // bot's own status, which Telegram reports for any chat).
-func (p GroupPatch) configures() bool {
+func configures(p cadrebot.GroupPatch) bool {
 	q := p
 	q.BotStatus = nil
 	return !reflect.ValueOf(q).IsZero()

@@ -191,20 +191,13 @@ func (db *DB) Done(ctx context.Context, name string) (bool, error) {
 	return n > 0, wrap(err)
 }
 
-// User is per-user state outside any group.
-type User struct {
-	Lang     string
-	Started  bool // the user started the bot privately, so DMs work
-	RemindMe bool
-}
-
 // UserState loads a user's private settings.
-func (db *DB) UserState(ctx context.Context, user int64) (User, error) {
+func (db *DB) UserState(ctx context.Context, user int64) (cadrebot.UserState, error) {
 	m, err := db.rdb.HGetAll(ctx, db.keyUser(user)).Result()
 	if err != nil {
-		return User{}, wrap(err)
+		return cadrebot.UserState{}, wrap(err)
 	}
-	return User{Lang: m["lang"], Started: m["started"] == "1", RemindMe: m["remindme"] == "1"}, nil
+	return cadrebot.UserState{Lang: m["lang"], Started: m["started"] == "1", RemindMe: m["remindme"] == "1"}, nil
 }
 
 // SetUser sets fields of a user's private settings ("lang", "started",

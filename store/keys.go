@@ -56,10 +56,7 @@ func (db *DB) keyIndex(chat int64) string    { return db.k(gtag(chat), ":idx") }
 func (db *DB) keyService(chat int64) string  { return db.k(gtag(chat), ":svc") }
 func (db *DB) keyGroupAll(chat int64) string { return db.k(gtag(chat), ":*") }
 
-// KeyLock names a lock for the lock library.
-func (db *DB) KeyLock(name string) string { return db.keyLock(name) }
-
-// --- check-ins, leave and reminders (issue 3) ---
+// --- check-ins, leave and reminders ---
 
 func (db *DB) keyCheckins(chat int64, year int) string {
 	return db.k(gtag(chat), ":ci:", strconv.Itoa(year))
@@ -75,6 +72,9 @@ func (db *DB) keyCheckinTimes(chat int64, day calendar.Date) string {
 }
 func (db *DB) keyLeave(chat int64) string    { return db.k(gtag(chat), ":leave") }
 func (db *DB) keyLeaveReq(chat int64) string { return db.k(gtag(chat), ":leavereq") }
+func (db *DB) keyConfirm(chat int64, nonce string) string {
+	return db.k(gtag(chat), ":cf:", nonce)
+}
 func (db *DB) keyBoard(chat int64, day calendar.Date) string {
 	return db.k(gtag(chat), ":board:", strconv.Itoa(day.Compact()))
 }
@@ -83,7 +83,7 @@ func (db *DB) keyReminded(chat int64, day calendar.Date) string {
 	return db.k(gtag(chat), ":rem:", strconv.Itoa(day.Compact()))
 }
 
-// --- problems (issue 4) ---
+// --- problems ---
 //
 // Every problem key carries the tag {pr}: a transition rewrites the
 // problem, its history and the indexes of its village, department and
@@ -144,13 +144,13 @@ func (db *DB) keyPjAlbum(chat int64, group string) string {
 	return db.k(pjTag, ":album:", itoa(chat), ":", group)
 }
 
-// --- digests and exports (issue 5) ---
+// --- digests and exports ---
 //
-// Digests write only markers through Once and locks through KeyLock, named
+// Digests write only markers through Once and locks through WithLock, named
 // "digest:<kind>:<chat>:<period>" (handlers.DigestKey), so they need no
 // key builders of their own; store/digest.go reads the keys above.
 
-// --- outbox and delivery (issue 6) ---
+// --- outbox and delivery ---
 
 // keyOutbox is the outbox stream; keySent marks a message key as sent. They
 // share the tag {outbox} so one transaction can mark and ack (see outbox.go).

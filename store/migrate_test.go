@@ -33,9 +33,9 @@ var (
 	migT0     = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 )
 
-func migCheckin(t *testing.T, db *store.DB, chat int64, m cadrebot.Member, day calendar.Date, minute int, note string) store.CheckinResult {
+func migCheckin(t *testing.T, db *store.DB, chat int64, m cadrebot.Member, day calendar.Date, minute int, note string) attendance.CheckinResult {
 	t.Helper()
-	res, err := db.Checkin(context.Background(), store.CheckinWrite{Chat: chat, Member: m, Day: day, Minute: minute,
+	res, err := db.Checkin(context.Background(), attendance.CheckinWrite{Chat: chat, Member: m, Day: day, Minute: minute,
 		Note: note, DetailTTL: 400 * 24 * time.Hour, BoardInterval: time.Second})
 	if err != nil {
 		t.Fatalf("Checkin(%d, %s): %v", chat, m.Name, err)
@@ -58,7 +58,7 @@ func setupMigration(t *testing.T, db *store.DB) {
 	// The old group: set up long ago, three cadres (Zhang has left since).
 	_, err := db.Admit(ctx, store.Admission{Chat: migFrom, IsGroup: true, Title: "谢家坞村工作群", Now: migT0})
 	must(t, err)
-	must(t, db.UpdateGroup(ctx, migFrom, store.GroupPatch{Village: str("谢家坞村"), Town: str("平水镇"), Lang: str("en"),
+	must(t, db.UpdateGroup(ctx, migFrom, cadrebot.GroupPatch{Village: str("谢家坞村"), Town: str("平水镇"), Lang: str("en"),
 		Schedule: map[string]string{"checkin_reminder": "0 9 * * 1-5"}}))
 	for _, m := range []cadrebot.Member{migWang, migLi, migZhang} {
 		_, err := db.AddMember(ctx, migFrom, m)
@@ -82,7 +82,7 @@ func setupMigration(t *testing.T, db *store.DB) {
 	// stopgap /setup (no town), and Li checks in there first.
 	_, err = db.Admit(ctx, store.Admission{Chat: migTo, IsGroup: true, Title: "谢家坞村工作群（新）", Now: migT0.AddDate(0, 11, 0)})
 	must(t, err)
-	must(t, db.UpdateGroup(ctx, migTo, store.GroupPatch{Village: str("谢家坞"), Town: str("")}))
+	must(t, db.UpdateGroup(ctx, migTo, cadrebot.GroupPatch{Village: str("谢家坞"), Town: str("")}))
 	if res := migCheckin(t, db, migTo, migLi, migMonday, 8*60+5, "新群打卡"); res.Index != 0 {
 		t.Fatalf("Li's index in the new group = %d, want 0", res.Index)
 	}

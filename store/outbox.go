@@ -295,7 +295,7 @@ func (db *DB) OutboxPrune(ctx context.Context, keep string, idle time.Duration) 
 // the default place the outbox flags permanent failures (a 403 from a
 // group that removed the bot, a 400 for a deleted chat).
 func (db *DB) Undeliverable(ctx context.Context, ref, reason string) error {
-	v, _ := json.Marshal(map[string]any{"reason": reason, "at": time.Now().Unix()})
+	v, _ := json.Marshal(map[string]any{"reason": reason, "at": db.clock().Unix()})
 	return wrap(db.rdb.HSet(ctx, db.keyUndeliverable(), ref, v).Err())
 }
 

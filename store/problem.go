@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,10 +14,6 @@ import (
 
 	"cadrebot"
 )
-
-// ErrConflict means the problem changed since it was read: the caller
-// reloads it and decides again (a double tap lands here).
-var ErrConflict = errors.New("problem changed concurrently")
 
 // Problem hash fields. Cards are "card:<chat>" = "<msg id>:<dept>";
 // sweep markers are "m:<name>".
@@ -442,7 +437,7 @@ func (db *DB) Problems(ctx context.Context, ids []int64) ([]cadrebot.Problem, er
 
 // ApplyProblem stores the result of cadrebot.Transition: p as it now is
 // and its history entry, if the stored problem is still at old.Version.
-// Otherwise it returns ErrConflict and writes nothing.
+// Otherwise it returns cadrebot.ErrConflict and writes nothing.
 func (db *DB) ApplyProblem(ctx context.Context, old, p cadrebot.Problem, e cadrebot.Entry) error {
 	w := db.newWrite(p.ID)
 	w.put(&old, &p)
@@ -455,7 +450,7 @@ func (db *DB) ApplyProblem(ctx context.Context, old, p cadrebot.Problem, e cadre
 		return err
 	}
 	if n == 0 {
-		return ErrConflict
+		return cadrebot.ErrConflict
 	}
 	return nil
 }
@@ -504,7 +499,7 @@ func (db *DB) AddMeToo(ctx context.Context, id int64, e cadrebot.Entry) (cadrebo
 		return p, err
 	}
 	if n == 0 {
-		return p, ErrConflict
+		return p, cadrebot.ErrConflict
 	}
 	p.MeToo++
 	return p, nil

@@ -10,43 +10,33 @@ import (
 	"cadrebot"
 )
 
-// ProblemList names one of the problem indexes, newest first.
-type ProblemList struct{ key func(db *DB) string }
-
-// ListAll is every problem of the deployment.
-var ListAll = ProblemList{func(db *DB) string { return db.keyPrAll() }}
-
-// ListOpen is every problem not resolved or closed.
-var ListOpen = ProblemList{func(db *DB) string { return db.keyPrOpen() }}
-
-// ListDept is a department's queue: new, accepted and reopened items.
-func ListDept(dept string) ProblemList {
-	return ProblemList{func(db *DB) string { return db.keyPrDept(dept) }}
-}
-
-// ListDeptAll is every problem a department holds or held last, in any
-// status.
-func ListDeptAll(dept string) ProblemList {
-	return ProblemList{func(db *DB) string { return db.keyPrDeptAll(dept) }}
-}
-
-// ListVillage is a village group's problems; open keeps the unfinished.
-func ListVillage(chat int64, open bool) ProblemList {
-	if open {
-		return ProblemList{func(db *DB) string { return db.keyPrVillageOpen(chat) }}
+// problemSet is the index key of a set of problems.
+func (db *DB) problemSet(s cadrebot.ProblemSet) string {
+	switch s.Kind {
+	case cadrebot.SetOpen:
+		return db.keyPrOpen()
+	case cadrebot.SetDeptQueue:
+		return db.keyPrDept(s.Dept)
+	case cadrebot.SetDept:
+		return db.keyPrDeptAll(s.Dept)
+	case cadrebot.SetVillage:
+		return db.keyPrVillage(s.Chat)
+	case cadrebot.SetVillageOpen:
+		return db.keyPrVillageOpen(s.Chat)
+	case cadrebot.SetUser:
+		return db.keyPrUser(s.User)
+	case cadrebot.SetSupportQueue:
+		return db.keyPrSupport(s.Dept)
+	case cadrebot.SetSupport:
+		return db.keyPrSupportAll(s.Dept)
 	}
-	return ProblemList{func(db *DB) string { return db.keyPrVillage(chat) }}
-}
-
-// ListUser is what a user reported, joined with "me too", or took on.
-func ListUser(user int64) ProblemList {
-	return ProblemList{func(db *DB) string { return db.keyPrUser(user) }}
+	return db.keyPrAll()
 }
 
 // ProblemPage returns ids of a list, newest first, from offset (limit <=
 // 0 means all), and the list's length, in one round trip.
-func (db *DB) ProblemPage(ctx context.Context, l ProblemList, offset, limit int) ([]int64, int, error) {
-	k := l.key(db)
+func (db *DB) ProblemPage(ctx context.Context, l cadrebot.ProblemSet, offset, limit int) ([]int64, int, error) {
+	k := db.problemSet(l)
 	stop := int64(-1)
 	if limit > 0 {
 		stop = int64(offset + limit - 1)
@@ -257,7 +247,7 @@ func (db *DB) Album(ctx context.Context, chat int64, group string) (int64, error
 // problems, indexes and cards point to the new chat id. It is a MigrateHook
 // and, like MigrateGroup, safe to run twice.
 func (db *DB) MigrateProblems(ctx context.Context, from, to int64) error {
-	ids, _, err := db.ProblemPage(ctx, ListVillage(from, false), 0, 0)
+	ids, _, err := db.ProblemPage(ctx, cadrebot.VillageProblems(from, false), 0, 0)
 	if err != nil {
 		return err
 	}
@@ -276,7 +266,7 @@ func (db *DB) MigrateProblems(ctx context.Context, from, to int64) error {
 		}
 	}
 	// A department chat that migrated: its open cards move with it.
-	open, _, err := db.ProblemPage(ctx, ListOpen, 0, 0)
+	open, _, err := db.ProblemPage(ctx, cadrebot.OpenProblems, 0, 0)
 	if err != nil {
 		return err
 	}

@@ -14,17 +14,6 @@ import (
 // department's note and the rest of a resolution's album write. The
 // support lists themselves are indexes of the problem (see indexes).
 
-// ListSupport is what a department supports and still works on: held
-// problems it is a supporting department (协办) of.
-func ListSupport(dept string) ProblemList {
-	return ProblemList{func(db *DB) string { return db.keyPrSupport(dept) }}
-}
-
-// ListSupportAll is every problem a department supports, in any status.
-func ListSupportAll(dept string) ProblemList {
-	return ProblemList{func(db *DB) string { return db.keyPrSupportAll(dept) }}
-}
-
 // AddSupportNote appends a supporting department's progress note and
 // records when that department last noted, whatever the version: a note
 // changes nothing anyone decides on.

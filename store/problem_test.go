@@ -101,14 +101,14 @@ func TestApplyProblemMovesIndexes(t *testing.T) {
 	db := problemDB(t)
 	ctx := context.Background()
 	p := create(t, db, sample())
-	list := func(l store.ProblemList) []int64 {
+	list := func(l cadrebot.ProblemSet) []int64 {
 		ids, n, err := db.ProblemPage(ctx, l, 0, 0)
 		if err != nil || n != len(ids) {
 			t.Fatalf("ProblemPage = %v, %d, %v", ids, n, err)
 		}
 		return ids
 	}
-	if got := list(store.ListDept("traffic")); len(got) != 1 {
+	if got := list(cadrebot.DeptQueue("traffic")); len(got) != 1 {
 		t.Fatalf("traffic queue %v, want [1]", got)
 	}
 	now := t0.Add(time.Hour)
@@ -119,10 +119,10 @@ func TestApplyProblemMovesIndexes(t *testing.T) {
 	if err := db.ApplyProblem(ctx, p, moved, e); err != nil {
 		t.Fatal(err)
 	}
-	if got := list(store.ListDept("traffic")); len(got) != 0 {
+	if got := list(cadrebot.DeptQueue("traffic")); len(got) != 0 {
 		t.Errorf("traffic queue after reassign %v, want empty", got)
 	}
-	if got := list(store.ListDept("environment")); len(got) != 1 {
+	if got := list(cadrebot.DeptQueue("environment")); len(got) != 1 {
 		t.Errorf("environment queue %v, want [1]", got)
 	}
 	due, _ := db.DueBy(ctx, now.Add(24*time.Hour))
@@ -140,15 +140,15 @@ func TestApplyProblemMovesIndexes(t *testing.T) {
 	if err := db.ApplyProblem(ctx, moved, res, e2); err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range []store.ProblemList{store.ListOpen, store.ListDept("environment"), store.ListVillage(-100, true)} {
+	for _, l := range []cadrebot.ProblemSet{cadrebot.OpenProblems, cadrebot.DeptQueue("environment"), cadrebot.VillageProblems(-100, true)} {
 		if got := list(l); len(got) != 0 {
 			t.Errorf("open list after resolve %v, want empty", got)
 		}
 	}
-	if got := list(store.ListVillage(-100, false)); len(got) != 1 {
+	if got := list(cadrebot.VillageProblems(-100, false)); len(got) != 1 {
 		t.Errorf("village list %v, want [1]", got)
 	}
-	if got := list(store.ListUser(2001)); len(got) != 1 {
+	if got := list(cadrebot.UserProblems(2001)); len(got) != 1 {
 		t.Errorf("handler's list %v, want [1]", got)
 	}
 	if r, _ := db.ResolvedBy(ctx, now); len(r) != 1 {
@@ -196,7 +196,7 @@ func TestApplyProblemConflict(t *testing.T) {
 		switch {
 		case err == nil:
 			ok++
-		case !errors.Is(err, store.ErrConflict):
+		case !errors.Is(err, cadrebot.ErrConflict):
 			t.Errorf("unexpected error %v", err)
 		}
 	}
@@ -293,8 +293,8 @@ func TestPhotosAlbumsAndMigration(t *testing.T) {
 	if got.VillageChat != -100100 || got.Cards[-1002100] != 5 || len(got.Cards) != 1 {
 		t.Errorf("after migration: village %d cards %v", got.VillageChat, got.Cards)
 	}
-	ids, _, _ := db.ProblemPage(ctx, store.ListVillage(-100100, true), 0, 0)
-	old, _, _ := db.ProblemPage(ctx, store.ListVillage(-100, true), 0, 0)
+	ids, _, _ := db.ProblemPage(ctx, cadrebot.VillageProblems(-100100, true), 0, 0)
+	old, _, _ := db.ProblemPage(ctx, cadrebot.VillageProblems(-100, true), 0, 0)
 	if len(ids) != 1 || len(old) != 0 {
 		t.Errorf("village lists after migration: new %v old %v", ids, old)
 	}
@@ -308,7 +308,7 @@ func TestProblemsCreatedAndPaging(t *testing.T) {
 		p.Created = t0.Add(time.Duration(i) * time.Hour)
 		create(t, db, p)
 	}
-	page, n, err := db.ProblemPage(ctx, store.ListAll, 10, 10)
+	page, n, err := db.ProblemPage(ctx, cadrebot.AllProblems, 10, 10)
 	if err != nil || n != 25 || len(page) != 10 || page[0] != 15 {
 		t.Errorf("ProblemPage(10, 10) = %v, %d, %v; want 10 ids from #15", page, n, err)
 	}

@@ -191,7 +191,7 @@ func (db *DB) Projects(ctx context.Context, ids []int64) ([]cadrebot.Project, er
 
 // ApplyProject stores p as cadrebot.CompleteMilestone left it, with its
 // history entries, if the stored project is still at old.Version;
-// otherwise it returns ErrConflict and writes nothing.
+// otherwise it returns cadrebot.ErrConflict and writes nothing.
 func (db *DB) ApplyProject(ctx context.Context, old, p cadrebot.Project, es []cadrebot.ProjectEntry) error {
 	w := db.projectWrite(p.ID)
 	w.putProject(&old, &p)
@@ -208,7 +208,7 @@ func (db *DB) ApplyProject(ctx context.Context, old, p cadrebot.Project, es []ca
 		return err
 	}
 	if n == 0 {
-		return ErrConflict
+		return cadrebot.ErrConflict
 	}
 	return nil
 }
@@ -298,29 +298,23 @@ func (db *DB) ProjectHistory(ctx context.Context, id int64) ([]cadrebot.ProjectE
 	return m[id], err
 }
 
-// ProjectList names one of the project indexes.
-type ProjectList struct{ key func(db *DB) string }
-
-// The project lists.
-var (
-	ProjectsAll  = ProjectList{func(db *DB) string { return db.keyPjAll() }}
-	ProjectsOpen = ProjectList{func(db *DB) string { return db.keyPjOpen() }}
-)
-
-// ProjectsOfVillage lists a village group's projects.
-func ProjectsOfVillage(chat int64) ProjectList {
-	return ProjectList{func(db *DB) string { return db.keyPjVillage(chat) }}
-}
-
-// ProjectsLedBy lists the projects a cadre leads.
-func ProjectsLedBy(user int64) ProjectList {
-	return ProjectList{func(db *DB) string { return db.keyPjLead(user) }}
+// projectSet is the index key of a set of projects.
+func (db *DB) projectSet(s cadrebot.ProjectSet) string {
+	switch s.Kind {
+	case cadrebot.ProjectsOpen:
+		return db.keyPjOpen()
+	case cadrebot.ProjectsOfVillage:
+		return db.keyPjVillage(s.Chat)
+	case cadrebot.ProjectsOfLead:
+		return db.keyPjLead(s.User)
+	}
+	return db.keyPjAll()
 }
 
 // ProjectsOf loads every project of a list, oldest first: one round trip
 // for the ids and one per 1,000 projects.
-func (db *DB) ProjectsOf(ctx context.Context, l ProjectList) ([]cadrebot.Project, error) {
-	ids, err := db.rdb.ZRange(ctx, l.key(db), 0, -1).Result()
+func (db *DB) ProjectsOf(ctx context.Context, l cadrebot.ProjectSet) ([]cadrebot.Project, error) {
+	ids, err := db.rdb.ZRange(ctx, db.projectSet(l), 0, -1).Result()
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -366,7 +360,7 @@ func (db *DB) ProjectAlbum(ctx context.Context, chat int64, group string) (id in
 // projects and their index move to the new chat id. It is a MigrateHook
 // and safe to run twice.
 func (db *DB) MigrateProjects(ctx context.Context, from, to int64) error {
-	ps, err := db.ProjectsOf(ctx, ProjectsOfVillage(from))
+	ps, err := db.ProjectsOf(ctx, cadrebot.VillageProjects(from))
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"cadrebot"
-	"cadrebot/store"
 )
 
 func sampleProject() cadrebot.Project {
@@ -38,7 +37,7 @@ func TestProjectStore(t *testing.T) {
 	if _, err := db.Project(ctx, 9); !errors.Is(err, cadrebot.ErrNotFound) {
 		t.Errorf("Project(9) = %v, want ErrNotFound", err)
 	}
-	ids := func(l store.ProjectList) []int64 {
+	ids := func(l cadrebot.ProjectSet) []int64 {
 		ps, err := db.ProjectsOf(ctx, l)
 		if err != nil {
 			t.Fatal(err)
@@ -49,8 +48,8 @@ func TestProjectStore(t *testing.T) {
 		}
 		return out
 	}
-	for name, l := range map[string]store.ProjectList{"all": store.ProjectsAll, "open": store.ProjectsOpen,
-		"village": store.ProjectsOfVillage(-100), "lead": store.ProjectsLedBy(1002)} {
+	for name, l := range map[string]cadrebot.ProjectSet{"all": cadrebot.AllProjects, "open": cadrebot.OpenProjects,
+		"village": cadrebot.VillageProjects(-100), "lead": cadrebot.ProjectsLedBy(1002)} {
 		if got := ids(l); !slices.Equal(got, []int64{1}) {
 			t.Errorf("%s = %v, want [1]", name, got)
 		}
@@ -81,14 +80,14 @@ func TestProjectStore(t *testing.T) {
 	if err := db.ApplyProject(ctx, cur, one, es); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ApplyProject(ctx, cur, one, es); !errors.Is(err, store.ErrConflict) {
+	if err := db.ApplyProject(ctx, cur, one, es); !errors.Is(err, cadrebot.ErrConflict) {
 		t.Errorf("a stale write = %v, want ErrConflict", err)
 	}
 	two, es, _ := cadrebot.CompleteMilestone(one, 1, "李强", t0.Add(3*time.Hour))
 	if err := db.ApplyProject(ctx, one, two, es); err != nil {
 		t.Fatal(err)
 	}
-	if got := ids(store.ProjectsOpen); len(got) != 0 {
+	if got := ids(cadrebot.OpenProjects); len(got) != 0 {
 		t.Errorf("open after completion = %v", got)
 	}
 	hist, err := db.ProjectHistory(ctx, id)
@@ -124,8 +123,8 @@ func TestProjectStore(t *testing.T) {
 	if err := db.MigrateProjects(ctx, -100, -1000100); err != nil {
 		t.Fatal(err)
 	}
-	if got := ids(store.ProjectsOfVillage(-1000100)); !slices.Equal(got, []int64{1}) || len(ids(store.ProjectsOfVillage(-100))) != 0 {
-		t.Errorf("after migration: new %v, old %v", got, ids(store.ProjectsOfVillage(-100)))
+	if got := ids(cadrebot.VillageProjects(-1000100)); !slices.Equal(got, []int64{1}) || len(ids(cadrebot.VillageProjects(-100))) != 0 {
+		t.Errorf("after migration: new %v, old %v", got, ids(cadrebot.VillageProjects(-100)))
 	}
 }
 
@@ -137,14 +136,14 @@ func TestProblemJointFields(t *testing.T) {
 	s := sample()
 	s.Support = []string{"environment", "county"}
 	p := create(t, db, s)
-	list := func(l store.ProblemList) []int64 {
+	list := func(l cadrebot.ProblemSet) []int64 {
 		ids, _, err := db.ProblemPage(ctx, l, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return ids
 	}
-	if !slices.Equal(list(store.ListSupport("county")), []int64{p.ID}) || !slices.Equal(list(store.ListSupportAll("environment")), []int64{p.ID}) {
+	if !slices.Equal(list(cadrebot.SupportQueue("county")), []int64{p.ID}) || !slices.Equal(list(cadrebot.SupportedProblems("environment")), []int64{p.ID}) {
 		t.Error("a supporter's lists lack the problem")
 	}
 	if err := db.AddSupportNote(ctx, p.ID, cadrebot.Entry{At: t0.Add(time.Hour), By: 2003, Action: cadrebot.ActNote, Dept: "environment", Note: "已清运"}); err != nil {
@@ -189,7 +188,7 @@ func TestProblemJointFields(t *testing.T) {
 		t.Error("county noted without a note")
 	}
 	// Resolved: no longer in a supporter's working list, still in its all.
-	if len(list(store.ListSupport("county"))) != 0 || len(list(store.ListSupportAll("county"))) != 1 {
+	if len(list(cadrebot.SupportQueue("county"))) != 0 || len(list(cadrebot.SupportedProblems("county"))) != 1 {
 		t.Error("supporter lists after resolution")
 	}
 	if err := db.SetResolutionAlbum(ctx, -100, "g2", p.ID, 2001); err != nil {

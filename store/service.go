@@ -183,36 +183,18 @@ redis.call('HSET', KEYS[3], user, cjson.encode(s))
 return {tonumber(idx), started, was and 1 or 0}
 `)
 
-// JoinWrite is one start (or continuation) of service.
-type JoinWrite struct {
-	Chat   int64
-	Member cadrebot.Member // UserID, Name, Username
-	Day    calendar.Date   // the first day of a new period, in the group's zone
-	// Batch, Home and Title are set on the open period when not empty.
-	Batch, Home, Title string
-	// Created is the group's creation day (see joinScript).
-	Created calendar.Date
-}
-
-// JoinResult says what Join did.
-type JoinResult struct {
-	Index   int
-	Started bool // a new period began on Day
-	Already bool // they were on the roster already
-}
-
 // Join puts a member on the roster and starts their service, in one
 // script: /join, being added to the group, a hand-over's successor.
-func (db *DB) Join(ctx context.Context, j JoinWrite) (JoinResult, error) {
+func (db *DB) Join(ctx context.Context, j attendance.JoinWrite) (attendance.JoinResult, error) {
 	v, err := joinScript.Run(ctx, db.rdb, []string{db.keyIndex(j.Chat), db.keyMembers(j.Chat), db.keyService(j.Chat)},
 		j.Member.UserID, j.Member.Name, j.Member.Username, dayString(j.Day), j.Batch, j.Home, j.Title, dayString(j.Created)).Int64Slice()
 	if err != nil {
-		return JoinResult{}, wrap(err)
+		return attendance.JoinResult{}, wrap(err)
 	}
 	if len(v) != 3 {
-		return JoinResult{}, fmt.Errorf("join script: %d values, want 3", len(v))
+		return attendance.JoinResult{}, fmt.Errorf("join script: %d values, want 3", len(v))
 	}
-	return JoinResult{Index: int(v[0]), Started: v[1] == 1, Already: v[2] == 1}, nil
+	return attendance.JoinResult{Index: int(v[0]), Started: v[1] == 1, Already: v[2] == 1}, nil
 }
 
 // leaveScript takes a member off the roster and ends their open period:
@@ -249,19 +231,9 @@ redis.call('HSET', KEYS[2], user, cjson.encode(s))
 return cjson.encode(last)
 `)
 
-// Departure is the end of a member's service.
-type Departure struct {
-	Chat   int64
-	Member cadrebot.Member // UserID; Name and Username for a record made now
-	Day    calendar.Date   // the day they left, in the group's zone
-	Why    string          // attendance.EndLeft, EndRemoved or EndHandover
-	// Created is the group's creation day (see leaveScript).
-	Created calendar.Date
-}
-
 // EndService takes a member off the roster and ends their service: one
 // script. ok is false when they had no open period (not a member).
-func (db *DB) EndService(ctx context.Context, l Departure) (s attendance.Service, ok bool, err error) {
+func (db *DB) EndService(ctx context.Context, l attendance.Departure) (s attendance.Service, ok bool, err error) {
 	keys := []string{db.keyMembers(l.Chat), db.keyService(l.Chat), db.keyIndex(l.Chat), db.keyCheckins(l.Chat, l.Day.Year)}
 	v, err := leaveScript.Run(ctx, db.rdb, keys, l.Member.UserID, dayString(l.Day), dayString(l.Day.AddDays(-1)),
 		attendance.DayOfYear(l.Day), attendance.RowBits, dayString(l.Created), l.Member.Name, l.Member.Username, l.Why).Text()

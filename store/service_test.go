@@ -21,14 +21,14 @@ func TestServicePeriods(t *testing.T) {
 	db := newTestDB(t)
 	ctx := context.Background()
 	const chat = -300
-	res, err := db.Join(ctx, JoinWrite{Chat: chat, Member: wang, Day: day("2026-11-02")})
+	res, err := db.Join(ctx, attendance.JoinWrite{Chat: chat, Member: wang, Day: day("2026-11-02")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.Started || res.Already {
 		t.Errorf("first join = %+v, want started", res)
 	}
-	res, err = db.Join(ctx, JoinWrite{Chat: chat, Member: wang, Day: day("2026-11-05"), Batch: "第19批", Home: "柯桥区农业农村局"})
+	res, err = db.Join(ctx, attendance.JoinWrite{Chat: chat, Member: wang, Day: day("2026-11-05"), Batch: "第19批", Home: "柯桥区农业农村局"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestServicePeriods(t *testing.T) {
 	if _, err := db.Checkin(ctx, ciWrite(chat, wang, at, "")); err != nil {
 		t.Fatal(err)
 	}
-	s, ok, err := db.EndService(ctx, Departure{Chat: chat, Member: wang, Day: day("2026-12-04"), Why: attendance.EndLeft})
+	s, ok, err := db.EndService(ctx, attendance.Departure{Chat: chat, Member: wang, Day: day("2026-12-04"), Why: attendance.EndLeft})
 	if err != nil || !ok {
 		t.Fatalf("EndService = %v, %v", ok, err)
 	}
@@ -48,7 +48,7 @@ func TestServicePeriods(t *testing.T) {
 	if diff := cmp.Diff(want, s); diff != "" {
 		t.Errorf("ended period (-want +got):\n%s", diff)
 	}
-	if _, ok, _ := db.EndService(ctx, Departure{Chat: chat, Member: wang, Day: day("2026-12-05")}); ok {
+	if _, ok, _ := db.EndService(ctx, attendance.Departure{Chat: chat, Member: wang, Day: day("2026-12-05")}); ok {
 		t.Error("a second departure ended something")
 	}
 	// Back by checking in: a new period from that day.
@@ -56,10 +56,10 @@ func TestServicePeriods(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Li leaves the day he joined without checking in: no day at all.
-	if _, err := db.Join(ctx, JoinWrite{Chat: chat, Member: li, Day: day("2026-12-07")}); err != nil {
+	if _, err := db.Join(ctx, attendance.JoinWrite{Chat: chat, Member: li, Day: day("2026-12-07")}); err != nil {
 		t.Fatal(err)
 	}
-	if s, _, _ := db.EndService(ctx, Departure{Chat: chat, Member: li, Day: day("2026-12-07"), Why: attendance.EndRemoved}); s.Overlaps(day("2026-12-01"), day("2026-12-31")) {
+	if s, _, _ := db.EndService(ctx, attendance.Departure{Chat: chat, Member: li, Day: day("2026-12-07"), Why: attendance.EndRemoved}); s.Overlaps(day("2026-12-01"), day("2026-12-31")) {
 		t.Errorf("Li's period = %+v, want empty", s)
 	}
 	p, err := db.Service(ctx, chat)
@@ -99,13 +99,13 @@ func TestServiceLegacyRoster(t *testing.T) {
 	if len(g.Members) != 2 || g.Members[0].Workdays != 9 {
 		t.Fatalf("legacy members = %+v, want 9 workdays each from the creation day", g.Members)
 	}
-	s, ok, err := db.EndService(ctx, Departure{Chat: chat, Member: li, Day: day("2026-12-02"), Why: attendance.EndRemoved, Created: day("2026-11-18")})
+	s, ok, err := db.EndService(ctx, attendance.Departure{Chat: chat, Member: li, Day: day("2026-12-02"), Why: attendance.EndRemoved, Created: day("2026-11-18")})
 	if err != nil || !ok || s.From != day("2026-11-18") || s.To != day("2026-12-01") {
 		t.Errorf("legacy departure = %+v %v %v, want 11-18 to 12-01", s, ok, err)
 	}
 	// A legacy member's /join records the details on the period from the
 	// creation, not on a new one.
-	res, err := db.Join(ctx, JoinWrite{Chat: chat, Member: wang, Day: day("2026-12-03"), Batch: "第19批", Created: day("2026-11-18")})
+	res, err := db.Join(ctx, attendance.JoinWrite{Chat: chat, Member: wang, Day: day("2026-12-03"), Batch: "第19批", Created: day("2026-11-18")})
 	if err != nil || res.Started {
 		t.Fatalf("legacy join = %+v, %v", res, err)
 	}
@@ -124,17 +124,17 @@ func TestServiceMergesOnMigration(t *testing.T) {
 	db := newTestDB(t)
 	ctx := context.Background()
 	const from, to = -302, -1000302
-	if _, err := db.Join(ctx, JoinWrite{Chat: from, Member: wang, Day: day("2026-11-02"), Batch: "第19批"}); err != nil {
+	if _, err := db.Join(ctx, attendance.JoinWrite{Chat: from, Member: wang, Day: day("2026-11-02"), Batch: "第19批"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.EndService(ctx, Departure{Chat: from, Member: wang, Day: day("2026-11-20")}); err != nil {
+	if _, _, err := db.EndService(ctx, attendance.Departure{Chat: from, Member: wang, Day: day("2026-11-20")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Join(ctx, JoinWrite{Chat: from, Member: wang, Day: day("2026-11-25")}); err != nil {
+	if _, err := db.Join(ctx, attendance.JoinWrite{Chat: from, Member: wang, Day: day("2026-11-25")}); err != nil {
 		t.Fatal(err)
 	}
 	// Li joined the new chat before the merge.
-	if _, err := db.Join(ctx, JoinWrite{Chat: to, Member: li, Day: day("2026-12-01")}); err != nil {
+	if _, err := db.Join(ctx, attendance.JoinWrite{Chat: to, Member: li, Day: day("2026-12-01")}); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 { // twice: a migration may run again
