@@ -185,32 +185,33 @@ func (a *App) sight() *bot.Sight {
 	return &bot.Sight{ReadsAll: a.Me.CanReadAllGroupMessages, BotID: a.Me.ID, Auth: a.Auth, Store: a.DB}
 }
 
-// deptChat is the chat a department's cards go to now: /bind, else its
-// config chat_id (followed to its supergroup); 0 for none.
-func (a *App) deptChat(ctx context.Context, dept string) (int64, error) {
+// deptChats is where each department's cards go now: /bind, else its
+// config chat_id followed to its supergroup.
+func (a *App) deptChats(ctx context.Context) (map[string]int64, error) {
 	bound, err := a.DB.DepartmentChats(ctx)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	moves, err := a.DB.ChatMoves(ctx)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return digest.DeptChats(&a.Cfg.File, bound, moves)[dept], nil
+	return digest.DeptChats(&a.Cfg.File, bound, moves), nil
+}
+
+// deptChat is the chat a department's cards go to now; 0 for none.
+func (a *App) deptChat(ctx context.Context, dept string) (int64, error) {
+	chats, err := a.deptChats(ctx)
+	return chats[dept], err
 }
 
 // chatDepts names the departments whose chat chat is: config chat_id or
 // /bind.
 func (a *App) chatDepts(ctx context.Context, chat int64) ([]handlers.Department, error) {
-	bound, err := a.DB.DepartmentChats(ctx)
+	chats, err := a.deptChats(ctx)
 	if err != nil {
 		return nil, err
 	}
-	moves, err := a.DB.ChatMoves(ctx)
-	if err != nil {
-		return nil, err
-	}
-	chats := digest.DeptChats(&a.Cfg.File, bound, moves)
 	var out []handlers.Department
 	for _, id := range digest.DeptsOfChat(&a.Cfg.File, chats, chat) {
 		if d, ok := a.Cfg.File.Department(id); ok {
@@ -224,11 +225,7 @@ func (a *App) chatDepts(ctx context.Context, chat int64) ([]handlers.Department,
 // it: two round trips for the groups, one each for the /leaders bindings
 // and the migrations.
 func (a *App) unitTree(ctx context.Context) (*units.Tree, error) {
-	ids, err := a.DB.GroupIDs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	gs, err := a.DB.Groups(ctx, ids)
+	gs, err := a.DB.AllGroups(ctx)
 	if err != nil {
 		return nil, err
 	}

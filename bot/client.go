@@ -247,32 +247,8 @@ func (c *Client) SetMyCommands(ctx context.Context, cmds []models.BotCommand, la
 func (c *Client) GetUpdates(ctx context.Context, offset int64, limit int, timeout time.Duration, allowed []string) ([]json.RawMessage, error) {
 	var out []json.RawMessage
 	err := c.call(NoRetryWait(ctx), "getUpdates", func() error {
-		body, _ := json.Marshal(map[string]any{"offset": offset, "limit": limit,
-			"timeout": int(timeout / time.Second), "allowed_updates": allowed})
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/getUpdates", bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := c.httpc.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-		if err != nil {
-			return fmt.Errorf("read: %w", err)
-		}
-		var r apiResponse
-		if err := json.Unmarshal(raw, &r); err != nil {
-			// The body may be a proxy's page that echoes the request
-			// path, token included: call redacts it with the rest.
-			return fmt.Errorf("decode (HTTP %d) %q: %w", resp.StatusCode, clip(raw, 200), err)
-		}
-		if !r.OK {
-			return apiError(r.ErrorCode, r.Description, r.Parameters.RetryAfter, r.Parameters.MigrateToChatID)
-		}
-		return json.Unmarshal(r.Result, &out)
+		return c.post(ctx, "getUpdates", map[string]any{"offset": offset, "limit": limit,
+			"timeout": int(timeout / time.Second), "allowed_updates": allowed}, &out)
 	})
 	return out, err
 }
@@ -333,7 +309,8 @@ func (c *Client) post(ctx context.Context, method string, params, dest any) erro
 		return err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	// A batch of 100 updates with long texts stays far below this.
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return fmt.Errorf("read: %w", err)
 	}

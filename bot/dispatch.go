@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"cadrebot/clock"
 	"cadrebot/handlers"
 	"cadrebot/metrics"
 )
@@ -187,7 +188,7 @@ func (d *Dispatcher) unspill(q *chatQueue) bool {
 	us, err := d.load(ctx, ids)
 	if err != nil {
 		d.log.Warn("load spilled updates; retrying", "err", err)
-		return sleep(ctx, time.Second)
+		return clock.Sleep(ctx, time.Second)
 	}
 	byID := make(map[int64]*models.Update, len(us))
 	for _, u := range us {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"cadrebot/clock"
 	"cadrebot/metrics"
 	"cadrebot/store"
 )
@@ -64,7 +65,7 @@ func (p *Poller) Run(ctx, work context.Context, gen int64) error {
 			return nil
 		}
 		p.log.Error("poller: resume from the inbox; retrying", "err", err)
-		if !sleep(ctx, time.Second) {
+		if !clock.Sleep(ctx, time.Second) {
 			return nil
 		}
 		offset, err = p.resume(ctx, work, j)
@@ -86,7 +87,7 @@ func (p *Poller) Run(ctx, work context.Context, gen int64) error {
 				backoff = min(backoff*2, 30*time.Second)
 			}
 			p.log.Warn("getUpdates failed", "err", err, "retry_in", wait)
-			if !sleep(ctx, wait) {
+			if !clock.Sleep(ctx, wait) {
 				break
 			}
 			continue
@@ -104,7 +105,7 @@ func (p *Poller) Run(ctx, work context.Context, gen int64) error {
 		if err != nil {
 			// Not stored, so not handled: the same batch comes again.
 			p.log.Error("poller: store batch in the inbox", "err", err)
-			if !sleep(ctx, time.Second) {
+			if !clock.Sleep(ctx, time.Second) {
 				break
 			}
 			continue
@@ -140,7 +141,7 @@ func (p *Poller) retryKept(ctx, work context.Context, j *Journal) {
 			return
 		case <-j.Kept():
 		}
-		if !sleep(ctx, j.Retry) {
+		if !clock.Sleep(ctx, j.Retry) {
 			return
 		}
 		if _, err := p.resume(ctx, work, j); err != nil {
@@ -194,15 +195,4 @@ func (p *Poller) accept(ctx, work context.Context, gen int64, raws []json.RawMes
 		j.Submit(work, p.dispatch, u)
 	}
 	return next, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

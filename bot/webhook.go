@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"cadrebot/clock"
 	"cadrebot/metrics"
 	"cadrebot/store"
 )
@@ -153,7 +154,7 @@ func (w *Webhook) Run(ctx context.Context) {
 		case <-w.journal.Kept():
 			// A handler kept an update: hand this replica's own inbox
 			// over again once Redis answers.
-			if sleep(ctx, w.journal.Retry) {
+			if clock.Sleep(ctx, w.journal.Retry) {
 				if _, err := w.journal.Resume(ctx, w.work, w.dispatch, w.metrics); err != nil {
 					w.log.Warn("webhook: hand over kept updates", "err", err)
 				}

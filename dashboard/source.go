@@ -31,8 +31,7 @@ import (
 
 // Store is what Deployment reads (store.DB).
 type Store interface {
-	GroupIDs(ctx context.Context) ([]int64, error)
-	Groups(ctx context.Context, chats []int64) ([]*cadrebot.Group, error)
+	AllGroups(ctx context.Context) ([]*cadrebot.Group, error)
 	DepartmentChats(ctx context.Context) (map[string]int64, error)
 	ChatMoves(ctx context.Context) (cadrebot.ChatMoves, error)
 	CheckinPeriods(ctx context.Context, chats []int64, from, to calendar.Date) (map[int64]*attendance.Period, error)
@@ -153,11 +152,7 @@ type registry struct {
 func (d *Deployment) registry(ctx context.Context) (*registry, error) {
 	v, err := d.once(ctx, "registry", func() (any, error) {
 		ctx := context.WithoutCancel(ctx)
-		ids, err := d.Store.GroupIDs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		gs, err := d.Store.Groups(ctx, ids)
+		gs, err := d.Store.AllGroups(ctx)
 		if err != nil {
 			return nil, err
 		}

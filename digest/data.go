@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 	"time"
@@ -98,18 +99,8 @@ func (s Set) filter(keep func(*cadrebot.Problem) bool) Set {
 }
 
 func byID(s Set) Set {
-	slices.SortFunc(s, func(a, b *cadrebot.Problem) int { return cmpInt64(a.ID, b.ID) })
+	slices.SortFunc(s, func(a, b *cadrebot.Problem) int { return cmp.Compare(a.ID, b.ID) })
 	return s
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // resolvedIn reports whether p counts as resolved during per: done now

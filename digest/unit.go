@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"cmp"
 	"slices"
 
 	"cadrebot"
@@ -119,7 +120,7 @@ func sortOldest(s Set) {
 		if c := a.Created.Compare(b.Created); c != 0 {
 			return c
 		}
-		return cmpInt64(a.ID, b.ID)
+		return cmp.Compare(a.ID, b.ID)
 	})
 }
 

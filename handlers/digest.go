@@ -21,8 +21,7 @@ import (
 
 // DigestStore is what digests, /stats and /export need from the store.
 type DigestStore interface {
-	GroupIDs(ctx context.Context) ([]int64, error)
-	Groups(ctx context.Context, chats []int64) ([]*cadrebot.Group, error)
+	AllGroups(ctx context.Context) ([]*cadrebot.Group, error)
 	DepartmentChats(ctx context.Context) (map[string]int64, error)
 	UnitChats(ctx context.Context) (map[string]int64, error)
 	ChatMoves(ctx context.Context) (cadrebot.ChatMoves, error)
@@ -242,11 +241,7 @@ func (d *Digests) fleetFor(ctx context.Context, per digest.Period, at time.Time)
 // village group of unit's subtree ("" the whole deployment) and the
 // problems the period's digests can mention there.
 func (d *Digests) loadFleet(ctx context.Context, per digest.Period, unit string) (*fleet, error) {
-	ids, err := d.Store.GroupIDs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	gs, err := d.Store.Groups(ctx, ids)
+	gs, err := d.Store.AllGroups(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -363,11 +358,7 @@ type Preview struct {
 // operator can use it to check a deployment. Charts are described, not
 // rendered (Report.Render draws one).
 func (d *Digests) Preview(ctx context.Context, at time.Time) ([]Preview, error) {
-	ids, err := d.Store.GroupIDs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	gs, err := d.Store.Groups(ctx, ids)
+	gs, err := d.Store.AllGroups(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -144,11 +144,7 @@ func (d *Digests) exportData(ctx context.Context, s ExportScope, per digest.Peri
 	var ps []cadrebot.Problem
 	var err error
 	if s.All || s.Unit != nil {
-		ids, err := d.Store.GroupIDs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		gs, err := d.Store.Groups(ctx, ids)
+		gs, err := d.Store.AllGroups(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -34,11 +34,7 @@ const (
 // reached because the process stopped in the middle of the run, which it
 // counts as done. deliver keeps it from sending anything twice.
 func (d *Digests) RetryDigests(ctx context.Context, now time.Time) error {
-	ids, err := d.Store.GroupIDs(ctx)
-	if err != nil {
-		return err
-	}
-	gs, err := d.Store.Groups(ctx, ids)
+	gs, err := d.Store.AllGroups(ctx)
 	if err != nil {
 		return err
 	}

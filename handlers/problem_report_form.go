@@ -160,20 +160,22 @@ func (h *Problems) dropForm(ctx context.Context, chat, user int64, kind string) 
 	return h.Store.DeleteForm(ctx, chat, user, kind)
 }
 
-// rdData builds dialog button data: "rd:<user base36>:<nonce>:<op>[:<arg>]".
-// The owner rides along so a press by anyone else is told "not your form"
-// rather than "expired"; with a 32-byte category id it stays under 64.
-func rdData(user int64, nonce, op string, arg ...string) string {
-	s := PrefixReport + ":" + strconv.FormatInt(user, 36) + ":" + nonce + ":" + op
+// dialogData builds a dialog's button data:
+// "<prefix>:<user base36>:<nonce>:<op>[:<arg>]". The owner rides along so
+// a press by anyone else is told "not your form" rather than "expired";
+// with a 32-byte category id it stays under 64.
+func dialogData(prefix string, user int64, nonce, op string, arg ...string) string {
+	s := prefix + ":" + strconv.FormatInt(user, 36) + ":" + nonce + ":" + op
 	if len(arg) > 0 {
 		s += ":" + arg[0]
 	}
 	return s
 }
 
-func parseRD(data string) (user int64, nonce, op, arg string, ok bool) {
+// parseDialogData reads what dialogData wrote under prefix.
+func parseDialogData(prefix, data string) (user int64, nonce, op, arg string, ok bool) {
 	f := strings.SplitN(data, ":", 5)
-	if len(f) < 4 || f[0] != PrefixReport {
+	if len(f) < 4 || f[0] != prefix {
 		return 0, "", "", "", false
 	}
 	user, err := strconv.ParseInt(f[1], 36, 64)
@@ -184,6 +186,15 @@ func parseRD(data string) (user int64, nonce, op, arg string, ok bool) {
 		arg = f[4]
 	}
 	return user, f[2], f[3], arg, true
+}
+
+// rdData builds the report dialog's button data.
+func rdData(user int64, nonce, op string, arg ...string) string {
+	return dialogData(PrefixReport, user, nonce, op, arg...)
+}
+
+func parseRD(data string) (user int64, nonce, op, arg string, ok bool) {
+	return parseDialogData(PrefixReport, data)
 }
 
 // bestPhoto is the largest size of a message's photo, or "".

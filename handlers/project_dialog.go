@@ -125,28 +125,13 @@ func (h *Projects) dropForm(ctx context.Context, chat, user int64) error {
 	return h.Store.DeleteForm(ctx, chat, user, store.FormProject)
 }
 
-// pjData builds dialog button data: "pj:<user b36>:<nonce>:<op>[:<arg>]".
+// pjData builds the project dialog's button data (see dialogData).
 func pjData(user int64, nonce, op string, arg ...string) string {
-	s := PrefixProjectDialog + ":" + strconv.FormatInt(user, 36) + ":" + nonce + ":" + op
-	if len(arg) > 0 {
-		s += ":" + arg[0]
-	}
-	return s
+	return dialogData(PrefixProjectDialog, user, nonce, op, arg...)
 }
 
 func parsePJ(data string) (user int64, nonce, op, arg string, ok bool) {
-	f := strings.SplitN(data, ":", 5)
-	if len(f) < 4 || f[0] != PrefixProjectDialog {
-		return 0, "", "", "", false
-	}
-	user, err := strconv.ParseInt(f[1], 36, 64)
-	if err != nil {
-		return 0, "", "", "", false
-	}
-	if len(f) == 5 {
-		arg = f[4]
-	}
-	return user, f[2], f[3], arg, true
+	return parseDialogData(PrefixProjectDialog, data)
 }
 
 // startDialog opens the /project dialog in a village group, for its

@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"cadrebot/clock"
 	"cadrebot/store"
 )
 
@@ -82,7 +83,7 @@ func (l *Lease) Run(ctx context.Context, fn func(ctx context.Context)) {
 		default:
 			l.log.Warn("lease: obtain", "lease", l.name, "err", err)
 		}
-		sleep(ctx, l.Retry)
+		clock.Sleep(ctx, l.Retry)
 	}
 }
 
@@ -153,16 +154,5 @@ func (l *Lease) keep(ctx context.Context, lock *store.Lock, lost func()) {
 			return
 		}
 		l.until.Store(start.Add(l.ttl * 2 / 3).UnixNano())
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

@@ -220,7 +220,7 @@ func (o *Courier) Stats(ctx context.Context) {
 		if err := o.RefreshStats(ctx); err != nil && ctx.Err() == nil {
 			o.log.Debug("outbox: stats", "err", err)
 		}
-		if !sleep(ctx, o.cfg.StatsEvery) {
+		if !clock.Sleep(ctx, o.cfg.StatsEvery) {
 			return
 		}
 	}
@@ -246,7 +246,7 @@ func (o *Courier) Lead(ctx, work context.Context) {
 	q := newFairQueue(o.clk, o.lim.Chat)
 	if err := o.db.OutboxInit(ctx); err != nil {
 		o.log.Error("outbox: create consumer group", "err", err)
-		sleep(ctx, time.Second)
+		clock.Sleep(ctx, time.Second)
 		return
 	}
 	// Whatever a previous sender left pending is ours now. Its lease has
@@ -254,7 +254,7 @@ func (o *Courier) Lead(ctx, work context.Context) {
 	claimed, err := o.db.OutboxClaim(ctx, o.consumer, 0)
 	if err != nil {
 		o.log.Error("outbox: claim pending entries", "err", err)
-		sleep(ctx, time.Second)
+		clock.Sleep(ctx, time.Second)
 		return
 	}
 	if n := q.push(claimed); n > 0 {
@@ -300,7 +300,7 @@ func (o *Courier) read(ctx context.Context, q *fairQueue) {
 			}
 			if err != nil {
 				o.log.Warn("outbox: read", "err", err)
-				sleep(ctx, time.Second)
+				clock.Sleep(ctx, time.Second)
 				continue
 			}
 			if len(es) == 0 {
@@ -435,7 +435,7 @@ func (o *Courier) finish(ctx context.Context, q *fairQueue, it *outItem) {
 			return
 		}
 		o.log.Warn("outbox: ack", "id", it.ID, "err", err)
-		if !sleep(ctx, wait) {
+		if !clock.Sleep(ctx, wait) {
 			o.log.Error("outbox: stopped before the ack; the message may be sent again", "id", it.ID, "key", it.Msg.Key)
 			q.release(it)
 			return
@@ -550,16 +550,5 @@ func (o *Courier) announce(ctx context.Context, m send.Message, id int) {
 		if err := h(hctx, m.Ref, m.ChatID, id); err != nil {
 			o.log.Error("outbox: sent hook", "ref", m.Ref, "err", err)
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

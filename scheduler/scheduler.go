@@ -45,8 +45,7 @@ type Job struct {
 
 // Store is what the scheduler needs from Redis.
 type Store interface {
-	GroupIDs(ctx context.Context) ([]int64, error)
-	Groups(ctx context.Context, chats []int64) ([]*cadrebot.Group, error)
+	AllGroups(ctx context.Context) ([]*cadrebot.Group, error)
 	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
 	Done(ctx context.Context, name string) (bool, error)
 	SchedulerSeen(ctx context.Context) (time.Time, error)
@@ -126,11 +125,8 @@ func (s *Scheduler) scopes(ctx context.Context) ([]scope, error) {
 		}
 	}
 	if needGroups {
-		ids, err := s.db.GroupIDs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		groups, err = s.db.Groups(ctx, ids)
+		var err error
+		groups, err = s.db.AllGroups(ctx)
 		if err != nil {
 			return nil, err
 		}

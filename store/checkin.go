@@ -56,16 +56,7 @@ import (
 // Returns {index, previous bit, member's row this year, row the year
 // before, leave JSON or nil, 1 if this call claimed the creation of the
 // day's board, 1 if it claimed the board debounce}.
-var checkinScript = redis.NewScript(`
--- fit makes key at least size bytes long in one allocation: a string
--- that SETBIT or SETRANGE grows gets twice the room it needs.
-local function fit(key, size)
-  local n = redis.call('STRLEN', key)
-  if n >= size then return n end
-  local v = redis.call('GET', key) or ''
-  redis.call('SET', key, v .. string.rep('\0', size - n), 'KEEPTTL')
-  return n
-end
+var checkinScript = redis.NewScript(luaFit + `
 local user = ARGV[1]
 local idx = redis.call('HGET', KEYS[1], user)
 if idx then
@@ -298,24 +289,9 @@ func (db *DB) checkinDay(ctx context.Context, chat int64, day calendar.Date, rel
 	db.fillService(d.Period, idx.Val(), svc.Val(), []any{m[fCreated], m[fTZ]})
 	ts, ns := times.Val(), notes.Val()
 	for _, m := range d.Period.Roster {
-		row := d.Period.Row(m)
-		if !row.Checked(day) {
-			continue
+		if row := d.Period.Row(m); row.Checked(day) {
+			d.Details[m.UserID] = decodeCheckin(m, row.OffSite(day), ts, ns)
 		}
-		c := cadrebot.Checkin{UserID: m.UserID, Minute: -1, OffSite: row.OffSite(day)}
-		if i := m.Index * 2; i+1 < len(ts) {
-			if v := int(ts[i])<<8 | int(ts[i+1]); v > 0 {
-				c.Minute = v - 1
-			}
-		}
-		var nj noteJSON
-		if s, ok := ns[itoa(m.UserID)]; ok && json.Unmarshal([]byte(s), &nj) == nil {
-			c.Note = nj.N
-			if nj.La != nil && nj.Lo != nil {
-				c.Where = &cadrebot.Point{Lat: *nj.La, Lon: *nj.Lo}
-			}
-		}
-		d.Details[m.UserID] = c
 	}
 	switch s := board.Val(); s {
 	case "":
@@ -378,3 +354,36 @@ func (db *DB) CheckinPeriods(ctx context.Context, chats []int64, from, to calend
 	}
 	return out, nil
 }
+
+// decodeCheckin reads a member's check-in of a day from the day's packed
+// times (two bytes per roster index: the minute plus one, 0 for none) and
+// notes (a JSON note per user).
+func decodeCheckin(m cadrebot.Member, offSite bool, times string, notes map[string]string) cadrebot.Checkin {
+	c := cadrebot.Checkin{UserID: m.UserID, Minute: -1, OffSite: offSite}
+	if i := m.Index * 2; i+1 < len(times) {
+		if v := int(times[i])<<8 | int(times[i+1]); v > 0 {
+			c.Minute = v - 1
+		}
+	}
+	var nj noteJSON
+	if s, ok := notes[itoa(m.UserID)]; ok && json.Unmarshal([]byte(s), &nj) == nil {
+		c.Note = nj.N
+		if nj.La != nil && nj.Lo != nil {
+			c.Where = &cadrebot.Point{Lat: *nj.La, Lon: *nj.Lo}
+		}
+	}
+	return c
+}
+
+// luaFit is a Lua function the scripts that write bitmaps share: fit makes
+// key at least size bytes long in one allocation, since a string that
+// SETBIT or SETRANGE grows gets twice the room it needs.
+const luaFit = `
+local function fit(key, size)
+  local n = redis.call('STRLEN', key)
+  if n >= size then return n end
+  local v = redis.call('GET', key) or ''
+  redis.call('SET', key, v .. string.rep('\0', size - n), 'KEEPTTL')
+  return n
+end
+`

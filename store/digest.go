@@ -43,21 +43,7 @@ func (db *DB) DigestProblems(ctx context.Context, since, from, to time.Time) ([]
 	ids = append(ids, parseIDs(open.Val())...)
 	ids = append(ids, parseIDs(resolved.Val())...)
 	slices.Sort(ids)
-	return db.ProblemsBatched(ctx, slices.Compact(ids))
-}
-
-// ProblemsBatched is Problems for any number of ids: one pipelined round
-// trip per 1,000.
-func (db *DB) ProblemsBatched(ctx context.Context, ids []int64) ([]cadrebot.Problem, error) {
-	out := make([]cadrebot.Problem, 0, len(ids))
-	for start := 0; start < len(ids); start += problemBatch {
-		ps, err := db.Problems(ctx, ids[start:min(start+problemBatch, len(ids))])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ps...)
-	}
-	return out, nil
+	return db.Problems(ctx, slices.Compact(ids))
 }
 
 // ProblemsOf loads every problem of a list (a village's, a department's),
@@ -67,7 +53,7 @@ func (db *DB) ProblemsOf(ctx context.Context, l cadrebot.ProblemSet) ([]cadrebot
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return db.ProblemsBatched(ctx, parseIDs(ids))
+	return db.Problems(ctx, parseIDs(ids))
 }
 
 // Histories loads the histories of many problems, oldest entry first: one
@@ -148,21 +134,7 @@ func (db *DB) CheckinDetails(ctx context.Context, periods map[int64]*attendance.
 				if !row.Checked(r.day) {
 					continue
 				}
-				c := cadrebot.Checkin{UserID: m.UserID, Minute: -1, OffSite: row.OffSite(r.day)}
-				// The layout of the check-in store: two bytes per roster
-				// index, the minute plus one; a JSON note per user.
-				if j := m.Index * 2; j+1 < len(ts) {
-					if v := int(ts[j])<<8 | int(ts[j+1]); v > 0 {
-						c.Minute = v - 1
-					}
-				}
-				var nj noteJSON
-				if s, ok := ns[itoa(m.UserID)]; ok && json.Unmarshal([]byte(s), &nj) == nil {
-					c.Note = nj.N
-					if nj.La != nil && nj.Lo != nil {
-						c.Where = &cadrebot.Point{Lat: *nj.La, Lon: *nj.Lo}
-					}
-				}
+				c := decodeCheckin(m, row.OffSite(r.day), ts, ns)
 				if users == nil {
 					users = map[int64]cadrebot.Checkin{}
 				}

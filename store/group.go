@@ -263,6 +263,16 @@ func (db *DB) Rosters(ctx context.Context, chats []int64) (map[int64][]cadrebot.
 	return out, nil
 }
 
+// AllGroups loads every configured group (the registry, then each
+// group's record): two round trips.
+func (db *DB) AllGroups(ctx context.Context) ([]*cadrebot.Group, error) {
+	ids, err := db.GroupIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return db.Groups(ctx, ids)
+}
+
 // MemberGroups lists the groups whose roster has the user. It scans the
 // registry, so it serves rare private-chat commands only.
 func (db *DB) MemberGroups(ctx context.Context, user int64) ([]int64, error) {
@@ -294,15 +304,38 @@ func (db *DB) MemberGroups(ctx context.Context, user int64) ([]int64, error) {
 // record of the department, so nothing (a digest, a migration of that
 // chat) takes it for the department's chat any more.
 func (db *DB) BindDepartment(ctx context.Context, dept string, chat int64) error {
-	prev, err := db.rdb.HGet(ctx, db.keyDeptChats(), dept).Int64()
+	return db.bind(ctx, db.keyDeptChats(), fDept, dept, chat)
+}
+
+// DepartmentChats returns the /bind overrides: department id -> chat.
+func (db *DB) DepartmentChats(ctx context.Context) (map[string]int64, error) {
+	return db.bindings(ctx, db.keyDeptChats())
+}
+
+// BindUnit makes chat the leaders' group of unit (a config unit's id, or
+// units.ImplicitPrefix and a town's name), replacing any earlier binding
+// of the unit, as BindDepartment does for departments.
+func (db *DB) BindUnit(ctx context.Context, unit string, chat int64) error {
+	return db.bind(ctx, db.keyUnitChats(), fLeads, unit, chat)
+}
+
+// UnitChats returns the /leaders bindings: unit id -> chat.
+func (db *DB) UnitChats(ctx context.Context) (map[string]int64, error) {
+	return db.bindings(ctx, db.keyUnitChats())
+}
+
+// bind records in the hash key that id's chat is chat, and in chat's meta
+// field that it is id's; the chat bound before loses its field.
+func (db *DB) bind(ctx context.Context, key, field, id string, chat int64) error {
+	prev, err := db.rdb.HGet(ctx, key, id).Int64()
 	if err != nil && err != redis.Nil {
 		return wrap(err)
 	}
 	// Three slots on Cluster (see UpdateGroup): a pipeline of idempotent
 	// writes, not a transaction.
 	_, err = db.rdb.Pipelined(ctx, func(tx redis.Pipeliner) error {
-		tx.HSet(ctx, db.keyDeptChats(), dept, itoa(chat))
-		tx.HSet(ctx, db.keyGroup(chat), fDept, dept)
+		tx.HSet(ctx, key, id, itoa(chat))
+		tx.HSet(ctx, db.keyGroup(chat), field, id)
 		tx.SAdd(ctx, db.keyGroups(), itoa(chat))
 		db.groupChanged(ctx, tx, chat)
 		return nil
@@ -315,83 +348,27 @@ func (db *DB) BindDepartment(ctx context.Context, dept string, chat int64) error
 	}
 	_, err = db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		// EVAL, not EVALSHA: a pipeline cannot retry on NOSCRIPT.
-		unbindScript.Eval(ctx, p, []string{db.keyGroup(prev)}, dept)
+		unbindScript.Eval(ctx, p, []string{db.keyGroup(prev)}, field, id)
 		db.groupChanged(ctx, p, prev)
 		return nil
 	})
 	return wrap(err)
 }
 
-// unbindScript drops a group's department field while it still names the
-// department, so a chat bound to another department since keeps that one.
-// KEYS[1] the group's meta. ARGV[1] department id.
+// unbindScript drops a group's field while it still names the id, so a
+// chat bound to another department (or unit) since keeps that one.
+// KEYS[1] the group's meta. ARGV[1] the field, ARGV[2] the id.
 var unbindScript = redis.NewScript(`
-if redis.call('HGET', KEYS[1], 'dept') == ARGV[1] then
-  redis.call('HDEL', KEYS[1], 'dept')
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('HDEL', KEYS[1], ARGV[1])
   return 1
 end
 return 0
 `)
 
-// DepartmentChats returns the /bind overrides: department id -> chat.
-func (db *DB) DepartmentChats(ctx context.Context) (map[string]int64, error) {
-	m, err := db.rdb.HGetAll(ctx, db.keyDeptChats()).Result()
-	if err != nil {
-		return nil, wrap(err)
-	}
-	out := make(map[string]int64, len(m))
-	for k, v := range m {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			out[k] = n
-		}
-	}
-	return out, nil
-}
-
-// BindUnit makes chat the leaders' group of unit (a config unit's id, or
-// units.ImplicitPrefix and a town's name), replacing any earlier binding
-// of the unit, as BindDepartment does for departments: the chat bound
-// before loses its record of the unit.
-func (db *DB) BindUnit(ctx context.Context, unit string, chat int64) error {
-	prev, err := db.rdb.HGet(ctx, db.keyUnitChats(), unit).Int64()
-	if err != nil && err != redis.Nil {
-		return wrap(err)
-	}
-	_, err = db.rdb.Pipelined(ctx, func(tx redis.Pipeliner) error {
-		tx.HSet(ctx, db.keyUnitChats(), unit, itoa(chat))
-		tx.HSet(ctx, db.keyGroup(chat), fLeads, unit)
-		tx.SAdd(ctx, db.keyGroups(), itoa(chat))
-		db.groupChanged(ctx, tx, chat)
-		return nil
-	})
-	if err != nil {
-		return wrap(err)
-	}
-	if prev == 0 || prev == chat {
-		return nil
-	}
-	_, err = db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		// EVAL, not EVALSHA: a pipeline cannot retry on NOSCRIPT.
-		unbindUnitScript.Eval(ctx, p, []string{db.keyGroup(prev)}, unit)
-		db.groupChanged(ctx, p, prev)
-		return nil
-	})
-	return wrap(err)
-}
-
-// unbindUnitScript drops a group's leads field while it still names the
-// unit. KEYS[1] the group's meta. ARGV[1] unit id.
-var unbindUnitScript = redis.NewScript(`
-if redis.call('HGET', KEYS[1], 'leads') == ARGV[1] then
-  redis.call('HDEL', KEYS[1], 'leads')
-  return 1
-end
-return 0
-`)
-
-// UnitChats returns the /leaders bindings: unit id -> chat.
-func (db *DB) UnitChats(ctx context.Context) (map[string]int64, error) {
-	m, err := db.rdb.HGetAll(ctx, db.keyUnitChats()).Result()
+// bindings reads a hash of bindings: id -> chat.
+func (db *DB) bindings(ctx context.Context, key string) (map[string]int64, error) {
+	m, err := db.rdb.HGetAll(ctx, key).Result()
 	if err != nil {
 		return nil, wrap(err)
 	}

@@ -400,14 +400,7 @@ func (db *DB) mergeLeave(ctx context.Context, from, to int64, leave map[string]s
 //
 // A key that existed keeps the longer of the two TTLs; one the merge
 // creates gets the old key's. Returns the number of users merged.
-var mergeScript = redis.NewScript(`
-local function fit(key, size)
-  local n = redis.call('STRLEN', key)
-  if n >= size then return n end
-  local v = redis.call('GET', key) or ''
-  redis.call('SET', key, v .. string.rep('\0', size - n), 'KEEPTTL')
-  return n
-end
+var mergeScript = redis.NewScript(luaFit + `
 local rb = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
 local users = {}

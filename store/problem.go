@@ -400,39 +400,13 @@ func (db *DB) CreateProblem(ctx context.Context, p *cadrebot.Problem, e cadrebot
 
 // Problem loads one problem, or cadrebot.ErrNotFound.
 func (db *DB) Problem(ctx context.Context, id int64) (cadrebot.Problem, error) {
-	m, err := db.rdb.HGetAll(ctx, db.keyProblem(id)).Result()
-	if err != nil {
-		return cadrebot.Problem{}, wrap(err)
-	}
-	if len(m) == 0 {
-		return cadrebot.Problem{}, cadrebot.ErrNotFound
-	}
-	return decodeProblem(id, m), nil
+	return hashRecord(ctx, db, db.keyProblem(id), func(m map[string]string) cadrebot.Problem { return decodeProblem(id, m) })
 }
 
-// Problems loads many problems in one pipelined round trip, in the order
-// of ids; unknown numbers are left out.
+// Problems loads many problems, one pipelined round trip per 1,000, in
+// the order of ids; unknown numbers are left out.
 func (db *DB) Problems(ctx context.Context, ids []int64) ([]cadrebot.Problem, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.HGetAll(ctx, db.keyProblem(id))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, wrap(err)
-	}
-	out := make([]cadrebot.Problem, 0, len(ids))
-	for i, c := range cmds {
-		if m := c.Val(); len(m) > 0 {
-			out = append(out, decodeProblem(ids[i], m))
-		}
-	}
-	return out, nil
+	return hashRecords(ctx, db, ids, db.keyProblem, decodeProblem)
 }
 
 // ApplyProblem stores the result of cadrebot.Transition: p as it now is

@@ -154,39 +154,13 @@ func (db *DB) CreateProject(ctx context.Context, p *cadrebot.Project, e cadrebot
 
 // Project loads one project, or cadrebot.ErrNotFound.
 func (db *DB) Project(ctx context.Context, id int64) (cadrebot.Project, error) {
-	m, err := db.rdb.HGetAll(ctx, db.keyProject(id)).Result()
-	if err != nil {
-		return cadrebot.Project{}, wrap(err)
-	}
-	if len(m) == 0 {
-		return cadrebot.Project{}, cadrebot.ErrNotFound
-	}
-	return decodeProject(id, m), nil
+	return hashRecord(ctx, db, db.keyProject(id), func(m map[string]string) cadrebot.Project { return decodeProject(id, m) })
 }
 
 // Projects loads many projects, one pipelined round trip per 1,000, in
 // the order of ids; unknown numbers are left out.
 func (db *DB) Projects(ctx context.Context, ids []int64) ([]cadrebot.Project, error) {
-	out := make([]cadrebot.Project, 0, len(ids))
-	for start := 0; start < len(ids); start += problemBatch {
-		batch := ids[start:min(start+problemBatch, len(ids))]
-		cmds := make([]*redis.MapStringStringCmd, len(batch))
-		_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, id := range batch {
-				cmds[i] = p.HGetAll(ctx, db.keyProject(id))
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, wrap(err)
-		}
-		for i, c := range cmds {
-			if m := c.Val(); len(m) > 0 {
-				out = append(out, decodeProject(batch[i], m))
-			}
-		}
-	}
-	return out, nil
+	return hashRecords(ctx, db, ids, db.keyProject, decodeProject)
 }
 
 // ApplyProject stores p as cadrebot.CompleteMilestone left it, with its
