@@ -172,7 +172,7 @@ func (r *Router) prepare(ctx context.Context, ups []*models.Update) []*prepared 
 		}
 		p := &prepared{}
 		out[i] = p
-		u, ok := r.digest(upd)
+		u, ok := r.parse(upd)
 		if !ok {
 			continue
 		}
@@ -311,9 +311,9 @@ func (r *Router) commandLabel(cmd string) string {
 	return "unknown"
 }
 
-// digest extracts what handlers need, or reports that the update is to be
+// parse extracts what handlers need, or reports that the update is to be
 // ignored (channel posts, other bots, kinds we do not handle).
-func (r *Router) digest(upd *models.Update) (*handlers.Update, bool) {
+func (r *Router) parse(upd *models.Update) (*handlers.Update, bool) {
 	u := &handlers.Update{ID: upd.ID, Raw: upd, Now: r.cfg.Now(), Loc: r.cfg.Location}
 	switch {
 	case upd.Message != nil:

@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -187,12 +188,5 @@ func cmpRatio(a, b, c, d int) int {
 	case d <= 0:
 		return 1
 	}
-	l, r := a*d, c*b
-	switch {
-	case l < r:
-		return -1
-	case l > r:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a*d, c*b)
 }

@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -133,14 +134,7 @@ func lowestFirst(ms []attendance.MemberRate) []attendance.MemberRate {
 			return 0
 		}
 		// Cross-multiplied so that equal percentages sort as equal.
-		l, r := a.Present*b.Expected(), b.Present*a.Expected()
-		switch {
-		case l < r:
-			return -1
-		case l > r:
-			return 1
-		}
-		return 0
+		return cmp.Compare(a.Present*b.Expected(), b.Present*a.Expected())
 	})
 	return out
 }

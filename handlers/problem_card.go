@@ -216,11 +216,7 @@ func parseCardRef(r string) (int64, string, bool) {
 // The problem may have moved on meanwhile; the card is then edited to
 // show it as it is now.
 func (h *Problems) CardSent(ctx context.Context, r string, chat int64, msgID int) error {
-	id, dept, ok := parseCardRef(r)
-	if !ok {
-		return fmt.Errorf("card ref %q", r)
-	}
-	p, err := h.Store.Problem(ctx, id)
+	p, dept, err := h.cardOf(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -233,16 +229,23 @@ func (h *Problems) CardSent(ctx context.Context, r string, chat int64, msgID int
 // CardFailed flags a problem whose queued card the outbox could not
 // deliver (a Flagger for refs "card:"); the card retry posts it again.
 func (h *Problems) CardFailed(ctx context.Context, r, reason string) error {
-	id, dept, ok := parseCardRef(r)
-	if !ok {
-		return fmt.Errorf("card ref %q", r)
-	}
-	p, err := h.Store.Problem(ctx, id)
+	p, dept, err := h.cardOf(ctx, r)
 	if err != nil {
 		return err
 	}
 	h.cardUndelivered(ctx, &p, dept, 0, h.now(), errors.New(reason))
 	return nil
+}
+
+// cardOf loads the problem of a card's ref and names the card's
+// department.
+func (h *Problems) cardOf(ctx context.Context, r string) (cadrebot.Problem, string, error) {
+	id, dept, ok := parseCardRef(r)
+	if !ok {
+		return cadrebot.Problem{}, "", fmt.Errorf("card ref %q", r)
+	}
+	p, err := h.Store.Problem(ctx, id)
+	return p, dept, err
 }
 
 func (h *Problems) cardRetry() time.Duration {
