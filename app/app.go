@@ -24,6 +24,7 @@ import (
 	"cadrebot/calendar"
 	"cadrebot/clock"
 	"cadrebot/config"
+	"cadrebot/dashboard"
 	"cadrebot/i18n"
 	"cadrebot/lease"
 	"cadrebot/metrics"
@@ -62,6 +63,7 @@ type App struct {
 	Instance string
 
 	routes   bot.Routes
+	dash     *dashboard.Server // the leaders' dashboard (app/dashboard.go)
 	dispatch *bot.Dispatcher
 	lease    *lease.Lease // polling: poller and sender; webhook: sender
 	httpc    *http.Client
@@ -188,6 +190,10 @@ func (a *App) Run(ctx context.Context) error {
 	} else if n > 0 {
 		a.Log.Info("indexed finished problems", "count", n)
 	}
+	if a.dash, err = a.buildDashboard(); err != nil {
+		ln.Close()
+		return err
+	}
 	a.routes = a.buildRoutes()
 	a.Router = bot.NewRouter(bot.RouterConfig{BotUsername: a.Me.Username, BotID: a.Me.ID, Lang: cfg.File.Language,
 		Location: cfg.Location, FloodCommands: cfg.File.Flood.Commands, FloodWindow: cfg.File.Flood.Window.Duration, Now: a.Clock.Now},
@@ -227,6 +233,7 @@ func (a *App) Run(ctx context.Context) error {
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
+	mux.Handle("/dash/", a.dash.Handler())
 
 	var wg sync.WaitGroup
 	var hook *bot.Webhook

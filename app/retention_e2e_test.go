@@ -35,12 +35,12 @@ var durableKinds = []*regexp.Regexp{
 
 // TestEveryKeyExpiresOrIsRecord runs the end-to-end flows (setup, roster,
 // check-ins, leave, a problem through its life, digests, an export, a
-// stranger's group, a /start-only user, a flood), then lists every key
-// without a TTL and checks each against the durable kinds. The chat that
-// was never set up and the user who only said /start are forgotten after
-// their retention.
+// stranger's group, a /start-only user, a flood, a dashboard sign-in),
+// then lists every key without a TTL and checks each against the durable
+// kinds. The chat that was never set up and the user who only said /start
+// are forgotten after their retention.
 func TestEveryKeyExpiresOrIsRecord(t *testing.T) {
-	p := startProblems(t)
+	p := startProblems(t, apptest.WithEnv("CADREBOT_PUBLIC_URL", "http://dash.example.org"))
 	e := p.Env
 	ctx := context.Background()
 	// A stranger's group that never sets up, and a user who only ever
@@ -66,6 +66,8 @@ func TestEveryKeyExpiresOrIsRecord(t *testing.T) {
 		e.TG.SendText(p.v2, apptest.Emma, "/roster")
 	}
 	e.Drain()
+	// A leader signs in to the dashboard: a used link, a session.
+	newDash(t, e).signIn(e, apptest.Admin)
 
 	rdb := apptest.NewRedis(t)
 	defer rdb.Close()

@@ -8,6 +8,7 @@ import (
 
 	"cadrebot"
 	"cadrebot/bot"
+	"cadrebot/dashboard"
 	"cadrebot/digest"
 	"cadrebot/handlers"
 	"cadrebot/scheduler"
@@ -26,7 +27,7 @@ func (a *App) buildRoutes() bot.Routes {
 	}
 	menu := []string{"help", "checkin", "today", "leave", "report", "problems", "problem", "accept", "resolve",
 		"reject", "reopen", "close", "assign", "support", "note", "project", "projects", "progress", "cancel", "stats", "digest",
-		"export", "setup", "join", "roster", "schedule", "setvillage", "remindme", "lang", "handover", "bind", "leaders", "approve"}
+		"export", "dashboard", "setup", "join", "roster", "schedule", "setvillage", "remindme", "lang", "handover", "bind", "leaders", "approve"}
 	r := bot.Routes{
 		Commands:  map[string]handlers.Func{},
 		Menu:      menu,
@@ -121,6 +122,13 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["stats"] = dg.Stats()
 	r.Commands["digest"] = dg.SendDigest()
 	r.Commands["export"] = dg.Export()
+
+	// The leaders' dashboard (dashboard/): /dashboard sends its Mini App
+	// button and a one-time link; "/start dashboard" comes from the
+	// button a group's /dashboard answers with.
+	dash := handlers.Dashboard(a.dash, out, texts, a.Me.Username, dashboard.LinkTTL)
+	r.Commands["dashboard"] = dash
+	r.Commands["start"] = handlers.StartOr(help, dash)
 	return r
 }
 
@@ -234,23 +242,14 @@ func (a *App) unitTree(ctx context.Context) (*units.Tree, error) {
 	return a.treeOf(ctx, gs)
 }
 
-// treeOf builds the tree of units with the village groups of gs placed.
+// treeOf builds the tree of units with the village groups of gs placed,
+// as digests build it.
 func (a *App) treeOf(ctx context.Context, gs []*cadrebot.Group) (*units.Tree, error) {
-	bound, err := a.DB.UnitChats(ctx)
-	if err != nil {
-		return nil, err
-	}
 	moves, err := a.DB.ChatMoves(ctx)
 	if err != nil {
 		return nil, err
 	}
-	t := units.New(&a.Cfg.File, bound, moves)
-	for _, g := range gs {
-		if g.IsVillage() {
-			t.AddVillage(g.ChatID, digest.VillageName(g.Village, g.Title), handlers.VillageTown(&a.Cfg.File, moves, g))
-		}
-	}
-	return t, nil
+	return a.digests().Tree(ctx, gs, moves)
 }
 
 // leadersAbove lists the units above a village group that have a

@@ -38,6 +38,11 @@ type Env struct {
 	// Pprof serves Go's profiler at /debug/pprof/ on CADREBOT_HTTP_ADDR,
 	// for measuring; never expose it publicly.
 	Pprof bool `env:"CADREBOT_PPROF"`
+	// PublicURL is the externally reachable base URL of the HTTP server
+	// (CADREBOT_HTTP_ADDR behind whatever proxy serves it), with no
+	// trailing "/": the dashboard's links and Mini App button point there.
+	// Empty: /dashboard explains what to set.
+	PublicURL string `env:"CADREBOT_PUBLIC_URL"`
 	// RedisSet reports whether REDIS_URL was given explicitly; the
 	// playground embeds a store only when it was not.
 	RedisSet bool `env:"-"`
@@ -78,6 +83,7 @@ type File struct {
 	Flood     Flood     `yaml:"flood"`
 	Retention Retention `yaml:"retention"`
 	Limits    Limits    `yaml:"limits"`
+	Dashboard Dashboard `yaml:"dashboard"`
 }
 
 // Schedules are robfig/cron/v3 specs (5 fields or descriptors such as
@@ -236,4 +242,18 @@ type Limits struct {
 	// SendGiveUp is how long an outbox message is retried after 5xx and
 	// network errors before it is flagged undeliverable (default 12h).
 	SendGiveUp Duration `yaml:"send_give_up"`
+}
+
+// Dashboard tunes the leaders' dashboard (/dash on CADREBOT_HTTP_ADDR).
+type Dashboard struct {
+	// SessionTTL is how long a browser stays signed in after opening a
+	// one-time link (default 12h).
+	SessionTTL Duration `yaml:"session_ttl"`
+	// MapTiles is a tile URL template with {z}, {x} and {y}, such as
+	// "https://tile.openstreetmap.org/{z}/{x}/{y}.png". Empty (the
+	// default) draws the map of open problems without tiles, so nothing
+	// is fetched from outside.
+	MapTiles string `yaml:"map_tiles"`
+	// MapAttribution is shown under a tiled map, as tile providers ask.
+	MapAttribution string `yaml:"map_attribution"`
 }

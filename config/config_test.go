@@ -135,6 +135,7 @@ func TestExampleFile(t *testing.T) {
 		{"projects", f.Projects, d.Projects},
 		{"flood", f.Flood, d.Flood},
 		{"limits", f.Limits, d.Limits},
+		{"dashboard", f.Dashboard, d.Dashboard},
 	} {
 		if !reflect.DeepEqual(x.got, x.want) {
 			t.Errorf("example.yaml %s = %+v, default is %+v", x.name, x.got, x.want)
@@ -227,6 +228,30 @@ func TestEnv(t *testing.T) {
 					t.Errorf("WebhookSecret = %q", c.Env.WebhookSecret)
 				}
 				if w := c.Warnings(); len(w) != 0 {
+					t.Errorf("Warnings = %q", w)
+				}
+			},
+		},
+		{
+			name: "public URL trimmed; https needs no warning",
+			env:  map[string]string{"CADREBOT_PUBLIC_URL": "https://bot.example.org/"},
+			check: func(t *testing.T, c *Config) {
+				if c.Env.PublicURL != "https://bot.example.org" {
+					t.Errorf("PublicURL = %q", c.Env.PublicURL)
+				}
+				if w := c.Warnings(); len(w) != 0 {
+					t.Errorf("Warnings = %q", w)
+				}
+				if c.File.Dashboard.SessionTTL.Duration != 12*time.Hour || c.File.Dashboard.MapTiles != "" {
+					t.Errorf("Dashboard = %+v, want the defaults", c.File.Dashboard)
+				}
+			},
+		},
+		{
+			name: "plain http public URL warns about the Mini App",
+			env:  map[string]string{"CADREBOT_PUBLIC_URL": "http://127.0.0.1:8080"},
+			check: func(t *testing.T, c *Config) {
+				if w := c.Warnings(); len(w) != 1 || !strings.Contains(w[0], "Mini Apps only over https") {
 					t.Errorf("Warnings = %q", w)
 				}
 			},
@@ -426,6 +451,20 @@ func TestLoadErrors(t *testing.T) {
 			field: "CADREBOT_WEBHOOK_SECRET", want: "1-256 characters"},
 		{name: "webhook secret length", env: map[string]string{"CADREBOT_WEBHOOK_SECRET": strings.Repeat("a", 257)},
 			field: "CADREBOT_WEBHOOK_SECRET", want: "got 257 characters"},
+		{name: "public URL relative", env: map[string]string{"CADREBOT_PUBLIC_URL": "bot.example.org"},
+			field: "CADREBOT_PUBLIC_URL", want: "absolute http(s) URL"},
+		{name: "public URL with query", env: map[string]string{"CADREBOT_PUBLIC_URL": "https://bot.example.org/?x=1"},
+			field: "CADREBOT_PUBLIC_URL", want: "without query"},
+		{name: "public URL with a path", env: map[string]string{"CADREBOT_PUBLIC_URL": "https://bot.example.org/cadre"},
+			field: "CADREBOT_PUBLIC_URL", want: `no path (the dashboard is served at /dash/ on that host), got path "/cadre"`},
+		{name: "public URL with credentials", env: map[string]string{"CADREBOT_PUBLIC_URL": "https://u:sekrit@bot.example.org"},
+			field: "CADREBOT_PUBLIC_URL", want: "credentials"},
+		{name: "dashboard session", yaml: "dashboard: {session_ttl: 1m}\n",
+			field: "dashboard.session_ttl", want: "between 5m and 30d, got 1m"},
+		{name: "dashboard tiles placeholder", yaml: "dashboard: {map_tiles: \"https://tiles.example.org/{z}/{x}.png\"}\n",
+			field: "dashboard.map_tiles", want: "lacks {y}"},
+		{name: "dashboard tiles host", yaml: "dashboard: {map_tiles: \"https://{s}.tiles.example.org/{z}/{x}/{y}.png\"}\n",
+			field: "dashboard.map_tiles", want: "fixed host"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -83,6 +83,7 @@ func Defaults() File {
 		Flood:     Flood{Commands: 20, Window: Duration{30 * time.Second}},
 		Retention: Retention{Chats: Duration{30 * 24 * time.Hour}, Users: Duration{180 * 24 * time.Hour}, Undeliverable: Duration{90 * 24 * time.Hour}},
 		Projects:  Projects{RemindDays: 3},
+		Dashboard: Dashboard{SessionTTL: Duration{12 * time.Hour}},
 		Limits: Limits{
 			GlobalPerSecond:  30,
 			GroupPerMinute:   20,
@@ -153,6 +154,7 @@ func (e *Env) load(getenv func(string) string) error {
 	}
 	e.RedisSet = vars["REDIS_URL"] != ""
 	e.APIURL = strings.TrimRight(e.APIURL, "/")
+	e.PublicURL = strings.TrimRight(e.PublicURL, "/")
 	e.SentinelAddrs = cleanList(e.SentinelAddrs)
 	e.ClusterAddrs = cleanList(e.ClusterAddrs)
 	return nil
@@ -263,6 +265,9 @@ func (f *File) applyDefaults() {
 	orZero(&l.OutboxWorkers, d.Limits.OutboxWorkers)
 	orZero(&l.LeaderLease, d.Limits.LeaderLease)
 	orZero(&l.SendGiveUp, d.Limits.SendGiveUp)
+
+	orZero(&f.Dashboard.SessionTTL, d.Dashboard.SessionTTL)
+	f.Dashboard.MapTiles = strings.TrimSpace(f.Dashboard.MapTiles)
 }
 
 // orString treats a blank string as unset, since `timezone: " "` is surely

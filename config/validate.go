@@ -27,6 +27,9 @@ func (c *Config) Warnings() []string {
 	if c.Env.WebhookURL != "" && c.Env.WebhookSecret == "" {
 		w = append(w, "CADREBOT_WEBHOOK_URL is set without CADREBOT_WEBHOOK_SECRET: anyone who learns the URL can post fake updates")
 	}
+	if strings.HasPrefix(strings.ToLower(c.Env.PublicURL), "http:") {
+		w = append(w, "CADREBOT_PUBLIC_URL is plain http: Telegram opens Mini Apps only over https, so /dashboard offers the browser link alone, and the session cookie is not marked Secure")
+	}
 	if strings.HasPrefix(strings.ToLower(c.Env.WebhookURL), "http:") {
 		w = append(w, "CADREBOT_WEBHOOK_URL is plain http: Telegram's cloud Bot API only delivers to https, so this works only with a local Bot API server")
 	}
@@ -92,6 +95,21 @@ func (e *Env) validate() error {
 	if e.WebhookSecret != "" && !webhookSecretRE.MatchString(e.WebhookSecret) {
 		// The secret itself is not echoed: this line ends up in logs.
 		return fail("CADREBOT_WEBHOOK_SECRET", "must be 1-256 characters of A-Z, a-z, 0-9, _ and - (got %d characters)", len(e.WebhookSecret))
+	}
+	if e.PublicURL != "" {
+		if err := checkHTTPURL("CADREBOT_PUBLIC_URL", e.PublicURL); err != nil {
+			return err
+		}
+		u, _ := url.Parse(e.PublicURL)
+		if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			// Not echoed: it may hold a password, which would end up
+			// in every link the bot sends.
+			return fail("CADREBOT_PUBLIC_URL", "must be a base URL without query, fragment or credentials")
+		}
+		if u.Path != "" {
+			// The dashboard's pages link to /dash/... at the root.
+			return fail("CADREBOT_PUBLIC_URL", "must be scheme://host[:port] with no path (the dashboard is served at /dash/ on that host), got path %q", u.Path)
+		}
 	}
 	if e.LogFormat != "json" && e.LogFormat != "text" {
 		return fail("CADREBOT_LOG_FORMAT", "must be json or text, got %q", e.LogFormat)
@@ -186,6 +204,7 @@ func (f *File) validate(tzField, langField string) error {
 		f.validateVillages,
 		f.Calendar.validate,
 		f.validateTuning,
+		f.Dashboard.validate,
 	} {
 		if err := fn(); err != nil {
 			return err
@@ -523,6 +542,27 @@ func (f *File) validateTuning() error {
 			return fail(at, "must be larger than the one before, got %d after %d", m, prev)
 		}
 		prev = m
+	}
+	return nil
+}
+
+func (d *Dashboard) validate() error {
+	// Shorter than a few minutes signs leaders out mid-read; longer than
+	// a month keeps a lost laptop signed in for too long.
+	if t := d.SessionTTL.Duration; t < 5*time.Minute || t > 30*24*time.Hour {
+		return fail("dashboard.session_ttl", "must be between 5m and 30d, got %s", d.SessionTTL)
+	}
+	if d.MapTiles == "" {
+		return nil
+	}
+	u, err := url.Parse(d.MapTiles)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(u.Host, "{}") {
+		return fail("dashboard.map_tiles", "want an absolute http(s) URL template with a fixed host, got %q", d.MapTiles)
+	}
+	for _, p := range []string{"{z}", "{x}", "{y}"} {
+		if !strings.Contains(d.MapTiles, p) {
+			return fail("dashboard.map_tiles", "the template lacks %s: %q", p, d.MapTiles)
+		}
 	}
 	return nil
 }

@@ -130,9 +130,10 @@ func (d *Digests) mayLead(g *cadrebot.Group) bool {
 	return false
 }
 
-// tree builds the hierarchy of units with every village group of gs
-// placed in it, its leaders' groups resolved (/leaders over config).
-func (d *Digests) tree(ctx context.Context, gs []*cadrebot.Group, moves cadrebot.ChatMoves) (*units.Tree, error) {
+// Tree builds the hierarchy of units with every village group of gs
+// placed in it, its leaders' groups resolved (/leaders over config): the
+// tree of digests, /stats, /export and the leaders' dashboard.
+func (d *Digests) Tree(ctx context.Context, gs []*cadrebot.Group, moves cadrebot.ChatMoves) (*units.Tree, error) {
 	bound, err := d.Store.UnitChats(ctx)
 	if err != nil {
 		return nil, err
@@ -250,7 +251,7 @@ func (d *Digests) loadFleet(ctx context.Context, per digest.Period, unit string)
 	if err != nil {
 		return nil, err
 	}
-	if f.tree, err = d.tree(ctx, gs, moves); err != nil {
+	if f.tree, err = d.Tree(ctx, gs, moves); err != nil {
 		return nil, err
 	}
 	var chats []int64

@@ -11,6 +11,7 @@ import (
 	"cadrebot/digest"
 	"cadrebot/i18n"
 	"cadrebot/send"
+	"cadrebot/units"
 )
 
 // maxUpload is Telegram's limit on a file a bot uploads.
@@ -65,11 +66,14 @@ func (d *Digests) Export() Func {
 				return d.startFirst(ctx, u)
 			}
 		}
-		x, err := d.exportData(ctx, u, s, per)
-		if err != nil {
-			return err
+		x := ExportScope{All: s.deploy, Unit: s.unit, Depts: s.depts, Name: strconv.FormatInt(u.ChatID, 10)}
+		if s.deploy {
+			x.Name = "all"
 		}
-		files, err := d.exportFiles(x, u.Lang, csv, s.deploy, u.ChatID, per)
+		if s.village {
+			x.Village = u.Group
+		}
+		files, err := d.ExportFiles(ctx, x, per, u.Lang, csv)
 		if err != nil {
 			return err
 		}
@@ -118,15 +122,28 @@ func (d *Digests) startFirst(ctx context.Context, u *Update) error {
 	return Reply(ctx, d.Out, u, text, kb)
 }
 
+// ExportScope is what an export covers, as /export in a chat or the
+// leaders' dashboard decides it: the whole deployment (All), a unit's
+// subtree (Unit), or a village group's own village (Village) and
+// departments (Depts).
+type ExportScope struct {
+	All     bool
+	Unit    *units.Unit
+	Village *cadrebot.Group
+	Depts   []string
+	// Name goes in the files' names: "cadrebot-<Name>-2026-Q4.xlsx".
+	Name string
+}
+
 // exportData loads an export's data: the problems reported in the range
 // with their histories, and the check-ins and service records of the
 // village groups in scope, placed in the hierarchy: the whole deployment,
-// a unit's subtree, or the group's own village (and departments).
-func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per digest.Period) (*digest.ExportData, error) {
+// a unit's subtree, or a group's own village (and departments).
+func (d *Digests) exportData(ctx context.Context, s ExportScope, per digest.Period) (*digest.ExportData, error) {
 	x := &digest.ExportData{Period: per, Now: d.Now()}
 	var ps []cadrebot.Problem
 	var err error
-	if s.deploy || s.unit != nil {
+	if s.All || s.Unit != nil {
 		gs, err := d.Store.AllGroups(ctx)
 		if err != nil {
 			return nil, err
@@ -135,12 +152,12 @@ func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per 
 		if err != nil {
 			return nil, err
 		}
-		if x.Tree, err = d.tree(ctx, gs, moves); err != nil {
+		if x.Tree, err = d.Tree(ctx, gs, moves); err != nil {
 			return nil, err
 		}
 		x.Whole = true
-		if s.unit != nil {
-			x.Unit = s.unit.ID
+		if s.Unit != nil {
+			x.Unit = s.Unit.ID
 		}
 		for _, v := range x.Tree.Villages(x.Unit) {
 			x.Villages = append(x.Villages, digest.VillageRef{Chat: v.Chat, Name: v.Name})
@@ -148,26 +165,26 @@ func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per 
 		if ps, err = d.Store.ProblemsCreated(ctx, per.Start(), per.End()); err != nil {
 			return nil, err
 		}
-		ps = slices.DeleteFunc(ps, func(p cadrebot.Problem) bool { return s.unit != nil && !x.Tree.Contains(x.Unit, p.VillageChat) })
+		ps = slices.DeleteFunc(ps, func(p cadrebot.Problem) bool { return s.Unit != nil && !x.Tree.Contains(x.Unit, p.VillageChat) })
 		if x.Projects, err = d.Store.ProjectsOf(ctx, cadrebot.AllProjects); err != nil {
 			return nil, err
 		}
 		x.Projects = slices.DeleteFunc(x.Projects, func(p cadrebot.Project) bool {
-			return s.unit != nil && !x.Tree.Contains(x.Unit, p.VillageChat)
+			return s.Unit != nil && !x.Tree.Contains(x.Unit, p.VillageChat)
 		})
 	} else {
-		f, err := d.loadScope(ctx, u, s, per)
+		f, err := d.loadOwn(ctx, s.Village, s.Depts, per)
 		if err != nil {
 			return nil, err
 		}
 		x.Villages = f.villages
-		if u.Group.IsVillage() {
+		if s.Village != nil {
 			// The village's place in the hierarchy names its town.
 			moves, err := d.Store.ChatMoves(ctx)
 			if err != nil {
 				return nil, err
 			}
-			if x.Tree, err = d.tree(ctx, []*cadrebot.Group{u.Group}, moves); err != nil {
+			if x.Tree, err = d.Tree(ctx, []*cadrebot.Group{s.Village}, moves); err != nil {
 				return nil, err
 			}
 		}
@@ -208,15 +225,18 @@ func (d *Digests) exportData(ctx context.Context, u *Update, s digestScope, per 
 	return x, nil
 }
 
-// exportFiles renders the export as one workbook or a CSV file per sheet,
-// named by scope and period: cadrebot-all-2026-Q4.xlsx,
-// cadrebot--1001234-2026-11.xlsx, cadrebot-all-20261101-20261115.xlsx.
-func (d *Digests) exportFiles(x *digest.ExportData, lang string, csv, all bool, chat int64, per digest.Period) ([]*send.File, error) {
-	tables := d.composer().Tables(x, lang)
-	base := "cadrebot-" + strconv.FormatInt(chat, 10)
-	if all {
-		base = "cadrebot-all"
+// ExportFiles builds the export of s over per in lang, as one workbook or
+// a CSV file per sheet, named by scope and period:
+// cadrebot-all-2026-Q4.xlsx, cadrebot--1001234-2026-11.xlsx,
+// cadrebot-all-20261101-20261115.xlsx. /export sends the files; the
+// leaders' dashboard serves the workbook as a download.
+func (d *Digests) ExportFiles(ctx context.Context, s ExportScope, per digest.Period, lang string, csv bool) ([]*send.File, error) {
+	x, err := d.exportData(ctx, s, per)
+	if err != nil {
+		return nil, err
 	}
+	tables := d.composer().Tables(x, lang)
+	base := "cadrebot-" + s.Name
 	if whole(per) {
 		base += "-" + per.ID()
 	} else {

@@ -42,7 +42,7 @@ func (d *Digests) RetryDigests(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	tree, err := d.tree(ctx, gs, moves)
+	tree, err := d.Tree(ctx, gs, moves)
 	if err != nil {
 		return err
 	}

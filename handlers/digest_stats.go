@@ -60,26 +60,39 @@ func (d *Digests) loadScope(ctx context.Context, u *Update, s digestScope, per d
 	case s.unit != nil:
 		return d.loadFleet(ctx, per, s.unit.ID)
 	}
-	f := &fleet{groups: map[int64]*cadrebot.Group{u.ChatID: u.Group}}
-	var ps []cadrebot.Problem
+	var village *cadrebot.Group
 	if s.village {
-		ck, err := d.Store.CheckinPeriods(ctx, []int64{u.ChatID}, per.From, per.To)
+		village = u.Group
+	}
+	return d.loadOwn(ctx, village, s.depts, per)
+}
+
+// loadOwn loads what the reports of a group's own scope over per need:
+// its village's problems and check-ins (village nil: none) and the
+// problems of its departments.
+func (d *Digests) loadOwn(ctx context.Context, village *cadrebot.Group, depts []string, per digest.Period) (*fleet, error) {
+	f := &fleet{groups: map[int64]*cadrebot.Group{}}
+	var ps []cadrebot.Problem
+	if village != nil {
+		chat := village.ChatID
+		f.groups[chat] = village
+		ck, err := d.Store.CheckinPeriods(ctx, []int64{chat}, per.From, per.To)
 		if err != nil {
 			return nil, err
 		}
-		vp, err := d.Store.ProblemsOf(ctx, cadrebot.VillageProblems(u.ChatID, false))
+		vp, err := d.Store.ProblemsOf(ctx, cadrebot.VillageProblems(chat, false))
 		if err != nil {
 			return nil, err
 		}
 		ps = append(ps, vp...)
-		f.villages = []digest.VillageRef{{Chat: u.ChatID, Name: digest.VillageName(u.Group.Village, u.Group.Title)}}
-		projects, err := d.Store.ProjectsOf(ctx, cadrebot.VillageProjects(u.ChatID))
+		f.villages = []digest.VillageRef{{Chat: chat, Name: digest.VillageName(village.Village, village.Title)}}
+		projects, err := d.Store.ProjectsOf(ctx, cadrebot.VillageProjects(chat))
 		if err != nil {
 			return nil, err
 		}
 		f.data = &digest.Data{Checkins: ck, Projects: projects}
 	}
-	for _, dept := range s.depts {
+	for _, dept := range depts {
 		// What it led and what it supported: a department's report gives
 		// the on-time rate of both.
 		for _, l := range []cadrebot.ProblemSet{cadrebot.DeptProblems(dept), cadrebot.SupportedProblems(dept)} {

@@ -2,8 +2,9 @@
 // scheduled time, in file groups by feature, each file one part of it:
 // checkin_* (check-ins, the board, leave, reminders, schedules),
 // problem_* (reports, cards, the lifecycle, queries, sweeps), digest_*
-// (weekly digests, /stats, /digest, /export) and group_* (setup, binding,
-// the roster, help). update*.go is what they share: the digested update,
+// (weekly digests, /stats, /digest, /export), group_* (setup, binding,
+// the roster, help) and dashboard.go (/dashboard, which opens the leaders'
+// dashboard; its pages are package dashboard). update*.go is what they share: the digested update,
 // the small interfaces they need and the button checks. A handler returns
 // its error, and one adapter in bot/ turns errors into localized answers;
 // app/routes.go names every entry point.

@@ -37,11 +37,18 @@ func keyboard(rows [][]send.Button) models.ReplyMarkup {
 	for _, r := range rows {
 		row := make([]models.InlineKeyboardButton, 0, len(r))
 		for _, b := range r {
-			row = append(row, models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data, URL: b.URL})
+			row = append(row, models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data, URL: b.URL, WebApp: webApp(b.WebApp)})
 		}
 		kb.InlineKeyboard = append(kb.InlineKeyboard, row)
 	}
 	return kb
+}
+
+func webApp(url string) *models.WebAppInfo {
+	if url == "" {
+		return nil
+	}
+	return &models.WebAppInfo{URL: url}
 }
 
 func replyTo(id int) *models.ReplyParameters {

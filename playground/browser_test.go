@@ -134,6 +134,18 @@ func (b *browser) shot(name string) []byte {
 	return png
 }
 
+// shotPNG is a screenshot of the page as it is, not saved.
+func (b *browser) shotPNG() []byte {
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Logf("screenshot: %v", err)
+		return nil
+	}
+	return png
+}
+
 // as picks the user in the page's menu.
 func (b *browser) as(p playground.Person) {
 	b.t.Helper()

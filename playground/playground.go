@@ -118,7 +118,7 @@ func Start(ctx context.Context, opts Options) (_ *Playground, err error) {
 		p.Redis = "embedded (miniredis) at " + p.mr.Addr() + "; data is in memory and gone at exit"
 	}
 
-	p.Cfg, err = demoConfig(opts.Env, p.APIURL, redisURL, p.Prefix)
+	p.Cfg, err = demoConfig(opts.Env, p.URL, p.APIURL, redisURL, p.Prefix)
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -270,7 +270,7 @@ Nothing reaches Telegram. Set TELEGRAM_BOT_TOKEN to run the real bot
 
 // demoConfig loads the embedded demo config through config.Load, so it gets
 // the same defaults and validation as a real deployment.
-func demoConfig(env config.Env, apiURL, redisURL, prefix string) (*config.Config, error) {
+func demoConfig(env config.Env, pageURL, apiURL, redisURL, prefix string) (*config.Config, error) {
 	dir, err := os.MkdirTemp("", "cadrebot-playground-")
 	if err != nil {
 		return nil, fmt.Errorf("playground: %w", err)
@@ -288,7 +288,10 @@ func demoConfig(env config.Env, apiURL, redisURL, prefix string) (*config.Config
 		"CADREBOT_CONFIG":     path,
 		// The app's own /healthz and /metrics: a private loopback port
 		// that the page's server proxies.
-		"CADREBOT_HTTP_ADDR":  "127.0.0.1:0",
+		"CADREBOT_HTTP_ADDR": "127.0.0.1:0",
+		// The dashboard's links point at the page's server, which
+		// proxies /dash/ to the app.
+		"CADREBOT_PUBLIC_URL": pageURL,
 		"CADREBOT_LANG":       env.Lang,
 		"CADREBOT_LOG_FORMAT": env.LogFormat,
 		"CADREBOT_LOG_LEVEL":  env.LogLevel,

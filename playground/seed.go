@@ -149,6 +149,11 @@ func (s *seeder) history(d []calendar.Date) {
 	s.checkin(Dongshan, Zhang, "打卡")
 	s.at(d[4], "15:30")
 	s.lifecycle(Traffic, Zhao, 2, "/resolve %d 已修补坑洞，并在桥头设置了警示桩")
+	// Two reports with the spot shared, for the dashboard's map.
+	s.at(d[4], "16:40")
+	s.reportAt(Xiejiawu, Wang, "村西溪边堆放建筑垃圾，下雨后冲进溪里", "环境卫生", Place{Lat: 29.9338, Lon: 120.6396})
+	s.at(d[4], "17:05")
+	s.reportAt(Dongshan, Zhang, "村口变压器旁的围栏倒了，孩子放学经过不安全", "安全生产", Place{Lat: 29.8032, Lon: 120.6887})
 	s.at(d[4], "18:00")
 }
 
@@ -216,6 +221,62 @@ func (s *seeder) report(v ChatInfo, who Person, text, category string, photo []b
 		return false
 	})
 	s.rep.problems = append(s.rep.problems, n)
+}
+
+// reportAt files a problem with where it is, through the report dialog as
+// a cadre on the spot does: /report, the description in reply to the
+// bot's question, the category, the location in reply to the next
+// question, Next, Confirm.
+func (s *seeder) reportAt(v ChatInfo, who Person, text, category string, at Place) {
+	if !s.has(featReport) {
+		return
+	}
+	c := chat(v)
+	var m, desc *models.Message
+	s.do(func() { m = s.tg.SendText(c, who.User, "/report") })
+	q, ok := s.prompt(v.ID, m.ID)
+	if !ok {
+		return
+	}
+	s.do(func() { desc = s.tg.SendText(c, who.User, text, telegramtest.ReplyTo(q)) })
+	b, ok := s.button(v.ID, desc.ID, category)
+	if !ok {
+		return
+	}
+	s.do(func() { s.tg.Press(c, who.User, b.msg, b.data) })
+	if q, ok = s.prompt(v.ID, desc.ID); !ok {
+		return
+	}
+	s.do(func() { s.tg.SendLocation(c, who.User, at.Lat, at.Lon, telegramtest.ReplyTo(q)) })
+	for _, label := range []string{"下一步", "确认提交"} {
+		if b, ok = s.button(v.ID, desc.ID, label); !ok {
+			return
+		}
+		s.do(func() { s.tg.Press(c, who.User, b.msg, b.data) })
+	}
+	s.wait("the number of the located report in "+v.Short, func() bool {
+		for _, e := range s.tg.Transcript(v.ID) {
+			if e.FromBot && e.Message.ID >= b.msg && strings.Contains(e.Message.Text, "已登记") && problemNumber(e.Message.Text) > 0 {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// prompt waits for the bot's newest question that asks for a reply
+// (ForceReply) after message after, and returns its id.
+func (s *seeder) prompt(chatID int64, after int) (int, bool) {
+	id := 0
+	ok := s.wait("the bot's question", func() bool {
+		for _, e := range s.tg.Transcript(chatID) {
+			if e.FromBot && e.ForceReply != nil && e.Message.ID > after && e.Message.ID > id {
+				id = e.Message.ID
+			}
+		}
+		return id != 0
+	})
+	return id, ok
 }
 
 // photoLifecycle is lifecycle with the command as a photo's caption.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"cadrebot/dashboard"
 	"cadrebot/telegramtest"
 )
 
@@ -62,12 +63,42 @@ func (p *Playground) routes() http.Handler {
 	mux.HandleFunc("POST /act/photo", p.act(p.actPhoto))
 	mux.HandleFunc("POST /act/clock", p.actClock)
 	mux.Handle("/telegram/", http.StripPrefix("/telegram", p.TG.Handler()))
-	for _, path := range []string{"GET /healthz", "GET /readyz", "GET /metrics"} {
+	for _, path := range []string{"GET /healthz", "GET /readyz", "GET /metrics", "/dash/"} {
 		mux.HandleFunc(path, p.proxyApp)
 	}
+	mux.HandleFunc("GET /dashboard", p.dashboard)
+	mux.HandleFunc("GET /dashboard/app", p.dashboardApp)
 	// The page has no login: at least stop other sites from driving it
 	// from a visitor's browser.
 	return http.NewCrossOriginProtection().Handler(mux)
+}
+
+// dashboard signs the visitor in to the leaders' dashboard as the demo
+// county's deployment admin (陈主任), as /dashboard in his private chat
+// would: a fresh one-time link, then its page.
+func (p *Playground) dashboard(w http.ResponseWriter, r *http.Request) {
+	link, err := p.App.Dashboard().Link(r.Context(), Chen.User.ID, Chen.User.LanguageCode, "")
+	if err != nil {
+		http.Error(w, "dashboard: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		http.Error(w, "dashboard link", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+}
+
+// dashboardApp opens the dashboard as Telegram opens its Mini App for
+// 陈主任: launch data signed with the demo bot's token in the URL's
+// fragment. Real Telegram does this signing; here the playground plays
+// Telegram.
+func (p *Playground) dashboardApp(w http.ResponseWriter, r *http.Request) {
+	data := dashboard.SignInitData(Token, Chen.User.ID, Chen.User.FirstName, Chen.User.LanguageCode, p.Clock.Now())
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, "/dash/app#tgWebAppData="+url.QueryEscape(data)+"&tgWebAppVersion=8.0&tgWebAppPlatform=web", http.StatusSeeOther)
 }
 
 // proxyApp forwards the app's own endpoints, which listen on a private

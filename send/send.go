@@ -49,11 +49,13 @@ type Message struct {
 	Ref string
 }
 
-// Button is an inline keyboard button: callback Data or a URL.
+// Button is an inline keyboard button: callback Data, a URL, or a
+// WebApp URL that opens a Mini App (private chats only; https only).
 type Button struct {
-	Text string `json:"t"`
-	Data string `json:"d,omitempty"`
-	URL  string `json:"u,omitempty"`
+	Text   string `json:"t"`
+	Data   string `json:"d,omitempty"`
+	URL    string `json:"u,omitempty"`
+	WebApp string `json:"w,omitempty"`
 }
 
 // MaxAlbum is Telegram's limit on the photos of one media group.

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 
 	"cadrebot/calendar"
@@ -155,3 +157,15 @@ func (db *DB) keyPjAlbum(chat int64, group string) string {
 func (db *DB) keyOutbox() string         { return db.k("{outbox}") }
 func (db *DB) keySent(key string) string { return db.k("{outbox}:sent:", key) }
 func (db *DB) keyUndeliverable() string  { return db.k("undeliverable") }
+
+// --- the leaders' dashboard ---
+//
+// One key each, no multi-key operations: no hash tags needed. Session
+// keys hold a SHA-256 of the session id, never the id itself, so a copy
+// of the database (a backup, a replica) signs nobody in.
+
+func (db *DB) keyDashLink(nonce string) string { return db.k("dash:link:", nonce) }
+func (db *DB) keyDashSession(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return db.k("dash:s:", hex.EncodeToString(sum[:]))
+}

@@ -89,7 +89,7 @@ func testOutboxRoundTrip(t *testing.T, db *store.DB) {
 	}
 	msgs := []send.Message{
 		{ChatID: -1001, Text: "<b>周报</b> &amp; more", Key: "digest:w48:-1001", Ref: "digest:-1001", Silent: true},
-		{ChatID: 42, Text: "hi", ReplyTo: 7, Buttons: [][]send.Button{{{Text: "好", Data: "pr:ok:1"}, {Text: "link", URL: "https://example.org"}}}, Key: "k2"},
+		{ChatID: 42, Text: "hi", ReplyTo: 7, Buttons: [][]send.Button{{{Text: "好", Data: "pr:ok:1"}, {Text: "link", URL: "https://example.org"}}, {{Text: "看板", WebApp: "https://example.org/dash/app"}}}, Key: "k2"},
 		{ChatID: -1002, Text: "caption", Photo: &send.File{FileID: "AgAD"}, Key: "k3"},
 		{ChatID: -1002, Document: &send.File{Name: "r.xlsx", Data: []byte{0, 1, 2, 255}}, Key: "k4"},
 	}
