@@ -107,18 +107,16 @@ var permissionMatrix = []struct {
 	{"/setvillage", "RARRAR", "RARRAR", "RARRAR", "RARRAR", "WWWWWW"},
 	{"/remindme", "WWWWWW", "WWWWWW", "WWWWWW", "WWWWWW", "AAAAAA"},
 	// Problems.
-	// DISPUTED: a department's or a leaders' group is no village, so W: a report filed there makes
-	// that group its "village", whose admins then close, reopen and rate it (with approval on, only
-	// once a deployment admin approved the group, as /approve did here).
-	{"/report 村口路灯不亮", "AAAAAA", "AAAAAA", "AAAAAA", "AAAAAA", "WWWWWW"},
+	// Reports come from village groups only: filed elsewhere, the group would become the report's
+	// "village", whose admins close, reopen and rate it.
+	{"/report 村口路灯不亮", "AAAAAA", "WWWWWW", "WWWWWW", "WWWWWW", "WWWWWW"},
 	{"/cancel", "AAAAAA", "AAAAAA", "AAAAAA", "AAAAAA", "AAAAAA"},
-	// DISPUTED: the deployment admin's /problems in the leaders' and the unconfigured group posts the
-	// whole deployment's open problems there (the 兰亭 leaders' own members get an empty list).
+	// A group lists its own problems, whoever asks (another group's list is empty); the whole
+	// deployment's is for deployment admins privately.
 	{"/problems", "AAAAAA", "AAAAAA", "AAAAAA", "AAAAAA", "WWWWAW"},
-	// DISPUTED: the group admin (as the village's admin) and the deployment admin post #1 in full
-	// (reporter, place, photos) into the unconfigured group, before all its members; their right to
-	// read it should follow them into their private chat, not into any group.
-	{"/problem 1", "AAAAAA", "AAAAAA", "AAAAAA", "RARRAR", "AARRAR"},
+	// A problem is read in the groups that deal with it, whoever asks; an admin's right to read it
+	// follows them into their private chat, not into any other group.
+	{"/problem 1", "AAAAAA", "AAAAAA", "AAAAAA", "RRRRRR", "AARRAR"},
 	{"/accept 1", "RAARAR", "RAARAR", "RAARAR", "RAARAR", "RAARAR"},
 	{"/resolve 1", "RAARAR", "RAARAR", "RAARAR", "RAARAR", "RAARAR"},
 	{"/reject 1", "RAARAR", "RAARAR", "RAARAR", "RAARAR", "RAARAR"},
@@ -130,31 +128,29 @@ var permissionMatrix = []struct {
 	{"/note 1 已到现场查看", "WWWWWW", "RAARAR", "WWWWWW", "WWWWWW", "WWWWWW"},
 	// Projects.
 	{"/project", "AARRAR", "WWWWWW", "WWWWWW", "WWWWWW", "WWWWWW"},
-	// DISPUTED: as /problem 1: the village's admin and the deployment admin post P1 into groups that
-	// have nothing to do with it.
-	{"/project P1", "AAAAAA", "RARRAR", "RARRAR", "RARRAR", "AARRAR"},
-	// DISPUTED: as /problems: every open project of the deployment, posted into any group the
-	// deployment admin asks in.
-	{"/projects", "AAAAAA", "WWWWAW", "WWWWAW", "WWWWAW", "AAAAAA"},
+	// As /problem 1: its village group, or privately its lead and the admins.
+	{"/project P1", "AAAAAA", "RRRRRR", "RRRRRR", "RRRRRR", "AARRAR"},
+	// As /problems: the village's, or privately one's own (every open one for deployment admins).
+	{"/projects", "AAAAAA", "WWWWWW", "WWWWWW", "WWWWWW", "AAAAAA"},
 	{"/progress P1", "AARRAR", "RRRRRR", "RRRRRR", "RRRRRR", "AARRAR"},
 	// Digests, statistics, exports.
 	{"/stats 2020-01", "AAAAAA", "AAAAAA", "AAAAAA", "WWWWWW", "WWWWAW"},
 	{"/digest", "RARRAR", "RARRAR", "RARRAR", "RWRRWR", "WWWWWW"},
 	{"/export", "RARRAR", "RARRAR", "RARRAR", "RWRRWR", "RRRRAR"},
+	{"/dashboard", "AAAAAA", "AAAAAA", "AAAAAA", "AAAAAA", "RAAAAR"},
 	// What puts the sender on the roster.
 	{"/checkin", "AAAAAA", "WWWWWW", "WWWWWW", "WWWWWW", "AWWWWW"},
 	{"/join", "AAAAAA", "AAAAAA", "AAAAAA", "AAAAAA", "WWWWWW"},
 	// Buttons.
 	{"p:acc", "NNNNNN", "RAARAR", "NNNNNN", "NNNNNN", "NNNNNN"},
 	{"p:rate", "AARRRR", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"},
-	{"rd", "ARRRRR", "ARRRRR", "ARRRRR", "ARRRRR", "NNNNNN"},
-	{"pq", "AAAAAA", "AAAAAA", "RRRRAR", "RRRRAR", "ANNNAN"},
+	{"rd", "ARRRRR", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"},
+	{"pq", "AAAAAA", "AAAAAA", "NNNNNN", "NNNNNN", "ANNNAN"},
 	{"lv", "RARRAR", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"},
 	{"ap", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNAN"},
 	{"pj", "ARRRRR", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"},
-	// DISPUTED: /project P1 shows ✅ buttons wherever an admin may read it (any group, the admins'
-	// private chats), and every press there is refused as forged: they should not be offered there.
-	{"pm", "AARRAR", "RRRRRR", "RRRRRR", "RRRRRR", "ARNNRN"},
+	// ✅ is offered only where it is taken: in the village group and in the lead's private chat.
+	{"pm", "AARRAR", "NNNNNN", "NNNNNN", "NNNNNN", "ANNNNN"},
 	{"cf", "RARRRR", "RRRRAR", "RRRRAR", "RRRRAR", "NNNNNN"},
 }
 
@@ -280,6 +276,7 @@ var (
 		"这个按钮无效",            // pr_err_forged
 		"只有村工作群管理员可以重新打开",   // pr_err_reopen_closed
 		"这是别人的清单",           // pr_list_not_yours
+		"您目前没有可以查看的范围",      // dash_no_access
 		"此按钮已失效",            // err_stale_button
 	}
 	// Wrong place: the command or button is not for this chat.
@@ -288,6 +285,7 @@ var (
 		"请在与机器人的私聊中使用此命令",              // err_private_only
 		"请在村工作群里使用 /projects",          // pj_err_where
 		"请在村工作群里新建项目",                  // pj_err_village_only
+		"请在村工作群里上报问题",                  // pr_err_village_only
 		"的私聊中发送 /remindme",             // remindme_in_group
 		"本群还没有设置服务的村",                  // checkin_not_village
 		"您还不在任何村工作群的名单中",               // checkin_private_none

@@ -98,7 +98,8 @@ type pmEnv struct {
 // comment above the table).
 func startMatrix(t *testing.T) *pmEnv {
 	t.Helper()
-	e := apptest.Start(t, apptest.WithYAML(pmYAML))
+	// A public address, so that /dashboard answers by who may see what.
+	e := apptest.Start(t, apptest.WithYAML(pmYAML), apptest.WithEnv("CADREBOT_PUBLIC_URL", "https://cadrebot.example.gov.cn"))
 	m := &pmEnv{prEnv: &prEnv{Env: e, t: t,
 		v1: e.TG.Group(prVillage, "谢家坞村工作群"), v2: e.TG.Group(prVillage2, "东山村工作群"),
 		traffic: e.TG.Group(prTraffic, "交通运输局工作群"), env: e.TG.Group(prEnvDept, "生态环境分局"),

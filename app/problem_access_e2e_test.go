@@ -45,7 +45,8 @@ func TestProblemReadAccess(t *testing.T) {
 	shown(p.TG.Private(apptest.Li), apptest.Li, true)        // an admin of its village
 	shown(p.TG.Private(apptest.Zhang), apptest.Zhang, false) // a cadre of the village, privately
 	shown(p.TG.Private(apptest.Emma), apptest.Emma, false)   // in English
-	shown(p.env, apptest.Admin, true)                        // a deployment admin, anywhere
+	shown(p.env, apptest.Admin, false)                       // a deployment admin, in a group it has nothing to do with
+	shown(p.TG.Private(apptest.Admin), apptest.Admin, true)  // ... who reads it privately
 
 	// A number that does not exist gets the very same words.
 	p.TG.SendText(p.env, apptest.Handler, "/problem 999")

@@ -19,7 +19,7 @@ func TestProblemBadInput(t *testing.T) {
 		text string
 		want string
 	}{
-		{"too long", "/report " + strings.Repeat("停", cadrebot.MaxReportText+1), "问题描述太长（4097 字），最多 4096 字"},
+		{"report in a department group", "/report 路灯不亮", "请在村工作群里上报问题"},
 		{"resolve without note", "/resolve 1", "办结 #1 需要写办结说明"},
 		{"reject without reason", "/reject 1", "退回 #1 需要写原因"},
 		{"unknown number", "/accept 999", "没有编号为 #999 的问题"},
@@ -39,6 +39,8 @@ func TestProblemBadInput(t *testing.T) {
 			p.last(prTraffic, tt.want)
 		})
 	}
+	p.TG.SendText(p.v1, apptest.Wang, "/report "+strings.Repeat("停", cadrebot.MaxReportText+1))
+	p.last(prVillage, "问题描述太长（4097 字），最多 4096 字")
 	if ids, _, _ := p.DB.ProblemPage(context.Background(), cadrebot.AllProblems, 0, 0); len(ids) != 1 {
 		t.Errorf("bad input stored problems: %v", ids)
 	}

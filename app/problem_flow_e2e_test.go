@@ -170,11 +170,16 @@ func TestProblemQueries(t *testing.T) {
 		t.Errorf("overdue list:\n%s", od.Text)
 	}
 
-	// The deployment admin sees everything from a chat that is neither.
+	// The deployment admin sees everything privately; a group that is
+	// neither a village's nor a department's lists nothing, whoever asks.
+	p.TG.SendText(p.TG.Private(apptest.Admin), apptest.Admin, "/problems all")
+	if a := p.last(apptest.Admin.ID, "全部问题"); !strings.Contains(a.Text, "共 13 件") {
+		t.Errorf("deployment list:\n%s", a.Text)
+	}
 	hq := p.TG.Group(-1009, "县领导群")
 	p.TG.SendText(hq, apptest.Admin, "/problems all")
-	if a := p.last(-1009, "全部问题"); !strings.Contains(a.Text, "共 13 件") {
-		t.Errorf("deployment list:\n%s", a.Text)
+	if a := p.last(-1009, "全部问题"); !strings.Contains(a.Text, "共 0 件") {
+		t.Errorf("a group's list for the deployment admin:\n%s", a.Text)
 	}
 	// /problem N is kept to the chats that deal with it.
 	p.TG.SendText(p.v2, apptest.Zhang, "/problem 2")

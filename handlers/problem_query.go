@@ -80,8 +80,8 @@ var errNoPage = errors.New("no such page")
 // scope is what a chat's lists cover.
 type scope struct {
 	dept    string // a department chat
-	village int64  // a village group
-	all     bool   // the whole deployment (admins elsewhere)
+	village int64  // a village group (any other group lists nothing)
+	all     bool   // the whole deployment (a deployment admin, privately)
 }
 
 func (h *Problems) scopeOf(ctx context.Context, u *Update) (scope, error) {
@@ -93,9 +93,9 @@ func (h *Problems) scopeOf(ctx context.Context, u *Update) (scope, error) {
 		if dept != "" {
 			return scope{dept: dept}, nil
 		}
-		if u.Group.IsVillage() || !h.Auth.IsDeploymentAdmin(u.From.ID) {
-			return scope{village: u.ChatID}, nil
-		}
+		// A group lists its own problems only, whoever asks: the whole
+		// deployment's go to a deployment admin privately.
+		return scope{village: u.ChatID}, nil
 	}
 	return scope{all: h.Auth.IsDeploymentAdmin(u.From.ID)}, nil
 }
@@ -312,41 +312,46 @@ func (h *Problems) Show() Func {
 	}
 }
 
-// maySee keeps a problem inside the chats that deal with it: its village
-// group, the chats of the departments it was routed, reassigned or
-// escalated to, the leaders' groups of the units above its village, the
-// reporter's private chat, the admins of its village group (anywhere) and
-// deployment admins. A department that never had it
-// does not read it, nor does another village.
+// maySee keeps a problem inside the chats that deal with it. In a group,
+// only its village group, the chats of the departments it was routed,
+// reassigned or escalated to (or that support it) and the leaders'
+// groups of the units above its village read it, whoever asks: an
+// admin's right to read does not carry a problem into a group that has
+// no business with it. In a private chat, the reporter, the admins of its
+// village group and deployment admins read it.
 func (h *Problems) maySee(ctx context.Context, u *Update, p *cadrebot.Problem, hist []cadrebot.Entry) (bool, error) {
-	if h.Auth.IsDeploymentAdmin(u.From.ID) || u.ChatID == p.VillageChat || (u.IsPrivate() && u.From.ID == p.Reporter) {
+	if !u.IsGroup() {
+		if h.Auth.IsDeploymentAdmin(u.From.ID) || u.From.ID == p.Reporter {
+			return true, nil
+		}
+		return h.Auth.IsGroupAdmin(ctx, p.VillageChat, u.From.ID)
+	}
+	if u.ChatID == p.VillageChat {
 		return true, nil
 	}
-	if u.IsGroup() {
-		depts, err := h.deptsOfChat(ctx, u.ChatID)
+	depts, err := h.deptsOfChat(ctx, u.ChatID)
+	if err != nil {
+		return false, err
+	}
+	for _, d := range depts {
+		if routedTo(p, hist, h.Cfg.Ancestors(p.Dept), d) {
+			return true, nil
+		}
+	}
+	// The leaders' groups of the units above the village oversee its
+	// problems.
+	if h.Leaders != nil {
+		ls, err := h.Leaders(ctx, p.VillageChat)
 		if err != nil {
 			return false, err
 		}
-		for _, d := range depts {
-			if routedTo(p, hist, h.Cfg.Ancestors(p.Dept), d) {
+		for _, l := range ls {
+			if l.Chat == u.ChatID {
 				return true, nil
 			}
 		}
-		// The leaders' groups of the units above the village oversee
-		// its problems.
-		if h.Leaders != nil {
-			ls, err := h.Leaders(ctx, p.VillageChat)
-			if err != nil {
-				return false, err
-			}
-			for _, l := range ls {
-				if l.Chat == u.ChatID {
-					return true, nil
-				}
-			}
-		}
 	}
-	return h.Auth.IsGroupAdmin(ctx, p.VillageChat, u.From.ID)
+	return false, nil
 }
 
 // routedTo reports whether dept ever had p: it holds or supports it, got

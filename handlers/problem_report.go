@@ -23,6 +23,11 @@ func (h *Problems) Report() Func {
 		if err := requireGroup(u); err != nil {
 			return err
 		}
+		if !u.Group.IsVillage() {
+			// A department's or leaders' group, or one never set up:
+			// it would become the report's "village".
+			return cadrebot.Errorf("pr_err_village_only")
+		}
 		return h.startReport(ctx, u, u.Args)
 	}
 }

@@ -134,11 +134,16 @@ func (h *Projects) mayComplete(ctx context.Context, p *cadrebot.Project, user in
 	return h.villageAdmin(ctx, p.VillageChat, user)
 }
 
-// maySee keeps a project to the chats that deal with it: its village
-// group, its lead's private chat, the village group's admins and
+// maySee keeps a project to the chats that deal with it: in a group, its
+// village group only; privately, its lead, the village group's admins and
 // deployment admins.
 func (h *Projects) maySee(ctx context.Context, u *Update, p *cadrebot.Project) (bool, error) {
-	if u.ChatID == p.VillageChat || (u.IsPrivate() && u.From.ID == p.Lead) {
+	if u.IsGroup() {
+		// Whoever asks: an admin's right to read does not carry a
+		// project into another group.
+		return u.ChatID == p.VillageChat, nil
+	}
+	if u.From.ID == p.Lead {
 		return true, nil
 	}
 	return h.villageAdmin(ctx, p.VillageChat, u.From.ID)
@@ -258,10 +263,10 @@ func (h *Projects) List() Func {
 		switch {
 		case u.IsGroup() && u.Group.IsVillage():
 			l, where = cadrebot.VillageProjects(u.ChatID), villageName(u.Group)
+		case u.IsPrivate() && h.Auth.IsDeploymentAdmin(u.From.ID):
+			l = cadrebot.OpenProjects
 		case u.IsPrivate():
 			l = cadrebot.ProjectsLedBy(u.From.ID)
-		case h.Auth.IsDeploymentAdmin(u.From.ID):
-			l = cadrebot.OpenProjects
 		default:
 			return cadrebot.Errorf("pj_err_where")
 		}
@@ -354,6 +359,11 @@ func (h *Projects) show(ctx context.Context, u *Update, id int64) error {
 	}
 	_, loc, _ := h.villageOf(ctx, p.VillageChat)
 	text, kb := h.detail(u.Lang, &p, hist, loc, u.Now)
+	if u.ChatID != p.VillageChat && u.From.ID != p.Lead {
+		// Milestones are marked done in the village group or by the
+		// lead (Button takes presses there only): no buttons elsewhere.
+		kb = nil
+	}
 	return Reply(ctx, h.Out, u, text, kb...)
 }
 
