@@ -106,9 +106,9 @@ if #a < rb then
   fit(KEYS[3], rows * rb)
   a = a .. string.rep('\0', rb - #a)
 end
-local byte = string.byte(a, math.floor(day / 8) + 1)
-local prev = 0
-if bit.band(byte, bit.rshift(128, day % 8)) ~= 0 then prev = 1 end
+-- The flag is the byte's bit 7 - day % 8 (SETBIT counts from the top);
+-- arithmetic, since not every Redis (miniredis) has the bit library.
+local prev = math.floor(string.byte(a, math.floor(day / 8) + 1) / 2 ^ (7 - day % 8)) % 2
 local bitoff = idx * tonumber(ARGV[14]) + day
 if prev == 0 then
   redis.call('SETBIT', KEYS[3], bitoff, 1)
