@@ -387,8 +387,15 @@ func (m *pmEnv) file(text string) int64 {
 	m.t.Helper()
 	board := m.answerTo(m.v1, m.say(m.v1, apptest.Wang, "/report "+text))
 	m.pressed(m.v1, apptest.Wang, board, "停车与交通")
-	if b := m.fresh(prVillage, board); strings.Contains(b.Text, "登记前请看一下") {
+	// The press is answered before the form's message is edited.
+	var b *models.Message
+	m.Wait("the report filed, or its duplicates shown", func() bool {
+		b = m.fresh(prVillage, board)
+		return strings.Contains(b.Text, "已登记 #") || strings.Contains(b.Text, "登记前请看一下")
+	})
+	if strings.Contains(b.Text, "登记前请看一下") {
 		m.pressed(m.v1, apptest.Wang, b, "不是同一件，新登记")
+		m.Wait("the report filed", func() bool { return strings.Contains(m.fresh(prVillage, board).Text, "已登记 #") })
 	}
 	var n int64
 	text = m.fresh(prVillage, board).Text

@@ -55,7 +55,7 @@ func (db *DB) AdmitBatch(ctx context.Context, as []Admission) ([]Intake, error) 
 	}
 	entries := map[int64]*groupEntry{}
 	fetches := map[int64]*fetch{}
-	floods := make([]*redis.IntCmd, len(as))
+	var floods floodBatch
 	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, a := range as {
 			if a.IsGroup && entries[a.Chat] == nil && fetches[a.Chat] == nil {
@@ -70,16 +70,10 @@ func (db *DB) AdmitBatch(ctx context.Context, as []Admission) ([]Intake, error) 
 				}
 			}
 			if a.Count && a.Window > 0 {
-				w := a.Now.UnixNano() / int64(a.Window)
-				k := db.keyFlood(w)
-				floods[i] = p.HIncrBy(ctx, k, itoa(a.User), 1)
-				if db.floodWindow.Swap(w) != w {
-					// Once per window and process: the window's counts
-					// outlive it by one window, then go.
-					p.PExpire(ctx, k, 2*a.Window)
-				}
+				floods.add(i, a)
 			}
 		}
+		db.countFloods(ctx, p, &floods)
 		return nil
 	})
 	if err != nil && err != redis.Nil {
@@ -96,10 +90,8 @@ func (db *DB) AdmitBatch(ctx context.Context, as []Admission) ([]Intake, error) 
 		}
 	}
 	out := make([]Intake, len(as))
+	floods.results(out)
 	for i, a := range as {
-		if floods[i] != nil {
-			out[i].Flood = floods[i].Val()
-		}
 		if !a.IsGroup {
 			continue
 		}

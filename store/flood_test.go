@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// Flood counts hold whether a batch counts its senders one HINCRBY each
+// (few senders) or by the script (many): each update gets its sender's
+// count with itself included, across batches.
+func TestFloodCountsInBatches(t *testing.T) {
+	db := newTestDB(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	adm := func(users ...int64) []Admission {
+		as := make([]Admission, len(users))
+		for i, u := range users {
+			as[i] = Admission{Chat: u, User: u, Count: true, Window: 30 * time.Second, Now: now}
+		}
+		return as
+	}
+	counts := func(as []Admission) []int64 {
+		t.Helper()
+		in, err := db.AdmitBatch(ctx, as)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]int64, len(in))
+		for i := range in {
+			out[i] = in[i].Flood
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		users []int64
+		want  []int64
+	}{
+		{[]int64{1, 1, 2}, []int64{1, 2, 1}},                    // few senders
+		{[]int64{1, 2, 3, 4, 5, 1}, []int64{3, 2, 1, 1, 1, 4}}, // many: the script
+		{[]int64{3}, []int64{2}},
+	} {
+		got := counts(adm(tt.users...))
+		for i := range tt.want {
+			if got[i] != tt.want[i] {
+				t.Errorf("counts of %v = %v, want %v", tt.users, got, tt.want)
+				break
+			}
+		}
+	}
+	// The window's hash expires.
+	ttl, err := db.rdb.PTTL(ctx, db.keyFlood(now.UnixNano()/int64(30*time.Second))).Result()
+	if err != nil || ttl <= 0 || ttl > time.Minute {
+		t.Errorf("flood window TTL = %v, %v; want at most two windows", ttl, err)
+	}
+}
