@@ -36,7 +36,7 @@ func TestFloodCountsInBatches(t *testing.T) {
 		users []int64
 		want  []int64
 	}{
-		{[]int64{1, 1, 2}, []int64{1, 2, 1}},                    // few senders
+		{[]int64{1, 1, 2}, []int64{1, 2, 1}},                   // few senders
 		{[]int64{1, 2, 3, 4, 5, 1}, []int64{3, 2, 1, 1, 1, 4}}, // many: the script
 		{[]int64{3}, []int64{2}},
 	} {
