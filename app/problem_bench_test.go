@@ -22,7 +22,9 @@ func BenchmarkReports(b *testing.B) {
 	villages := make([]models.Chat, b.N)
 	for i := range villages {
 		villages[i] = e.TG.Group(int64(-3000000-i), fmt.Sprintf("village %d", i))
-		e.TG.SendText(villages[i], models.User{ID: int64(7000000 + i), FirstName: "warm"}, "/help")
+		admin := models.User{ID: int64(7000000 + i), FirstName: "admin"}
+		e.MakeAdmin(villages[i].ID, admin)
+		e.TG.SendText(villages[i], admin, fmt.Sprintf("/setup 村%d", i))
 	}
 	e.Drain()
 	st := e.DB.Stats()

@@ -34,7 +34,7 @@ type ProblemStore interface {
 	ResolvedBy(ctx context.Context, t time.Time) ([]int64, error)
 	MarkProblem(ctx context.Context, id int64, name, value string) (bool, error)
 	ProblemMark(ctx context.Context, id int64, name string) (string, error)
-	SetCard(ctx context.Context, id, chat int64, msgID int, dept string) error
+	SetCard(ctx context.Context, id, chat int64, msgID int, dept string, lead bool) error
 	CardProblem(ctx context.Context, chat int64, msgID int) (int64, error)
 	SetUndeliverable(ctx context.Context, id int64, retry time.Time, e *cadrebot.Entry) error
 	ClearUndeliverable(ctx context.Context, id int64, e *cadrebot.Entry) error

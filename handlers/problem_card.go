@@ -172,21 +172,18 @@ func (h *Problems) cardUndelivered(ctx context.Context, p *cadrebot.Problem, dep
 // cardPosted records the card that reached dept's chat as msgID, and
 // sends the report's photos under it.
 func (h *Problems) cardPosted(ctx context.Context, p *cadrebot.Problem, chat int64, msgID int, dept string, now time.Time) {
-	if err := h.Store.SetCard(ctx, p.ID, chat, msgID, dept); err != nil {
+	lead := dept == p.Dept
+	if err := h.Store.SetCard(ctx, p.ID, chat, msgID, dept, lead && !p.Undeliverable); err != nil {
 		h.log().Error("record problem card", "problem", p.ID, "err", err)
 	}
 	if p.Cards == nil {
 		p.Cards, p.CardDepts = map[int64]int{}, map[int64]string{}
 	}
 	p.Cards[chat], p.CardDepts[chat] = msgID, dept
-	if p.Undeliverable && dept == p.Dept {
+	if p.Undeliverable && lead {
 		p.Undeliverable = false
 		if err := h.Store.ClearUndeliverable(ctx, p.ID, &cadrebot.Entry{At: now, Action: cadrebot.ActDelivered, Dept: dept}); err != nil {
 			h.log().Error("clear undeliverable flag", "problem", p.ID, "err", err)
-		}
-	} else if dept == p.Dept {
-		if err := h.Store.CardPosted(ctx, p.ID); err != nil {
-			h.log().Error("record card posted", "problem", p.ID, "err", err)
 		}
 	}
 	for i, f := range p.Photos {

@@ -81,6 +81,13 @@ func Dial(o Options) (redis.UniversalClient, error) {
 	uo.WriteTimeout = 2 * time.Second
 	uo.PoolSize = 64
 	uo.MinIdleConns = 4
+	// The bot's commands and replies are small (a check-in is one EVALSHA
+	// of a few hundred bytes): go-redis' 32 KiB buffers per connection,
+	// 128 KiB for pipelines, cost more memory than the whole working set
+	// of 2,000 groups. Bigger replies (a digest's HGETALLs) are read in
+	// several fills.
+	uo.ReadBufferSize, uo.WriteBufferSize = 4<<10, 4<<10
+	uo.PipelineReadBufferSize, uo.PipelineWriteBufferSize = 32<<10, 32<<10
 	return redis.NewUniversalClient(uo), nil
 }
 

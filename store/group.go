@@ -34,6 +34,9 @@ const (
 
 // Group loads a group, or ErrNotFound when the bot has never seen it.
 func (db *DB) Group(ctx context.Context, chat int64) (*cadrebot.Group, error) {
+	if m := db.cachedGroup(chat); len(m) > 0 {
+		return decodeGroup(chat, m), nil
+	}
 	m, err := db.rdb.HGetAll(ctx, db.keyGroup(chat)).Result()
 	if err != nil {
 		return nil, wrap(err)
@@ -368,9 +371,9 @@ return 0
 
 // bindings reads a hash of bindings: id -> chat.
 func (db *DB) bindings(ctx context.Context, key string) (map[string]int64, error) {
-	m, err := db.rdb.HGetAll(ctx, key).Result()
+	m, err := db.hgetAll(ctx, key)
 	if err != nil {
-		return nil, wrap(err)
+		return nil, err
 	}
 	out := make(map[string]int64, len(m))
 	for k, v := range m {

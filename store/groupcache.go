@@ -34,6 +34,16 @@ type groupEntry struct {
 type groupCache struct {
 	mu sync.Mutex
 	m  map[int64]*groupEntry
+	// hashes are the deployment-wide bindings read with every card and
+	// digest (deptchats, unitchats, migrated): key -> contents. Any
+	// change of a group forgets them all; they change with /bind,
+	// /leaders and migrations, which publish one.
+	hashes map[string]cachedHash
+}
+
+type cachedHash struct {
+	m  map[string]string
+	at time.Time
 }
 
 func (db *DB) keyGroupsChanged() string { return db.k("groups:changed") }
@@ -41,7 +51,7 @@ func (db *DB) keyGroupsChanged() string { return db.k("groups:changed") }
 // CacheGroups turns on the in-process cache of group records and keeps it
 // in step with every replica until ctx ends.
 func (db *DB) CacheGroups(ctx context.Context, log *slog.Logger) {
-	c := &groupCache{m: map[int64]*groupEntry{}}
+	c := &groupCache{m: map[int64]*groupEntry{}, hashes: map[string]cachedHash{}}
 	db.cache.Store(c)
 	sub := db.rdb.Subscribe(ctx, db.keyGroupsChanged())
 	go func() {
@@ -89,7 +99,44 @@ func (c *groupCache) put(chat int64, e *groupEntry) {
 func (c *groupCache) forget(chat int64) {
 	c.mu.Lock()
 	delete(c.m, chat)
+	clear(c.hashes)
 	c.mu.Unlock()
+}
+
+// hgetAll reads a binding hash through the cache when it is on. The map
+// returned is shared: callers only read it.
+func (db *DB) hgetAll(ctx context.Context, key string) (map[string]string, error) {
+	c := db.cache.Load()
+	if c != nil {
+		c.mu.Lock()
+		h, ok := c.hashes[key]
+		c.mu.Unlock()
+		if ok && time.Since(h.at) <= groupCacheTTL {
+			return h.m, nil
+		}
+	}
+	m, err := db.rdb.HGetAll(ctx, key).Result()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if c != nil {
+		c.mu.Lock()
+		c.hashes[key] = cachedHash{m: m, at: time.Now()}
+		c.mu.Unlock()
+	}
+	return m, nil
+}
+
+// cachedGroup is chat's record as this process last read it, if fresh.
+func (db *DB) cachedGroup(chat int64) map[string]string {
+	c := db.cache.Load()
+	if c == nil {
+		return nil
+	}
+	if e := c.get(chat, time.Now()); e != nil && e.movedTo == 0 {
+		return e.meta
+	}
+	return nil
 }
 
 // groupChanged makes every process forget chat's cached record; call it

@@ -124,9 +124,9 @@ func (db *DB) Moved(ctx context.Context, chat int64) (int64, error) {
 // is one small hash (a group migrates once), read whenever chat ids from
 // the config are used.
 func (db *DB) ChatMoves(ctx context.Context) (cadrebot.ChatMoves, error) {
-	m, err := db.rdb.HGetAll(ctx, db.keyMigrated()).Result()
+	m, err := db.hgetAll(ctx, db.keyMigrated())
 	if err != nil {
-		return nil, wrap(err)
+		return nil, err
 	}
 	out := make(cadrebot.ChatMoves, len(m))
 	for k, v := range m {

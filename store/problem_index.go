@@ -125,10 +125,15 @@ func (db *DB) ProblemMark(ctx context.Context, id int64, name string) (string, e
 // SetCard records the card of a problem posted in a department chat, so
 // it can be edited in place and a press on it traced back to its problem.
 // It clears the undeliverable flag: the department can see it now.
-func (db *DB) SetCard(ctx context.Context, id, chat int64, msgID int, dept string) error {
+func (db *DB) SetCard(ctx context.Context, id, chat int64, msgID int, dept string, lead bool) error {
 	w := db.newWrite(id)
 	w.hset(pfCard+itoa(chat), strconv.Itoa(msgID)+":"+dept)
 	w.hsetOn(db.keyPrCardMsgs(), itoa(chat)+":"+strconv.Itoa(msgID), w.member())
+	if lead {
+		// The lead department's card is out: no retry (see CardPosted),
+		// in the same write.
+		w.zrem(db.keyPrNoCard(), w.member())
+	}
 	_, err := w.run(ctx, "", nil)
 	return err
 }

@@ -232,7 +232,7 @@ func TestMarkersCardsAndFlags(t *testing.T) {
 	if r, _ := db.CardRetries(ctx, t0); len(r) != 1 {
 		t.Errorf("CardRetries = %v", r)
 	}
-	if err := db.SetCard(ctx, p.ID, -1002, 77, "traffic"); err != nil {
+	if err := db.SetCard(ctx, p.ID, -1002, 77, "traffic", false); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.ClearUndeliverable(ctx, p.ID, nil); err != nil {
@@ -281,7 +281,7 @@ func TestPhotosAlbumsAndMigration(t *testing.T) {
 	if id, _ := db.Album(ctx, -100, "g1"); id != p.ID {
 		t.Errorf("Album = %d", id)
 	}
-	if err := db.SetCard(ctx, p.ID, -1002, 5, "traffic"); err != nil {
+	if err := db.SetCard(ctx, p.ID, -1002, 5, "traffic", false); err != nil {
 		t.Fatal(err)
 	}
 	for _, pair := range [][2]int64{{-100, -100100}, {-1002, -1002100}} {
