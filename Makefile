@@ -1,6 +1,7 @@
 # `make test` is the one test command: the README gives it and .ci/run
 # calls it. It starts a local Redis when none answers at REDIS_URL, and
-# installs headless Chromium for the playground's browser test.
+# installs headless Chromium for the playground's browser test and Node.js
+# for the grammY peer of scripts/bench-vs-grammy.sh (its smoke run).
 GO ?= go
 PKGS ?= ./...
 TESTFLAGS ?= -race -count=1 -timeout 30m
@@ -18,6 +19,9 @@ test: vet
 	./scripts/ensure-redis.sh
 	./scripts/ensure-chromium.sh
 	./scripts/redis-cluster.sh run $(MAKE) --no-print-directory test-passes
+	# The comparison with the grammY peer, a few hundred updates, so that
+	# the script behind docs/benchmarks.md cannot rot.
+	./scripts/bench-vs-grammy.sh -smoke
 
 # The fault package's load tests compare latencies between phases of one
 # run, so they run alone, after the rest: other packages' tests running

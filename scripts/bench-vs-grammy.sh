@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# cadrebot against the grammY check-in peer (../shared/peers/grammy-checkin,
+# cadrebot against the grammY check-in peer (scripts/grammy-peer, a copy of
+# ../shared/peers/grammy-checkin,
 # or PEER_DIR), measured the same way: cmd/cadreload offers
 # GROUPS x USERS "/checkin" updates at once to each bot in turn, RUNS times
 # each, alternating, on one Redis. Prints each run and the medians of
@@ -25,12 +26,12 @@ while [ $# -gt 0 ]; do
 	esac
 done
 ./scripts/ensure-redis.sh
-peer_src="${PEER_DIR:-../shared/peers/grammy-checkin}"
+peer_src="${PEER_DIR:-scripts/grammy-peer}"
 if [ ! -f "$peer_src/bot.mjs" ]; then
 	echo "bench-vs-grammy: no peer at $peer_src (set PEER_DIR)" >&2
 	exit 2
 fi
-command -v node >/dev/null || { echo "bench-vs-grammy: node is required for the peer" >&2; exit 2; }
+./scripts/ensure-node.sh
 
 dir="$(mktemp -d)"
 prefix="cadrebot-bench:$$:"
