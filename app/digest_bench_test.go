@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"cadrebot/digest"
 	"cadrebot/handlers"
 	"cadrebot/i18n"
+	"cadrebot/send"
 	"cadrebot/store"
 )
 
@@ -333,4 +335,83 @@ func benchSetup(b *testing.B) (*store.DB, *i18n.Catalog, *calendar.Calendar, *co
 	}
 	b.ResetTimer()
 	return db, texts, cal, &cfg
+}
+
+// BenchmarkDigestOutboxPeak puts every digest of a firing (text, chart
+// and attached workbook) into the outbox at once, as when Telegram's
+// 30 messages a second hold them back, and reports what Redis holds for
+// them at that peak (INFO used_memory), with the size the same messages
+// would have as JSON with their files base64-encoded inside (how the
+// outbox stored uploads before). Run it on a Redis of its own, so that
+// no one else's keys move used_memory:
+//
+//	REDIS_URL=redis://127.0.0.1:6391/0 go test -run '^$' -bench BenchmarkDigestOutboxPeak -benchtime 1x ./app/
+func BenchmarkDigestOutboxPeak(b *testing.B) {
+	db, texts, cal, cfg := benchSetup(b)
+	ps, err := benchDigests(db, texts, cal, cfg).Preview(context.Background(), benchFiring)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var msgs []send.Message
+	for _, p := range ps {
+		m := send.Message{ChatID: p.Chat, Text: p.Report.Text}
+		png, err := p.Report.Render()
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Photo = &send.File{Name: "digest.png", Data: png}
+		msgs = append(msgs, m)
+		if len(p.Report.Attachment) > 0 {
+			x, err := digest.XLSX(p.Report.Attachment)
+			if err != nil {
+				b.Fatal(err)
+			}
+			msgs = append(msgs, send.Message{ChatID: p.Chat, Text: p.Report.AttachmentText, Document: &send.File{Name: p.Report.AttachmentName, Data: x}})
+		}
+	}
+	var inline int64
+	for _, m := range msgs {
+		j, err := json.Marshal(m) // []byte as base64, as before
+		if err != nil {
+			b.Fatal(err)
+		}
+		inline += int64(len(j))
+	}
+	rdb := apptest.NewRedis(b)
+	ctx := context.Background()
+	used := func() int64 {
+		s, err := rdb.Info(ctx, "memory").Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, l := range strings.Split(s, "\r\n") {
+			if v, ok := strings.CutPrefix(l, "used_memory:"); ok {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				return n
+			}
+		}
+		b.Fatal("no used_memory")
+		return 0
+	}
+	var peak int64
+	for b.Loop() {
+		b.StopTimer()
+		before := used()
+		b.StartTimer()
+		for i, m := range msgs {
+			m.Key = "bench:" + strconv.Itoa(i)
+			if _, err := db.OutboxAdd(ctx, m); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		peak = used() - before
+		if err := rdb.Del(ctx, db.Prefix()+"{outbox}").Err(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(msgs)), "messages")
+	b.ReportMetric(float64(peak)/(1<<20), "redis-MiB")
+	b.ReportMetric(float64(inline)/(1<<20), "base64-json-MiB")
 }
