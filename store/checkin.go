@@ -100,10 +100,11 @@ local day = tonumber(ARGV[4])
 local a = redis.call('GETRANGE', KEYS[3], idx * rb, idx * rb + rb - 1)
 if #a < rb then
   -- The row is past the end of the year's flags: size them for every
-  -- index given out so far, in one allocation.
+  -- index given out so far, in one allocation, rounded up to 8 rows so
+  -- that a roster filling up (first check-ins) grows them every 8th time.
   local rows = idx + 1
   if not fresh then rows = math.max(tonumber(redis.call('HGET', KEYS[1], '_seq') or '0'), rows) end
-  fit(KEYS[3], rows * rb)
+  fit(KEYS[3], math.ceil(rows / 8) * 8 * rb)
   a = a .. string.rep('\0', rb - #a)
 end
 -- The flag is the byte's bit 7 - day % 8 (SETBIT counts from the top);

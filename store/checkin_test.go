@@ -386,9 +386,10 @@ func TestCheckinStoresOnlyWhatIsThere(t *testing.T) {
 	if n, _ := db.rdb.Exists(ctx, db.keyCheckinNotes(chat, day)).Result(); n != 0 {
 		t.Error("a check-in without a note or location wrote a note")
 	}
-	// The year's flags are written at their full size at once: 20 rows.
-	if n, _ := db.rdb.StrLen(ctx, db.keyCheckins(chat, 2026)).Result(); n != 20*attendance.RowBytes {
-		t.Errorf("flags are %d bytes, want %d", n, 20*attendance.RowBytes)
+	// The year's flags are written at their full size at once: 20 rows,
+	// rounded up to whole groups of 8.
+	if n, _ := db.rdb.StrLen(ctx, db.keyCheckins(chat, 2026)).Result(); n != 24*attendance.RowBytes {
+		t.Errorf("flags are %d bytes, want %d", n, 24*attendance.RowBytes)
 	}
 	if n, _ := db.rdb.StrLen(ctx, db.keyCheckinTimes(chat, day)).Result(); n != 40 {
 		t.Errorf("times are %d bytes, want 40", n)
@@ -413,7 +414,16 @@ func TestCheckinStoresOnlyWhatIsThere(t *testing.T) {
 	if len(d.Details) != 2 {
 		t.Errorf("details of %d members, want the 2 who checked in", len(d.Details))
 	}
-	if n, _ := db.rdb.StrLen(ctx, db.keyCheckins(chat, 2026)).Result(); n != 21*attendance.RowBytes {
-		t.Errorf("flags are %d bytes after a 21st member, want %d", n, 21*attendance.RowBytes)
+	if n, _ := db.rdb.StrLen(ctx, db.keyCheckins(chat, 2026)).Result(); n != 24*attendance.RowBytes {
+		t.Errorf("flags are %d bytes after a 21st member, want the same %d", n, 24*attendance.RowBytes)
+	}
+	// A 25th starts the next 8.
+	for i := range 4 {
+		if _, err := db.Checkin(ctx, ciWrite(chat, cadrebot.Member{UserID: int64(4000 + i), Name: "新人"}, at.Add(2*time.Minute), "")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := db.rdb.StrLen(ctx, db.keyCheckins(chat, 2026)).Result(); n != 32*attendance.RowBytes {
+		t.Errorf("flags are %d bytes after a 25th member, want %d", n, 32*attendance.RowBytes)
 	}
 }
