@@ -24,15 +24,9 @@ var areaColumns = []column{
 	count("overdue", func(r Row) int { return r.Overdue }),
 }
 
-// deptColumns are the figures of departments, which have no check-ins.
-var deptColumns = []column{
-	rate("resolution", func(r Row) Ratio { return Ratio{r.Fig.Done, r.Fig.Total} }),
-	rate("ontime", func(r Row) Ratio { return r.OnTime }),
-	rate("satisfaction", func(r Row) Ratio { return r.Satisfaction }),
-	count("reported", func(r Row) int { return r.Fig.Total }),
-	count("open", func(r Row) int { return r.Open }),
-	count("overdue", func(r Row) int { return r.Overdue }),
-}
+// deptColumns are the figures of departments: an area's without the
+// check-in rate, since departments have no check-ins.
+var deptColumns = areaColumns[1:]
 
 // cellView is one cell: its text and the value it sorts by ("" sorts
 // last whichever way the column is sorted: a rate over nothing is no

@@ -148,21 +148,32 @@ func (s *Server) period(r *http.Request) (digest.Period, string, int, error) {
 // deployment, where they sit below.
 var unitTabs = []string{"league", "depts", "problems", "map", "trend"}
 
+// request authenticates r and resolves and checks the unit it asks for.
+// On an error q still names the viewer, for the answer.
+func (s *Server) request(r *http.Request) (*req, error) {
+	v, err := s.viewer(r)
+	q := &req{Request: r, v: v}
+	if err != nil {
+		return q, err
+	}
+	q.lang = v.Lang
+	if q.path, q.roots, err = s.scope(r.Context(), v, r.URL.Query().Get("u")); err != nil {
+		return q, err
+	}
+	q.unit = q.path[len(q.path)-1]
+	return q, nil
+}
+
 // page wraps a tab: authenticate, resolve and check the unit, read the
 // period, let fn fill the page, render it.
 func (s *Server) page(fn func(ctx context.Context, q *req, d *pageData) (string, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		v, err := s.viewer(r)
+		q, err := s.request(r)
+		v := q.v
 		if err != nil {
 			s.fail(w, r, v, err)
 			return
 		}
-		q := &req{Request: r, v: v, lang: v.Lang}
-		if q.path, q.roots, err = s.scope(r.Context(), v, r.URL.Query().Get("u")); err != nil {
-			s.fail(w, r, v, err)
-			return
-		}
-		q.unit = q.path[len(q.path)-1]
 		if q.per, q.perKind, q.off, err = s.period(r); err != nil {
 			s.fail(w, r, v, err)
 			return

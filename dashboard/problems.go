@@ -298,17 +298,12 @@ const maxPhoto = 20 << 20
 // the problem's page: the file id and the token-bearing URL stay on the
 // server.
 func (s *Server) photo(w http.ResponseWriter, r *http.Request) {
-	v, err := s.viewer(r)
+	q, err := s.request(r)
+	v := q.v
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
-	q := &req{Request: r, v: v, lang: v.Lang}
-	if q.path, q.roots, err = s.scope(r.Context(), v, r.URL.Query().Get("u")); err != nil {
-		s.fail(w, r, v, err)
-		return
-	}
-	q.unit = q.path[len(q.path)-1]
 	p, _, err := s.loadProblem(r.Context(), q, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, v, err)

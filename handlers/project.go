@@ -336,13 +336,22 @@ func (h *Projects) Project() Func {
 	}
 }
 
-// show answers /project P<N>.
-func (h *Projects) show(ctx context.Context, u *Update, id int64) error {
-	hidden := cadrebot.Errorf("pj_err_no_access", "P", label(id))
+// hidden is the answer for someone who may not see project id: the same
+// as for a number that does not exist.
+func hidden(id int64) error { return cadrebot.Errorf("pj_err_no_access", "P", label(id)) }
+
+// load reads a project; hidden(id) when there is none.
+func (h *Projects) load(ctx context.Context, id int64) (cadrebot.Project, error) {
 	p, err := h.Store.Project(ctx, id)
 	if errors.Is(err, cadrebot.ErrNotFound) {
-		return hidden
+		return p, hidden(id)
 	}
+	return p, err
+}
+
+// show answers /project P<N>.
+func (h *Projects) show(ctx context.Context, u *Update, id int64) error {
+	p, err := h.load(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -351,7 +360,7 @@ func (h *Projects) show(ctx context.Context, u *Update, id int64) error {
 		return err
 	}
 	if !ok {
-		return hidden
+		return hidden(id)
 	}
 	hist, err := h.Store.ProjectHistory(ctx, id)
 	if err != nil {

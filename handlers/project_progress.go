@@ -24,16 +24,12 @@ func (h *Projects) Progress() Func {
 		if !ok {
 			return cadrebot.Errorf("pj_err_not_number", "Arg", num)
 		}
-		hidden := cadrebot.Errorf("pj_err_no_access", "P", label(id))
-		p, err := h.Store.Project(ctx, id)
-		if errors.Is(err, cadrebot.ErrNotFound) {
-			return hidden
-		}
+		p, err := h.load(ctx, id)
 		if err != nil {
 			return err
 		}
 		if u.ChatID != p.VillageChat && !u.IsPrivate() {
-			return hidden
+			return hidden(id)
 		}
 		may := u.From.ID == p.Lead
 		if !may {
@@ -45,7 +41,7 @@ func (h *Projects) Progress() Func {
 			if u.ChatID == p.VillageChat {
 				return cadrebot.Errorf("pj_err_not_cadre")
 			}
-			return hidden
+			return hidden(id)
 		}
 		text = strings.TrimSpace(text)
 		if text == "" {

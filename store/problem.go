@@ -387,13 +387,19 @@ func (db *DB) CreateProblem(ctx context.Context, p *cadrebot.Problem, e cadrebot
 	// sends it; CardPosted takes it off once the card is out.
 	w.zadd(db.keyPrNoCard(), p.Created.Add(CardGrace).Unix(), w.member())
 	n, err := w.run(ctx, "-", &e)
+	return numbered("problem", id, db.keyPrSeq(), n, err)
+}
+
+// numbered checks the write that filed a record under the number id that
+// INCR of seq just handed out (n: 1 written, 0 the number was taken). A
+// fresh number is taken only if the counter was reset under live data:
+// refuse rather than overwrite.
+func numbered(what string, id int64, seq string, n int, err error) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
 	if n == 0 {
-		// A number INCR just handed out is taken only if the counter was
-		// reset under live data: refuse rather than overwrite.
-		return 0, fmt.Errorf("problem number %d already taken: %s was reset", id, db.keyPrSeq())
+		return 0, fmt.Errorf("%s number %d already taken: %s was reset", what, id, seq)
 	}
 	return id, nil
 }

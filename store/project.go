@@ -143,13 +143,7 @@ func (db *DB) CreateProject(ctx context.Context, p *cadrebot.Project, e cadrebot
 	w := db.projectWrite(id)
 	w.putProject(nil, p)
 	n, err := w.runJSON(ctx, "-", projectEntryJSON(e))
-	if err != nil {
-		return 0, err
-	}
-	if n == 0 {
-		return 0, fmt.Errorf("project number %d already taken: %s was reset", id, db.keyPjSeq())
-	}
-	return id, nil
+	return numbered("project", id, db.keyPjSeq(), n, err)
 }
 
 // Project loads one project, or cadrebot.ErrNotFound.
