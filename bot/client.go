@@ -405,3 +405,34 @@ func (c *Client) GetChatAdministrators(ctx context.Context, chat int64) ([]model
 	})
 	return ms, err
 }
+
+// Fetch copies the file Telegram holds as fileID (a problem's photo) to
+// w and returns its content type: getFile, then the download, whose URL
+// holds the token and so never leaves this client.
+func (c *Client) Fetch(ctx context.Context, fileID string, w io.Writer) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var file *models.File
+	if err := c.call(ctx, "getFile", func() (err error) {
+		file, err = c.tg.GetFile(ctx, &tgbot.GetFileParams{FileID: fileID})
+		return err
+	}); err != nil {
+		return "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.tg.FileDownloadLink(file), nil)
+	if err != nil {
+		return "", c.Redact(err)
+	}
+	resp, err := c.httpc.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("file download: %w", c.Redact(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("file download: %s", resp.Status)
+	}
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		return "", fmt.Errorf("file download: %w", c.Redact(err))
+	}
+	return resp.Header.Get("Content-Type"), nil
+}
