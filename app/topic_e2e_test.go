@@ -39,15 +39,27 @@ func inTopic(t *testing.T, e *apptest.Env, m *models.Message, topic int) {
 	if m.MessageThreadID != topic || !m.IsTopicMessage {
 		t.Errorf("bot message %q in thread %d (topic message %v), want topic %d", m.Text, m.MessageThreadID, m.IsTopicMessage, topic)
 	}
-	for _, c := range e.TG.Calls() {
-		if msg := c.Message(); msg != nil && msg.ID == m.ID && msg.Chat.ID == m.Chat.ID {
-			if got := c.Params["message_thread_id"]; got != strconv.Itoa(topic) {
-				t.Errorf("%s for %q sent message_thread_id %q, want %d", c.Method, m.Text, got, topic)
-			}
-			return
-		}
+	call := sentBy(e, m)
+	if got := call.Params["message_thread_id"]; got != strconv.Itoa(topic) {
+		t.Errorf("%s for %q sent message_thread_id %q, want %d", call.Method, m.Text, got, topic)
 	}
-	t.Errorf("no call sent message %d", m.ID)
+}
+
+// sentBy waits for the call that sent m. The fake stores a message before it
+// records the call that sent it, so the call may trail what WaitSent saw.
+func sentBy(e *apptest.Env, m *models.Message) telegramtest.Call {
+	e.T.Helper()
+	var call telegramtest.Call
+	e.Wait(fmt.Sprintf("the call that sent message %d", m.ID), func() bool {
+		for _, c := range e.TG.Calls() {
+			if msg := c.Message(); msg != nil && msg.ID == m.ID && msg.Chat.ID == m.Chat.ID {
+				call = c
+				return true
+			}
+		}
+		return false
+	})
+	return call
 }
 
 // An admin's /leave in a topic is the admin's own leave: the topic's first
@@ -148,6 +160,7 @@ func TestReplyThreadIsNotATopic(t *testing.T) {
 	if m.IsTopicMessage {
 		t.Errorf("answer in a topic: %+v", m)
 	}
+	sentBy(e, m)
 	for _, c := range e.TG.CallsTo("sendMessage") {
 		if got := c.Params["message_thread_id"]; got != "" {
 			t.Errorf("sendMessage with message_thread_id %q in a group without topics", got)
