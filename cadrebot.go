@@ -35,6 +35,18 @@ func Errorf(msgID string, kv ...any) *Error {
 // ErrNotFound is returned by the store for a missing record.
 var ErrNotFound = errors.New("not found")
 
+// FormKey names a user's form (the state of a dialog) in a chat, for a
+// store write that ends the form in the same round trip as its own.
+type FormKey struct {
+	Chat, User int64
+	Kind       string
+}
+
+// ErrDuplicate is returned by the store when it refuses to file a problem
+// because the village already has an open one of the same category, which
+// the reporter should see first.
+var ErrDuplicate = errors.New("an open problem of this category exists")
+
 // ErrConflict means the problem changed since it was read: the caller
 // reloads it and decides again (a double tap lands here).
 var ErrConflict = errors.New("problem changed concurrently")

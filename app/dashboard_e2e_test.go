@@ -306,7 +306,7 @@ func TestDashboardProblemPhotoAndExport(t *testing.T) {
 	// records it.
 	p.Photos = []string{fileID}
 	dgAct(t, e, p, cadrebot.ActAccept, dgAt("2026-01-04 13:00"), "")
-	if err := e.DB.SetCard(t.Context(), p.ID, -1001234567890, 77, "traffic", false); err != nil {
+	if err := e.DB.SetCard(t.Context(), p.ID, -1001234567890, 77, "traffic", false, nil); err != nil {
 		t.Fatal(err)
 	}
 	id := strconv.FormatInt(p.ID, 10)

@@ -164,7 +164,7 @@ func benchProblem(ctx context.Context, db *store.DB, g, w, k int, dept string, w
 	p := cadrebot.Problem{Status: cadrebot.StatusNew, Version: 1, VillageChat: benchChat(g), Village: fmt.Sprintf("第%d村", g+1),
 		Reporter: user, ReporterName: "干部", Category: "parking", Dept: dept, Text: "工业园区门口没有停车位，进出车辆有安全隐患",
 		Created: created, SLA: 72 * time.Hour, Due: created.Add(72 * time.Hour)}
-	if _, err := db.CreateProblem(ctx, &p, cadrebot.Entry{At: created, By: user, Action: cadrebot.ActCreate, To: p.Status, Dept: dept}); err != nil {
+	if _, err := db.CreateProblem(ctx, &p, cadrebot.Entry{At: created, By: user, Action: cadrebot.ActCreate, To: p.Status, Dept: dept}, false); err != nil {
 		return err
 	}
 	steps := []cadrebot.Action{}

@@ -80,7 +80,7 @@ func dgProblem(t *testing.T, e *apptest.Env, chat int64, village string, who mod
 	p := cadrebot.Problem{Status: cadrebot.StatusNew, Version: 1, VillageChat: chat, Village: village, Reporter: who.ID,
 		ReporterName: who.FirstName, Category: cat, Dept: dept, Text: text, Created: created, SLA: sla, Due: created.Add(sla)}
 	if _, err := e.DB.CreateProblem(context.Background(), &p, cadrebot.Entry{At: created, By: who.ID, Name: who.FirstName,
-		Action: cadrebot.ActCreate, To: p.Status, Dept: dept}); err != nil {
+		Action: cadrebot.ActCreate, To: p.Status, Dept: dept}, false); err != nil {
 		t.Fatal(err)
 	}
 	return p

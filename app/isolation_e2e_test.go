@@ -134,6 +134,11 @@ func TestQueuedCardWorks(t *testing.T) {
 	if d := testutil.ToFloat64(p.App.Metrics.Deferred.WithLabelValues("budget")); d == 0 {
 		t.Error("the card was not queued: the department chat's budget was not spent")
 	}
+	// It went out as it reads now, so no edit follows it.
+	waitOutboxEmpty(p.Env, p.DB)
+	if n := calls(p.Env, "editMessageText", p.traffic.ID); n != 0 {
+		t.Errorf("%d edits of the unchanged queued card, want none", n)
+	}
 	if cb := p.press(p.traffic, apptest.Handler, card, "📥 受理"); cb.ShowAlert {
 		t.Fatalf("accepting on the queued card refused: %q", cb.Text)
 	}
@@ -187,5 +192,49 @@ func TestInboxIsHandledAfterACrash(t *testing.T) {
 		if r := sent.ReplyToMessage; r != nil && (r.ID == m.ID || r.ID == li.ID) {
 			t.Errorf("a check-in got a text reply: %q", sent.Text)
 		}
+	}
+}
+
+// A card that waited in the outbox while its problem changed is edited
+// once out, to show the problem as it is now.
+func TestQueuedCardShowsChangesMadeWhileItWaited(t *testing.T) {
+	yaml, fake := groupLimits(30) // after the burst, a message every ~2.3 s
+	p := startProblems(t, yaml, fake)
+	ctx := context.Background()
+	p.TG.SendText(p.v1, apptest.Wang, "/report 园区门口没有停车线，货车乱停")
+	prompt := p.last(p.v1.ID, "请选择问题分类")
+	// Spend the department chat's budget just before the report is filed,
+	// and queue one more answer there, so the card waits behind it.
+	before := len(p.TG.Sent(p.traffic.ID))
+	for i := 0; i < 4; i++ {
+		p.TG.SendText(p.traffic, apptest.Handler, "/roster")
+	}
+	p.Wait("the department chat's answers", func() bool { return len(p.TG.Sent(p.traffic.ID)) >= before+3 })
+	// Not p.press: that drains, and would wait for the card to go out.
+	if _, err := p.TG.PressButton(p.v1, apptest.Wang, prompt.ID, "停车与交通"); err != nil {
+		t.Fatal(err)
+	}
+	p.Wait("the problem filed", func() bool { _, err := p.DB.Problem(ctx, 1); return err == nil })
+	// Another villager joins the report (here straight through the store,
+	// as another replica would) while the card still waits.
+	if _, err := p.DB.AddMeToo(ctx, 1, cadrebot.Entry{At: p.Clock.Now(), By: apptest.Li.ID,
+		Name: apptest.Li.FirstName, Action: cadrebot.ActMeToo, Note: "我家门口也是"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range p.TG.Sent(p.traffic.ID) {
+		if strings.HasPrefix(m.Text, "🆕 #1 ") {
+			t.Fatal("the card went out before the change: the test proves nothing")
+		}
+	}
+	p.Wait("the card to show the me-too", func() bool {
+		for _, m := range p.TG.Sent(p.traffic.ID) {
+			if strings.HasPrefix(m.Text, "🆕 #1 ") && strings.Contains(m.Text, "另有 1 人反映同一问题") {
+				return true
+			}
+		}
+		return false
+	})
+	if n := calls(p.Env, "editMessageText", p.traffic.ID); n != 1 {
+		t.Errorf("%d edits of the card, want 1", n)
 	}
 }

@@ -213,7 +213,7 @@ func seedProblem(ctx context.Context, db *store.DB, i int) error {
 		pr.Status, pr.ResolvedAt = cadrebot.StatusClosed, created.Add(time.Duration(20+k)*time.Hour)
 		pr.ClosedAt = pr.ResolvedAt.Add(24 * time.Hour)
 	}
-	_, err := db.CreateProblem(ctx, &pr, cadrebot.Entry{At: created, By: pr.Reporter, Action: cadrebot.ActCreate, To: pr.Status, Dept: dept})
+	_, err := db.CreateProblem(ctx, &pr, cadrebot.Entry{At: created, By: pr.Reporter, Action: cadrebot.ActCreate, To: pr.Status, Dept: dept}, false)
 	return err
 }
 

@@ -20,7 +20,7 @@ import (
 
 // ProblemStore is what problem reports need from the store.
 type ProblemStore interface {
-	CreateProblem(ctx context.Context, p *cadrebot.Problem, e cadrebot.Entry) (int64, error)
+	CreateProblem(ctx context.Context, p *cadrebot.Problem, e cadrebot.Entry, unlessDuplicate bool) (int64, error)
 	Problem(ctx context.Context, id int64) (cadrebot.Problem, error)
 	Problems(ctx context.Context, ids []int64) ([]cadrebot.Problem, error)
 	ApplyProblem(ctx context.Context, old, p cadrebot.Problem, e cadrebot.Entry) error
@@ -34,11 +34,11 @@ type ProblemStore interface {
 	ResolvedBy(ctx context.Context, t time.Time) ([]int64, error)
 	MarkProblem(ctx context.Context, id int64, name, value string) (bool, error)
 	ProblemMark(ctx context.Context, id int64, name string) (string, error)
-	SetCard(ctx context.Context, id, chat int64, msgID int, dept string, lead bool) error
+	SetCard(ctx context.Context, id, chat int64, msgID int, dept string, lead bool, done *cadrebot.FormKey) error
 	CardProblem(ctx context.Context, chat int64, msgID int) (int64, error)
 	SetUndeliverable(ctx context.Context, id int64, retry time.Time, e *cadrebot.Entry) error
 	ClearUndeliverable(ctx context.Context, id int64, e *cadrebot.Entry) error
-	CardPosted(ctx context.Context, id int64) error
+	CardPosted(ctx context.Context, id int64, done *cadrebot.FormKey) error
 	CardRetries(ctx context.Context, now time.Time) ([]int64, error)
 	Flagged(ctx context.Context) ([]int64, error)
 	AddProblemPhoto(ctx context.Context, id int64, fileID string, max int) (bool, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -111,6 +112,14 @@ func (h *Problems) cardText(lang string, p *cadrebot.Problem, full bool, now tim
 // outbox, which delivers it or flags it (CardFailed) and reports its
 // message id to CardSent.
 func (h *Problems) postCard(ctx context.Context, p *cadrebot.Problem, dept string, now time.Time) bool {
+	delivered, _ := h.postCardDone(ctx, p, dept, now, nil)
+	return delivered
+}
+
+// postCardDone is postCard for a new report: done is the form that filed
+// it, dropped along with the card's record when the card goes out or is
+// queued (dropped). Otherwise the caller drops it.
+func (h *Problems) postCardDone(ctx context.Context, p *cadrebot.Problem, dept string, now time.Time, done *cadrebot.FormKey) (delivered, dropped bool) {
 	chat, err := h.deptChat(ctx, dept)
 	if err == nil && chat == 0 {
 		err = fmt.Errorf("department %q has no chat: set chat_id or /bind one", dept)
@@ -122,25 +131,26 @@ func (h *Problems) postCard(ctx context.Context, p *cadrebot.Problem, dept strin
 		if dept == p.Dept {
 			shown.Undeliverable = false // if this gets through, it no longer is
 		}
-		msgID, err = h.Out.Send(ctx, send.Message{ChatID: chat, Text: h.cardText(lang, &shown, false, now),
-			Buttons: h.cardButtons(lang, p, dept), Ref: cardRef(p.ID, dept)})
+		text, kb := h.cardText(lang, &shown, false, now), h.cardButtons(lang, p, dept)
+		msgID, err = h.Out.Send(ctx, send.Message{ChatID: chat, Text: text, Buttons: kb, Ref: cardRef(p.ID, dept, text, kb)})
 	}
 	if err != nil {
 		h.cardUndelivered(ctx, p, dept, chat, now, err)
-		return false
+		return false, false
 	}
 	if msgID == 0 {
 		// Queued: the outbox owns it now, so the card retry must not post
 		// it a second time.
-		if dept == p.Dept {
-			if err := h.Store.CardPosted(ctx, p.ID); err != nil {
-				h.log().Error("record card queued", "problem", p.ID, "err", err)
-			}
+		if dept != p.Dept {
+			return true, false
 		}
-		return true
+		if err := h.Store.CardPosted(ctx, p.ID, done); err != nil {
+			h.log().Error("record card queued", "problem", p.ID, "err", err)
+			return true, false
+		}
+		return true, done != nil
 	}
-	h.cardPosted(ctx, p, chat, msgID, dept, now)
-	return true
+	return true, h.cardPosted(ctx, p, chat, msgID, dept, now, done)
 }
 
 // cardUndelivered flags p when its card could not reach dept.
@@ -170,10 +180,12 @@ func (h *Problems) cardUndelivered(ctx context.Context, p *cadrebot.Problem, dep
 }
 
 // cardPosted records the card that reached dept's chat as msgID, and
-// sends the report's photos under it.
-func (h *Problems) cardPosted(ctx context.Context, p *cadrebot.Problem, chat int64, msgID int, dept string, now time.Time) {
+// sends the report's photos under it. done is dropped with the record
+// (see postCardDone); it reports whether that went through.
+func (h *Problems) cardPosted(ctx context.Context, p *cadrebot.Problem, chat int64, msgID int, dept string, now time.Time, done *cadrebot.FormKey) bool {
 	lead := dept == p.Dept
-	if err := h.Store.SetCard(ctx, p.ID, chat, msgID, dept, lead && !p.Undeliverable); err != nil {
+	err := h.Store.SetCard(ctx, p.ID, chat, msgID, dept, lead && !p.Undeliverable, done)
+	if err != nil {
 		h.log().Error("record problem card", "problem", p.ID, "err", err)
 	}
 	if p.Cards == nil {
@@ -194,19 +206,43 @@ func (h *Problems) cardPosted(ctx context.Context, p *cadrebot.Problem, chat int
 			h.log().Warn("problem photo not sent", "problem", p.ID, "err", err)
 		}
 	}
+	return done != nil && err == nil
 }
 
-// cardRef names a card in the outbox: "card:<problem>:<dept>".
-func cardRef(id int64, dept string) string { return "card:" + strconv.FormatInt(id, 10) + ":" + dept }
+// cardRef names a card in the outbox: "card:<problem>:<dept>#<stamp>",
+// the stamp a checksum of what the card shows. When the outbox reports
+// the card sent, an edit is due only if the card would read differently
+// now (the problem moved on while the card waited).
+func cardRef(id int64, dept, text string, kb [][]send.Button) string {
+	return "card:" + strconv.FormatInt(id, 10) + ":" + dept + "#" + cardStamp(text, kb)
+}
 
-func parseCardRef(r string) (int64, string, bool) {
+func cardStamp(text string, kb [][]send.Button) string {
+	h := fnv.New64a()
+	h.Write([]byte(text))
+	for _, row := range kb {
+		for _, b := range row {
+			h.Write([]byte{0})
+			h.Write([]byte(b.Text))
+			h.Write([]byte{1})
+			h.Write([]byte(b.Data))
+		}
+		h.Write([]byte{2})
+	}
+	return strconv.FormatUint(h.Sum64(), 36)
+}
+
+// parseCardRef reads a card's ref; stamp is "" in refs written before
+// stamps were.
+func parseCardRef(r string) (id int64, dept, stamp string, ok bool) {
 	rest, ok := strings.CutPrefix(r, "card:")
 	if !ok {
-		return 0, "", false
+		return 0, "", "", false
 	}
 	n, dept, ok := strings.Cut(rest, ":")
+	dept, stamp, _ = strings.Cut(dept, "#")
 	id, err := strconv.ParseInt(n, 10, 64)
-	return id, dept, ok && err == nil
+	return id, dept, stamp, ok && err == nil
 }
 
 // CardSent records a card the outbox delivered (a hook for refs "card:").
@@ -218,8 +254,15 @@ func (h *Problems) CardSent(ctx context.Context, r string, chat int64, msgID int
 		return err
 	}
 	now := h.now()
-	h.cardPosted(ctx, &p, chat, msgID, dept, now)
-	h.editCard(ctx, &p, chat, msgID, dept, now)
+	h.cardPosted(ctx, &p, chat, msgID, dept, now, nil)
+	lang := h.chatLang(ctx, chat)
+	text, kb := h.cardText(lang, &p, false, now), h.cardButtons(lang, &p, dept)
+	if _, _, stamp, _ := parseCardRef(r); stamp == cardStamp(text, kb) {
+		return nil // it went out as it reads now
+	}
+	if err := h.Out.Edit(ctx, chat, msgID, text, kb); err != nil {
+		h.log().Warn("problem card not edited", "problem", p.ID, "chat", chat, "err", err)
+	}
 	return nil
 }
 
@@ -237,7 +280,7 @@ func (h *Problems) CardFailed(ctx context.Context, r, reason string) error {
 // cardOf loads the problem of a card's ref and names the card's
 // department.
 func (h *Problems) cardOf(ctx context.Context, r string) (cadrebot.Problem, string, error) {
-	id, dept, ok := parseCardRef(r)
+	id, dept, _, ok := parseCardRef(r)
 	if !ok {
 		return cadrebot.Problem{}, "", fmt.Errorf("card ref %q", r)
 	}

@@ -93,7 +93,7 @@ func (h *Problems) ReleaseHeld(ctx context.Context, chat int64) (int, error) {
 		// The department never saw it: its deadline starts now.
 		p.Due = now.Add(p.SLA)
 		if _, err := h.Store.CreateProblem(ctx, &p, cadrebot.Entry{At: now, By: p.Reporter, Name: p.ReporterName,
-			Action: cadrebot.ActCreate, To: p.Status, Dept: p.Dept}); err != nil {
+			Action: cadrebot.ActCreate, To: p.Status, Dept: p.Dept}, false); err != nil {
 			// Keep what is not filed yet for the next approval attempt.
 			if derr := h.Store.DropHeld(ctx, chat, i); derr != nil {
 				h.log().Error("drop filed held reports", "chat", chat, "err", derr)

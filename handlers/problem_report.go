@@ -49,7 +49,7 @@ func (h *Problems) startReport(ctx context.Context, u *Update, text string) erro
 	}
 	f.Text, f.OneStep = text, true
 	if h.Cfg.TriageDepartment != "" {
-		p, err := h.create(ctx, u, f)
+		p, err := h.create(ctx, u, f, false)
 		if errors.Is(err, errHeld) {
 			return Reply(ctx, h.Out, u, h.heldText(u.Lang, len(h.Cfg.Admins) > 0))
 		}

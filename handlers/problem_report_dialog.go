@@ -108,12 +108,20 @@ func (h *Problems) dialogButton(ctx context.Context, u *Update, f *reportForm, o
 		f.Cat = arg
 		switch {
 		case f.OneStep:
+			if h.approved(u.Group) {
+				// Filed in one round trip, unless the village has an open
+				// problem of the category: then the reporter sees those
+				// first. (A held report is checked below, before holding.)
+				if err := h.file(ctx, u, f, true); !errors.Is(err, cadrebot.ErrDuplicate) {
+					return err
+				}
+			}
 			dups, err := h.duplicates(ctx, u.ChatID, f)
 			if err != nil {
 				return err
 			}
 			if len(dups) == 0 {
-				return h.file(ctx, u, f)
+				return h.file(ctx, u, f, false)
 			}
 			f.Step, f.Offered = stepDup, dupIDs(dups)
 			if err := save(); err != nil {
@@ -163,7 +171,7 @@ func (h *Problems) dialogButton(ctx context.Context, u *Update, f *reportForm, o
 		f.Photos, f.HasLoc, f.Addr, f.Album = nil, false, "", ""
 		return h.toMedia(ctx, u, f, true)
 	case "ok":
-		return h.file(ctx, u, f)
+		return h.file(ctx, u, f, false)
 	case "mt":
 		id, _ := parseID(arg)
 		return h.meToo(ctx, u, f, id)
@@ -173,13 +181,13 @@ func (h *Problems) dialogButton(ctx context.Context, u *Update, f *reportForm, o
 
 // file creates the problem (or resubmits the returned one) and turns the
 // pressed message into the confirmation.
-func (h *Problems) file(ctx context.Context, u *Update, f *reportForm) error {
+func (h *Problems) file(ctx context.Context, u *Update, f *reportForm, unlessDuplicate bool) error {
 	var p cadrebot.Problem
 	var err error
 	if f.Resubmit != 0 {
 		p, err = h.resubmit(ctx, u, f)
 	} else {
-		p, err = h.create(ctx, u, f)
+		p, err = h.create(ctx, u, f, unlessDuplicate)
 	}
 	if errors.Is(err, errHeld) {
 		return h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.heldText(u.Lang, len(h.Cfg.Admins) > 0), nil)
@@ -190,8 +198,10 @@ func (h *Problems) file(ctx context.Context, u *Update, f *reportForm) error {
 	return h.Out.Edit(ctx, u.ChatID, u.MessageID(), h.createdText(u.Lang, &p), nil)
 }
 
-// create stores a new problem from a finished form and routes it.
-func (h *Problems) create(ctx context.Context, u *Update, f *reportForm) (cadrebot.Problem, error) {
+// create stores a new problem from a finished form and routes it. With
+// unlessDuplicate it stores nothing and returns cadrebot.ErrDuplicate when
+// the village has an open problem of the category (see duplicates).
+func (h *Problems) create(ctx context.Context, u *Update, f *reportForm, unlessDuplicate bool) (cadrebot.Problem, error) {
 	dept, sla := h.Cfg.TriageDepartment, h.Cfg.Problems.DefaultSLA.Duration
 	var support []string
 	if c, ok := h.category(f.Cat); ok {
@@ -219,20 +229,23 @@ func (h *Problems) create(ctx context.Context, u *Update, f *reportForm) (cadreb
 		return p, errHeld
 	}
 	if _, err := h.Store.CreateProblem(ctx, &p, cadrebot.Entry{At: u.Now, By: u.From.ID, Name: p.ReporterName,
-		Action: cadrebot.ActCreate, To: p.Status, Dept: dept}); err != nil {
+		Action: cadrebot.ActCreate, To: p.Status, Dept: dept}, unlessDuplicate); err != nil {
 		return p, err
 	}
 	// The problem is stored: from here on nothing the user did is lost,
-	// whatever happens to the card.
-	if err := h.dropForm(ctx, u.ChatID, u.From.ID, store.FormReport); err != nil {
-		h.log().Warn("drop finished report form", "err", err)
-	}
+	// whatever happens to the card. The form goes with the card's record
+	// when the card goes straight out, else on its own.
 	if f.Album != "" {
 		if err := h.Store.SetAlbum(ctx, u.ChatID, f.Album, p.ID); err != nil {
 			h.log().Warn("remember report album", "err", err)
 		}
 	}
-	h.postCard(ctx, &p, dept, u.Now)
+	_, dropped := h.postCardDone(ctx, &p, dept, u.Now, &cadrebot.FormKey{Chat: u.ChatID, User: u.From.ID, Kind: store.FormReport})
+	if !dropped {
+		if err := h.dropForm(ctx, u.ChatID, u.From.ID, store.FormReport); err != nil {
+			h.log().Warn("drop finished report form", "err", err)
+		}
+	}
 	h.postSupportCards(ctx, &p, u.Now)
 	return p, nil
 }

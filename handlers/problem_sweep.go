@@ -178,7 +178,7 @@ func (h *Problems) retryCards(ctx context.Context, at time.Time) error {
 		if hasCard(p, p.Dept) && !p.Undeliverable {
 			// Posted after all: the sender recorded the card but died
 			// before taking the problem off the retry list.
-			if err := h.Store.CardPosted(ctx, p.ID); err != nil {
+			if err := h.Store.CardPosted(ctx, p.ID, nil); err != nil {
 				return err
 			}
 			continue

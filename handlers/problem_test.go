@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cadrebot/send"
 	"math"
 	"strings"
 	"testing"
@@ -64,5 +65,26 @@ func TestParseIDAndTags(t *testing.T) {
 	}
 	if got := i18n.Plain("<b>#1</b> &lt;x&gt; &amp; “y”"); got != "#1 <x> & “y”" {
 		t.Errorf("i18n.Plain = %q", got)
+	}
+}
+
+// A card's ref carries a stamp of what the card shows; refs queued by an
+// older version have none and still parse, so the card is edited once out.
+func TestCardRef(t *testing.T) {
+	kb := [][]send.Button{{{Text: "📥 受理", Data: "acc:1:1"}}}
+	r := cardRef(42, "traffic", "#42 停车", kb)
+	id, dept, stamp, ok := parseCardRef(r)
+	if !ok || id != 42 || dept != "traffic" || stamp != cardStamp("#42 停车", kb) {
+		t.Errorf("parseCardRef(%q) = %d, %q, %q, %v", r, id, dept, stamp, ok)
+	}
+	if cardStamp("#42 停车", kb) == cardStamp("#42 停车 🙋", kb) ||
+		cardStamp("#42 停车", kb) == cardStamp("#42 停车", [][]send.Button{{{Text: "📥 受理", Data: "acc:1:2"}}}) {
+		t.Error("the stamp misses a change of text or buttons")
+	}
+	if id, dept, stamp, ok := parseCardRef("card:7:env"); !ok || id != 7 || dept != "env" || stamp != "" {
+		t.Errorf("old ref = %d, %q, %q, %v", id, dept, stamp, ok)
+	}
+	if _, _, _, ok := parseCardRef("problem:7"); ok {
+		t.Error("a problem ref parsed as a card's")
 	}
 }

@@ -29,7 +29,7 @@ func digestProblem(t *testing.T, db *DB, created string, acts ...cadrebot.Action
 	c := digestTime(created)
 	p := cadrebot.Problem{Status: cadrebot.StatusNew, Version: 1, VillageChat: -7, Reporter: 1, Dept: "traffic", Text: "x",
 		Created: c, SLA: 72 * time.Hour, Due: c.Add(72 * time.Hour)}
-	if _, err := db.CreateProblem(ctx, &p, cadrebot.Entry{At: c, Action: cadrebot.ActCreate, To: p.Status}); err != nil {
+	if _, err := db.CreateProblem(ctx, &p, cadrebot.Entry{At: c, Action: cadrebot.ActCreate, To: p.Status}, false); err != nil {
 		t.Fatal(err)
 	}
 	at := c

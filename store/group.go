@@ -34,12 +34,9 @@ const (
 
 // Group loads a group, or ErrNotFound when the bot has never seen it.
 func (db *DB) Group(ctx context.Context, chat int64) (*cadrebot.Group, error) {
-	if m := db.cachedGroup(chat); len(m) > 0 {
-		return decodeGroup(chat, m), nil
-	}
-	m, err := db.rdb.HGetAll(ctx, db.keyGroup(chat)).Result()
+	m, err := db.groupMeta(ctx, chat)
 	if err != nil {
-		return nil, wrap(err)
+		return nil, err
 	}
 	if len(m) == 0 {
 		return nil, cadrebot.ErrNotFound

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/singleflight"
 )
 
 // The intake reads a group's record for every update, and group records
@@ -39,6 +40,14 @@ type groupCache struct {
 	// change of a group forgets them all; they change with /bind,
 	// /leaders and migrations, which publish one.
 	hashes map[string]cachedHash
+	// gen counts invalidations. A reader notes it before reading Redis
+	// and keeps what it read only if no invalidation came in between:
+	// otherwise a record read just before a change could be kept after
+	// the change's publication was handled, stale for groupCacheTTL.
+	gen uint64
+	// reads shares one Redis read among concurrent misses of one key,
+	// as when a burst of cards all look up the department's chat at once.
+	reads singleflight.Group
 }
 
 type cachedHash struct {
@@ -87,9 +96,20 @@ func (c *groupCache) get(chat int64, now time.Time) *groupEntry {
 	return e
 }
 
-func (c *groupCache) put(chat int64, e *groupEntry) {
+// generation is what a reader notes before it reads Redis (see gen).
+func (c *groupCache) generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put keeps e unless an invalidation came since the reader noted gen.
+func (c *groupCache) put(chat int64, e *groupEntry, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
 	if len(c.m) > 50000 {
 		clear(c.m)
 	}
@@ -100,6 +120,7 @@ func (c *groupCache) forget(chat int64) {
 	c.mu.Lock()
 	delete(c.m, chat)
 	clear(c.hashes)
+	c.gen++
 	c.mu.Unlock()
 }
 
@@ -107,36 +128,63 @@ func (c *groupCache) forget(chat int64) {
 // returned is shared: callers only read it.
 func (db *DB) hgetAll(ctx context.Context, key string) (map[string]string, error) {
 	c := db.cache.Load()
-	if c != nil {
-		c.mu.Lock()
-		h, ok := c.hashes[key]
-		c.mu.Unlock()
-		if ok && time.Since(h.at) <= groupCacheTTL {
-			return h.m, nil
+	if c == nil {
+		m, err := db.rdb.HGetAll(ctx, key).Result()
+		return m, wrap(err)
+	}
+	c.mu.Lock()
+	h, ok := c.hashes[key]
+	c.mu.Unlock()
+	if ok && time.Since(h.at) <= groupCacheTTL {
+		return h.m, nil
+	}
+	v, err, _ := c.reads.Do("h"+key, func() (any, error) {
+		gen := c.generation()
+		m, err := db.rdb.HGetAll(ctx, key).Result()
+		if err != nil {
+			return nil, wrap(err)
 		}
-	}
-	m, err := db.rdb.HGetAll(ctx, key).Result()
-	if err != nil {
-		return nil, wrap(err)
-	}
-	if c != nil {
 		c.mu.Lock()
-		c.hashes[key] = cachedHash{m: m, at: time.Now()}
+		if c.gen == gen {
+			c.hashes[key] = cachedHash{m: m, at: time.Now()}
+		}
 		c.mu.Unlock()
+		return m, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return m, nil
+	return v.(map[string]string), nil
 }
 
-// cachedGroup is chat's record as this process last read it, if fresh.
-func (db *DB) cachedGroup(chat int64) map[string]string {
+// groupMeta reads chat's record through the cache when it is on. A read
+// is kept for the next reader: a department's chat, say, is read for
+// every card sent there but never sends an update of its own, so the
+// intake never caches it. Concurrent misses share one read.
+func (db *DB) groupMeta(ctx context.Context, chat int64) (map[string]string, error) {
+	read := func() (map[string]string, error) {
+		m, err := db.rdb.HGetAll(ctx, db.keyGroup(chat)).Result()
+		return m, wrap(err)
+	}
 	c := db.cache.Load()
 	if c == nil {
-		return nil
+		return read()
 	}
 	if e := c.get(chat, time.Now()); e != nil && e.movedTo == 0 {
-		return e.meta
+		return e.meta, nil
 	}
-	return nil
+	v, err, _ := c.reads.Do("g"+itoa(chat), func() (any, error) {
+		gen := c.generation()
+		m, err := read()
+		if err == nil && len(m) > 0 {
+			c.put(chat, &groupEntry{meta: m, at: time.Now()}, gen)
+		}
+		return m, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[string]string), nil
 }
 
 // groupChanged makes every process forget chat's cached record; call it

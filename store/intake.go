@@ -49,6 +49,10 @@ func (db *DB) Admit(ctx context.Context, a Admission) (Intake, error) {
 // flood count, which lives in Redis so that it holds across replicas.
 func (db *DB) AdmitBatch(ctx context.Context, as []Admission) ([]Intake, error) {
 	c := db.cache.Load()
+	var gen uint64
+	if c != nil {
+		gen = c.generation()
+	}
 	type fetch struct {
 		meta  *redis.MapStringStringCmd
 		moved *redis.StringCmd
@@ -86,7 +90,7 @@ func (db *DB) AdmitBatch(ctx context.Context, as []Admission) ([]Intake, error) 
 		}
 		entries[chat] = e
 		if c != nil && e.movedTo == 0 {
-			c.put(chat, e)
+			c.put(chat, e, gen)
 		}
 	}
 	out := make([]Intake, len(as))

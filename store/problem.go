@@ -57,6 +57,35 @@ const (
 	pfRatedBy  = "rtb" // the rater's name
 )
 
+// applyOps is the op interpreter applyScript and createScript share:
+// ARGV[from..] ops: h f v (HSET on the record), z k score m (ZADD), r k m
+// (ZREM), s k m (SADD), x k m (SREM), H k f v (HSET), D k f (HDEL),
+// g k lon lat m (GEOADD), l k v (RPUSH); k is an index into KEYS. A new
+// record's number is not known before the script takes it, so with id set
+// a score or member "#" stands for it.
+const applyOps = `
+local function num(v, id)
+  if id and v == '#' then return id end
+  return v
+end
+local function apply(hash, from, id)
+  local i = from
+  while i <= #ARGV do
+    local op = ARGV[i]
+    if op == 'h' then redis.call('HSET', hash, ARGV[i+1], ARGV[i+2]); i = i + 3
+    elseif op == 'z' then redis.call('ZADD', KEYS[tonumber(ARGV[i+1])], num(ARGV[i+2], id), num(ARGV[i+3], id)); i = i + 4
+    elseif op == 'r' then redis.call('ZREM', KEYS[tonumber(ARGV[i+1])], num(ARGV[i+2], id)); i = i + 3
+    elseif op == 's' then redis.call('SADD', KEYS[tonumber(ARGV[i+1])], num(ARGV[i+2], id)); i = i + 3
+    elseif op == 'x' then redis.call('SREM', KEYS[tonumber(ARGV[i+1])], num(ARGV[i+2], id)); i = i + 3
+    elseif op == 'H' then redis.call('HSET', KEYS[tonumber(ARGV[i+1])], ARGV[i+2], ARGV[i+3]); i = i + 4
+    elseif op == 'g' then redis.call('GEOADD', KEYS[tonumber(ARGV[i+1])], ARGV[i+2], ARGV[i+3], num(ARGV[i+4], id)); i = i + 5
+    elseif op == 'D' then redis.call('HDEL', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
+    elseif op == 'l' then redis.call('RPUSH', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
+    else return redis.error_reply('apply: bad op ' .. tostring(op)) end
+  end
+end
+`
+
 // applyScript writes a problem, its history and its indexes at once, if
 // the problem is still at the version the caller read.
 // KEYS[1] problem hash, KEYS[2] history list, KEYS[3..] other keys the ops
@@ -67,11 +96,9 @@ const (
 // write was applied before (go-redis retried after a lost reply) and is
 // reported as applied instead of as a conflict.
 // ARGV[3] history entry (JSON) to append, or "".
-// ARGV[4..] ops: h f v (HSET on the problem), z k score m (ZADD), r k m
-// (ZREM), s k m (SADD), x k m (SREM), H k f v (HSET), D k f (HDEL),
-// g k lon lat m (GEOADD), l k v (RPUSH).
+// ARGV[4..] ops (applyOps).
 // Returns 1 applied, 2 applied earlier, 0 version mismatch.
-var applyScript = redis.NewScript(`
+var applyScript = redis.NewScript(applyOps + `
 if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'vt') == ARGV[2] then return 2 end
 if ARGV[1] == '-' then
   if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -79,23 +106,61 @@ elseif ARGV[1] ~= '' then
   if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
 end
 if ARGV[3] ~= '' then redis.call('RPUSH', KEYS[2], ARGV[3]) end
-local i = 4
-while i <= #ARGV do
-  local op = ARGV[i]
-  if op == 'h' then redis.call('HSET', KEYS[1], ARGV[i+1], ARGV[i+2]); i = i + 3
-  elseif op == 'z' then redis.call('ZADD', KEYS[tonumber(ARGV[i+1])], ARGV[i+2], ARGV[i+3]); i = i + 4
-  elseif op == 'r' then redis.call('ZREM', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
-  elseif op == 's' then redis.call('SADD', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
-  elseif op == 'x' then redis.call('SREM', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
-  elseif op == 'H' then redis.call('HSET', KEYS[tonumber(ARGV[i+1])], ARGV[i+2], ARGV[i+3]); i = i + 4
-  elseif op == 'g' then redis.call('GEOADD', KEYS[tonumber(ARGV[i+1])], ARGV[i+2], ARGV[i+3], ARGV[i+4]); i = i + 5
-  elseif op == 'D' then redis.call('HDEL', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
-  elseif op == 'l' then redis.call('RPUSH', KEYS[tonumber(ARGV[i+1])], ARGV[i+2]); i = i + 3
-  else return redis.error_reply('applyScript: bad op ' .. tostring(op)) end
-end
+local err = apply(KEYS[1], 4, nil)
+if err then return err end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'vt', ARGV[2]) end
 return 1
 `)
+
+// createScript numbers a new problem and writes it as applyScript would,
+// unless the village already has an open problem of its category waiting
+// for a department: the number, the duplicate check and the write are one
+// round trip, and no report can slip in between the check and the write.
+// KEYS[1] the number sequence, KEYS[2] the village's open problems,
+// KEYS[3..] other keys the ops name by index; all under {pr}, and the new
+// problem's own keys (ARGV[1] .. number, and .. ":h") share the slot.
+// ARGV[1] problem key prefix, ARGV[2] write token: go-redis may resend
+// the script after a lost reply, and the token's key remembers the number
+// the first run took, so the resend files nothing twice. ARGV[3] history
+// entry, ARGV[4] category to check for duplicates ("" none), ARGV[5..]
+// ops (applyOps, "#" for the number).
+// Returns the number; -1 refused as a duplicate; 0 the number was taken
+// (the sequence was reset under live data).
+var createScript = redis.NewScript(applyOps + `
+local tok = ARGV[1] .. 'tok:' .. ARGV[2]
+local done = redis.call('GET', tok)
+if done then return tonumber(done) end
+if ARGV[4] ~= '' then
+  for _, m in ipairs(redis.call('ZREVRANGE', KEYS[2], 0, ` + itoa(dupScan-1) + `)) do
+    local f = redis.call('HMGET', ARGV[1] .. m, '` + pfCategory + `', '` + pfStatus + `')
+    if f[1] == ARGV[4] and (` + heldLua + `) then return -1 end
+  end
+end
+local id = redis.call('INCR', KEYS[1])
+local hash = ARGV[1] .. id
+if redis.call('EXISTS', hash) == 1 then return 0 end
+if ARGV[3] ~= '' then redis.call('RPUSH', hash .. ':h', ARGV[3]) end
+local err = apply(hash, 5, id)
+if err then return err end
+redis.call('SET', tok, id, 'EX', 3600)
+return id
+`)
+
+// dupScan is how many of a village's newest open problems the duplicate
+// check reads, as the reporter's duplicate hint does.
+const dupScan = 100
+
+// heldLua tests f[2], a problem's status, for cadrebot.Status.Held.
+var heldLua = func() string {
+	var parts []string
+	for _, st := range []cadrebot.Status{cadrebot.StatusNew, cadrebot.StatusAccepted, cadrebot.StatusReturned,
+		cadrebot.StatusResolved, cadrebot.StatusReopened, cadrebot.StatusClosed} {
+		if st.Held() {
+			parts = append(parts, "f[2] == '"+string(st)+"'")
+		}
+	}
+	return strings.Join(parts, " or ")
+}()
 
 // write collects the ops of one applyScript call.
 type write struct {
@@ -138,7 +203,15 @@ func (w *write) srem(k, m string)      { w.ops = append(w.ops, "x", w.key(k), m)
 func (w *write) hsetOn(k, f, v string) { w.ops = append(w.ops, "H", w.key(k), f, v) }
 func (w *write) hdelOn(k, f string)    { w.ops = append(w.ops, "D", w.key(k), f) }
 func (w *write) rpush(k, v string)     { w.ops = append(w.ops, "l", w.key(k), v) }
-func (w *write) member() string        { return itoa(w.id) }
+
+// member is the record's number in an index; "#" for a new record, which
+// createScript numbers.
+func (w *write) member() string {
+	if w.id == 0 {
+		return "#"
+	}
+	return itoa(w.id)
+}
 func (w *write) history(e *cadrebot.Entry) string {
 	if e == nil {
 		return ""
@@ -286,6 +359,9 @@ func decodeProblem(id int64, m map[string]string) cadrebot.Problem {
 type index struct {
 	key   string
 	score int64
+	// byID: scored by the problem's number, which a new problem does not
+	// have before createScript takes it.
+	byID bool
 }
 
 // indexes lists the sorted sets p belongs to: everything by report time,
@@ -296,29 +372,30 @@ func (db *DB) indexes(p *cadrebot.Problem) []index {
 	// (many reports share a second); only the created index is by time,
 	// for the figures of a period.
 	id := p.ID
+	num := func(key string) index { return index{key, id, true} }
 	ix := []index{
-		{db.keyPrAll(), id}, {db.keyPrCreated(), p.Created.Unix()}, {db.keyPrVillage(p.VillageChat), id},
-		{db.keyPrUser(p.Reporter), id}, {db.keyPrDeptAll(p.Dept), id},
+		num(db.keyPrAll()), index{key: db.keyPrCreated(), score: p.Created.Unix()}, num(db.keyPrVillage(p.VillageChat)),
+		num(db.keyPrUser(p.Reporter)), num(db.keyPrDeptAll(p.Dept)),
 	}
 	if p.Status.Open() {
-		ix = append(ix, index{db.keyPrOpen(), id}, index{db.keyPrVillageOpen(p.VillageChat), id})
+		ix = append(ix, num(db.keyPrOpen()), num(db.keyPrVillageOpen(p.VillageChat)))
 	}
 	if p.Status.Held() {
-		ix = append(ix, index{db.keyPrDept(p.Dept), id}, index{db.keyPrDue(), p.Due.Unix()})
+		ix = append(ix, num(db.keyPrDept(p.Dept)), index{key: db.keyPrDue(), score: p.Due.Unix()})
 	}
 	if p.Status == cadrebot.StatusResolved {
-		ix = append(ix, index{db.keyPrResolved(), p.ResolvedAt.Unix()})
+		ix = append(ix, index{key: db.keyPrResolved(), score: p.ResolvedAt.Unix()})
 	}
 	for _, d := range p.Support {
 		// What a department supports, like what it leads: every one, and
 		// the ones it still works on.
-		ix = append(ix, index{db.keyPrSupportAll(d), id})
+		ix = append(ix, num(db.keyPrSupportAll(d)))
 		if p.Status.Held() {
-			ix = append(ix, index{db.keyPrSupport(d), id})
+			ix = append(ix, num(db.keyPrSupport(d)))
 		}
 	}
 	if p.Status.Done() {
-		ix = append(ix, index{db.keyPrFinished(), finishedAt(p).Unix()})
+		ix = append(ix, index{key: db.keyPrFinished(), score: finishedAt(p).Unix()})
 	}
 	return ix
 }
@@ -343,7 +420,11 @@ func (w *write) put(old, p *cadrebot.Problem) {
 	keep := make(map[string]bool, len(now))
 	for _, ix := range now {
 		keep[ix.key] = true
-		w.zadd(ix.key, ix.score, w.member())
+		var score any = ix.score
+		if ix.byID && w.id == 0 {
+			score = "#"
+		}
+		w.ops = append(w.ops, "z", w.key(ix.key), score, w.member())
 	}
 	if old != nil {
 		for _, ix := range w.db.indexes(old) {
@@ -371,23 +452,38 @@ func (w *write) put(old, p *cadrebot.Problem) {
 const CardGrace = 2 * time.Minute
 
 // CreateProblem numbers p, stores it with its first history entry and
-// indexes it, and returns its number. Numbers come from INCR: if go-redis
-// retries an INCR whose reply was lost, a number is skipped, never
-// reused, so #N stays unique but may have gaps.
-func (db *DB) CreateProblem(ctx context.Context, p *cadrebot.Problem, e cadrebot.Entry) (int64, error) {
-	id, err := db.rdb.Incr(ctx, db.keyPrSeq()).Result()
-	if err != nil {
-		return 0, wrap(err)
-	}
-	p.ID = id
-	w := db.newWrite(id)
+// indexes it, and returns its number, all in one round trip. With
+// unlessDuplicate it files nothing and returns cadrebot.ErrDuplicate when
+// the village has an open problem of p's category in a department's
+// queue, which the reporter should see first. Numbers come from INCR in
+// the script, so #N stays unique; a number is skipped only if the write
+// fails after taking it.
+func (db *DB) CreateProblem(ctx context.Context, p *cadrebot.Problem, e cadrebot.Entry, unlessDuplicate bool) (int64, error) {
+	p.ID = 0
+	w := db.newWriteOn(0, db.keyPrSeq(), db.keyPrVillageOpen(p.VillageChat))
 	w.put(nil, p)
 	// The card is sent after this write. Should the process die in
 	// between, the card retry (overdue sweep) finds the problem here and
 	// sends it; CardPosted takes it off once the card is out.
 	w.zadd(db.keyPrNoCard(), p.Created.Add(CardGrace).Unix(), w.member())
-	n, err := w.run(ctx, "-", &e)
-	return numbered("problem", id, db.keyPrSeq(), n, err)
+	dup := ""
+	if unlessDuplicate {
+		dup = p.Category
+	}
+	args := make([]any, 0, 4+len(w.ops))
+	args = append(args, db.k(prTag, ":"), newToken(), w.history(&e), dup)
+	args = append(args, w.ops...)
+	id, err := createScript.Run(ctx, db.rdb, w.keys, args...).Int64()
+	switch {
+	case err != nil:
+		return 0, wrap(err)
+	case id == -1:
+		return 0, cadrebot.ErrDuplicate
+	case id == 0:
+		return 0, fmt.Errorf("problem number already taken: %s was reset", db.keyPrSeq())
+	}
+	p.ID = id
+	return id, nil
 }
 
 // numbered checks the write that filed a record under the number id that

@@ -124,8 +124,10 @@ func (db *DB) ProblemMark(ctx context.Context, id int64, name string) (string, e
 
 // SetCard records the card of a problem posted in a department chat, so
 // it can be edited in place and a press on it traced back to its problem.
-// It clears the undeliverable flag: the department can see it now.
-func (db *DB) SetCard(ctx context.Context, id, chat int64, msgID int, dept string, lead bool) error {
+// It clears the undeliverable flag: the department can see it now. done,
+// when set, is the report form that filed the problem: it is dropped in the
+// same round trip, once the problem is stored and its card out.
+func (db *DB) SetCard(ctx context.Context, id, chat int64, msgID int, dept string, lead bool, done *cadrebot.FormKey) error {
 	w := db.newWrite(id)
 	w.hset(pfCard+itoa(chat), strconv.Itoa(msgID)+":"+dept)
 	w.hsetOn(db.keyPrCardMsgs(), itoa(chat)+":"+strconv.Itoa(msgID), w.member())
@@ -134,8 +136,25 @@ func (db *DB) SetCard(ctx context.Context, id, chat int64, msgID int, dept strin
 		// in the same write.
 		w.zrem(db.keyPrNoCard(), w.member())
 	}
-	_, err := w.run(ctx, "", nil)
-	return err
+	if done == nil {
+		_, err := w.run(ctx, "", nil)
+		return err
+	}
+	// Two slots ({pr} and the group's), so a pipeline rather than one
+	// script; the form goes whatever becomes of the card's record.
+	args := append([]any{"", newToken(), ""}, w.ops...)
+	var apply *redis.Cmd
+	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		apply = applyScript.EvalSha(ctx, p, w.keys, args...)
+		db.dropForm(ctx, p, done)
+		return nil
+	})
+	if apply != nil && redis.HasErrorPrefix(apply.Err(), "NOSCRIPT") {
+		// A pipeline cannot load the script; the write alone can.
+		_, err = w.runJSON(ctx, "", "")
+		return err
+	}
+	return wrap(err)
 }
 
 // CardProblem returns the problem whose card is message msgID in chat,
@@ -164,10 +183,23 @@ func (db *DB) SetUndeliverable(ctx context.Context, id int64, retry time.Time, e
 	return err
 }
 
-// CardPosted records that the problem's card reached its department, so
-// the card retry leaves it alone.
-func (db *DB) CardPosted(ctx context.Context, id int64) error {
-	return wrap(db.rdb.ZRem(ctx, db.keyPrNoCard(), itoa(id)).Err())
+// CardPosted records that the problem's card reached its department (or
+// its outbox), so the card retry leaves it alone; done as in SetCard.
+func (db *DB) CardPosted(ctx context.Context, id int64, done *cadrebot.FormKey) error {
+	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, db.keyPrNoCard(), itoa(id))
+		db.dropForm(ctx, p, done)
+		return nil
+	})
+	return wrap(err)
+}
+
+// dropForm deletes the form done (see SetCard), if any, in p.
+func (db *DB) dropForm(ctx context.Context, p redis.Pipeliner, done *cadrebot.FormKey) {
+	if done != nil {
+		k := db.keyForm(done.Chat, done.Kind, done.User)
+		p.Del(ctx, k, k+":m")
+	}
 }
 
 // ClearUndeliverable drops the flag and the retry once a card got through.

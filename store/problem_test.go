@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -58,7 +59,7 @@ func sample() cadrebot.Problem {
 
 func create(t *testing.T, db *store.DB, p cadrebot.Problem) cadrebot.Problem {
 	t.Helper()
-	id, err := db.CreateProblem(context.Background(), &p, cadrebot.Entry{At: p.Created, By: p.Reporter, Action: cadrebot.ActCreate, To: p.Status})
+	id, err := db.CreateProblem(context.Background(), &p, cadrebot.Entry{At: p.Created, By: p.Reporter, Action: cadrebot.ActCreate, To: p.Status}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +233,7 @@ func TestMarkersCardsAndFlags(t *testing.T) {
 	if r, _ := db.CardRetries(ctx, t0); len(r) != 1 {
 		t.Errorf("CardRetries = %v", r)
 	}
-	if err := db.SetCard(ctx, p.ID, -1002, 77, "traffic", false); err != nil {
+	if err := db.SetCard(ctx, p.ID, -1002, 77, "traffic", false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.ClearUndeliverable(ctx, p.ID, nil); err != nil {
@@ -281,7 +282,7 @@ func TestPhotosAlbumsAndMigration(t *testing.T) {
 	if id, _ := db.Album(ctx, -100, "g1"); id != p.ID {
 		t.Errorf("Album = %d", id)
 	}
-	if err := db.SetCard(ctx, p.ID, -1002, 5, "traffic", false); err != nil {
+	if err := db.SetCard(ctx, p.ID, -1002, 5, "traffic", false, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, pair := range [][2]int64{{-100, -100100}, {-1002, -1002100}} {
@@ -353,10 +354,93 @@ func TestNewProblemAwaitsItsCard(t *testing.T) {
 	if err != nil || len(due) != 1 || due[0] != p.ID {
 		t.Fatalf("CardRetries after the grace = %v, %v; want [%d]", due, err, p.ID)
 	}
-	if err := db.CardPosted(ctx, p.ID); err != nil {
+	if err := db.CardPosted(ctx, p.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if due, _ := db.CardRetries(ctx, t0.Add(time.Hour)); len(due) != 0 {
 		t.Errorf("CardRetries after CardPosted = %v, want none", due)
+	}
+}
+
+// A report filed "unless duplicate" is refused while the village has an
+// open problem of its category in a department's queue, and filed
+// otherwise: another category, another village, or once the first is
+// back with its reporter.
+func TestCreateProblemUnlessDuplicate(t *testing.T) {
+	db := problemDB(t)
+	ctx := context.Background()
+	file := func(p cadrebot.Problem) (int64, error) {
+		return db.CreateProblem(ctx, &p, cadrebot.Entry{At: p.Created, By: p.Reporter, Action: cadrebot.ActCreate, To: p.Status}, true)
+	}
+	first, err := file(sample())
+	if err != nil || first != 1 {
+		t.Fatalf("first report = %d, %v; want #1", first, err)
+	}
+	if id, err := file(sample()); !errors.Is(err, cadrebot.ErrDuplicate) || id != 0 {
+		t.Fatalf("same village and category = %d, %v; want ErrDuplicate", id, err)
+	}
+	other := sample()
+	other.Category = "roads"
+	if id, err := file(other); err != nil || id != 2 {
+		t.Errorf("another category = %d, %v; want #2 (the refusal took no number)", id, err)
+	}
+	elsewhere := sample()
+	elsewhere.VillageChat = -200
+	if id, err := file(elsewhere); err != nil || id != 3 {
+		t.Errorf("another village = %d, %v; want #3", id, err)
+	}
+	p, _ := db.Problem(ctx, first)
+	returned := p
+	returned.Status, returned.Version = cadrebot.StatusReturned, p.Version+1
+	if err := db.ApplyProblem(ctx, p, returned, cadrebot.Entry{At: t0, Action: cadrebot.ActReturn, To: cadrebot.StatusReturned}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := file(sample())
+	if err != nil || id != 4 {
+		t.Fatalf("after #1 was returned = %d, %v; want #4", id, err)
+	}
+	// The script numbered it: every index holds #4 under its number.
+	for _, set := range []cadrebot.ProblemSet{cadrebot.VillageProblems(-100, false), cadrebot.VillageProblems(-100, true)} {
+		ids, _, err := db.ProblemPage(ctx, set, 0, 1)
+		if err != nil || len(ids) != 1 || ids[0] != 4 {
+			t.Errorf("newest of %+v = %v, %v; want [4]", set, ids, err)
+		}
+	}
+	got, err := db.Problem(ctx, 4)
+	if err != nil || got.Text != sample().Text || got.Status != cadrebot.StatusNew {
+		t.Errorf("#4 = %+v, %v", got, err)
+	}
+	if h, _ := db.History(ctx, 4); len(h) != 1 || h[0].Action != cadrebot.ActCreate {
+		t.Errorf("#4 history = %v", h)
+	}
+	if due, _ := db.CardRetries(ctx, t0.Add(store.CardGrace)); !slices.Contains(due, 4) {
+		t.Errorf("CardRetries = %v, want #4 awaiting its card", due)
+	}
+}
+
+// The card's record drops the report form that filed the problem in the
+// same round trip.
+func TestSetCardDropsTheForm(t *testing.T) {
+	db := problemDB(t)
+	ctx := context.Background()
+	p := create(t, db, sample())
+	if err := db.SaveForm(ctx, -100, 1001, store.FormReport, []byte(`{"v":1}`), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddFormMessage(ctx, -100, 1001, store.FormReport, 9, "p", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	done := &cadrebot.FormKey{Chat: -100, User: 1001, Kind: store.FormReport}
+	if err := db.SetCard(ctx, p.ID, -1002, 77, "traffic", true, done); err != nil {
+		t.Fatal(err)
+	}
+	if b, msgs, err := db.FormAndMessages(ctx, -100, 1001, store.FormReport); b != nil || len(msgs) != 0 || err != nil {
+		t.Errorf("form after SetCard = %q, %v, %v; want gone", b, msgs, err)
+	}
+	if id, _ := db.CardProblem(ctx, -1002, 77); id != p.ID {
+		t.Errorf("CardProblem = %d, want %d", id, p.ID)
+	}
+	if due, _ := db.CardRetries(ctx, t0.Add(time.Hour)); len(due) != 0 {
+		t.Errorf("CardRetries = %v: the lead card is out", due)
 	}
 }
