@@ -116,3 +116,37 @@ func TestHandover(t *testing.T) {
 		}
 	}
 }
+
+// The department's card of a problem handed over keeps who found it and
+// names who follows it up now, redrawn in place.
+func TestHandoverRedrawsCards(t *testing.T) {
+	e := apptest.Start(t)
+	dept := e.TG.Group(-1002, "交通运输局")
+	g := e.TG.Group(hoVillage, "谢家坞村工作群")
+	e.MakeAdmin(hoVillage, apptest.Li)
+	e.TG.SendText(g, apptest.Li, "/setup 谢家坞村 兰亭街道")
+	e.WaitSent(hoVillage, "本群服务")
+	for _, u := range []models.User{chen, liu} {
+		e.TG.SendText(g, u, "/join")
+		e.WaitSent(hoVillage, u.FirstName+" 已加入名单")
+	}
+	e.TG.SendText(g, chen, "/report 园区出入口没有减速带")
+	prompt := e.WaitSent(hoVillage, "请选择问题分类")
+	if _, err := e.TG.PressButton(g, chen, prompt.ID, "停车与交通"); err != nil {
+		t.Fatal(err)
+	}
+	card := e.WaitSent(dept.ID, "上报：陈明")
+	if strings.Contains(card.Text, "跟进") {
+		t.Fatalf("a card before any hand-over names a successor: %q", card.Text)
+	}
+	e.TG.SendText(g, apptest.Li, "/handover @chenming @liuyang")
+	e.WaitSent(hoVillage, "交接")
+	e.Wait("the card redrawn", func() bool {
+		m, ok := e.TG.Message(dept.ID, card.ID)
+		return ok && strings.Contains(m.Text, "交接后由 刘洋 跟进")
+	})
+	m, _ := e.TG.Message(dept.ID, card.ID)
+	if !strings.Contains(m.Text, "上报：陈明") {
+		t.Errorf("the redrawn card lost who found the problem: %q", m.Text)
+	}
+}

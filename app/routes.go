@@ -49,8 +49,9 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["leaders"] = gs.Leaders()
 	r.Commands["join"] = handlers.Join(db, auth, out, texts)
 	r.Commands["roster"] = handlers.Roster(db, out, texts)
-	r.Commands["handover"] = (&handlers.Handover{Store: db, Out: out, Texts: texts, Auth: auth, Cal: a.Calendar, Cfg: &cfg.File}).Command()
 	pr := a.problems()
+	r.Commands["handover"] = (&handlers.Handover{Store: db, Out: out, Texts: texts, Auth: auth, Cal: a.Calendar, Cfg: &cfg.File,
+		Cards: pr.RefreshCards}).Command()
 	r.Commands["approve"] = handlers.Approve(db, auth, out, texts, pr.ReleaseHeld)
 	r.Callbacks[handlers.PrefixApprove] = pr.ApproveButton(func(ctx context.Context, chat int64) error {
 		yes := true

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf16"
 
 	"github.com/go-telegram/bot/models"
@@ -41,6 +42,9 @@ type Handover struct {
 	Auth  Auth
 	Cal   *calendar.Calendar
 	Cfg   *config.File
+	// Cards redraws a problem's department cards, which name the reporter
+	// the problem passed to (Problems.RefreshCards).
+	Cards func(ctx context.Context, p *cadrebot.Problem, now time.Time)
 }
 
 // usernameRE is an @username as Telegram allows them.
@@ -201,6 +205,9 @@ func (h *Handover) transfer(ctx context.Context, u *Update, out, in party) (int,
 			err := h.Store.ApplyProblem(ctx, p, np, e)
 			if err == nil {
 				moved++
+				if h.Cards != nil {
+					h.Cards(ctx, &np, u.Now)
+				}
 				break
 			}
 			if !errors.Is(err, cadrebot.ErrConflict) || try == handoverRetries {

@@ -43,7 +43,14 @@ func (h *Problems) cardText(lang string, p *cadrebot.Problem, full bool, now tim
 		b.WriteString(T(id, a))
 	}
 	line("pr_card_village", i18n.Args{"Village": p.Village})
-	line("pr_card_reporter", i18n.Args{"Name": p.ReporterName, "At": h.fmtTime(p.Created)})
+	if p.FoundBy != 0 {
+		// Handed over: the card keeps who found it, and names who
+		// follows it up now.
+		line("pr_card_reporter", i18n.Args{"Name": p.FoundName, "At": h.fmtTime(p.Created)})
+		line("pr_card_successor", i18n.Args{"Name": p.ReporterName})
+	} else {
+		line("pr_card_reporter", i18n.Args{"Name": p.ReporterName, "At": h.fmtTime(p.Created)})
+	}
 	line("pr_card_dept", i18n.Args{"Dept": h.deptName(lang, p.Dept)})
 	if len(p.Support) > 0 {
 		b.WriteString("\n" + h.supportLine(lang, p))
@@ -293,6 +300,12 @@ func (h *Problems) cardRetry() time.Duration {
 		return h.CardRetry
 	}
 	return time.Hour
+}
+
+// RefreshCards edits every card of p to show it as it is now, for a
+// change made outside the problem handlers (a hand-over).
+func (h *Problems) RefreshCards(ctx context.Context, p *cadrebot.Problem, now time.Time) {
+	h.refreshCards(ctx, p, now)
 }
 
 // refreshCards edits every card of p to show it as it is now.
