@@ -34,7 +34,10 @@ func parseMarkup(q *request) (markup, *apiError) {
 		if err := json.Unmarshal([]byte(raw), &m); err != nil {
 			return markup{}, badRequest("can't parse inline keyboard markup JSON object")
 		}
-		if err := checkInline(&m); err != nil {
+		// Private chats have positive ids; a group's or channel's are
+		// negative. (A chat_id given as @username is a channel.)
+		chat, _, _ := q.int64("chat_id")
+		if err := checkInline(&m, chat > 0); err != nil {
 			return markup{}, err
 		}
 		return markup{inline: &m}, nil
@@ -77,8 +80,9 @@ func parseEditMarkup(q *request) (*models.InlineKeyboardMarkup, *apiError) {
 }
 
 // checkInline rejects keyboards Telegram rejects; callback_data over 64
-// bytes is the usual way bots break in production.
-func checkInline(m *models.InlineKeyboardMarkup) *apiError {
+// bytes is the usual way bots break in production. Mini App (web_app)
+// buttons work only in a private chat, and only with an https address.
+func checkInline(m *models.InlineKeyboardMarkup, private bool) *apiError {
 	for _, row := range m.InlineKeyboard {
 		for _, b := range row {
 			if b.Text == "" {
@@ -99,6 +103,14 @@ func checkInline(m *models.InlineKeyboardMarkup) *apiError {
 			}
 			if len(b.CallbackData) > 64 {
 				return badRequest("BUTTON_DATA_INVALID")
+			}
+			if b.WebApp != nil {
+				if !private {
+					return badRequest("BUTTON_TYPE_INVALID")
+				}
+				if !strings.HasPrefix(b.WebApp.URL, "https://") {
+					return badRequest("inline keyboard button Web App URL '%s' is invalid: Only HTTPS links are allowed", b.WebApp.URL)
+				}
 			}
 			if b.URL != "" && !(strings.HasPrefix(b.URL, "http://") || strings.HasPrefix(b.URL, "https://") || strings.HasPrefix(b.URL, "tg://")) {
 				return badRequest("inline keyboard button URL '%s' is invalid: Wrong HTTP URL", b.URL)

@@ -187,6 +187,29 @@ func TestInlineKeyboardPressAndAnswer(t *testing.T) {
 	}
 }
 
+// Mini App buttons: a private chat and an https address only, as Telegram.
+func TestWebAppButtons(t *testing.T) {
+	s := startServer(t)
+	g := s.Group(-1006, "G")
+	s.StartPrivate(alice)
+	b := newClient(t, s)
+	send := func(chat int64, url string) error {
+		_, err := b.SendMessage(ctx(t), &tgbot.SendMessageParams{ChatID: chat, Text: "x", ReplyMarkup: &models.InlineKeyboardMarkup{
+			InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "看板", WebApp: &models.WebAppInfo{URL: url}}}},
+		}})
+		return err
+	}
+	if err := send(alice.ID, "https://dash.example.org/dash"); err != nil {
+		t.Errorf("https Mini App button in a private chat: %v", err)
+	}
+	if err := send(g.ID, "https://dash.example.org/dash"); err == nil || !strings.Contains(err.Error(), "BUTTON_TYPE_INVALID") {
+		t.Errorf("Mini App button in a group: %v, want BUTTON_TYPE_INVALID", err)
+	}
+	if err := send(alice.ID, "http://127.0.0.1:8080/dash"); err == nil || !strings.Contains(err.Error(), "Only HTTPS links are allowed") {
+		t.Errorf("http Mini App button: %v, want refused", err)
+	}
+}
+
 func TestEditDeleteReact(t *testing.T) {
 	s := startServer(t)
 	g := s.Group(-1004, "G")
