@@ -66,6 +66,7 @@ type config struct {
 	privacy         bool
 	webhookAttempts int
 	webhookBackoff  time.Duration
+	handOut         func(chat int64, msg int, at time.Time)
 }
 
 // Option configures a Server.
@@ -75,6 +76,14 @@ type Option func(*config)
 // of the bot's messages.
 func WithBotUser(u models.User) Option {
 	return func(c *config) { u.IsBot = true; c.bot = u }
+}
+
+// WithHandOut calls h for every message update getUpdates hands to the
+// bot (again if it is handed out again), just before the answer is
+// written: a load tool times the bot from there, without the time the
+// update waited in the queue.
+func WithHandOut(h func(chat int64, msg int, at time.Time)) Option {
+	return func(c *config) { c.handOut = h }
 }
 
 // WithTelegramLimits makes the server enforce flood limits with 429 answers.

@@ -17,6 +17,9 @@ type queued struct {
 	id   int64
 	kind string
 	raw  []byte
+	// chat and msg name the message an update carries, for OnHandOut.
+	chat int64
+	msg  int
 }
 
 // queue holds unconfirmed updates. Telegram forgets an update once a
@@ -122,6 +125,9 @@ func (s *Server) enqueue(u models.Update) int64 {
 		panic(fmt.Sprintf("telegramtest: cannot encode update: %v", err))
 	}
 	it := queued{id: u.ID, kind: updateKind(&u), raw: raw}
+	if u.Message != nil {
+		it.chat, it.msg = u.Message.Chat.ID, u.Message.ID
+	}
 	s.q.pending = append(s.q.pending, it)
 	s.q.hist[it.id] = it
 	s.q.histIDs = append(s.q.histIDs, it.id)
@@ -254,6 +260,14 @@ func mGetUpdates(s *Server, r *http.Request, q *request) (any, *apiError) {
 				qq.poller = nil
 			}
 			qq.mu.Unlock()
+			if h := s.cfg.handOut; h != nil {
+				now := time.Now()
+				for _, it := range batch {
+					if it.msg != 0 {
+						h(it.chat, it.msg, now)
+					}
+				}
+			}
 			return rawJSON(joinRaw(batch)), nil
 		}
 		if timer == nil {

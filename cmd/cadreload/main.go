@@ -117,7 +117,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func load(ctx context.Context, o *options, log io.Writer) (*result, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	opts := []telegramtest.Option{telegramtest.WithRecordLimit(10000)}
+	w := newWatcher(o.groups * o.users)
+	opts := []telegramtest.Option{telegramtest.WithRecordLimit(10000), telegramtest.WithHandOut(w.handOut)}
 	if o.limits {
 		opts = append(opts, telegramtest.WithTelegramLimits(telegramtest.DefaultLimits()))
 	}
@@ -173,8 +174,8 @@ func load(ctx context.Context, o *options, log io.Writer) (*result, error) {
 
 	events, unsubscribe := tg.Subscribe()
 	defer unsubscribe()
-	w := newWatcher(o.groups * o.users)
 	go w.consume(events)
+	w.arm()
 
 	fmt.Fprintln(log, "injecting", o.groups*o.users, "check-ins")
 	start := time.Now()

@@ -44,6 +44,12 @@ func TestLoadAgainstCadrebot(t *testing.T) {
 	if r.res.Updates != 12 || r.res.UpdatesPerSecond <= 0 || r.res.P99ms < r.res.P50ms || r.res.TooManyRequests != 0 {
 		t.Errorf("result = %+v; want 12 answered check-ins, sane latencies, no 429", r.res)
 	}
+	// Every check-in was handed out before it was answered, and the bot's
+	// own share cannot exceed the whole.
+	if r.res.HandOutP50ms <= 0 || r.res.HandOutP99ms > r.res.MaxMs || r.res.HandOutP99ms < r.res.HandOutP50ms {
+		t.Errorf("hand-out latencies p50 %.2f, p99 %.2f (max from injection %.2f): not measured, or longer than the whole",
+			r.res.HandOutP50ms, r.res.HandOutP99ms, r.res.MaxMs)
+	}
 	var b bytes.Buffer
 	r.res.print(&b)
 	if !strings.Contains(b.String(), "updates/s") {

@@ -24,10 +24,15 @@ type msgRef struct {
 
 // watcher matches the bot's answers to injected check-ins.
 type watcher struct {
-	mu       sync.Mutex
-	at       map[msgRef]time.Time // injected, not answered yet
-	early    map[msgRef]time.Time // answered before sent() recorded it
-	lat      []time.Duration
+	mu    sync.Mutex
+	at    map[msgRef]time.Time // injected, not answered yet
+	early map[msgRef]time.Time // answered before sent() recorded it
+	lat   []time.Duration
+	// handed is when getUpdates handed an injected check-in to the bot
+	// (first time), hlat the latencies from there to the answer.
+	handed   map[msgRef]time.Time
+	hlat     []time.Duration
+	armed    bool
 	last     time.Time
 	want     int
 	done     chan struct{}
@@ -35,7 +40,30 @@ type watcher struct {
 }
 
 func newWatcher(want int) *watcher {
-	return &watcher{at: map[msgRef]time.Time{}, early: map[msgRef]time.Time{}, want: want, done: make(chan struct{})}
+	return &watcher{at: map[msgRef]time.Time{}, early: map[msgRef]time.Time{}, handed: map[msgRef]time.Time{},
+		want: want, done: make(chan struct{})}
+}
+
+// arm starts timing hand-outs: the setup's messages before it are not
+// check-ins.
+func (w *watcher) arm() {
+	w.mu.Lock()
+	w.armed = true
+	w.mu.Unlock()
+}
+
+// handOut notes when the fake API handed message msg of chat to the bot
+// (telegramtest.WithHandOut); the first time counts.
+func (w *watcher) handOut(chat int64, msg int, at time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.armed {
+		return
+	}
+	r := msgRef{chat, msg}
+	if _, ok := w.handed[r]; !ok {
+		w.handed[r] = at
+	}
 }
 
 // sent records an injection. The answer can arrive before this is called
@@ -46,7 +74,7 @@ func (w *watcher) sent(chat int64, msg int, at time.Time) {
 	r := msgRef{chat, msg}
 	if t, ok := w.early[r]; ok {
 		delete(w.early, r)
-		w.record(t.Sub(at), t)
+		w.record(r, t.Sub(at), t)
 		return
 	}
 	w.at[r] = at
@@ -57,7 +85,7 @@ func (w *watcher) answer(r msgRef, t time.Time) {
 	defer w.mu.Unlock()
 	if at, ok := w.at[r]; ok {
 		delete(w.at, r)
-		w.record(t.Sub(at), t)
+		w.record(r, t.Sub(at), t)
 		return
 	}
 	if _, ok := w.early[r]; !ok {
@@ -65,8 +93,12 @@ func (w *watcher) answer(r msgRef, t time.Time) {
 	}
 }
 
-func (w *watcher) record(d time.Duration, t time.Time) {
+func (w *watcher) record(r msgRef, d time.Duration, t time.Time) {
 	w.lat = append(w.lat, max(d, 0))
+	if h, ok := w.handed[r]; ok {
+		delete(w.handed, r)
+		w.hlat = append(w.hlat, max(t.Sub(h), 0))
+	}
 	w.last = t
 	w.answered++
 	if w.answered == w.want {
@@ -106,12 +138,16 @@ func (w *watcher) wait(ctx context.Context) error {
 
 // result is what cadreload reports.
 type result struct {
-	Updates                  int     `json:"updates"`
-	Seconds                  float64 `json:"seconds"`
-	UpdatesPerSecond         float64 `json:"updates_per_second"`
-	P50ms                    float64 `json:"p50_ms"`
-	P99ms                    float64 `json:"p99_ms"`
-	MaxMs                    float64 `json:"max_ms"`
+	Updates          int     `json:"updates"`
+	Seconds          float64 `json:"seconds"`
+	UpdatesPerSecond float64 `json:"updates_per_second"`
+	P50ms            float64 `json:"p50_ms"`
+	P99ms            float64 `json:"p99_ms"`
+	MaxMs            float64 `json:"max_ms"`
+	// From getUpdates handing the check-in to the bot to the answer:
+	// the bot's own latency, without the time the update queued.
+	HandOutP50ms             float64 `json:"handout_p50_ms"`
+	HandOutP99ms             float64 `json:"handout_p99_ms"`
 	BotMessages              int     `json:"bot_messages"`
 	MaxMessagesPerSecond     int     `json:"max_messages_per_second"`
 	TooManyRequests          int     `json:"too_many_requests"`
@@ -128,23 +164,30 @@ func (w *watcher) result(start time.Time) *result {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	lat := slices.Clone(w.lat)
+	pct := percentiles(lat)
+	hpct := percentiles(slices.Clone(w.hlat))
+	secs := w.last.Sub(start).Seconds()
+	return &result{Updates: len(lat), Seconds: secs, UpdatesPerSecond: float64(len(lat)) / secs,
+		P50ms: pct(0.50), P99ms: pct(0.99), MaxMs: pct(1), HandOutP50ms: hpct(0.50), HandOutP99ms: hpct(0.99)}
+}
+
+// percentiles sorts lat and returns its p-th percentile in ms (0 for none).
+func percentiles(lat []time.Duration) func(p float64) float64 {
 	slices.Sort(lat)
-	pct := func(p float64) float64 {
+	return func(p float64) float64 {
 		if len(lat) == 0 {
 			return 0
 		}
 		i := int(p*float64(len(lat))+0.5) - 1
 		return float64(lat[min(max(i, 0), len(lat)-1)]) / float64(time.Millisecond)
 	}
-	secs := w.last.Sub(start).Seconds()
-	return &result{Updates: len(lat), Seconds: secs, UpdatesPerSecond: float64(len(lat)) / secs,
-		P50ms: pct(0.50), P99ms: pct(0.99), MaxMs: pct(1)}
 }
 
 func (r *result) print(out io.Writer) {
 	fmt.Fprintf(out, "check-ins answered     %d in %.2fs\n", r.Updates, r.Seconds)
 	fmt.Fprintf(out, "updates/s              %.0f\n", r.UpdatesPerSecond)
-	fmt.Fprintf(out, "latency p50 / p99 / max %.1f / %.1f / %.1f ms\n", r.P50ms, r.P99ms, r.MaxMs)
+	fmt.Fprintf(out, "latency p50 / p99 / max %.1f / %.1f / %.1f ms (from injection)\n", r.P50ms, r.P99ms, r.MaxMs)
+	fmt.Fprintf(out, "from hand-out p50 / p99 %.1f / %.1f ms (getUpdates answered to the bot's answer)\n", r.HandOutP50ms, r.HandOutP99ms)
 	fmt.Fprintf(out, "bot messages sent      %d (peak %d/s, %d answered 429)\n", r.BotMessages, r.MaxMessagesPerSecond, r.TooManyRequests)
 	if r.RedisServerCommandsPerUpdate > 0 {
 		fmt.Fprintf(out, "Redis server           %.2f commands (Lua included), %.1f µs CPU per update\n", r.RedisServerCommandsPerUpdate, r.RedisServerCPUPerUpdateUs)
