@@ -66,10 +66,14 @@ type App struct {
 	dash     *dashboard.Server // the leaders' dashboard (app/dashboard.go)
 	dispatch *bot.Dispatcher
 	lease    *lease.Lease // polling: poller and sender; webhook: sender
-	httpc    *http.Client
-	listener net.Listener
-	ready    chan struct{}
-	opts     Options
+	// leaseDB holds the lease on a client of its own (see New); closeLease
+	// closes that client, nil when the tests supplied the Redis.
+	leaseDB    *store.DB
+	closeLease func() error
+	httpc      *http.Client
+	listener   net.Listener
+	ready      chan struct{}
+	opts       Options
 }
 
 // New builds the service; Run starts it.
@@ -83,16 +87,26 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	if a.Clock == nil {
 		a.Clock = clock.Real{}
 	}
-	rdb := opts.Redis
+	rdb, leaseRDB := opts.Redis, opts.Redis
 	if rdb == nil {
+		so := store.Options{URL: cfg.Env.RedisURL, SentinelAddrs: cfg.Env.SentinelAddrs,
+			MasterName: cfg.Env.MasterName, ClusterAddrs: cfg.Env.ClusterAddrs}
 		var err error
-		rdb, err = store.Dial(store.Options{URL: cfg.Env.RedisURL, SentinelAddrs: cfg.Env.SentinelAddrs,
-			MasterName: cfg.Env.MasterName, ClusterAddrs: cfg.Env.ClusterAddrs})
-		if err != nil {
+		if rdb, err = store.Dial(so); err != nil {
 			return nil, err
 		}
+		// The lease's refreshes must get through when 2,000 chats' work
+		// has every connection of the main pool busy and a queue behind
+		// it: a refresh that waits there past a third of the lease loses
+		// it, and polling stops.
+		so.PoolSize = 2
+		if leaseRDB, err = store.Dial(so); err != nil {
+			return nil, err
+		}
+		a.closeLease = leaseRDB.Close
 	}
 	a.DB = store.New(rdb, cfg.Env.KeyPrefix)
+	a.leaseDB = store.New(leaseRDB, cfg.Env.KeyPrefix)
 	a.DB.CacheGroups(ctx, a.Log)
 	a.DB.SetRetention(store.Retention{Users: cfg.File.Retention.Users.Duration})
 	a.DB.SetZone(cfg.Location)
@@ -297,6 +311,9 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}
 	_ = srv.Shutdown(sctx)
+	if a.closeLease != nil {
+		_ = a.closeLease()
+	}
 	return a.DB.Close()
 }
 

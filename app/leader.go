@@ -29,7 +29,7 @@ func (a *App) buildOutbox() {
 	if a.Cfg.Env.WebhookURL != "" {
 		name, fence = "outbox", ""
 	}
-	a.lease = lease.New(a.DB, name, fence, cfg.Limits.LeaderLease.Duration, a.Log)
+	a.lease = lease.New(a.leaseDB, name, fence, cfg.Limits.LeaderLease.Duration, a.Log)
 	oc := outbox.Config{Lease: a.lease, Workers: cfg.Limits.OutboxWorkers, GiveUp: cfg.Limits.SendGiveUp.Duration}
 	// Validated at load time; the reclaim runs on real time because it
 	// compares with Redis's idle times, which are real.

@@ -48,6 +48,10 @@ type Options struct {
 	SentinelAddrs []string // Sentinel: addresses and master name
 	MasterName    string
 	ClusterAddrs  []string // Cluster: seed addresses
+	// PoolSize is the connections per node (default 64). The leases get
+	// a client of their own with a few, so that their refreshes never
+	// queue behind the work that saturates the main pool.
+	PoolSize int
 }
 
 // Dial builds the client for a single node, Sentinel or Cluster. Username,
@@ -79,8 +83,10 @@ func Dial(o Options) (redis.UniversalClient, error) {
 	uo.DialTimeout = 2 * time.Second
 	uo.ReadTimeout = 2 * time.Second
 	uo.WriteTimeout = 2 * time.Second
-	uo.PoolSize = 64
-	uo.MinIdleConns = 4
+	uo.PoolSize, uo.MinIdleConns = 64, 4
+	if o.PoolSize > 0 {
+		uo.PoolSize, uo.MinIdleConns = o.PoolSize, min(4, o.PoolSize)
+	}
 	// The bot's commands and replies are small (a check-in is one EVALSHA
 	// of a few hundred bytes): go-redis' 32 KiB buffers per connection,
 	// 128 KiB for pipelines, cost more memory than the whole working set
