@@ -14,6 +14,10 @@ type Clock interface {
 	Now() time.Time
 	// After delivers once the clock reaches now+d.
 	After(d time.Duration) <-chan time.Time
+	// AfterFunc calls f in its own goroutine once the clock reaches
+	// now+d. Nothing waits meanwhile: thousands of pending calls cost a
+	// timer each, not a goroutine's stack each.
+	AfterFunc(d time.Duration, f func())
 }
 
 // Real is the wall clock.
@@ -25,6 +29,9 @@ func (Real) Now() time.Time { return time.Now() }
 // After is time.After.
 func (Real) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
+// AfterFunc is time.AfterFunc.
+func (Real) AfterFunc(d time.Duration, f func()) { time.AfterFunc(d, f) }
+
 // Fake is a clock that moves only when told to.
 type Fake struct {
 	mu      sync.Mutex
@@ -35,6 +42,7 @@ type Fake struct {
 type waiter struct {
 	at time.Time
 	ch chan time.Time
+	fn func() // instead of ch, for AfterFunc
 }
 
 // NewFake starts a fake clock at t.
@@ -59,6 +67,17 @@ func (f *Fake) After(d time.Duration) <-chan time.Time {
 	}
 	f.waiters = append(f.waiters, waiter{at: at, ch: ch})
 	return ch
+}
+
+// AfterFunc calls f in a goroutine when Advance or Set passes now+d.
+func (f *Fake) AfterFunc(d time.Duration, fn func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if d <= 0 {
+		go fn()
+		return
+	}
+	f.waiters = append(f.waiters, waiter{at: f.now.Add(d), fn: fn})
 }
 
 // Advance moves the clock forward by d.
@@ -86,11 +105,15 @@ func (f *Fake) Set(t time.Time) {
 	f.waiters = keep
 	f.mu.Unlock()
 	for _, w := range due {
+		if w.fn != nil {
+			go w.fn()
+			continue
+		}
 		w.ch <- t
 	}
 }
 
-// Waiters reports how many After calls are pending, so a test can wait
+// Waiters reports how many After and AfterFunc calls are pending, so a test can wait
 // until the scheduler is parked before advancing.
 func (f *Fake) Waiters() int {
 	f.mu.Lock()
