@@ -210,7 +210,8 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.routes = a.buildRoutes()
 	a.Router = bot.NewRouter(bot.RouterConfig{BotUsername: a.Me.Username, BotID: a.Me.ID, Lang: cfg.File.Language,
-		Location: cfg.Location, FloodCommands: cfg.File.Flood.Commands, FloodWindow: cfg.File.Flood.Window.Duration, Now: a.Clock.Now},
+		Location: cfg.Location, FloodCommands: cfg.File.Flood.Commands, FloodWindow: cfg.File.Flood.Window.Duration, Now: a.Clock.Now,
+		Busy: func(chat int64) bool { return a.dispatch != nil && a.dispatch.Busy(chat) }},
 		a.routes, a.DB, a.Sender, a.Texts, a.Auth, a.Log, a.Metrics)
 	if err := bot.SetCommands(ctx, a.API, a.routes.Menu, a.Texts, cfg.File.Language); err != nil {
 		a.Log.Warn("command menu not published", "err", err)

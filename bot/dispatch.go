@@ -126,6 +126,13 @@ func (d *Dispatcher) WaitRoom(ctx context.Context) bool {
 	}
 }
 
+// Busy reports whether updates of the chat are waiting or running here.
+func (d *Dispatcher) Busy(chat int64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.chats[chat] != nil
+}
+
 // Held is how many updates are in memory, waiting or running.
 func (d *Dispatcher) Held() int {
 	d.mu.Lock()

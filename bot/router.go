@@ -31,6 +31,10 @@ type RouterConfig struct {
 	FloodCommands int
 	FloodWindow   time.Duration
 	Now           func() time.Time
+	// Busy reports whether earlier updates of a chat are still waiting or
+	// running in this process (Dispatcher.Busy); what the intake reads of
+	// such a chat's forms may be out of date by the time its turn comes.
+	Busy func(chat int64) bool
 }
 
 // RouterStore is what the router needs from Redis (store.DB).
@@ -103,7 +107,7 @@ func (r *Router) Handle(ctx context.Context, upd *models.Update, w *handlers.Wor
 	if v, ok := r.prepared.LoadAndDelete(upd.ID); ok {
 		p = v.(*prepared)
 	} else {
-		p = r.prepare(ctx, []*models.Update{upd})[0]
+		p = r.prepare(ctx, []*models.Update{upd}, false)[0]
 	}
 	u := p.u
 	if u == nil {
@@ -125,6 +129,7 @@ func (r *Router) Handle(ctx context.Context, upd *models.Update, w *handlers.Wor
 		}
 	}
 	u.Group = in.Group
+	u.NoForms = in.NoForms && in.MovedTo == 0
 	r.localize(ctx, u)
 	if p.counted && in.Flood > int64(r.cfg.FloodCommands) {
 		r.flood(ctx, u)
@@ -155,17 +160,21 @@ type prepared struct {
 // pipelined round trip for the whole batch (store.AdmitBatch): their
 // groups and their senders' flood counts. Handle picks the result up.
 func (r *Router) Prepare(ctx context.Context, ups []*models.Update) {
-	for i, p := range r.prepare(ctx, ups) {
+	for i, p := range r.prepare(ctx, ups, true) {
 		if p != nil {
 			r.prepared.Store(ups[i].ID, p)
 		}
 	}
 }
 
-func (r *Router) prepare(ctx context.Context, ups []*models.Update) []*prepared {
+// early is true at the intake, before the update's turn: a chat's forms
+// are then asked about only when nothing before the update, in this batch
+// or waiting in the dispatcher, could still open or close one.
+func (r *Router) prepare(ctx context.Context, ups []*models.Update, early bool) []*prepared {
 	out := make([]*prepared, len(ups))
 	var as []store.Admission
 	var idx []int
+	before := map[int64]bool{}
 	for i, upd := range ups {
 		if upd.MyChatMember != nil {
 			continue
@@ -178,8 +187,11 @@ func (r *Router) prepare(ctx context.Context, ups []*models.Update) []*prepared 
 		}
 		p.u = u
 		p.counted = r.cfg.FloodCommands > 0 && r.countable(u)
+		forms := u.IsGroup() && u.Msg != nil && u.Command == "" &&
+			(!early || !before[u.ChatID] && (r.cfg.Busy == nil || !r.cfg.Busy(u.ChatID)))
+		before[u.ChatID] = true
 		as = append(as, store.Admission{Chat: u.ChatID, IsGroup: u.IsGroup(), Title: chatTitle(upd),
-			User: u.From.ID, Count: p.counted, Window: r.cfg.FloodWindow, Now: u.Now})
+			User: u.From.ID, Count: p.counted, Window: r.cfg.FloodWindow, Now: u.Now, Forms: forms})
 		idx = append(idx, i)
 	}
 	if len(as) == 0 {

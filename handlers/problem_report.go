@@ -146,6 +146,9 @@ func (h *Problems) Intercept(ctx context.Context, u *Update) (bool, error) {
 	if !u.IsGroup() {
 		return false, nil
 	}
+	if u.NoForms {
+		return h.taggedReport(ctx, u)
+	}
 	to := replyToBot(u)
 	if done, err := h.actionNote(ctx, u, to); done || err != nil {
 		return done, err

@@ -204,7 +204,7 @@ func (h *Projects) Intercept(ctx context.Context, u *Update) (bool, error) {
 	if done, err := h.noteAlbum(ctx, u); done || err != nil {
 		return done, err
 	}
-	if !u.IsGroup() {
+	if !u.IsGroup() || u.NoForms {
 		return false, nil
 	}
 	var f projectForm

@@ -48,6 +48,10 @@ type Update struct {
 	Lang    string          // the language to answer in
 	Now     time.Time
 	Loc     *time.Location // the chat's time zone
+	// NoForms is set when the intake found no form (dialog or pending
+	// card action) of the sender open in this chat: the form reads can be
+	// skipped.
+	NoForms bool
 	// Answered is set once the callback query has been answered, so the
 	// router does not answer it a second time.
 	Answered bool

@@ -54,3 +54,44 @@ func TestFloodCountsInBatches(t *testing.T) {
 		t.Errorf("flood window TTL = %v, %v; want at most two windows", ttl, err)
 	}
 }
+
+// The intake asks whether a sender has a form open in the chat, so that a
+// plain message with none skips the form reads; any of the three kinds
+// counts, and an admission that does not ask is never told "none".
+func TestAdmitAsksForForms(t *testing.T) {
+	db := newTestDB(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	const chat, user = -1001, 7
+	noForms := func(ask bool) bool {
+		t.Helper()
+		in, err := db.Admit(ctx, Admission{Chat: chat, IsGroup: true, Title: "村群", User: user, Now: now, Forms: ask})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in.NoForms
+	}
+	if !noForms(true) {
+		t.Fatal("NoForms unset with no form open")
+	}
+	if noForms(false) {
+		t.Fatal("NoForms set although the admission did not ask")
+	}
+	for _, kind := range []string{FormReport, FormAction, FormProject} {
+		if err := db.SaveForm(ctx, chat, user, kind, []byte(`{}`), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if noForms(true) {
+			t.Errorf("NoForms set with a %q form open", kind)
+		}
+		if err := db.DeleteForm(ctx, chat, user, kind); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.SaveForm(ctx, chat, user+1, FormReport, []byte(`{}`), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if !noForms(true) {
+		t.Error("another user's form counted as the sender's")
+	}
+}

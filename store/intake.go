@@ -22,6 +22,11 @@ type Admission struct {
 	Count  bool
 	Window time.Duration
 	Now    time.Time
+	// Forms asks whether User has a form (a dialog or a pending card
+	// action) open in Chat, so that a plain message with none skips the
+	// form reads: a check-in typed as "打卡" would otherwise read all
+	// three kinds, one round trip each.
+	Forms bool
 }
 
 // Intake is what the router learns about an update in its one round trip:
@@ -30,6 +35,9 @@ type Intake struct {
 	Group   *cadrebot.Group // nil outside groups
 	MovedTo int64           // the chat migrated here; handle the update there
 	Flood   int64           // the sender's counted updates in this window, this one included (0 when not counted)
+	// NoForms is set when Forms was asked and the user had no form open
+	// in the chat at the intake.
+	NoForms bool
 }
 
 // Admit is AdmitBatch for one update.
@@ -60,8 +68,14 @@ func (db *DB) AdmitBatch(ctx context.Context, as []Admission) ([]Intake, error) 
 	entries := map[int64]*groupEntry{}
 	fetches := map[int64]*fetch{}
 	var floods floodBatch
+	forms := make([]*redis.IntCmd, len(as))
 	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, a := range as {
+			if a.Forms {
+				// One slot ({g<chat>}), so one EXISTS even on a cluster.
+				forms[i] = p.Exists(ctx, db.keyForm(a.Chat, FormReport, a.User),
+					db.keyForm(a.Chat, FormAction, a.User), db.keyForm(a.Chat, FormProject, a.User))
+			}
 			if a.IsGroup && entries[a.Chat] == nil && fetches[a.Chat] == nil {
 				var e *groupEntry
 				if c != nil {
@@ -95,6 +109,9 @@ func (db *DB) AdmitBatch(ctx context.Context, as []Admission) ([]Intake, error) 
 	}
 	out := make([]Intake, len(as))
 	floods.results(out)
+	for i, c := range forms {
+		out[i].NoForms = c != nil && c.Err() == nil && c.Val() == 0
+	}
 	for i, a := range as {
 		if !a.IsGroup {
 			continue
