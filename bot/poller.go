@@ -18,7 +18,7 @@ import (
 type PollStore interface {
 	InboxStore
 	Offset(ctx context.Context) (int64, error)
-	InboxAdd(ctx context.Context, gen, next int64, ids []int64, raws [][]byte) ([]int64, error)
+	InboxAddAdmit(ctx context.Context, gen, next int64, ids []int64, raws [][]byte, as []store.Admission) ([]int64, []store.Intake, error)
 }
 
 // Updates is the Bot API's getUpdates (Client).
@@ -44,9 +44,9 @@ type Poller struct {
 	metrics  *metrics.Metrics
 	Timeout  time.Duration // long-poll timeout
 	Limit    int
-	// Prepare, when set, is told each batch before it is dispatched
-	// (Router.Prepare admits it in one round trip).
-	Prepare func(ctx context.Context, ups []*models.Update)
+	// Prepare, when set, says what to admit of each batch, which the
+	// intake asks Redis along with storing it (Router.Prepare).
+	Prepare func(ups []*models.Update) ([]store.Admission, func([]store.Intake, map[int64]bool))
 }
 
 // NewPoller builds a poller; j keeps its inbox (store.InboxPoll).
@@ -173,7 +173,12 @@ func (p *Poller) accept(ctx, work context.Context, gen int64, raws []json.RawMes
 		return 0, errors.New("getUpdates: no update in the batch could be read")
 	}
 	next := ids[len(ids)-1] + 1
-	skipped, err := p.st.InboxAdd(ctx, gen, next, ids, bodies)
+	var as []store.Admission
+	var admitted func([]store.Intake, map[int64]bool)
+	if p.Prepare != nil {
+		as, admitted = p.Prepare(us)
+	}
+	skipped, ins, err := p.st.InboxAddAdmit(ctx, gen, next, ids, bodies, as)
 	if err != nil {
 		return 0, err
 	}
@@ -182,14 +187,14 @@ func (p *Poller) accept(ctx, work context.Context, gen int64, raws []json.RawMes
 		seen[id] = true
 		p.metrics.Duplicates.Inc()
 	}
-	fresh := us[:0]
+	fresh := make([]*models.Update, 0, len(us))
 	for _, u := range us {
 		if !seen[u.ID] {
 			fresh = append(fresh, u)
 		}
 	}
-	if p.Prepare != nil {
-		p.Prepare(ctx, fresh)
+	if admitted != nil {
+		admitted(ins, seen)
 	}
 	for _, u := range fresh {
 		j.Submit(work, p.dispatch, u)

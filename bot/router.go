@@ -107,7 +107,7 @@ func (r *Router) Handle(ctx context.Context, upd *models.Update, w *handlers.Wor
 	if v, ok := r.prepared.LoadAndDelete(upd.ID); ok {
 		p = v.(*prepared)
 	} else {
-		p = r.prepare(ctx, []*models.Update{upd}, false)[0]
+		p = r.prepare(ctx, []*models.Update{upd})[0]
 	}
 	u := p.u
 	if u == nil {
@@ -156,24 +156,59 @@ type prepared struct {
 	err     error
 }
 
-// Prepare admits a batch of updates the intake just took, in one
-// pipelined round trip for the whole batch (store.AdmitBatch): their
-// groups and their senders' flood counts. Handle picks the result up.
-func (r *Router) Prepare(ctx context.Context, ups []*models.Update) {
-	for i, p := range r.prepare(ctx, ups, true) {
-		if p != nil {
-			r.prepared.Store(ups[i].ID, p)
+// Prepare says what to admit of a batch the intake is taking: their
+// groups, their senders' flood counts and open forms. The intake asks
+// Redis in the same round trip as it stores the batch
+// (store.InboxAddAdmit) and hands the results to admitted, with the ids
+// of the updates it skipped as taken before; Handle picks them up. With
+// no results (the admission failed), each update is admitted at its turn.
+func (r *Router) Prepare(ups []*models.Update) (as []store.Admission, admitted func(ins []store.Intake, skipped map[int64]bool)) {
+	out, as, idx := r.admissions(ups, true)
+	ids := make([]int64, len(ups))
+	for i, u := range ups {
+		ids[i] = u.ID
+	}
+	return as, func(ins []store.Intake, skipped map[int64]bool) {
+		if len(as) > 0 && len(ins) != len(as) {
+			return
+		}
+		r.admitted(out, idx, ins, nil)
+		for i, p := range out {
+			if p != nil && !skipped[ids[i]] {
+				r.prepared.Store(ids[i], p)
+			}
 		}
 	}
 }
 
-// early is true at the intake, before the update's turn: a chat's forms
-// are then asked about only when nothing before the update, in this batch
-// or waiting in the dispatcher, could still open or close one.
-func (r *Router) prepare(ctx context.Context, ups []*models.Update, early bool) []*prepared {
-	out := make([]*prepared, len(ups))
-	var as []store.Admission
-	var idx []int
+// prepare admits updates at their turn, in one round trip.
+func (r *Router) prepare(ctx context.Context, ups []*models.Update) []*prepared {
+	out, as, idx := r.admissions(ups, false)
+	if len(as) == 0 {
+		return out
+	}
+	ins, err := r.db.AdmitBatch(ctx, as)
+	r.admitted(out, idx, ins, err)
+	return out
+}
+
+func (r *Router) admitted(out []*prepared, idx []int, ins []store.Intake, err error) {
+	for j, i := range idx {
+		if err != nil {
+			out[i].err = err
+			continue
+		}
+		out[i].in = ins[j]
+	}
+}
+
+// admissions digests a batch and lists what to admit: idx[j] is the
+// update as[j] admits. early is true at the intake, before the updates'
+// turn: a chat's forms are then asked about only when nothing before the
+// update, in this batch or waiting in the dispatcher, could still open or
+// close one.
+func (r *Router) admissions(ups []*models.Update, early bool) (out []*prepared, as []store.Admission, idx []int) {
+	out = make([]*prepared, len(ups))
 	before := map[int64]bool{}
 	for i, upd := range ups {
 		if upd.MyChatMember != nil {
@@ -194,18 +229,7 @@ func (r *Router) prepare(ctx context.Context, ups []*models.Update, early bool) 
 			User: u.From.ID, Count: p.counted, Window: r.cfg.FloodWindow, Now: u.Now, Forms: forms})
 		idx = append(idx, i)
 	}
-	if len(as) == 0 {
-		return out
-	}
-	ins, err := r.db.AdmitBatch(ctx, as)
-	for j, i := range idx {
-		if err != nil {
-			out[i].err = err
-			continue
-		}
-		out[i].in = ins[j]
-	}
-	return out
+	return out, as, idx
 }
 
 // myStatus records the bot's own status in a chat: in a group, whether it

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"cadrebot/metrics"
+	"cadrebot/store"
 	"cadrebot/storetest"
 )
 
@@ -34,7 +36,23 @@ func TestIntakeTellsNoFormsOnlyWhenNothingIsAhead(t *testing.T) {
 		msg(4, -1002, 9, "打卡"),           // behind 3 in its chat
 		msg(5, busy, 8, "打卡"),            // its chat has updates waiting
 	}
-	r.Prepare(context.Background(), ups)
+	ctx := context.Background()
+	gen, err := db.Fence(ctx, store.InboxFence)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int64, len(ups))
+	raws := make([][]byte, len(ups))
+	for i, u := range ups {
+		ids[i] = u.ID
+		raws[i], _ = json.Marshal(u)
+	}
+	as, admitted := r.Prepare(ups)
+	skipped, ins, err := db.InboxAddAdmit(ctx, gen, 6, ids, raws, as)
+	if err != nil || len(skipped) != 0 {
+		t.Fatalf("InboxAddAdmit: skipped %v, %v", skipped, err)
+	}
+	admitted(ins, nil)
 	want := map[int64]bool{1: false, 2: false, 3: true, 4: false, 5: false}
 	for _, u := range ups {
 		v, ok := r.prepared.Load(u.ID)
@@ -51,7 +69,7 @@ func TestIntakeTellsNoFormsOnlyWhenNothingIsAhead(t *testing.T) {
 	}
 	// Handled without the intake (a webhook, a replay), the answer is
 	// exact: read at its turn.
-	p := r.prepare(context.Background(), []*models.Update{msg(6, busy, 8, "打卡")}, false)[0]
+	p := r.prepare(ctx, []*models.Update{msg(6, busy, 8, "打卡")})[0]
 	if !p.in.NoForms {
 		t.Error("NoForms unset at the update's turn with no form open")
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -93,5 +94,52 @@ func TestAdmitAsksForForms(t *testing.T) {
 	}
 	if !noForms(true) {
 		t.Error("another user's form counted as the sender's")
+	}
+}
+
+// The intake stores a batch and admits it in one round trip; a batch
+// delivered again is skipped but admitted all the same.
+func TestInboxAddAdmitIsOneRoundTrip(t *testing.T) {
+	db := newTestDB(t)
+	ctx := context.Background()
+	gen, err := db.Fence(ctx, InboxFence)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	as := []Admission{
+		{Chat: -1001, IsGroup: true, Title: "村群", User: 7, Count: true, Window: time.Minute, Now: now, Forms: true},
+		{Chat: 8, User: 8, Count: true, Window: time.Minute, Now: now},
+	}
+	ids := []int64{10, 11}
+	raws := [][]byte{[]byte(`{"update_id":10}`), []byte(`{"update_id":11}`)}
+	skipped, ins, err := db.InboxAddAdmit(ctx, gen, 12, ids, raws, as)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(skipped) != 0 || len(ins) != 2 {
+		t.Fatalf("skipped %v, %d intakes; want none skipped, 2 intakes", skipped, len(ins))
+	}
+	if ins[0].Group == nil || ins[0].Flood != 1 || !ins[0].NoForms || ins[1].Flood != 1 {
+		t.Errorf("intakes %+v", ins)
+	}
+	skipped, ins, err = db.InboxAddAdmit(ctx, gen, 12, ids, raws, as)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(skipped) != 2 || len(ins) != 2 || ins[1].Flood != 2 {
+		t.Errorf("again: skipped %v, intakes %+v; want both skipped, both counted", skipped, ins)
+	}
+	// A batch from chats seen before: the round trip is all.
+	rt := db.Stats().RoundTrips.Load()
+	if _, ins, err = db.InboxAddAdmit(ctx, gen, 14, []int64{12, 13}, [][]byte{[]byte(`{"update_id":12}`), []byte(`{"update_id":13}`)},
+		[]Admission{as[1], as[1]}); err != nil || len(ins) != 2 || ins[1].Flood != 4 {
+		t.Fatalf("intakes %+v, %v", ins, err)
+	}
+	if n := db.Stats().RoundTrips.Load() - rt; n != 1 {
+		t.Errorf("%d round trips, want 1", n)
+	}
+	if _, _, err := db.InboxAddAdmit(ctx, gen-1, 15, []int64{14}, [][]byte{[]byte(`{"update_id":14}`)}, as); !errors.Is(err, ErrFenced) {
+		t.Errorf("stale generation: %v, want ErrFenced", err)
 	}
 }

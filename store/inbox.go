@@ -102,19 +102,46 @@ var ErrFenced = errors.New("lease generation is stale")
 // next, if gen is still the poller lease's generation (ErrFenced if not).
 // It returns the ids it skipped as delivered before.
 func (db *DB) InboxAdd(ctx context.Context, gen, next int64, ids []int64, raws [][]byte) ([]int64, error) {
+	skipped, _, err := db.InboxAddAdmit(ctx, gen, next, ids, raws, nil)
+	return skipped, err
+}
+
+// InboxAddAdmit is InboxAdd and AdmitBatch(as) in one round trip: the
+// intake's whole cost for a batch. The updates it skips are admitted too
+// (their senders counted once more); it cannot know them in advance, and
+// they are rare. Once the batch is stored, a failed admission is no
+// reason to fetch it again: the intakes are then nil, and each update is
+// admitted at its turn instead.
+func (db *DB) InboxAddAdmit(ctx context.Context, gen, next int64, ids []int64, raws [][]byte, as []Admission) ([]int64, []Intake, error) {
 	args := make([]any, 0, 3+2*len(ids))
 	args = append(args, gen, next, redeliveryWindow)
 	for i, id := range ids {
 		args = append(args, inboxField(id), raws[i])
 	}
-	res, err := inboxAddScript.Run(ctx, db.rdb, []string{db.keyInFence(), db.keyInbox(InboxPoll), db.keyInOffset()}, args...).Int64Slice()
-	if err != nil {
-		return nil, wrap(err)
+	var add *redis.Cmd
+	var ad *admitting
+	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		// EVAL, not EVALSHA: a pipeline cannot retry on NOSCRIPT.
+		add = inboxAddScript.Eval(ctx, p, []string{db.keyInFence(), db.keyInbox(InboxPoll), db.keyInOffset()}, args...)
+		if len(as) > 0 {
+			ad = db.queueAdmit(ctx, p, as)
+		}
+		return nil
+	})
+	res, aerr := add.Int64Slice()
+	if aerr != nil {
+		return nil, nil, wrap(aerr)
 	}
 	if len(res) == 0 || res[0] < 0 {
-		return nil, ErrFenced
+		return nil, nil, ErrFenced
 	}
-	return res[1:], nil
+	var ins []Intake
+	if ad != nil && (err == nil || err == redis.Nil) {
+		if ins, err = ad.finish(ctx); err != nil {
+			ins = nil
+		}
+	}
+	return res[1:], ins, nil
 }
 
 // webhookAddScript stores one pushed update unless it was seen before.

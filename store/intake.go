@@ -56,48 +56,71 @@ func (db *DB) Admit(ctx context.Context, a Admission) (Intake, error) {
 // a batch of check-ins in known groups costs one command per update: the
 // flood count, which lives in Redis so that it holds across replicas.
 func (db *DB) AdmitBatch(ctx context.Context, as []Admission) ([]Intake, error) {
-	c := db.cache.Load()
-	var gen uint64
-	if c != nil {
-		gen = c.generation()
-	}
-	type fetch struct {
-		meta  *redis.MapStringStringCmd
-		moved *redis.StringCmd
-	}
-	entries := map[int64]*groupEntry{}
-	fetches := map[int64]*fetch{}
-	var floods floodBatch
-	forms := make([]*redis.IntCmd, len(as))
+	var a *admitting
 	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, a := range as {
-			if a.Forms {
-				// One slot ({g<chat>}), so one EXISTS even on a cluster.
-				forms[i] = p.Exists(ctx, db.keyForm(a.Chat, FormReport, a.User),
-					db.keyForm(a.Chat, FormAction, a.User), db.keyForm(a.Chat, FormProject, a.User))
-			}
-			if a.IsGroup && entries[a.Chat] == nil && fetches[a.Chat] == nil {
-				var e *groupEntry
-				if c != nil {
-					e = c.get(a.Chat, a.Now)
-				}
-				if e != nil && (a.Title == "" || e.meta[fTitle] == a.Title) {
-					entries[a.Chat] = e
-				} else {
-					fetches[a.Chat] = &fetch{moved: p.Get(ctx, db.keyMoved(a.Chat)), meta: db.touchGroup(p, ctx, a.Chat, a.Title, a.Now)}
-				}
-			}
-			if a.Count && a.Window > 0 {
-				floods.add(i, a)
-			}
-		}
-		db.countFloods(ctx, p, &floods)
+		a = db.queueAdmit(ctx, p, as)
 		return nil
 	})
 	if err != nil && err != redis.Nil {
 		return nil, wrap(err)
 	}
-	for chat, f := range fetches {
+	return a.finish(ctx)
+}
+
+// admitting is a batch's admission queued on a pipeline, until its
+// results are in.
+type admitting struct {
+	db      *DB
+	as      []Admission
+	c       *groupCache
+	gen     uint64
+	entries map[int64]*groupEntry
+	fetches map[int64]*admitFetch
+	floods  floodBatch
+	forms   []*redis.IntCmd
+}
+
+type admitFetch struct {
+	meta  *redis.MapStringStringCmd
+	moved *redis.StringCmd
+}
+
+// queueAdmit queues the batch's reads and counts on p.
+func (db *DB) queueAdmit(ctx context.Context, p redis.Pipeliner, as []Admission) *admitting {
+	ad := &admitting{db: db, as: as, c: db.cache.Load(), entries: map[int64]*groupEntry{},
+		fetches: map[int64]*admitFetch{}, forms: make([]*redis.IntCmd, len(as))}
+	if ad.c != nil {
+		ad.gen = ad.c.generation()
+	}
+	for i, a := range as {
+		if a.Forms {
+			// One slot ({g<chat>}), so one EXISTS even on a cluster.
+			ad.forms[i] = p.Exists(ctx, db.keyForm(a.Chat, FormReport, a.User),
+				db.keyForm(a.Chat, FormAction, a.User), db.keyForm(a.Chat, FormProject, a.User))
+		}
+		if a.IsGroup && ad.entries[a.Chat] == nil && ad.fetches[a.Chat] == nil {
+			var e *groupEntry
+			if ad.c != nil {
+				e = ad.c.get(a.Chat, a.Now)
+			}
+			if e != nil && (a.Title == "" || e.meta[fTitle] == a.Title) {
+				ad.entries[a.Chat] = e
+			} else {
+				ad.fetches[a.Chat] = &admitFetch{moved: p.Get(ctx, db.keyMoved(a.Chat)), meta: db.touchGroup(p, ctx, a.Chat, a.Title, a.Now)}
+			}
+		}
+		if a.Count && a.Window > 0 {
+			ad.floods.add(i, a)
+		}
+	}
+	db.countFloods(ctx, p, &ad.floods)
+	return ad
+}
+
+// finish reads the results once the pipeline ran.
+func (ad *admitting) finish(ctx context.Context) ([]Intake, error) {
+	db, as, c, gen, entries := ad.db, ad.as, ad.c, ad.gen, ad.entries
+	for chat, f := range ad.fetches {
 		e := &groupEntry{meta: f.meta.Val(), at: time.Now()}
 		if n, err := strconv.ParseInt(f.moved.Val(), 10, 64); err == nil {
 			e.movedTo = n
@@ -108,8 +131,8 @@ func (db *DB) AdmitBatch(ctx context.Context, as []Admission) ([]Intake, error) 
 		}
 	}
 	out := make([]Intake, len(as))
-	floods.results(out)
-	for i, c := range forms {
+	ad.floods.results(out)
+	for i, c := range ad.forms {
 		out[i].NoForms = c != nil && c.Err() == nil && c.Val() == 0
 	}
 	for i, a := range as {
