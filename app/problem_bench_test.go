@@ -16,17 +16,7 @@ import (
 // and Redis commands and round trips per report (both updates, the
 // intake included).
 func BenchmarkReports(b *testing.B) {
-	e := apptest.Start(b, apptest.WithoutScheduler())
-	e.TG.Group(-1002, "交通运输局")
-	// A village per report, so no duplicate hint interrupts the filing.
-	villages := make([]models.Chat, b.N)
-	for i := range villages {
-		villages[i] = e.TG.Group(int64(-3000000-i), fmt.Sprintf("village %d", i))
-		admin := models.User{ID: int64(7000000 + i), FirstName: "admin"}
-		e.MakeAdmin(villages[i].ID, admin)
-		e.TG.SendText(villages[i], admin, fmt.Sprintf("/setup 村%d", i))
-	}
-	e.Drain()
+	e, villages := reportVillages(b)
 	st := e.DB.Stats()
 	cmd0, rt0 := st.Commands.Load(), st.RoundTrips.Load()
 	sent0 := e.TG.Stats().Calls["sendMessage"]
@@ -68,16 +58,7 @@ func BenchmarkReports(b *testing.B) {
 // figure includes what the service does in the background meanwhile
 // (lease refreshes, the sender's blocking read), a fraction per report.
 func BenchmarkReportAlone(b *testing.B) {
-	e := apptest.Start(b, apptest.WithoutScheduler())
-	e.TG.Group(-1002, "交通运输局")
-	villages := make([]models.Chat, b.N)
-	for i := range villages {
-		villages[i] = e.TG.Group(int64(-3000000-i), fmt.Sprintf("village %d", i))
-		admin := models.User{ID: int64(7000000 + i), FirstName: "admin"}
-		e.MakeAdmin(villages[i].ID, admin)
-		e.TG.SendText(villages[i], admin, fmt.Sprintf("/setup 村%d", i))
-	}
-	e.Drain()
+	e, villages := reportVillages(b)
 	st := e.DB.Stats()
 	cmd0, rt0 := st.Commands.Load(), st.RoundTrips.Load()
 	sends := func() int { return e.TG.Stats().Calls["sendMessage"] }
@@ -102,4 +83,21 @@ func BenchmarkReportAlone(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(st.Commands.Load()-cmd0)/float64(b.N), "redis-cmds/report")
 	b.ReportMetric(float64(st.RoundTrips.Load()-rt0)/float64(b.N), "redis-rtt/report")
+}
+
+// reportVillages starts the service with a department and b.N village
+// groups set up: a village per report, so no duplicate hint interrupts
+// the filing.
+func reportVillages(b *testing.B) (*apptest.Env, []models.Chat) {
+	e := apptest.Start(b, apptest.WithoutScheduler())
+	e.TG.Group(-1002, "交通运输局")
+	villages := make([]models.Chat, b.N)
+	for i := range villages {
+		villages[i] = e.TG.Group(int64(-3000000-i), fmt.Sprintf("village %d", i))
+		admin := models.User{ID: int64(7000000 + i), FirstName: "admin"}
+		e.MakeAdmin(villages[i].ID, admin)
+		e.TG.SendText(villages[i], admin, fmt.Sprintf("/setup 村%d", i))
+	}
+	e.Drain()
+	return e, villages
 }
