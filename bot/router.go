@@ -129,12 +129,7 @@ func (r *Router) Handle(ctx context.Context, upd *models.Update, w *handlers.Wor
 		}
 	}
 	u.Group = in.Group
-	if in.MovedTo == 0 {
-		u.NoForms = in.NoForms
-		if in.FormRead {
-			u.Form = &handlers.FormRead{Kind: p.form, Body: in.Form, Msgs: in.FormMsgs}
-		}
-	}
+	u.NoForms = in.NoForms && in.MovedTo == 0
 	r.localize(ctx, u)
 	if p.counted && in.Flood > int64(r.cfg.FloodCommands) {
 		r.flood(ctx, u)
@@ -157,7 +152,6 @@ func (r *Router) Handle(ctx context.Context, upd *models.Update, w *handlers.Wor
 type prepared struct {
 	u       *handlers.Update
 	counted bool
-	form    string // the form kind admitted along (store.Admission.Form)
 	in      store.Intake
 	err     error
 }
@@ -228,21 +222,11 @@ func (r *Router) admissions(ups []*models.Update, early bool) (out []*prepared, 
 		}
 		p.u = u
 		p.counted = r.cfg.FloodCommands > 0 && r.countable(u)
-		// What the intake reads of a chat's forms holds at the update's
-		// turn only if nothing ahead of it could change them.
-		current := !early || !before[u.ChatID] && (r.cfg.Busy == nil || !r.cfg.Busy(u.ChatID))
+		forms := u.IsGroup() && u.Msg != nil && u.Command == "" &&
+			(!early || !before[u.ChatID] && (r.cfg.Busy == nil || !r.cfg.Busy(u.ChatID)))
 		before[u.ChatID] = true
-		a := store.Admission{Chat: u.ChatID, IsGroup: u.IsGroup(), Title: chatTitle(upd),
-			User: u.From.ID, Count: p.counted, Window: r.cfg.FloodWindow, Now: u.Now}
-		if current {
-			a.Forms = u.IsGroup() && u.Msg != nil && u.Command == ""
-			if u.Callback != nil {
-				prefix, _, _ := strings.Cut(u.Callback.Data, ":")
-				a.Form = r.routes.Forms[prefix]
-				p.form = a.Form
-			}
-		}
-		as = append(as, a)
+		as = append(as, store.Admission{Chat: u.ChatID, IsGroup: u.IsGroup(), Title: chatTitle(upd),
+			User: u.From.ID, Count: p.counted, Window: r.cfg.FloodWindow, Now: u.Now, Forms: forms})
 		idx = append(idx, i)
 	}
 	return out, as, idx
