@@ -44,6 +44,7 @@ func (h *Problems) ReportButton() Func {
 			}
 			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_dlg_expired")), true)
 		}
+		adoptBoard(&f.Board, f.Prompts, u.MessageID())
 		if u.MessageID() != f.Board {
 			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_dlg_old_button")), true)
 		}

@@ -71,3 +71,15 @@ func adoptMessages(v any, msgs map[int]string) {
 		}
 	}
 }
+
+// adoptBoard takes the pressed message for the form's live board when the
+// board went through the outbox and its id is not recorded yet (board 0):
+// the outbox's hook records it a moment after Telegram has shown it, and
+// a quick press can arrive in between. The message carries the form's
+// nonce (checked before) and is none of the form's earlier messages, so
+// it can only be that board.
+func adoptBoard(board *int, earlier []int, pressed int) {
+	if *board == 0 && pressed != 0 && !slices.Contains(earlier, pressed) {
+		*board = pressed
+	}
+}

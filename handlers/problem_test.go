@@ -88,3 +88,24 @@ func TestCardRef(t *testing.T) {
 		t.Error("a problem ref parsed as a card's")
 	}
 }
+
+// A press on a board whose id the outbox has not recorded yet is taken
+// for the live board, unless it is one of the form's earlier messages.
+func TestAdoptBoard(t *testing.T) {
+	for _, tt := range []struct {
+		board, pressed int
+		earlier        []int
+		want           int
+	}{
+		{0, 17, []int{9, 14}, 17}, // on its way: adopted
+		{0, 14, []int{9, 14}, 0},  // an earlier message of the form
+		{17, 20, nil, 17},         // recorded: left alone (the caller refuses 20)
+		{0, 0, nil, 0},
+	} {
+		b := tt.board
+		adoptBoard(&b, tt.earlier, tt.pressed)
+		if b != tt.want {
+			t.Errorf("adoptBoard(%d, %v, %d) = %d, want %d", tt.board, tt.earlier, tt.pressed, b, tt.want)
+		}
+	}
+}

@@ -378,6 +378,7 @@ func (h *Projects) DialogButton() Func {
 			}
 			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pj_dlg_expired")), true)
 		}
+		adoptBoard(&f.Board, f.Prompts, u.MessageID())
 		if u.MessageID() != f.Board {
 			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_dlg_old_button")), true)
 		}
