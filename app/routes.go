@@ -12,6 +12,7 @@ import (
 	"cadrebot/digest"
 	"cadrebot/handlers"
 	"cadrebot/scheduler"
+	"cadrebot/store"
 	"cadrebot/units"
 )
 
@@ -32,6 +33,7 @@ func (a *App) buildRoutes() bot.Routes {
 		Commands:  map[string]handlers.Func{},
 		Menu:      menu,
 		Callbacks: map[string]handlers.Func{},
+		Forms:     map[string]string{},
 	}
 	sight := a.sight()
 	help := handlers.Help(out, texts, menu, sight)
@@ -94,6 +96,7 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["problems"] = pr.List()
 	r.Commands["problem"] = pr.Show()
 	r.Callbacks[handlers.PrefixReport] = pr.ReportButton()
+	r.Forms[handlers.PrefixReport] = store.FormReport
 	r.Callbacks[handlers.PrefixCard] = pr.CardButton()
 	r.Callbacks[handlers.PrefixProblemList] = pr.ListPage()
 	r.Intercept = append(r.Intercept, pr.Intercept)
@@ -114,6 +117,7 @@ func (a *App) buildRoutes() bot.Routes {
 	r.Commands["projects"] = pj.List()
 	r.Commands["progress"] = pj.Progress()
 	r.Callbacks[handlers.PrefixProjectDialog] = pj.DialogButton()
+	r.Forms[handlers.PrefixProjectDialog] = store.FormProject
 	r.Callbacks[handlers.PrefixMilestone] = pj.Button()
 	r.Intercept = append(r.Intercept, pj.Intercept)
 	db.OnMigrate(db.MigrateProjects)

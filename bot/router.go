@@ -129,7 +129,12 @@ func (r *Router) Handle(ctx context.Context, upd *models.Update, w *handlers.Wor
 		}
 	}
 	u.Group = in.Group
-	u.NoForms = in.NoForms && in.MovedTo == 0
+	if in.MovedTo == 0 {
+		u.NoForms = in.NoForms
+		if in.FormRead {
+			u.Form = &handlers.FormRead{Kind: p.form, Body: in.Form, Msgs: in.FormMsgs}
+		}
+	}
 	r.localize(ctx, u)
 	if p.counted && in.Flood > int64(r.cfg.FloodCommands) {
 		r.flood(ctx, u)
@@ -152,6 +157,7 @@ func (r *Router) Handle(ctx context.Context, upd *models.Update, w *handlers.Wor
 type prepared struct {
 	u       *handlers.Update
 	counted bool
+	form    string // the form kind admitted along (store.Admission.Form)
 	in      store.Intake
 	err     error
 }
@@ -222,11 +228,21 @@ func (r *Router) admissions(ups []*models.Update, early bool) (out []*prepared, 
 		}
 		p.u = u
 		p.counted = r.cfg.FloodCommands > 0 && r.countable(u)
-		forms := u.IsGroup() && u.Msg != nil && u.Command == "" &&
-			(!early || !before[u.ChatID] && (r.cfg.Busy == nil || !r.cfg.Busy(u.ChatID)))
+		// What the intake reads of a chat's forms holds at the update's
+		// turn only if nothing ahead of it could change them.
+		current := !early || !before[u.ChatID] && (r.cfg.Busy == nil || !r.cfg.Busy(u.ChatID))
 		before[u.ChatID] = true
-		as = append(as, store.Admission{Chat: u.ChatID, IsGroup: u.IsGroup(), Title: chatTitle(upd),
-			User: u.From.ID, Count: p.counted, Window: r.cfg.FloodWindow, Now: u.Now, Forms: forms})
+		a := store.Admission{Chat: u.ChatID, IsGroup: u.IsGroup(), Title: chatTitle(upd),
+			User: u.From.ID, Count: p.counted, Window: r.cfg.FloodWindow, Now: u.Now}
+		if current {
+			a.Forms = u.IsGroup() && u.Msg != nil && u.Command == ""
+			if u.Callback != nil {
+				prefix, _, _ := strings.Cut(u.Callback.Data, ":")
+				a.Form = r.routes.Forms[prefix]
+				p.form = a.Form
+			}
+		}
+		as = append(as, a)
 		idx = append(idx, i)
 	}
 	return out, as, idx

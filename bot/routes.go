@@ -16,6 +16,10 @@ type Routes struct {
 	Menu     []string
 	// Callbacks by the prefix of callback_data before the first ':'.
 	Callbacks map[string]handlers.Func
+	// Forms names, by callback prefix, the form (store.Form*) the button's
+	// handler reads first: the intake reads it along with the batch, and
+	// the handler finds it in Update.Form.
+	Forms map[string]string
 	// Intercept sees non-command messages first (dialogs in progress) and
 	// reports whether it consumed them.
 	Intercept []func(ctx context.Context, u *handlers.Update) (bool, error)

@@ -397,7 +397,7 @@ func (h *Problems) mayAct(ctx context.Context, p *cadrebot.Problem, user int64, 
 // photos too: with the note as their caption, or before it.
 func (h *Problems) actionNote(ctx context.Context, u *Update, replyTo int) (bool, error) {
 	var f actionForm
-	st, err := h.loadForm(ctx, u.ChatID, u.From.ID, store.FormAction, &f, u.Now)
+	st, err := h.loadForm(ctx, u, store.FormAction, &f)
 	if err != nil || st == formNone {
 		return false, err
 	}

@@ -154,7 +154,7 @@ func (h *Problems) Intercept(ctx context.Context, u *Update) (bool, error) {
 		return done, err
 	}
 	var f reportForm
-	st, err := h.loadForm(ctx, u.ChatID, u.From.ID, store.FormReport, &f, u.Now)
+	st, err := h.loadForm(ctx, u, store.FormReport, &f)
 	if err != nil {
 		return false, err
 	}

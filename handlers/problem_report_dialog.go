@@ -29,7 +29,7 @@ func (h *Problems) ReportButton() Func {
 			return AnswerCallback(ctx, h.Out, u, h.Texts.T(u.Lang, "pr_dlg_not_yours"), true)
 		}
 		var f reportForm
-		st, err := h.loadForm(ctx, u.ChatID, u.From.ID, store.FormReport, &f, u.Now)
+		st, err := h.loadForm(ctx, u, store.FormReport, &f)
 		if err != nil {
 			return err
 		}

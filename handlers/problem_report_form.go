@@ -120,11 +120,26 @@ func newNonce() string {
 
 func (h *Problems) dialogTTL() time.Duration { return h.Cfg.Problems.DialogTTL.Duration }
 
-// loadForm reads a form into v. Expiry is judged by now (the bot's clock,
+// FormReader reads a form and its messages (store.DB.FormAndMessages).
+type FormReader interface {
+	FormAndMessages(ctx context.Context, chat, user int64, kind string) ([]byte, map[int]string, error)
+}
+
+// readForm reads the form of kind that u's sender has in u's chat: the
+// copy the intake read along, when it did, else the store's.
+func readForm(ctx context.Context, st FormReader, u *Update, kind string) ([]byte, map[int]string, error) {
+	if f, ok := u.TakeForm(kind); ok {
+		return f.Body, f.Msgs, nil
+	}
+	return st.FormAndMessages(ctx, u.ChatID, u.From.ID, kind)
+}
+
+// loadForm reads u's sender's form of kind into v. Expiry is judged by now (the bot's clock,
 // which tests fake), not by the Redis TTL, which only collects garbage a
 // day later: so an expired form is still there to be answered politely.
-func (h *Problems) loadForm(ctx context.Context, chat, user int64, kind string, v any, now time.Time) (formState, error) {
-	b, msgs, err := h.Store.FormAndMessages(ctx, chat, user, kind)
+func (h *Problems) loadForm(ctx context.Context, u *Update, kind string, v any) (formState, error) {
+	now := u.Now
+	b, msgs, err := readForm(ctx, h.Store, u, kind)
 	if err != nil || b == nil {
 		return formNone, err
 	}

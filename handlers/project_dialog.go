@@ -100,8 +100,9 @@ func (f *projectForm) adopt(msgs map[int]string) {
 
 func (h *Projects) dialogTTL() time.Duration { return h.Cfg.Problems.DialogTTL.Duration }
 
-func (h *Projects) loadForm(ctx context.Context, chat, user int64, f *projectForm, now time.Time) (formState, error) {
-	b, msgs, err := h.Store.FormAndMessages(ctx, chat, user, store.FormProject)
+func (h *Projects) loadForm(ctx context.Context, u *Update, f *projectForm) (formState, error) {
+	now := u.Now
+	b, msgs, err := readForm(ctx, h.Store, u, store.FormProject)
 	if err != nil || b == nil {
 		return formNone, err
 	}
@@ -208,7 +209,7 @@ func (h *Projects) Intercept(ctx context.Context, u *Update) (bool, error) {
 		return false, nil
 	}
 	var f projectForm
-	st, err := h.loadForm(ctx, u.ChatID, u.From.ID, &f, u.Now)
+	st, err := h.loadForm(ctx, u, &f)
 	if err != nil || st == formNone {
 		return false, err
 	}
@@ -363,7 +364,7 @@ func (h *Projects) DialogButton() Func {
 			return AnswerCallback(ctx, h.Out, u, i18n.Plain(h.Texts.T(u.Lang, "pr_dlg_not_yours")), true)
 		}
 		var f projectForm
-		st, err := h.loadForm(ctx, u.ChatID, u.From.ID, &f, u.Now)
+		st, err := h.loadForm(ctx, u, &f)
 		if err != nil {
 			return err
 		}

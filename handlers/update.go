@@ -52,6 +52,10 @@ type Update struct {
 	// card action) of the sender open in this chat: the form reads can be
 	// skipped.
 	NoForms bool
+	// Form is the sender's form that the intake read along for a dialog's
+	// button (bot.Routes.Forms), current at the update's turn; nil when it
+	// was not read. TakeForm hands it out once.
+	Form *FormRead
 	// Answered is set once the callback query has been answered, so the
 	// router does not answer it a second time.
 	Answered bool
@@ -225,3 +229,22 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // sendText is a plain message to chat.
 func sendText(chat int64, text string) send.Message { return send.Message{ChatID: chat, Text: text} }
+
+// FormRead is a form as the store keeps it: its bytes (nil: none) and the
+// messages recorded with it.
+type FormRead struct {
+	Kind string
+	Body []byte
+	Msgs map[int]string
+}
+
+// TakeForm returns the form of kind the intake read for u, once: after
+// the handler has written the form, the copy would be stale.
+func (u *Update) TakeForm(kind string) (*FormRead, bool) {
+	f := u.Form
+	if f == nil || f.Kind != kind {
+		return nil, false
+	}
+	u.Form = nil
+	return f, true
+}

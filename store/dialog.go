@@ -75,13 +75,17 @@ func (db *DB) FormAndMessages(ctx context.Context, chat, user int64, kind string
 		return nil, nil, wrap(err)
 	}
 	b, _ := form.Bytes()
-	out := make(map[int]string, len(msgs.Val()))
-	for f, v := range msgs.Val() {
+	return b, formMessages(msgs.Val()), nil
+}
+
+func formMessages(m map[string]string) map[int]string {
+	out := make(map[int]string, len(m))
+	for f, v := range m {
 		if id, err := strconv.Atoi(f); err == nil {
 			out[id] = v
 		}
 	}
-	return b, out, nil
+	return out
 }
 
 // Held reports are problem reports of a village group not yet approved:

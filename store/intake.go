@@ -27,6 +27,9 @@ type Admission struct {
 	// form reads: a check-in typed as "打卡" would otherwise read all
 	// three kinds, one round trip each.
 	Forms bool
+	// Form, when set, reads User's form of this kind in Chat along (a
+	// button of a dialog, whose handler reads the form first).
+	Form string
 }
 
 // Intake is what the router learns about an update in its one round trip:
@@ -38,6 +41,11 @@ type Intake struct {
 	// NoForms is set when Forms was asked and the user had no form open
 	// in the chat at the intake.
 	NoForms bool
+	// Form and FormMsgs are the form Admission.Form asked for (Form nil:
+	// none), as FormAndMessages would return it; FormRead says it was read.
+	Form     []byte
+	FormMsgs map[int]string
+	FormRead bool
 }
 
 // Admit is AdmitBatch for one update.
@@ -78,6 +86,12 @@ type admitting struct {
 	fetches map[int64]*admitFetch
 	floods  floodBatch
 	forms   []*redis.IntCmd
+	form    []formRead
+}
+
+type formRead struct {
+	body *redis.StringCmd
+	msgs *redis.MapStringStringCmd
 }
 
 type admitFetch struct {
@@ -88,7 +102,7 @@ type admitFetch struct {
 // queueAdmit queues the batch's reads and counts on p.
 func (db *DB) queueAdmit(ctx context.Context, p redis.Pipeliner, as []Admission) *admitting {
 	ad := &admitting{db: db, as: as, c: db.cache.Load(), entries: map[int64]*groupEntry{},
-		fetches: map[int64]*admitFetch{}, forms: make([]*redis.IntCmd, len(as))}
+		fetches: map[int64]*admitFetch{}, forms: make([]*redis.IntCmd, len(as)), form: make([]formRead, len(as))}
 	if ad.c != nil {
 		ad.gen = ad.c.generation()
 	}
@@ -97,6 +111,10 @@ func (db *DB) queueAdmit(ctx context.Context, p redis.Pipeliner, as []Admission)
 			// One slot ({g<chat>}), so one EXISTS even on a cluster.
 			ad.forms[i] = p.Exists(ctx, db.keyForm(a.Chat, FormReport, a.User),
 				db.keyForm(a.Chat, FormAction, a.User), db.keyForm(a.Chat, FormProject, a.User))
+		}
+		if a.Form != "" {
+			k := db.keyForm(a.Chat, a.Form, a.User)
+			ad.form[i] = formRead{body: p.Get(ctx, k), msgs: p.HGetAll(ctx, k+":m")}
 		}
 		if a.IsGroup && ad.entries[a.Chat] == nil && ad.fetches[a.Chat] == nil {
 			var e *groupEntry
@@ -134,6 +152,14 @@ func (ad *admitting) finish(ctx context.Context) ([]Intake, error) {
 	ad.floods.results(out)
 	for i, c := range ad.forms {
 		out[i].NoForms = c != nil && c.Err() == nil && c.Val() == 0
+	}
+	for i, f := range ad.form {
+		if f.body == nil || (f.body.Err() != nil && f.body.Err() != redis.Nil) || f.msgs.Err() != nil {
+			continue
+		}
+		out[i].Form, _ = f.body.Bytes()
+		out[i].FormMsgs = formMessages(f.msgs.Val())
+		out[i].FormRead = true
 	}
 	for i, a := range as {
 		if !a.IsGroup {
