@@ -131,8 +131,8 @@ func (r *Router) Handle(ctx context.Context, upd *models.Update, w *handlers.Wor
 	u.Group = in.Group
 	if in.MovedTo == 0 {
 		u.NoForms = in.NoForms
-		if in.FormRead {
-			u.Form = &handlers.FormRead{Kind: p.form, Body: in.Form, Msgs: in.FormMsgs}
+		if in.Form != nil {
+			u.Form = &handlers.FormRead{Kind: p.form, Body: in.Form.Body, Msgs: in.Form.Msgs}
 		}
 	}
 	r.localize(ctx, u)

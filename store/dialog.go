@@ -78,6 +78,13 @@ func (db *DB) FormAndMessages(ctx context.Context, chat, user int64, kind string
 	return b, formMessages(msgs.Val()), nil
 }
 
+// FormCopy is a form read along with something else: its bytes (nil when
+// there is none) and the messages recorded with it.
+type FormCopy struct {
+	Body []byte
+	Msgs map[int]string
+}
+
 func formMessages(m map[string]string) map[int]string {
 	out := make(map[int]string, len(m))
 	for f, v := range m {

@@ -41,11 +41,9 @@ type Intake struct {
 	// NoForms is set when Forms was asked and the user had no form open
 	// in the chat at the intake.
 	NoForms bool
-	// Form and FormMsgs are the form Admission.Form asked for (Form nil:
-	// none), as FormAndMessages would return it; FormRead says it was read.
-	Form     []byte
-	FormMsgs map[int]string
-	FormRead bool
+	// Form is the form Admission.Form asked for, as FormAndMessages
+	// would return it; nil when it was not read.
+	Form *FormCopy
 }
 
 // Admit is AdmitBatch for one update.
@@ -157,9 +155,8 @@ func (ad *admitting) finish(ctx context.Context) ([]Intake, error) {
 		if f.body == nil || (f.body.Err() != nil && f.body.Err() != redis.Nil) || f.msgs.Err() != nil {
 			continue
 		}
-		out[i].Form, _ = f.body.Bytes()
-		out[i].FormMsgs = formMessages(f.msgs.Val())
-		out[i].FormRead = true
+		body, _ := f.body.Bytes()
+		out[i].Form = &FormCopy{Body: body, Msgs: formMessages(f.msgs.Val())}
 	}
 	for i, a := range as {
 		if !a.IsGroup {
