@@ -25,13 +25,13 @@ func BenchmarkUpdates(b *testing.B) {
 	e.Drain()
 	st := e.DB.Stats()
 	cmd0, rt0 := st.Commands.Load(), st.RoundTrips.Load()
-	sent0 := e.TG.Stats().Calls["sendMessage"]
+	sent0 := e.TG.CallCount("sendMessage")
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		g := groups[i%len(groups)]
 		e.TG.SendText(g, models.User{ID: int64(100000 + i), FirstName: "cadre"}, "/join")
 	}
-	e.Wait("every /join answered", func() bool { return e.TG.Stats().Calls["sendMessage"]-sent0 >= b.N })
+	e.Wait("every /join answered", func() bool { return e.TG.CallCount("sendMessage")-sent0 >= b.N })
 	b.StopTimer()
 	// The poller's getUpdates offset writes are per batch, not per update;
 	// they are included, which is what production pays.

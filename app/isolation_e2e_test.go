@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -236,5 +237,50 @@ func TestQueuedCardShowsChangesMadeWhileItWaited(t *testing.T) {
 	})
 	if n := calls(p.Env, "editMessageText", p.traffic.ID); n != 1 {
 		t.Errorf("%d edits of the card, want 1", n)
+	}
+}
+
+// A check-in board shows only the latest state, so it waits for the
+// group's budget instead of queueing in the outbox, where each edit would
+// cost a message only to be replaced by the next. It still shows every
+// check-in, and Telegram never answers 429.
+func TestBoardWaitsForTheGroupBudget(t *testing.T) {
+	yaml, fake := groupLimits(60)
+	e := apptest.Start(t, yaml, fake)
+	g := setupVillage(t, e, -100711, "谢家坞村", apptest.Wang, apptest.Li, apptest.Zhang)
+	ctx := context.Background()
+	e.Wait("the setup replies to leave the outbox", func() bool {
+		n, _, err := e.DB.OutboxStats(ctx)
+		p, perr := e.DB.OutboxPending(ctx)
+		return err == nil && perr == nil && n == 0 && p == 0
+	})
+	// Spend what is left of the group's budget.
+	for e.App.Sender.Reserve(g.ID) == 0 {
+	}
+	deferred := func() float64 {
+		n := 0.0
+		for _, why := range []string{"budget", "backlog", "429"} {
+			n += testutil.ToFloat64(e.App.Metrics.Deferred.WithLabelValues(why))
+		}
+		return n
+	}
+	queued := deferred()
+
+	m := e.TG.SendText(g, apptest.Wang, "打卡")
+	waitReaction(t, e, g.ID, m)
+	waitBoard(t, e, g.ID, "王芳", "已打卡 1/3")
+	for _, u := range []models.User{apptest.Li, apptest.Zhang} {
+		waitReaction(t, e, g.ID, e.TG.SendText(g, u, "打卡"))
+	}
+	e.Clock.Advance(5 * time.Second)
+	waitBoard(t, e, g.ID, "王芳", "李强", "张伟", "已打卡 3/3")
+	if n := deferred() - queued; n != 0 {
+		t.Errorf("%v messages went through the outbox, want none: the board waits for the budget", n)
+	}
+	if n := e.TG.Stats().TooManyRequests; n != 0 {
+		t.Errorf("Telegram answered 429 %d times", n)
+	}
+	if bs := boards(e, g.ID); len(bs) != 1 {
+		t.Errorf("%d boards, want 1", len(bs))
 	}
 }

@@ -19,7 +19,7 @@ func BenchmarkReports(b *testing.B) {
 	e, villages := reportVillages(b)
 	st := e.DB.Stats()
 	cmd0, rt0 := st.Commands.Load(), st.RoundTrips.Load()
-	sent0 := e.TG.Stats().Calls["sendMessage"]
+	sent0 := e.TG.CallCount("sendMessage")
 	b.ResetTimer()
 	users := make([]models.User, b.N)
 	for i := range villages {
@@ -28,7 +28,7 @@ func BenchmarkReports(b *testing.B) {
 	}
 	// Waiting counts API calls, which is cheap, rather than scanning the
 	// chats, which would compete with the bot for the CPU.
-	sends := func() int { return e.TG.Stats().Calls["sendMessage"] }
+	sends := func() int { return e.TG.CallCount("sendMessage") }
 	e.Wait("every category prompt", func() bool { return sends()-sent0 >= b.N })
 	prompts := make([]int, b.N)
 	for i, v := range villages {
@@ -61,7 +61,7 @@ func BenchmarkReportAlone(b *testing.B) {
 	e, villages := reportVillages(b)
 	st := e.DB.Stats()
 	cmd0, rt0 := st.Commands.Load(), st.RoundTrips.Load()
-	sends := func() int { return e.TG.Stats().Calls["sendMessage"] }
+	sends := func() int { return e.TG.CallCount("sendMessage") }
 	b.ResetTimer()
 	for i, v := range villages {
 		u := models.User{ID: int64(8000000 + i), FirstName: "cadre"}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-telegram/bot/models"
@@ -43,6 +44,7 @@ type Journal struct {
 	finished map[int64]struct{} // the same ids, until deleted
 	inflight map[int64]struct{}
 	kept     bool
+	rode     atomic.Bool // the intake took finished updates since the last tick
 	kick     chan struct{}
 	retry    chan struct{}
 }
@@ -154,6 +156,11 @@ func (j *Journal) Run(ctx context.Context) {
 			j.flush(context.WithoutCancel(ctx))
 			return
 		case <-t.C:
+			if j.rode.Swap(false) {
+				// The intake deletes finished updates as it goes; the
+				// flush is for when it has stopped.
+				continue
+			}
 		case <-j.kick:
 		}
 		j.flush(ctx)
@@ -161,22 +168,55 @@ func (j *Journal) Run(ctx context.Context) {
 }
 
 func (j *Journal) flush(ctx context.Context) {
-	j.mu.Lock()
-	ids := j.ids
-	j.ids = nil
-	j.mu.Unlock()
+	ids := j.take(maxRide)
 	if len(ids) == 0 {
 		return
 	}
 	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	err := j.st.InboxDone(fctx, j.owner, ids)
+	if err != nil {
+		j.log.Warn("inbox: forget finished updates", "count", len(ids), "err", err)
+	}
+	j.settle(ids, err == nil)
+}
+
+// maxRide bounds the finished updates one deletion takes: the inbox
+// script unpacks those an intake deletes along onto Lua's stack.
+const maxRide = 1000
+
+// ride hands the poller's intake the finished updates to delete along
+// with its batch.
+func (j *Journal) ride() []int64 {
+	j.rode.Store(true)
+	return j.take(maxRide)
+}
+
+// take hands over up to n finished updates to be deleted; settle says how
+// that went. The poller's intake deletes them along with the batch it
+// stores, so that on a quiet bot, where updates arrive one at a time, the
+// flush finds nothing left to do.
+func (j *Journal) take(n int) []int64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if err != nil {
-		// Keep them for the next flush; meanwhile a crash would only
-		// handle them again.
-		j.log.Warn("inbox: forget finished updates", "count", len(ids), "err", err)
+	n = min(n, len(j.ids), maxRide)
+	if n == 0 {
+		return nil
+	}
+	ids := j.ids[:n:n]
+	j.ids = j.ids[n:]
+	if len(j.ids) == 0 {
+		j.ids = nil
+	}
+	return ids
+}
+
+// settle forgets deleted updates, or keeps them for the next flush when
+// the deletion failed; meanwhile a crash would only handle them again.
+func (j *Journal) settle(ids []int64, deleted bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !deleted {
 		j.ids = append(j.ids, ids...)
 		return
 	}

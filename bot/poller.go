@@ -18,7 +18,7 @@ import (
 type PollStore interface {
 	InboxStore
 	Offset(ctx context.Context) (int64, error)
-	InboxAddAdmit(ctx context.Context, gen, next int64, ids []int64, raws [][]byte, as []store.Admission) ([]int64, []store.Intake, error)
+	InboxAddAdmit(ctx context.Context, gen, next int64, ids []int64, raws [][]byte, as []store.Admission, done []int64) ([]int64, []store.Intake, error)
 }
 
 // Updates is the Bot API's getUpdates (Client).
@@ -178,7 +178,9 @@ func (p *Poller) accept(ctx, work context.Context, gen int64, raws []json.RawMes
 	if p.Prepare != nil {
 		as, admitted = p.Prepare(us)
 	}
-	skipped, ins, err := p.st.InboxAddAdmit(ctx, gen, next, ids, bodies, as)
+	done := j.ride()
+	skipped, ins, err := p.st.InboxAddAdmit(ctx, gen, next, ids, bodies, as, done)
+	j.settle(done, err == nil)
 	if err != nil {
 		return 0, err
 	}

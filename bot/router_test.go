@@ -60,7 +60,7 @@ func TestIntakeReadsFormsOnlyWhenNothingIsAhead(t *testing.T) {
 		raws[i], _ = json.Marshal(u)
 	}
 	as, admitted := r.Prepare(ups)
-	skipped, ins, err := db.InboxAddAdmit(ctx, gen, 10, ids, raws, as)
+	skipped, ins, err := db.InboxAddAdmit(ctx, gen, 10, ids, raws, as, nil)
 	if err != nil || len(skipped) != 0 {
 		t.Fatalf("InboxAddAdmit: skipped %v, %v", skipped, err)
 	}

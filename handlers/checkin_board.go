@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,13 +25,23 @@ type BoardStore interface {
 	DropBoard(ctx context.Context, chat int64, day calendar.Date) error
 }
 
+// BoardSender is what the board sends with (outbox.Sender). Ready is how
+// long until a message to chat would go straight out: 0 when now.
+type BoardSender interface {
+	Send(ctx context.Context, m send.Message) (int, error)
+	Edit(ctx context.Context, chat int64, msgID int, text string, kb [][]send.Button) error
+	Reserve(chat int64) time.Duration
+	SendReserved(ctx context.Context, m send.Message) (int, error)
+	EditReserved(ctx context.Context, chat int64, msgID int, text string, kb [][]send.Button) error
+}
+
 // Board keeps one "today's check-ins" message per group per day, edited
 // in place at most once per interval. Telegram allows a group about 20
 // messages a minute, which a 20-member group checking in at 9:00 would
 // spend on replies alone.
 //
 // The day's first check-in claims the creation of the board in its
-// script, and sends it at once. After that the debounce spans replicas:
+// script, and sends it as soon as the group's budget allows. After that the debounce spans replicas:
 // the check-in script claims a Redis key (SET NX PX interval) and only
 // the claimer schedules a refresh, after the interval. The refresh drops
 // the key and reads the state in one pipeline, so a check-in either lands
@@ -40,17 +51,25 @@ type BoardStore interface {
 // with Send, not Enqueue, because it needs its message id to edit; the
 // refresh runs in its own goroutine, so a rate-limited send never holds
 // up a check-in.
+//
+// A refresh waits for the group's budget rather than queue its edit in
+// the outbox: a queued edit costs the outbox's round trips and a message
+// of the group's 20 a minute, only to show a state the next edit
+// replaces. Meanwhile the check-ins that arrive schedule nothing more in
+// this process (pending): the waiting refresh reads them all when it
+// runs.
 type Board struct {
 	st       BoardStore
-	out      Sender
+	out      BoardSender
 	texts    Texts
 	cal      *calendar.Calendar
 	clk      clock.Clock
 	log      *slog.Logger
 	interval time.Duration
 
-	mu   sync.Mutex
-	last map[boardKey]string // the text each board shows, to skip no-op edits
+	mu      sync.Mutex
+	last    map[boardKey]string   // the text each board shows, to skip no-op edits
+	pending map[boardKey]struct{} // refreshes scheduled and not yet reading
 }
 
 type boardKey struct {
@@ -59,14 +78,18 @@ type boardKey struct {
 }
 
 // NewBoard builds the board keeper.
-func NewBoard(st BoardStore, out Sender, texts Texts, cal *calendar.Calendar, clk clock.Clock, log *slog.Logger, interval time.Duration) *Board {
+func NewBoard(st BoardStore, out BoardSender, texts Texts, cal *calendar.Calendar, clk clock.Clock, log *slog.Logger, interval time.Duration) *Board {
 	return &Board{st: st, out: out, texts: texts, cal: cal, clk: clk, log: log, interval: interval,
-		last: map[boardKey]string{}}
+		last: map[boardKey]string{}, pending: map[boardKey]struct{}{}}
 }
 
 // maxBoardRetries bounds how often a refresh waits for another process
 // that is creating the board.
 const maxBoardRetries = 3
+
+// maxBoardWait bounds how long a refresh waits for the budget before it
+// lets its edit queue.
+const maxBoardWait = 30 * time.Second
 
 // Create sends the day's board now, for the check-in that claimed its
 // creation.
@@ -82,11 +105,41 @@ func (b *Board) Schedule(ctx context.Context, chat int64, day calendar.Date, del
 }
 
 func (b *Board) schedule(ctx context.Context, chat int64, day calendar.Date, delay time.Duration, owner bool, attempt int) {
-	run := func() {
+	key := boardKey{chat, day}
+	if !owner && !b.pend(key) {
+		return // the refresh pending will read what this one would
+	}
+	var run func()
+	var waited time.Duration
+	reserved := false
+	run = func() {
 		if ctx.Err() != nil {
+			if !owner {
+				b.unpend(key)
+			}
 			return
 		}
-		if err := b.refresh(ctx, chat, day, owner, attempt); err != nil && ctx.Err() == nil {
+		// The budget is Telegram's, in real time whatever the app's
+		// clock. Many groups waiting for the global 30 a second would
+		// wake together; the jitter spreads them. A group whose replies
+		// keep its outbox busy gets the board queued behind them after a
+		// while, as any reply.
+		if waited < maxBoardWait {
+			wait := b.out.Reserve(chat)
+			if wait > 0 {
+				wait += rand.N(wait)
+				waited += wait
+				time.AfterFunc(wait, run)
+				return
+			}
+			reserved = true
+		}
+		if !owner {
+			// From here on a check-in schedules the next refresh: this
+			// one may read before it lands.
+			b.unpend(key)
+		}
+		if err := b.refresh(ctx, chat, day, owner, attempt, reserved); err != nil && ctx.Err() == nil {
 			b.log.Warn("check-in board not updated", "chat", chat, "day", day, "err", err)
 		}
 	}
@@ -100,9 +153,27 @@ func (b *Board) schedule(ctx context.Context, chat int64, day calendar.Date, del
 	b.clk.AfterFunc(delay, run)
 }
 
+// pend marks a refresh of k scheduled, unless one is already.
+func (b *Board) pend(k boardKey) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.pending[k]; ok {
+		return false
+	}
+	b.pending[k] = struct{}{}
+	return true
+}
+
+func (b *Board) unpend(k boardKey) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.pending, k)
+}
+
 // refresh shows the day's state on its board. owner is true when this
-// process holds the claim to create it.
-func (b *Board) refresh(ctx context.Context, chat int64, day calendar.Date, owner bool, attempt int) error {
+// process holds the claim to create it; reserved when it holds a message
+// of the group's budget for an edit (Reserve).
+func (b *Board) refresh(ctx context.Context, chat int64, day calendar.Date, owner bool, attempt int, reserved bool) error {
 	d, err := b.st.BoardDay(ctx, chat, day)
 	if err != nil {
 		return err
@@ -122,7 +193,11 @@ func (b *Board) refresh(ctx context.Context, chat int64, day calendar.Date, owne
 		if b.shown(key) == text {
 			return nil
 		}
-		err := b.out.Edit(ctx, chat, d.Board, text, nil)
+		edit := b.out.Edit
+		if reserved {
+			edit = b.out.EditReserved
+		}
+		err := edit(ctx, chat, d.Board, text, nil)
 		if err == nil {
 			b.remember(key, text)
 			return nil
@@ -130,7 +205,9 @@ func (b *Board) refresh(ctx context.Context, chat int64, day calendar.Date, owne
 		if !strings.Contains(err.Error(), "message to edit not found") {
 			return err
 		}
-		// Someone deleted the board: start a new one.
+		// Someone deleted the board: start a new one, with a message of
+		// the budget of its own (the edit's was spent).
+		reserved = false
 		if err := b.st.DropBoard(ctx, chat, day); err != nil {
 			return err
 		}
@@ -150,7 +227,11 @@ func (b *Board) refresh(ctx context.Context, chat int64, day calendar.Date, owne
 			return err
 		}
 	}
-	id, err := b.out.Send(ctx, send.Message{ChatID: chat, Text: text, Silent: true, Ref: boardRef(chat, day)})
+	post := b.out.Send
+	if reserved {
+		post = b.out.SendReserved
+	}
+	id, err := post(ctx, send.Message{ChatID: chat, Text: text, Silent: true, Ref: boardRef(chat, day)})
 	if err != nil {
 		// Let the next check-in try again rather than leave a claim with
 		// no message behind it.

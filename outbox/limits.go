@@ -42,10 +42,17 @@ func newGlobalLimiter(perSecond float64) *rate.Limiter {
 }
 
 // newGroupLimiter is a group's bucket. A burst of 3 lets a reply and a
-// card go out together; the refill rate pays for the burst.
+// card go out together; the refill rate pays for the burst. A limit far
+// above Telegram's (a test deployment, a local Bot API server) gets a
+// second's worth as its burst, as the global bucket does: with 3, a
+// thousand cards arriving for one chat within a millisecond would queue
+// although the limit allows them.
 func newGroupLimiter(perMinute float64) *rate.Limiter {
 	burst := 1
-	if perMinute >= 10 {
+	switch {
+	case perMinute >= 600:
+		burst = int(perMinute / 60)
+	case perMinute >= 10:
 		burst = 3
 	}
 	r := (perMinute - float64(burst)) * 0.98 / 60
@@ -143,6 +150,23 @@ func (l *Limiter) TryTake(chat int64, n int) bool {
 	return true
 }
 
+// Delay is how long until both chat's bucket and the global one hold a
+// token: 0 when a message could go now.
+func (l *Limiter) Delay(chat int64) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	return max(tokenDelay(l.chatLocked(chat), now), tokenDelay(l.global, now))
+}
+
+func tokenDelay(b *rate.Limiter, now time.Time) time.Duration {
+	tok := b.TokensAt(now)
+	if tok >= 1 || b.Limit() == rate.Inf || b.Limit() <= 0 {
+		return 0
+	}
+	return time.Duration((1 - tok) / float64(b.Limit()) * float64(time.Second))
+}
+
 // Wait blocks until chat may receive another message. Both buckets give
 // up their token at the same moment, just before the send: Telegram counts
 // messages when they arrive, so a chat token taken while still queueing
@@ -168,11 +192,10 @@ func (l *Limiter) Wait(ctx context.Context, chat int64) error {
 // untilToken waits until b has a token, without taking it.
 func untilToken(ctx context.Context, b *rate.Limiter) error {
 	for {
-		tok := b.TokensAt(time.Now())
-		if tok >= 1 || b.Limit() == rate.Inf {
+		d := tokenDelay(b, time.Now())
+		if d == 0 {
 			return nil
 		}
-		d := time.Duration((1 - tok) / float64(b.Limit()) * float64(time.Second))
 		t := time.NewTimer(d + time.Millisecond)
 		select {
 		case <-ctx.Done():

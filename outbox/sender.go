@@ -91,6 +91,45 @@ func (s *Sender) Send(ctx context.Context, m send.Message) (int, error) {
 	return last, nil
 }
 
+// Reserve takes a message of chat's budget if the chat could receive one
+// now, and returns 0; otherwise it takes nothing and says how long to
+// wait. Work that shows only the latest state (the check-in board) waits
+// rather than queue edits that the next one makes stale, each costing
+// the outbox's round trips and a message of the group's budget; it
+// reserves before it reads that state, so that the message is there
+// once it has read. It then sends with SendReserved or EditReserved.
+func (s *Sender) Reserve(chat int64) time.Duration {
+	if s.waiting(chat) {
+		// Behind queued replies, which go a token's time apart.
+		return max(s.lim.Interval(chat), readLag)
+	}
+	if s.lim.TryTake(chat, 1) {
+		return 0
+	}
+	return max(s.lim.Delay(chat), time.Millisecond)
+}
+
+// SendReserved is Send with the message Reserve took. A message long
+// enough to be split takes the usual way, and the reservation is lost.
+func (s *Sender) SendReserved(ctx context.Context, m send.Message) (int, error) {
+	parts := Parts(m)
+	if len(parts) != 1 || parts[0].Weight() != 1 || m.Key != "" {
+		return s.Send(ctx, m)
+	}
+	id, err := s.w.send(bot.NoRetryWait(ctx), parts[0])
+	if d, ok := bot.RetryAfter(err); ok {
+		s.hold(m.ChatID, time.Now().Add(d))
+		return 0, s.queue(ctx, parts, "429")
+	}
+	return id, err
+}
+
+// EditReserved is Edit with the message Reserve took.
+func (s *Sender) EditReserved(ctx context.Context, chat int64, msgID int, text string, kb [][]send.Button) error {
+	_, err := s.SendReserved(ctx, send.Message{ChatID: chat, Edit: msgID, Text: text, Buttons: kb})
+	return err
+}
+
 // Enqueue hands m to the durable outbox: messages that are not direct
 // replies (notifications, reminders, digests).
 func (s *Sender) Enqueue(ctx context.Context, m send.Message) error {

@@ -293,3 +293,50 @@ func TestAlbum(t *testing.T) {
 		}
 	}
 }
+
+// Reserve takes a message of the group's budget, or says how long until
+// there is one, and queues nothing; a reserved send goes out at once
+// without taking another. With queued replies waiting, Reserve waits
+// behind them.
+func TestReserve(t *testing.T) {
+	f := newFixture(t, outbox.Limits{GlobalPerSecond: 1000, GroupPerMinute: 20, PrivatePerSecond: 1},
+		telegramtest.WithTelegramLimits(telegramtest.DefaultLimits()))
+	g := f.srv.Group(-100, "g")
+	ctx := context.Background()
+	id, err := f.s.Send(ctx, send.Message{ChatID: g.ID, Text: "board"})
+	if err != nil || id == 0 {
+		t.Fatal(id, err)
+	}
+	for i := 0; i < 2; i++ {
+		if wait := f.s.Reserve(g.ID); wait != 0 {
+			t.Fatalf("reserve %d: wait %v, want 0 (the burst is 3)", i+1, wait)
+		}
+		if err := f.s.EditReserved(ctx, g.ID, id, "board v"+string(rune('2'+i)), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 20 a minute, less what pays for the burst: a message every ~3.6 s.
+	wait := f.s.Reserve(g.ID)
+	if wait < 3*time.Second || wait > 4*time.Second {
+		t.Fatalf("budget spent: wait %v, want about 3.6s", wait)
+	}
+	if n := f.queued(t); n != 0 {
+		t.Fatalf("outbox holds %d entries, want none: Reserve queues nothing", n)
+	}
+	if m, ok := f.srv.Message(g.ID, id); !ok || m.Text != "board v3" {
+		t.Fatalf("the board shows %+v, want the second reserved edit", m)
+	}
+	if n := f.srv.Stats().TooManyRequests; n != 0 {
+		t.Errorf("%d answers 429: a reserved send took more than its message", n)
+	}
+	// A reply queued for the chat: a reservation would overtake it.
+	if _, err := f.s.Send(ctx, send.Message{ChatID: g.ID, Text: "reply"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.queued(t); n != 1 {
+		t.Fatalf("outbox holds %d entries, want the reply", n)
+	}
+	if wait := f.s.Reserve(g.ID); wait < time.Second {
+		t.Errorf("behind a queued reply: wait %v, want at least a second", wait)
+	}
+}

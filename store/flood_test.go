@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -113,7 +115,7 @@ func TestInboxAddAdmitIsOneRoundTrip(t *testing.T) {
 	}
 	ids := []int64{10, 11}
 	raws := [][]byte{[]byte(`{"update_id":10}`), []byte(`{"update_id":11}`)}
-	skipped, ins, err := db.InboxAddAdmit(ctx, gen, 12, ids, raws, as)
+	skipped, ins, err := db.InboxAddAdmit(ctx, gen, 12, ids, raws, as, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,23 +125,44 @@ func TestInboxAddAdmitIsOneRoundTrip(t *testing.T) {
 	if ins[0].Group == nil || ins[0].Flood != 1 || !ins[0].NoForms || ins[1].Flood != 1 {
 		t.Errorf("intakes %+v", ins)
 	}
-	skipped, ins, err = db.InboxAddAdmit(ctx, gen, 12, ids, raws, as)
+	skipped, ins, err = db.InboxAddAdmit(ctx, gen, 12, ids, raws, as, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(skipped) != 2 || len(ins) != 2 || ins[1].Flood != 2 {
 		t.Errorf("again: skipped %v, intakes %+v; want both skipped, both counted", skipped, ins)
 	}
-	// A batch from chats seen before: the round trip is all.
+	// A batch from chats seen before, forgetting the finished first
+	// batch: the round trip is all.
 	rt := db.Stats().RoundTrips.Load()
 	if _, ins, err = db.InboxAddAdmit(ctx, gen, 14, []int64{12, 13}, [][]byte{[]byte(`{"update_id":12}`), []byte(`{"update_id":13}`)},
-		[]Admission{as[1], as[1]}); err != nil || len(ins) != 2 || ins[1].Flood != 4 {
+		[]Admission{as[1], as[1]}, []int64{10, 11}); err != nil || len(ins) != 2 || ins[1].Flood != 4 {
 		t.Fatalf("intakes %+v, %v", ins, err)
 	}
 	if n := db.Stats().RoundTrips.Load() - rt; n != 1 {
 		t.Errorf("%d round trips, want 1", n)
 	}
-	if _, _, err := db.InboxAddAdmit(ctx, gen-1, 15, []int64{14}, [][]byte{[]byte(`{"update_id":14}`)}, as); !errors.Is(err, ErrFenced) {
+	if got := inboxIDs(t, db); fmt.Sprint(got) != "[12 13]" {
+		t.Errorf("inbox holds %v, want [12 13]", got)
+	}
+	if _, _, err := db.InboxAddAdmit(ctx, gen-1, 15, []int64{14}, [][]byte{[]byte(`{"update_id":14}`)}, as, []int64{12}); !errors.Is(err, ErrFenced) {
 		t.Errorf("stale generation: %v, want ErrFenced", err)
 	}
+	if got := inboxIDs(t, db); fmt.Sprint(got) != "[12 13]" {
+		t.Errorf("after a fenced intake the inbox holds %v, want [12 13]", got)
+	}
+}
+
+func inboxIDs(t *testing.T, db *DB) []int64 {
+	t.Helper()
+	es, err := db.Inbox(context.Background(), InboxPoll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int64, len(es))
+	for i, e := range es {
+		ids[i] = e.ID
+	}
+	slices.Sort(ids)
+	return ids
 }
