@@ -88,8 +88,12 @@ func NewBoard(st BoardStore, out BoardSender, texts Texts, cal *calendar.Calenda
 const maxBoardRetries = 3
 
 // maxBoardWait bounds how long a refresh waits for the budget before it
-// lets its edit queue.
-const maxBoardWait = 30 * time.Second
+// lets its edit queue; boardRetry is the least it waits before it asks
+// again.
+const (
+	maxBoardWait = 30 * time.Second
+	boardRetry   = 500 * time.Millisecond
+)
 
 // Create sends the day's board now, for the check-in that claimed its
 // creation.
@@ -120,13 +124,16 @@ func (b *Board) schedule(ctx context.Context, chat int64, day calendar.Date, del
 			return
 		}
 		// The budget is Telegram's, in real time whatever the app's
-		// clock. Many groups waiting for the global 30 a second would
-		// wake together; the jitter spreads them. A group whose replies
+		// clock. Thousands of groups waiting for the global 30 a second
+		// would each be told to come back in 1/30 s and wake 60,000
+		// times a second between them: a board waits at least
+		// boardRetry, and the jitter spreads them. A group whose replies
 		// keep its outbox busy gets the board queued behind them after a
 		// while, as any reply.
 		if waited < maxBoardWait {
 			wait := b.out.Reserve(chat)
 			if wait > 0 {
+				wait = max(wait, boardRetry)
 				wait += rand.N(wait)
 				waited += wait
 				time.AfterFunc(wait, run)
