@@ -25,8 +25,9 @@ type BoardStore interface {
 	DropBoard(ctx context.Context, chat int64, day calendar.Date) error
 }
 
-// BoardSender is what the board sends with (outbox.Sender). Ready is how
-// long until a message to chat would go straight out: 0 when now.
+// BoardSender is what the board sends with (outbox.Sender). Reserve takes
+// a message of the group's budget and returns 0, or says how long to wait;
+// the Reserved sends spend that message.
 type BoardSender interface {
 	Send(ctx context.Context, m send.Message) (int, error)
 	Edit(ctx context.Context, chat int64, msgID int, text string, kb [][]send.Button) error
@@ -41,12 +42,13 @@ type BoardSender interface {
 // spend on replies alone.
 //
 // The day's first check-in claims the creation of the board in its
-// script, and sends it as soon as the group's budget allows. After that the debounce spans replicas:
-// the check-in script claims a Redis key (SET NX PX interval) and only
-// the claimer schedules a refresh, after the interval. The refresh drops
-// the key and reads the state in one pipeline, so a check-in either lands
-// before the read or claims the key again and schedules the next refresh:
-// none is lost, and two edits are always an interval apart. Refreshing
+// script, and sends it as soon as the group's budget allows. After that
+// the debounce spans replicas: the check-in script claims a Redis key
+// (SET NX PX interval) and only the claimer schedules a refresh, after
+// the interval. The refresh drops the key and reads the state in one
+// pipeline, so a check-in either lands before the read or claims the key
+// again and schedules the next refresh: none is lost, and two edits are
+// always an interval apart. Refreshing
 // costs one round trip (two when it creates the board). The board is sent
 // with Send, not Enqueue, because it needs its message id to edit; the
 // refresh runs in its own goroutine, so a rate-limited send never holds

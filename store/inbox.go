@@ -206,11 +206,7 @@ func inboxEntries(m map[string]string) []InboxEntry {
 
 // InboxGet returns the updates with the given IDs that owner still holds.
 func (db *DB) InboxGet(ctx context.Context, owner string, ids []int64) ([]InboxEntry, error) {
-	fs := make([]string, len(ids))
-	for i, id := range ids {
-		fs[i] = inboxField(id)
-	}
-	vs, err := db.rdb.HMGet(ctx, db.keyInbox(owner), fs...).Result()
+	vs, err := db.rdb.HMGet(ctx, db.keyInbox(owner), inboxFields(ids)...).Result()
 	if err != nil {
 		return nil, wrap(err)
 	}
