@@ -118,13 +118,9 @@ func (w wire) send(ctx context.Context, m send.Message) (int, error) {
 		}
 		return msg.ID, nil
 	}
-	msg, err := w.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: m.ChatID, MessageThreadID: m.ThreadID, Text: m.Text,
+	return w.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: m.ChatID, MessageThreadID: m.ThreadID, Text: m.Text,
 		ParseMode: models.ParseModeHTML, DisableNotification: m.Silent, LinkPreviewOptions: noPreview,
 		ReplyParameters: replyTo(m.ReplyTo), ReplyMarkup: markup(m)})
-	if err != nil {
-		return 0, err
-	}
-	return msg.ID, nil
 }
 
 // Parts splits m into the messages it is sent as, each one API call, so
