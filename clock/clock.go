@@ -113,8 +113,8 @@ func (f *Fake) Set(t time.Time) {
 	}
 }
 
-// Waiters reports how many After and AfterFunc calls are pending, so a test can wait
-// until the scheduler is parked before advancing.
+// Waiters reports how many After and AfterFunc calls are pending, so a
+// test can wait until the scheduler is parked before advancing.
 func (f *Fake) Waiters() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -27,13 +27,11 @@ type BoardStore interface {
 
 // BoardSender is what the board sends with (outbox.Sender). Reserve takes
 // a message of the group's budget and returns 0, or says how long to wait;
-// the Reserved sends spend that message.
+// SendReserved spends that message.
 type BoardSender interface {
 	Send(ctx context.Context, m send.Message) (int, error)
-	Edit(ctx context.Context, chat int64, msgID int, text string, kb [][]send.Button) error
 	Reserve(chat int64) time.Duration
 	SendReserved(ctx context.Context, m send.Message) (int, error)
-	EditReserved(ctx context.Context, chat int64, msgID int, text string, kb [][]send.Button) error
 }
 
 // Board keeps one "today's check-ins" message per group per day, edited
@@ -197,16 +195,16 @@ func (b *Board) refresh(ctx context.Context, chat int64, day calendar.Date, owne
 	}
 	text := renderDay(b.texts, lang, b.cal, v, true)
 	key := boardKey{chat, day}
+	post := b.out.Send
+	if reserved {
+		post = b.out.SendReserved
+	}
 	switch {
 	case d.Board > 0:
 		if b.shown(key) == text {
 			return nil
 		}
-		edit := b.out.Edit
-		if reserved {
-			edit = b.out.EditReserved
-		}
-		err := edit(ctx, chat, d.Board, text, nil)
+		_, err := post(ctx, send.Message{ChatID: chat, Edit: d.Board, Text: text})
 		if err == nil {
 			b.remember(key, text)
 			return nil
@@ -216,7 +214,7 @@ func (b *Board) refresh(ctx context.Context, chat int64, day calendar.Date, owne
 		}
 		// Someone deleted the board: start a new one, with a message of
 		// the budget of its own (the edit's was spent).
-		reserved = false
+		post = b.out.Send
 		if err := b.st.DropBoard(ctx, chat, day); err != nil {
 			return err
 		}
@@ -235,10 +233,6 @@ func (b *Board) refresh(ctx context.Context, chat int64, day calendar.Date, owne
 		if owner, err = b.st.ClaimBoard(ctx, chat, day); err != nil || !owner {
 			return err
 		}
-	}
-	post := b.out.Send
-	if reserved {
-		post = b.out.SendReserved
 	}
 	id, err := post(ctx, send.Message{ChatID: chat, Text: text, Silent: true, Ref: boardRef(chat, day)})
 	if err != nil {

@@ -57,18 +57,29 @@ func New(api *bot.Client, db Store, lim *Limiter, log *slog.Logger, m *metrics.M
 
 // Send delivers m now when its chat may receive it, or queues it.
 func (s *Sender) Send(ctx context.Context, m send.Message) (int, error) {
+	return s.send(ctx, m, false)
+}
+
+// SendReserved is Send with the message Reserve took: it pays for m's
+// first part when that is one message.
+func (s *Sender) SendReserved(ctx context.Context, m send.Message) (int, error) {
+	return s.send(ctx, m, true)
+}
+
+func (s *Sender) send(ctx context.Context, m send.Message, reserved bool) (int, error) {
 	if m.Key != "" {
 		return s.box.SendKeyed(ctx, m)
 	}
 	parts := Parts(m)
-	if s.waiting(m.ChatID) {
+	if !reserved && s.waiting(m.ChatID) {
 		return 0, s.queue(ctx, parts, "backlog")
 	}
 	last := 0
 	for i := 0; i < len(parts); i++ {
 		// Part by part: what the budget does not cover now follows
 		// through the outbox, and later replies queue behind it.
-		if !s.lim.TryTake(parts[i].ChatID, parts[i].Weight()) {
+		paid := reserved && i == 0 && parts[0].Weight() == 1
+		if !paid && !s.lim.TryTake(parts[i].ChatID, parts[i].Weight()) {
 			return 0, s.queue(ctx, parts[i:], "budget")
 		}
 		id, err := s.w.send(bot.NoRetryWait(ctx), parts[i])
@@ -97,7 +108,7 @@ func (s *Sender) Send(ctx context.Context, m send.Message) (int, error) {
 // rather than queue edits that the next one makes stale, each costing
 // the outbox's round trips and a message of the group's budget; it
 // reserves before it reads that state, so that the message is there
-// once it has read. It then sends with SendReserved or EditReserved.
+// once it has read. It then sends with SendReserved.
 func (s *Sender) Reserve(chat int64) time.Duration {
 	if s.waiting(chat) {
 		// Behind queued replies, which go a token's time apart.
@@ -107,27 +118,6 @@ func (s *Sender) Reserve(chat int64) time.Duration {
 		return 0
 	}
 	return max(s.lim.Delay(chat), time.Millisecond)
-}
-
-// SendReserved is Send with the message Reserve took. A message long
-// enough to be split takes the usual way, and the reservation is lost.
-func (s *Sender) SendReserved(ctx context.Context, m send.Message) (int, error) {
-	parts := Parts(m)
-	if len(parts) != 1 || parts[0].Weight() != 1 || m.Key != "" {
-		return s.Send(ctx, m)
-	}
-	id, err := s.w.send(bot.NoRetryWait(ctx), parts[0])
-	if d, ok := bot.RetryAfter(err); ok {
-		s.hold(m.ChatID, time.Now().Add(d))
-		return 0, s.queue(ctx, parts, "429")
-	}
-	return id, err
-}
-
-// EditReserved is Edit with the message Reserve took.
-func (s *Sender) EditReserved(ctx context.Context, chat int64, msgID int, text string, kb [][]send.Button) error {
-	_, err := s.SendReserved(ctx, send.Message{ChatID: chat, Edit: msgID, Text: text, Buttons: kb})
-	return err
 }
 
 // Enqueue hands m to the durable outbox: messages that are not direct

@@ -311,7 +311,7 @@ func TestReserve(t *testing.T) {
 		if wait := f.s.Reserve(g.ID); wait != 0 {
 			t.Fatalf("reserve %d: wait %v, want 0 (the burst is 3)", i+1, wait)
 		}
-		if err := f.s.EditReserved(ctx, g.ID, id, "board v"+string(rune('2'+i)), nil); err != nil {
+		if _, err := f.s.SendReserved(ctx, send.Message{ChatID: g.ID, Edit: id, Text: "board v" + string(rune('2'+i))}); err != nil {
 			t.Fatal(err)
 		}
 	}

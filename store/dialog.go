@@ -63,19 +63,19 @@ func (db *DB) AddFormMessage(ctx context.Context, chat, user int64, kind string,
 // FormAndMessages returns a saved form (nil when none) and the messages
 // recorded with AddFormMessage, in one round trip.
 func (db *DB) FormAndMessages(ctx context.Context, chat, user int64, kind string) ([]byte, map[int]string, error) {
-	k := db.keyForm(chat, kind, user)
-	var form *redis.StringCmd
-	var msgs *redis.MapStringStringCmd
+	var f formRead
 	_, err := db.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		form = p.Get(ctx, k)
-		msgs = p.HGetAll(ctx, k+":m")
+		f = db.queueForm(ctx, p, chat, kind, user)
 		return nil
 	})
 	if err != nil && err != redis.Nil {
 		return nil, nil, wrap(err)
 	}
-	b, _ := form.Bytes()
-	return b, formMessages(msgs.Val()), nil
+	c, err := f.result()
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.Body, c.Msgs, nil
 }
 
 // FormCopy is a form read along with something else: its bytes (nil when
@@ -83,6 +83,29 @@ func (db *DB) FormAndMessages(ctx context.Context, chat, user int64, kind string
 type FormCopy struct {
 	Body []byte
 	Msgs map[int]string
+}
+
+// formRead is a form's read queued on a pipeline.
+type formRead struct {
+	body *redis.StringCmd
+	msgs *redis.MapStringStringCmd
+}
+
+func (db *DB) queueForm(ctx context.Context, p redis.Pipeliner, chat int64, kind string, user int64) formRead {
+	k := db.keyForm(chat, kind, user)
+	return formRead{body: p.Get(ctx, k), msgs: p.HGetAll(ctx, k+":m")}
+}
+
+// result is the form once the pipeline ran.
+func (f formRead) result() (*FormCopy, error) {
+	if err := f.body.Err(); err != nil && err != redis.Nil {
+		return nil, wrap(err)
+	}
+	if err := f.msgs.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	body, _ := f.body.Bytes()
+	return &FormCopy{Body: body, Msgs: formMessages(f.msgs.Val())}, nil
 }
 
 func formMessages(m map[string]string) map[int]string {

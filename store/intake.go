@@ -87,11 +87,6 @@ type admitting struct {
 	form    []formRead
 }
 
-type formRead struct {
-	body *redis.StringCmd
-	msgs *redis.MapStringStringCmd
-}
-
 type admitFetch struct {
 	meta  *redis.MapStringStringCmd
 	moved *redis.StringCmd
@@ -111,8 +106,7 @@ func (db *DB) queueAdmit(ctx context.Context, p redis.Pipeliner, as []Admission)
 				db.keyForm(a.Chat, FormAction, a.User), db.keyForm(a.Chat, FormProject, a.User))
 		}
 		if a.Form != "" {
-			k := db.keyForm(a.Chat, a.Form, a.User)
-			ad.form[i] = formRead{body: p.Get(ctx, k), msgs: p.HGetAll(ctx, k+":m")}
+			ad.form[i] = db.queueForm(ctx, p, a.Chat, a.Form, a.User)
 		}
 		if a.IsGroup && ad.entries[a.Chat] == nil && ad.fetches[a.Chat] == nil {
 			var e *groupEntry
@@ -152,11 +146,10 @@ func (ad *admitting) finish(ctx context.Context) ([]Intake, error) {
 		out[i].NoForms = c != nil && c.Err() == nil && c.Val() == 0
 	}
 	for i, f := range ad.form {
-		if f.body == nil || (f.body.Err() != nil && f.body.Err() != redis.Nil) || f.msgs.Err() != nil {
-			continue
+		if f.body != nil {
+			// A failed read leaves the form to the handler's own.
+			out[i].Form, _ = f.result()
 		}
-		body, _ := f.body.Bytes()
-		out[i].Form = &FormCopy{Body: body, Msgs: formMessages(f.msgs.Val())}
 	}
 	for i, a := range as {
 		if !a.IsGroup {
