@@ -24,8 +24,10 @@ import (
 // answers). The bot runs with Telegram's real limits (20 messages a minute
 // per group) against a fake Bot API that enforces them. The p99 latency of
 // the other groups' check-ins (from the message to its 👍) with the flood
-// must stay within 2× of the phases without it. Phases alternate, three
-// times each, so that what else the machine is doing weighs on both alike.
+// must stay within 2× of the phases without it. Phases alternate, five
+// times each, so that what else the machine is doing weighs on both alike:
+// a 2-vCPU VM loses cycles to its host in bursts, and with three a burst
+// that hit one phase could move the pooled p99 of its kind by itself.
 func TestFloodIsolation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a load test")
@@ -88,7 +90,7 @@ func TestFloodIsolation(t *testing.T) {
 	}
 	phase(false) // warm up: connections, caches, the lease
 	var base, flooded []time.Duration
-	for range 3 {
+	for range 5 {
 		base = append(base, phase(false)...)
 		flooded = append(flooded, phase(true)...)
 	}
