@@ -155,6 +155,49 @@ func TestDispatcherWaitsForBackgroundWork(t *testing.T) {
 	}
 }
 
+// Background work that ends before its handler returns, or panics, still
+// finishes the update exactly once, after the handler, with what Keep said;
+// a panic there is counted and the process goes on.
+func TestDispatcherFinishesOnceWhateverEndsLast(t *testing.T) {
+	for id := int64(1); id <= 2; id++ {
+		var returned atomic.Bool
+		d, m := newTestDispatcher(t, func(_ context.Context, u *models.Update, w *handlers.Work) {
+			ended := make(chan struct{})
+			w.Go(func() { close(ended) })
+			<-ended // the background work is over before the handler returns
+			if u.ID == 2 {
+				w.Go(func() { panic("boom in the background") })
+			}
+			w.Keep()
+			returned.Store(true)
+		})
+		var calls atomic.Int32
+		done := make(chan bool, 2)
+		d.Submit(context.Background(), msgUpdate(id, -1), func(kept bool) {
+			calls.Add(1)
+			if !returned.Load() {
+				t.Errorf("update %d finished before its handler returned", id)
+			}
+			done <- kept
+		})
+		select {
+		case kept := <-done:
+			if !kept {
+				t.Errorf("update %d: Keep was lost", id)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("update %d never finished", id)
+		}
+		d.Close() // waits for everything, so a second finish would show
+		if n := calls.Load(); n != 1 {
+			t.Errorf("update %d finished %d times, want once", id, n)
+		}
+		if got, want := testutil.ToFloat64(m.Panics), float64(id-1); got != want {
+			t.Errorf("update %d: panics metric = %v, want %v", id, got, want)
+		}
+	}
+}
+
 // Past MaxChat a chat's updates wait in the inbox, not in memory, and are
 // loaded back in order.
 func TestDispatcherSpillsPastTheChatBound(t *testing.T) {

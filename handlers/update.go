@@ -13,7 +13,6 @@ package handlers
 import (
 	"context"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -76,11 +75,23 @@ func (u *Update) Go(fn func()) {
 }
 
 // Work tracks an update's background work, and whether the update must
-// be handled again.
+// be handled again. The update is finished once its handler has returned
+// (Done) and everything it started with Go has ended, whichever comes
+// last; the last of them calls finish, so no goroutine waits for the rest.
 type Work struct {
-	wg      sync.WaitGroup
-	started atomic.Bool
 	kept    atomic.Bool
+	pending atomic.Int32 // the handler and each fn started with Go, until it ends
+	spawn   func(func())
+	finish  func(kept bool)
+}
+
+// NewWork tracks an update whose handler is about to run. spawn starts
+// background work (a go statement, or a pool's worker whose stack has
+// already grown); finish is called once, as described on Work.
+func NewWork(spawn func(func()), finish func(kept bool)) *Work {
+	w := &Work{spawn: spawn, finish: finish}
+	w.pending.Store(1)
+	return w
 }
 
 // Keep leaves the update in the inbox to be handled again later: it could
@@ -90,21 +101,24 @@ func (w *Work) Keep() { w.kept.Store(true) }
 // Kept reports whether Keep was called.
 func (w *Work) Kept() bool { return w.kept.Load() }
 
-// Go runs fn in a goroutine that Wait waits for.
+// Go runs fn in the background as part of the update.
 func (w *Work) Go(fn func()) {
-	w.started.Store(true)
-	w.wg.Add(1)
-	go func() {
-		defer w.wg.Done()
+	w.pending.Add(1)
+	w.spawn(func() {
+		// Deferred, so that a panicking fn still finishes the update.
+		defer w.release()
 		fn()
-	}()
+	})
 }
 
-// Started reports whether anything was started with Go.
-func (w *Work) Started() bool { return w.started.Load() }
+// Done says the handler has returned.
+func (w *Work) Done() { w.release() }
 
-// Wait waits for what was started with Go.
-func (w *Work) Wait() { w.wg.Wait() }
+func (w *Work) release() {
+	if w.pending.Add(-1) == 0 {
+		w.finish(w.kept.Load())
+	}
+}
 
 // IsGroup reports whether the update comes from a group chat.
 func (u *Update) IsGroup() bool { return u.ChatType == "group" || u.ChatType == "supergroup" }

@@ -194,7 +194,7 @@ func (db *DB) Checkin(ctx context.Context, w attendance.CheckinWrite) (attendanc
 	if seen.tried {
 		setTTL = "0"
 	}
-	v, err := checkinScript.Run(ctx, db.rdb, keys,
+	v, err := checkinScript.Run(ctx, db.auto, keys,
 		w.Member.UserID, w.Member.Name, w.Member.Username, attendance.DayOfYear(w.Day), w.Minute, w.Note,
 		hasLoc, lat, lon, off, int64(w.DetailTTL/time.Second), debounce,
 		attendance.RowBytes, attendance.RowBits, claim, w.Day.String(), prevYear, setTTL).Slice()

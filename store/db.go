@@ -25,6 +25,7 @@ const SchemaVersion = "1"
 // DB is cadrebot's Redis store.
 type DB struct {
 	rdb    redis.UniversalClient
+	auto   redis.Scripter
 	locks  *redislock.Client
 	prefix string
 	stats  *Stats
@@ -94,6 +95,10 @@ func Dial(o Options) (redis.UniversalClient, error) {
 	// several fills.
 	uo.ReadBufferSize, uo.WriteBufferSize = 4<<10, 4<<10
 	uo.PipelineReadBufferSize, uo.PipelineWriteBufferSize = 32<<10, 32<<10
+	// RESP2: with RESP3 (go-redis' default) every reply is first checked
+	// for push notifications, which the bot never subscribes to on these
+	// connections (Pub/Sub has its own): 3% of its CPU under load.
+	uo.Protocol = 2
 	return redis.NewUniversalClient(uo), nil
 }
 
@@ -101,6 +106,11 @@ func Dial(o Options) (redis.UniversalClient, error) {
 func New(rdb redis.UniversalClient, prefix string) *DB {
 	db := &DB{rdb: rdb, locks: redislock.New(rdb), prefix: prefix, stats: &Stats{}}
 	rdb.AddHook(db.stats)
+	if ap, err := rdb.AutoPipeline(); err == nil {
+		db.auto = ap
+	} else {
+		db.auto = rdb
+	}
 	return db
 }
 

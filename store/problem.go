@@ -473,7 +473,7 @@ func (db *DB) CreateProblem(ctx context.Context, p *cadrebot.Problem, e cadrebot
 	args := make([]any, 0, 4+len(w.ops))
 	args = append(args, db.k(prTag, ":"), newToken(), w.history(&e), dup)
 	args = append(args, w.ops...)
-	id, err := createScript.Run(ctx, db.rdb, w.keys, args...).Int64()
+	id, err := createScript.Run(ctx, db.auto, w.keys, args...).Int64()
 	switch {
 	case err != nil:
 		return 0, wrap(err)
