@@ -127,9 +127,13 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	a.Instance = instanceID()
 
 	// The library's default transport keeps 2 idle connections per host,
-	// so under load nearly every call would open a new TCP connection.
+	// so under load nearly every call would open a new TCP connection. As
+	// many may be open as are kept idle: with more open than kept, a burst
+	// (256 reactions at once) dialed connections that were closed again as
+	// soon as they were idle, over and over: 8% fewer check-ins a second
+	// (docs/benchmarks.md). A call past the cap waits for a connection.
 	a.httpc = &http.Client{Timeout: 75 * time.Second, Transport: bot.BufferBodies(&http.Transport{
-		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 128,
+		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: botAPIConns, MaxConnsPerHost: botAPIConns,
 		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true})}
 	a.API, err = bot.NewClient(cfg.Env.APIURL, cfg.Env.Token, a.httpc, a.Log, a.Metrics)
 	if err != nil {
@@ -140,6 +144,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	a.registerStoreMetrics()
 	return a, nil
 }
+
+// botAPIConns is how many connections the bot keeps to the Bot API.
+const botAPIConns = 128
 
 // InboxOwner names the inbox this process takes updates into.
 func (a *App) InboxOwner() string {
