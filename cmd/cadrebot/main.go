@@ -27,9 +27,10 @@ import (
 // set. Under a burst (40,000 check-ins offered at once) the heap would
 // otherwise grow to twice what is live before a collection; the limit
 // makes the collector run sooner instead, which keeps the process near
-// 60 MiB for some CPU (docs/benchmarks.md). GOMEMLIMIT overrides it, and
+// 56 MiB for some CPU (docs/benchmarks.md: 40 MiB held it at 59-62 MiB
+// for 5% more check-ins a second). GOMEMLIMIT overrides it, and
 // GOMEMLIMIT=off lifts it.
-const defaultMemoryLimit = 40 << 20
+const defaultMemoryLimit = 36 << 20
 
 func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
