@@ -49,7 +49,7 @@ func NewMetrics() *Metrics {
 		HandlerLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "cadrebot_handler_seconds",
 			Help: "Time to handle one update, by type.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}, []string{"type"}),
 		Panics: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadrebot_handler_panics_total",
-			Help: "Handler panics recovered."}),
+			Help: "Panics recovered in handlers and in the background work they started."}),
 		APICalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cadrebot_telegram_calls_total",
 			Help: "Bot API calls by method and result."}, []string{"method", "result"}),
 		RedisErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadrebot_redis_errors_total",
