@@ -106,10 +106,13 @@ func Dial(o Options) (redis.UniversalClient, error) {
 func New(rdb redis.UniversalClient, prefix string) *DB {
 	db := &DB{rdb: rdb, locks: redislock.New(rdb), prefix: prefix, stats: &Stats{}}
 	rdb.AddHook(db.stats)
+	// The scripts every update runs go through go-redis' autopipeliner,
+	// so that those of concurrent chats share a round trip (docs/redis.md).
+	// It refuses only a closed client or invalid options (none are given);
+	// the plain client then does the same work, a round trip each.
+	db.auto = rdb
 	if ap, err := rdb.AutoPipeline(); err == nil {
 		db.auto = ap
-	} else {
-		db.auto = rdb
 	}
 	return db
 }
