@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"sort"
 	"sync"
@@ -231,7 +230,7 @@ func decodeEntries(es []store.InboxEntry, log *slog.Logger) (us []*models.Update
 	sort.Slice(es, func(a, b int) bool { return es[a].ID < es[b].ID })
 	for _, e := range es {
 		var u models.Update
-		if err := json.Unmarshal(e.Raw, &u); err != nil {
+		if err := DecodeUpdate(e.Raw, &u); err != nil {
 			log.Error("inbox: undecodable update dropped", "update_id", e.ID, "err", err)
 			bad = append(bad, e.ID)
 			continue

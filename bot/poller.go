@@ -163,7 +163,7 @@ func (p *Poller) accept(ctx, work context.Context, gen int64, raws []json.RawMes
 	us := make([]*models.Update, 0, len(raws))
 	for _, r := range raws {
 		u := new(models.Update)
-		if err := json.Unmarshal(r, u); err != nil || u.ID == 0 {
+		if err := DecodeUpdate(r, u); err != nil || u.ID == 0 {
 			p.log.Error("getUpdates: undecodable update skipped", "err", err)
 			continue
 		}

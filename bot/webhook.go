@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -81,7 +80,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := new(models.Update)
-	if err := json.Unmarshal(body, u); err != nil || u.ID == 0 {
+	if err := DecodeUpdate(body, u); err != nil || u.ID == 0 {
 		w.log.Warn("webhook: undecodable update", "err", err)
 		http.Error(rw, "bad request", http.StatusBadRequest)
 		return
