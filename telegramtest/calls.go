@@ -1,7 +1,6 @@
 package telegramtest
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	json "github.com/goccy/go-json"
 )
 
 // Call is one recorded Bot API request and how it was answered.

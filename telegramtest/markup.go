@@ -1,11 +1,11 @@
 package telegramtest
 
 import (
-	"encoding/json"
 	"reflect"
 	"strings"
 
 	"github.com/go-telegram/bot/models"
+	json "github.com/goccy/go-json"
 )
 
 // markup is a decoded reply_markup. Only inline keyboards end up on the

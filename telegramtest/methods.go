@@ -1,13 +1,13 @@
 package telegramtest
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
+	json "github.com/goccy/go-json"
 )
 
 type method struct {

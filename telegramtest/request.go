@@ -2,7 +2,6 @@ package telegramtest
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	json "github.com/goccy/go-json"
 )
 
 // Telegram's own upload ceiling is 50 MB; fields are small JSON blobs. Parts

@@ -1,13 +1,13 @@
 package telegramtest
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	json "github.com/goccy/go-json"
 )
 
 // queued is an update frozen as JSON when it is queued, so later edits to
