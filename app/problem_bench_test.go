@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"testing"
 
 	"github.com/go-telegram/bot/models"
@@ -21,6 +23,8 @@ func BenchmarkReports(b *testing.B) {
 	cmd0, rt0 := st.Commands.Load(), st.RoundTrips.Load()
 	sent0 := e.TG.CallCount("sendMessage")
 	b.ResetTimer()
+	cpu0, rcpu0 := cpuTime(b), redisCPU(b, e)
+	defer profileCPU(b)()
 	users := make([]models.User, b.N)
 	for i := range villages {
 		users[i] = models.User{ID: int64(8000000 + i), FirstName: "cadre"}
@@ -46,6 +50,11 @@ func BenchmarkReports(b *testing.B) {
 	e.Wait("every card", func() bool { return sends()-sent0 >= 2*b.N })
 	e.Drain()
 	b.StopTimer()
+	// CPU per report is steadier than reports/s on a shared machine: this
+	// process (bot and fake Bot API, as in the check-in benchmark) and
+	// the Redis server.
+	b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(b.N), "µs-cpu-bot+api/report")
+	b.ReportMetric(float64((redisCPU(b, e)-rcpu0).Microseconds())/float64(b.N), "µs-cpu-redis/report")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
 	b.ReportMetric(float64(st.Commands.Load()-cmd0)/float64(b.N), "redis-cmds/report")
 	b.ReportMetric(float64(st.RoundTrips.Load()-rt0)/float64(b.N), "redis-rtt/report")
@@ -100,4 +109,29 @@ func reportVillages(b *testing.B) (*apptest.Env, []models.Chat) {
 	}
 	e.Drain()
 	return e, villages
+}
+
+// profileCPU writes a CPU profile of the measured part of a benchmark to
+// the file BENCH_CPUPROFILE names (-cpuprofile covers the setup too, which
+// here is most of the run), and returns the function that ends it.
+//
+//	BENCH_CPUPROFILE=/tmp/reports.prof go test -run '^$' -bench 'BenchmarkReports$' -benchtime 3000x ./app/
+func profileCPU(b *testing.B) func() {
+	path := os.Getenv("BENCH_CPUPROFILE")
+	if path == "" || b.N == 1 {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Error(err)
+		}
+	}
 }
