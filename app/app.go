@@ -132,9 +132,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	// (256 reactions at once) dialed connections that were closed again as
 	// soon as they were idle, over and over: 8% fewer check-ins a second
 	// (docs/benchmarks.md). A call past the cap waits for a connection.
-	a.httpc = &http.Client{Timeout: 75 * time.Second, Transport: bot.BufferBodies(&http.Transport{
+	a.httpc = &http.Client{Timeout: 75 * time.Second, Transport: &http.Transport{
 		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: botAPIConns, MaxConnsPerHost: botAPIConns,
-		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true})}
+		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true}}
 	a.API, err = bot.NewClient(cfg.Env.APIURL, cfg.Env.Token, a.httpc, a.Log, a.Metrics)
 	if err != nil {
 		return nil, err

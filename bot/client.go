@@ -38,13 +38,27 @@ type Client struct {
 }
 
 // NewClient builds the client for the Bot API at apiURL (no trailing "/").
+// The hot calls go through httpc as it is; go-telegram/bot's (files,
+// albums) through a copy whose transport buffers their streamed bodies
+// (BufferBodies). The two share httpc's connections.
+//
+// The hot calls must not go through that wrapper: net/http enforces a
+// client's Timeout on a transport it does not know with a goroutine, a
+// timer and two channels per request, and on its own Transport with a
+// context deadline alone.
 func NewClient(apiURL, token string, httpc *http.Client, log *slog.Logger, m *metrics.Metrics) (*Client, error) {
 	c := &Client{httpc: httpc, base: apiURL + "/bot" + token, log: log, metrics: m, MaxRetryAfter: 2 * time.Minute,
 		secrets: tokenForms(token)}
+	lib := *httpc
+	next := httpc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	lib.Transport = BufferBodies(next)
 	tg, err := tgbot.New(token,
 		tgbot.WithServerURL(apiURL),
 		tgbot.WithSkipGetMe(),
-		tgbot.WithHTTPClient(time.Minute, httpc),
+		tgbot.WithHTTPClient(time.Minute, &lib),
 		tgbot.WithNotAsyncHandlers(),
 		tgbot.WithDefaultHandler(func(context.Context, *tgbot.Bot, *models.Update) {}),
 		tgbot.WithErrorsHandler(func(err error) { log.Warn("telegram client", "err", c.Redact(err)) }),
