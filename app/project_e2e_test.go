@@ -50,6 +50,15 @@ func (p *prEnv) answerAfter(chat models.Chat, from models.User, after int, promp
 	if fr := p.TG.ForceReply(chat.ID, q.ID); fr == nil || !fr.Selective {
 		p.t.Errorf("prompt %q is no selective ForceReply", prompt)
 	}
+	// A prompt that waited in the outbox is the form's once the outbox's
+	// hook has recorded it, a moment after Telegram shows it. A person
+	// takes longer than that to answer; the test waits for the outbox, as
+	// the permission matrix's answerTo does, or its reply can beat the
+	// hook and be taken for a message to someone else (one run in ~20).
+	p.Wait("the outbox to empty", func() bool {
+		n, _, err := p.DB.OutboxStats(context.Background())
+		return err == nil && n == 0
+	})
 	return p.TG.SendText(chat, from, text, telegramtest.ReplyTo(q.ID))
 }
 
