@@ -25,7 +25,7 @@ const SchemaVersion = "1"
 // DB is cadrebot's Redis store.
 type DB struct {
 	rdb    redis.UniversalClient
-	auto   redis.Scripter
+	auto   autoCmds
 	locks  *redislock.Client
 	prefix string
 	stats  *Stats
@@ -102,12 +102,22 @@ func Dial(o Options) (redis.UniversalClient, error) {
 	return redis.NewUniversalClient(uo), nil
 }
 
+// autoCmds are the commands that go through the autopipeliner: the scripts
+// every update runs, and saving a dialog's form, which a burst of reports
+// does once each.
+type autoCmds interface {
+	redis.Scripter
+	Set(ctx context.Context, key string, value any, expiration time.Duration) *redis.StatusCmd
+}
+
 // New wraps a client. Every key starts with prefix.
 func New(rdb redis.UniversalClient, prefix string) *DB {
 	db := &DB{rdb: rdb, locks: redislock.New(rdb), prefix: prefix, stats: &Stats{}}
 	rdb.AddHook(db.stats)
-	// The scripts every update runs go through go-redis' autopipeliner,
-	// so that those of concurrent chats share a round trip (docs/redis.md).
+	// The scripts every update runs, and form saves, go through go-redis'
+	// autopipeliner, so that those of concurrent chats share a round trip
+	// (docs/redis.md). Each call still waits for its reply, so a caller's
+	// next command, on either client, sees its write.
 	// It refuses only a closed client or invalid options (none are given);
 	// the plain client then does the same work, a round trip each.
 	db.auto = rdb

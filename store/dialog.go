@@ -35,7 +35,7 @@ func (db *DB) Form(ctx context.Context, chat, user int64, kind string) ([]byte, 
 
 // SaveForm stores a form for ttl.
 func (db *DB) SaveForm(ctx context.Context, chat, user int64, kind string, data []byte, ttl time.Duration) error {
-	return wrap(db.rdb.Set(ctx, db.keyForm(chat, kind, user), data, ttl).Err())
+	return wrap(db.auto.Set(ctx, db.keyForm(chat, kind, user), data, ttl).Err())
 }
 
 // DeleteForm drops a form and its messages.
