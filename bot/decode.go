@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"encoding/json"
+
 	"github.com/go-telegram/bot/models"
 	gojson "github.com/goccy/go-json"
 )
@@ -19,10 +21,15 @@ import (
 // was four fifths of decoding a button press. wireUpdate shadows the
 // field, and the message is sorted into accessible or not here, by the
 // same rule (a date of 0 means inaccessible).
+//
+// What goccy refuses goes to encoding/json, whose reading stands: the two
+// differ on some malformed input, which Telegram does not send (an
+// inaccessible message with a "from" that is no user, say).
 func DecodeUpdate(raw []byte, u *models.Update) error {
 	var w wireUpdate
 	if err := gojson.Unmarshal(raw, &w); err != nil {
-		return err
+		*u = models.Update{}
+		return json.Unmarshal(raw, u)
 	}
 	*u = w.Update
 	if c := w.CallbackQuery; c != nil {
@@ -56,8 +63,15 @@ func maybeMessage(m *models.Message) models.MaybeInaccessibleMessage {
 	return models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage, Message: m}
 }
 
-// decodeAnswer parses the Bot API's envelope (apiResponse) of an answer.
-func decodeAnswer(raw []byte, r *apiResponse) error { return gojson.Unmarshal(raw, r) }
+// decodeAnswer parses the Bot API's envelope (apiResponse) of an answer,
+// with encoding/json's last word as in DecodeUpdate: a call whose message
+// went out must not fail on a decoder's quirk, or the outbox sends it again.
+func decodeAnswer(raw []byte, r *apiResponse) error {
+	if gojson.Unmarshal(raw, r) == nil {
+		return nil
+	}
+	return json.Unmarshal(raw, r)
+}
 
 // encodeParams encodes a call's parameters as its JSON body.
 func encodeParams(params any) ([]byte, error) { return gojson.Marshal(params) }
