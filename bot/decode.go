@@ -8,9 +8,10 @@ import (
 )
 
 // The Bot API's JSON goes through goccy/go-json, a drop-in for
-// encoding/json that decodes an update 4x faster and an API answer 8x
-// faster (BenchmarkDecode). Decoding was the largest single cost of a
-// report after the HTTP itself (docs/benchmarks.md). The bot's own
+// encoding/json that decodes an update about five times faster and an
+// API answer nine times (BenchmarkDecode). In BenchmarkReports,
+// encoding/json's decoding (the bot's, and the fake API's) was a fifth of
+// the process's CPU (docs/benchmarks.md). The bot's own
 // records in Redis keep encoding/json: they are small and not on the
 // per-update path.
 
