@@ -209,16 +209,6 @@ func (m *pmEnv) replyTo(chat models.Chat, msgID int) *models.Message {
 	return got
 }
 
-// quiet waits until everything the handlers queued went out: async
-// notices of one cell must not show up in the next.
-func (m *pmEnv) quiet() {
-	m.t.Helper()
-	m.Wait("the outbox to empty", func() bool {
-		n, _, err := m.DB.OutboxStats(context.Background())
-		return err == nil && n == 0
-	})
-}
-
 // answerTo waits for the bot's answer to msg (a reply to it) and returns
 // it; every command the fixtures send is answered.
 func (m *pmEnv) answerTo(chat models.Chat, msg *models.Message) *models.Message {
@@ -228,7 +218,7 @@ func (m *pmEnv) answerTo(chat models.Chat, msg *models.Message) *models.Message 
 		got = m.replyTo(chat, msg.ID)
 		return got != nil
 	})
-	m.quiet()
+	m.WaitOutbox()
 	return got
 }
 
@@ -349,7 +339,7 @@ func (m *pmEnv) pressCell(fx fixture, k chatKind, who models.User) (a answer, ok
 		defer o.cleanup()
 	}
 	chat := m.chat(k, who)
-	m.quiet()
+	m.WaitOutbox()
 	before, _ := m.TG.Message(chat.ID, o.msg.ID)
 	mk := m.mark(chat, who)
 	id := m.TG.Press(chat, who, o.msg.ID, o.data)
@@ -378,7 +368,7 @@ func (m *pmEnv) pressed(chat models.Chat, from models.User, msg *models.Message,
 		cb, ok := m.TG.CallbackAnswer(id)
 		return ok && cb.Answered
 	})
-	m.quiet()
+	m.WaitOutbox()
 }
 
 // file reports a parking problem in the village as the member and

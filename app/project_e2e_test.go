@@ -55,10 +55,7 @@ func (p *prEnv) answerAfter(chat models.Chat, from models.User, after int, promp
 	// takes longer than that to answer; the test waits for the outbox, as
 	// the permission matrix's answerTo does, or its reply can beat the
 	// hook and be taken for a message to someone else (one run in ~20).
-	p.Wait("the outbox to empty", func() bool {
-		n, _, err := p.DB.OutboxStats(context.Background())
-		return err == nil && n == 0
-	})
+	p.WaitOutbox()
 	return p.TG.SendText(chat, from, text, telegramtest.ReplyTo(q.ID))
 }
 

@@ -318,6 +318,14 @@ func (e *Env) Drain() {
 		return err == nil && len(es) == 0
 	})
 	// Messages the handlers and jobs queued go out asynchronously.
+	e.WaitOutbox()
+}
+
+// WaitOutbox waits until the outbox has sent everything queued and run
+// its sent hooks (which record, for example, a queued prompt's id in its
+// form).
+func (e *Env) WaitOutbox() {
+	e.T.Helper()
 	e.Wait("the outbox to empty", func() bool {
 		n, _, err := e.DB.OutboxStats(context.Background())
 		return err == nil && n == 0
